@@ -1,0 +1,257 @@
+// Finds, installs, configures, starts and stops a real livekit-server on loopback.
+//
+// Used by `npm start`, the test runner and the benchmarks. As a CLI:
+//   node scripts/livekit.mjs install   install the pinned server into the user cache if it is missing
+//   node scripts/livekit.mjs which     print the binary that would be used
+//   node scripts/livekit.mjs run       start it in the foreground (Ctrl-C stops it)
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The one place the SFU version is pinned. */
+export const LIVEKIT_VERSION = 'v1.13.5';
+const MODULE = 'github.com/livekit/livekit-server/cmd/server';
+
+export const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'videoconsult');
+const installDir = join(cacheDir, `livekit-server-${LIVEKIT_VERSION}`);
+const cachedBinary = join(installDir, 'livekit-server');
+
+export class SetupError extends Error {}
+
+function onPath(name) {
+  for (const dir of (process.env.PATH || '').split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** LIVEKIT_SERVER_BIN, then PATH, then the user cache folder. */
+export function findLivekitServer() {
+  const fromEnv = process.env.LIVEKIT_SERVER_BIN;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) {
+      throw new SetupError(`LIVEKIT_SERVER_BIN points at ${fromEnv}, which does not exist. Fix the path or unset it.`);
+    }
+    return fromEnv;
+  }
+  return onPath('livekit-server') ?? (existsSync(cachedBinary) ? cachedBinary : undefined);
+}
+
+/** Returns a usable binary, installing the pinned version with `go install` when none is found. */
+export function ensureLivekitServer({ log = console.error } = {}) {
+  const found = findLivekitServer();
+  if (found) return found;
+  const go = onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (!go) {
+    throw new SetupError(
+      'No livekit-server binary was found (checked LIVEKIT_SERVER_BIN, PATH and ' + installDir + ').\n' +
+        'Either install Go >= 1.26 (https://go.dev/doc/install) so this script can build it, or download\n' +
+        `livekit-server ${LIVEKIT_VERSION} yourself and set LIVEKIT_SERVER_BIN=/path/to/livekit-server.`,
+    );
+  }
+  log(`Installing livekit-server ${LIVEKIT_VERSION} with go install into ${installDir} (a few minutes, once)…`);
+  mkdirSync(installDir, { recursive: true });
+  const staging = mkdtempSync(join(cacheDir, 'go-install-'));
+  const result = spawnSync(go, ['install', `${MODULE}@${LIVEKIT_VERSION}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: staging, GOFLAGS: process.env.GOFLAGS ?? '-trimpath' },
+    cwd: tmpdir(),
+  });
+  if (result.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new SetupError(`go install ${MODULE}@${LIVEKIT_VERSION} failed (exit ${result.status}). See the output above.`);
+  }
+  // `go install` names the binary after its folder (`server`); rename atomically so a half-written
+  // binary is never picked up by a parallel run.
+  renameSync(join(staging, 'server'), cachedBinary);
+  rmSync(staging, { recursive: true, force: true });
+  return cachedBinary;
+}
+
+/** Dev keys: from LIVEKIT_API_KEY/LIVEKIT_API_SECRET, else generated once and kept in the cache folder. */
+export function devKeys() {
+  if (process.env.LIVEKIT_API_KEY && process.env.LIVEKIT_API_SECRET) {
+    if (process.env.LIVEKIT_API_SECRET.length < 32) {
+      throw new SetupError('LIVEKIT_API_SECRET must be at least 32 characters long (livekit-server refuses shorter ones).');
+    }
+    return { apiKey: process.env.LIVEKIT_API_KEY, apiSecret: process.env.LIVEKIT_API_SECRET };
+  }
+  const file = join(cacheDir, 'dev-keys.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  mkdirSync(cacheDir, { recursive: true });
+  const keys = { apiKey: `APIdev${randomBytes(6).toString('hex')}`, apiSecret: randomBytes(32).toString('base64url') };
+  writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  return keys;
+}
+
+/** Resolves with a free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Fails with a clear message when a fixed port is taken. */
+export function assertPortFree(port, what) {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (err) =>
+      reject(
+        new SetupError(
+          err.code === 'EADDRINUSE'
+            ? `Port ${port} on 127.0.0.1 (${what}) is already in use. Stop whatever uses it (e.g. \`ss -ltnp 'sport = :${port}'\`) or choose another port.`
+            : `Cannot listen on 127.0.0.1:${port} for ${what}: ${err.message}`,
+        ),
+      ),
+    );
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve()));
+  });
+}
+
+function yamlConfig({ port, tcpPort, udpStart, udpEnd, apiKey, apiSecret, webhookUrl }) {
+  // JSON is valid YAML, which spares us a YAML library.
+  return JSON.stringify(
+    {
+      port,
+      bind_addresses: ['127.0.0.1'],
+      logging: { level: process.env.LIVEKIT_LOG_LEVEL || 'warn' },
+      rtc: {
+        tcp_port: tcpPort,
+        port_range_start: udpStart,
+        port_range_end: udpEnd,
+        use_external_ip: false,
+        node_ip: '127.0.0.1',
+        // No STUN: nothing leaves the machine, and on loopback it would not help anyway.
+        stun_servers: [],
+      },
+      keys: { [apiKey]: apiSecret },
+      room: { auto_create: false, empty_timeout: 60, departure_timeout: 10 },
+      webhook: webhookUrl ? { api_key: apiKey, urls: [webhookUrl] } : undefined,
+      turn: { enabled: false },
+    },
+    null,
+    2,
+  );
+}
+
+/**
+ * Starts livekit-server on loopback and resolves once it answers HTTP.
+ * @returns {Promise<{url: string, httpUrl: string, apiKey: string, apiSecret: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, restart: () => Promise<void>, process: import('node:child_process').ChildProcess}>}
+ */
+export async function startLivekit({ port, webhookUrl, udpStart, keys = devKeys(), quiet = true, log = console.error } = {}) {
+  const bin = ensureLivekitServer({ log });
+  const sfuPort = port ?? (await freePort());
+  if (port) await assertPortFree(port, 'the LiveKit SFU');
+  const tcpPort = await freePort();
+  // Each instance gets its own UDP range, derived from its port so parallel stacks do not collide.
+  const start = udpStart ?? 40000 + ((sfuPort * 7) % 2000) * 10;
+  const dir = mkdtempSync(join(tmpdir(), 'vc-livekit-'));
+  const configFile = join(dir, 'livekit.yaml');
+  writeFileSync(
+    configFile,
+    yamlConfig({ port: sfuPort, tcpPort, udpStart: start, udpEnd: start + 9, ...keys, webhookUrl }),
+    { mode: 0o600 },
+  );
+
+  let child;
+  const launch = async () => {
+    child = spawn(bin, ['--config', configFile, '--bind', '127.0.0.1', '--node-ip', '127.0.0.1'], {
+      stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-4000);
+      if (!quiet) process.stderr.write(chunk);
+    });
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(undefined), 100))]);
+      if (early) {
+        throw new SetupError(`livekit-server exited at start (code ${early.code}, signal ${early.signal}):\n${stderr}`);
+      }
+      try {
+        const res = await fetch(`http://127.0.0.1:${sfuPort}/`);
+        if (res.ok) return;
+      } catch {
+        /* not up yet */
+      }
+    }
+    child.kill('SIGKILL');
+    throw new SetupError(`livekit-server did not answer on 127.0.0.1:${sfuPort} within 20 s:\n${stderr}`);
+  };
+  const waitExit = (signal, ms) =>
+    new Promise((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill(signal);
+    });
+  await launch();
+
+  const cleanupOnExit = () => child?.kill('SIGKILL');
+  process.on('exit', cleanupOnExit);
+  return {
+    url: `ws://127.0.0.1:${sfuPort}`,
+    httpUrl: `http://127.0.0.1:${sfuPort}`,
+    port: sfuPort,
+    ...keys,
+    get process() {
+      return child;
+    },
+    /** Graceful stop; removes the temporary config. */
+    async stop() {
+      await waitExit('SIGTERM', 5000);
+      process.off('exit', cleanupOnExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    /** Simulates a crash (`kill -9`). */
+    async kill() {
+      await waitExit('SIGKILL', 1000);
+    },
+    /** Starts it again on the same ports after kill() or stop(). */
+    async restart() {
+      await waitExit('SIGTERM', 5000);
+      await launch();
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const command = process.argv[2] ?? 'run';
+  try {
+    if (command === 'install') {
+      console.log(ensureLivekitServer());
+    } else if (command === 'which') {
+      const bin = findLivekitServer();
+      console.log(bin ?? 'not installed (run: node scripts/livekit.mjs install)');
+      process.exitCode = bin ? 0 : 1;
+    } else if (command === 'run') {
+      const port = process.env.LIVEKIT_PORT ? Number(process.env.LIVEKIT_PORT) : 7880;
+      const sfu = await startLivekit({ port, webhookUrl: process.env.LIVEKIT_WEBHOOK_URL, quiet: false });
+      console.log(`livekit-server ${LIVEKIT_VERSION} listening on ${sfu.url} (key ${sfu.apiKey})`);
+      const stop = () => sfu.stop().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } else {
+      console.error('usage: node scripts/livekit.mjs [install|which|run]');
+      process.exitCode = 2;
+    }
+  } catch (err) {
+    console.error(err instanceof SetupError ? `\n${err.message}\n` : err);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in lowercase hex (64 characters)');
+
+export const tenantSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+  name: z.string().min(1).max(200),
+  /** SHA-256 of each API key; the keys themselves are never stored. Several allow rotation. */
+  apiKeySha256: z.array(sha256Hex).min(1),
+  /** Origins of host pages allowed to call the browser-facing endpoints (CORS). */
+  allowedOrigins: z.array(z.url().refine((u) => new URL(u).origin === u, 'must be a bare origin like https://example.com')).default([]),
+});
+
+export const configSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8787),
+  /** Where patients open join links (the host page), used to build the link returned with a code. */
+  publicUrl: z.url().default('http://127.0.0.1:8787'),
+  livekit: z.strictObject({
+    /** The URL browsers connect to (ws:// or wss://). */
+    url: z.string().regex(/^wss?:\/\//, 'must start with ws:// or wss://'),
+    apiKey: z.string().min(1),
+    apiSecret: z.string().min(32, 'must be at least 32 characters (livekit-server refuses shorter secrets)'),
+  }),
+  database: z.strictObject({ path: z.string().min(1) }).default({ path: 'data/videoconsult.sqlite' }),
+  /** Server-side secret for keyed hashes and signed tickets; at least 32 characters. */
+  secret: z.string().min(32, 'must be at least 32 characters'),
+  tenants: z.array(tenantSchema).min(1, 'configure at least one tenant'),
+  /** Lifetime of LiveKit grants handed to browsers. Minutes, never the SDK's 6 h default. */
+  grantTtlMinutes: z.number().int().min(1).max(60).default(10),
+  retentionDays: z.number().int().min(1).max(90).default(90),
+  trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validates a config object; throws a ConfigError that names every bad key. */
+export function parseConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new ConfigError(`Invalid videoconsult configuration:\n${lines.join('\n')}`);
+}
+
+/**
+ * Reads the config: the JSON file named by VC_CONFIG (if any), overridden by environment variables
+ * for the values that differ per deployment.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let fromFile: Record<string, unknown> = {};
+  if (env.VC_CONFIG) {
+    try {
+      fromFile = JSON.parse(readFileSync(env.VC_CONFIG, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`Cannot read the config file VC_CONFIG=${env.VC_CONFIG}: ${(err as Error).message}`);
+    }
+  }
+  const livekit = { ...(fromFile.livekit as object | undefined) } as Record<string, unknown>;
+  if (env.LIVEKIT_URL) livekit.url = env.LIVEKIT_URL;
+  if (env.LIVEKIT_API_KEY) livekit.apiKey = env.LIVEKIT_API_KEY;
+  if (env.LIVEKIT_API_SECRET) livekit.apiSecret = env.LIVEKIT_API_SECRET;
+  const merged: Record<string, unknown> = { ...fromFile, livekit };
+  if (env.VC_HOST) merged.host = env.VC_HOST;
+  if (env.VC_PORT) merged.port = env.VC_PORT;
+  if (env.VC_PUBLIC_URL) merged.publicUrl = env.VC_PUBLIC_URL;
+  if (env.VC_SECRET) merged.secret = env.VC_SECRET;
+  if (env.VC_DATABASE) merged.database = { path: env.VC_DATABASE };
+  return parseConfig(merged);
+}

@@ -1,0 +1,57 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+/** The one error type of the HTTP API. Rendered as `{ error: { code, message } }`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** Stable, machine-readable, snake_case. Integrators switch on it. */
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'not_found', `There is no ${req.method} ${req.path}.`));
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+function fromBodyParser(err: unknown): ApiError | undefined {
+  const e = err as BodyParserError;
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new ApiError(413, 'payload_too_large', 'The request body is larger than this endpoint accepts.');
+    case 'entity.parse.failed':
+      return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported_encoding', 'The request body uses an encoding this server does not accept.');
+    case 'request.aborted':
+      return new ApiError(400, 'request_aborted', 'The request was aborted by the client.');
+    default:
+      return e?.status && e.status >= 400 && e.status < 500 && e.expose
+        ? new ApiError(e.status, 'bad_request', 'The request could not be read.')
+        : undefined;
+  }
+}
+
+export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const apiError = err instanceof ApiError ? err : fromBodyParser(err);
+    if (!apiError) {
+      // Only the path and the error: never headers or bodies, which may carry codes and tokens.
+      log(`unexpected error on ${req.method} ${req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    const e = apiError ?? new ApiError(500, 'internal_error', 'Something went wrong on our side. Please try again.');
+    if (res.headersSent) return;
+    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
+  };
+}
