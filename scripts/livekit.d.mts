@@ -1,0 +1,33 @@
+import type { ChildProcess } from 'node:child_process';
+
+export const LIVEKIT_VERSION: string;
+export const cacheDir: string;
+export class SetupError extends Error {}
+export function findLivekitServer(): string | undefined;
+export function ensureLivekitServer(options?: { log?: (line: string) => void }): string;
+export function devKeys(): { apiKey: string; apiSecret: string };
+export function freePort(): Promise<number>;
+export function assertPortFree(port: number, what: string): Promise<void>;
+
+export interface RunningLivekit {
+  /** ws:// URL for browsers and SDKs. */
+  url: string;
+  /** http:// URL for the server API. */
+  httpUrl: string;
+  port: number;
+  apiKey: string;
+  apiSecret: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export function startLivekit(options?: {
+  port?: number;
+  webhookUrl?: string;
+  udpStart?: number;
+  keys?: { apiKey: string; apiSecret: string };
+  quiet?: boolean;
+  log?: (line: string) => void;
+}): Promise<RunningLivekit>;

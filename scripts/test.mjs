@@ -1,0 +1,125 @@
+// `npm test`: every suite in order, then one plain summary line `N passed, N failed`.
+//   node scripts/test.mjs                 all stages
+//   node scripts/test.mjs server e2e      only those stages (typecheck | server | elements | e2e)
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { SetupError, ensureLivekitServer } from './livekit.mjs';
+
+const chromium = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const summaryFile = '.tmp/wtr-summary.json';
+
+function run(command, args, env = {}) {
+  return new Promise((resolve) => {
+    let output = '';
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        output += chunk;
+        process.stdout.write(chunk);
+      });
+    }
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
+  });
+}
+
+const testFiles = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
+
+function nodeTestCounts({ code, output }) {
+  const pass = Number(/^ℹ pass (\d+)/m.exec(output)?.[1] ?? 0);
+  const fail = Number(/^ℹ fail (\d+)/m.exec(output)?.[1] ?? 0);
+  const cancelled = Number(/^ℹ cancelled (\d+)/m.exec(output)?.[1] ?? 0);
+  // A crash before the summary still counts as a failure.
+  return { passed: pass, failed: fail + cancelled + (code !== 0 && fail + cancelled === 0 ? 1 : 0) };
+}
+
+function requireChromium() {
+  if (!existsSync(chromium)) {
+    throw new SetupError(
+      `Chromium was not found at ${chromium}. Install Debian's Chromium (\`apt-get install -y chromium\`) ` +
+        'or set CHROMIUM_BIN to a Chromium or Chrome binary. Nothing here downloads a browser.',
+    );
+  }
+}
+
+const stages = {
+  async typecheck() {
+    const results = [];
+    for (const project of ['tsconfig.json', 'tsconfig.server.json', 'tsconfig.check.json']) {
+      if (!existsSync(project)) continue;
+      console.log(`\n── tsc -p ${project} --noEmit`);
+      results.push(await run('npx', ['tsc', '-p', project, '--noEmit']));
+    }
+    const failed = results.filter((r) => r.code !== 0).length;
+    return { passed: results.length - failed, failed, label: 'type checks' };
+  },
+  async server() {
+    const files = testFiles('test/server');
+    if (files.length === 0) return { passed: 0, failed: 0 };
+    ensureLivekitServer();
+    return nodeTestCounts(
+      await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
+    );
+  },
+  async elements() {
+    if (testFiles('test/elements').length === 0) return { passed: 0, failed: 0 };
+    requireChromium();
+    rmSync(summaryFile, { force: true });
+    const result = await run('npx', ['wtr', '--config', 'web-test-runner.config.mjs', '--static-logging']);
+    if (!existsSync(summaryFile)) return { passed: 0, failed: 1 };
+    const { passed, failed } = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    return { passed, failed: failed + (result.code !== 0 && failed === 0 ? 1 : 0) };
+  },
+  async e2e() {
+    const files = testFiles('test/e2e');
+    if (files.length === 0) return { passed: 0, failed: 0 };
+    requireChromium();
+    ensureLivekitServer();
+    if (!existsSync('dist/videoconsult.js')) {
+      console.log('\n── building dist/ for the end-to-end tests');
+      const build = await run('npx', ['rollup', '-c', '--silent']);
+      if (build.code !== 0) return { passed: 0, failed: 1 };
+    }
+    return nodeTestCounts(
+      await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
+    );
+  },
+};
+
+const wanted = process.argv.slice(2);
+const order = wanted.length ? wanted : Object.keys(stages);
+for (const name of order) {
+  if (!stages[name]) {
+    console.error(`Unknown stage "${name}". Stages: ${Object.keys(stages).join(', ')}.`);
+    process.exit(2);
+  }
+}
+
+mkdirSync('.tmp', { recursive: true });
+let passed = 0;
+let failed = 0;
+const rows = [];
+for (const name of order) {
+  console.log(`\n━━ ${name} ━━`);
+  const started = Date.now();
+  let result;
+  try {
+    result = await stages[name]();
+  } catch (err) {
+    console.error(err instanceof SetupError ? `\n${err.message}\n` : err);
+    result = { passed: 0, failed: 1 };
+  }
+  rows.push(`${name.padEnd(10)} ${String(result.passed).padStart(4)} passed ${String(result.failed).padStart(3)} failed  ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  passed += result.passed;
+  failed += result.failed;
+}
+console.log(`\n${rows.join('\n')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 || passed === 0 ? 1 : 0;

@@ -1,0 +1,170 @@
+// The real stack for end-to-end tests: livekit-server + token server + host pages on loopback,
+// driven by Debian's Chromium through playwright-core. Nothing here is mocked.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import type { Express } from 'express';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { devKeys, freePort, startLivekit, type RunningLivekit } from '../../scripts/livekit.mjs';
+import { createStaticApp } from '../../scripts/static-server.mjs';
+import { createApp } from '../../server/app.js';
+import { parseConfig, type Config } from '../../server/config.js';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export const chromiumPath = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+function listen(app: Express, port = 0): Promise<Server> {
+  return new Promise((resolveListen, reject) => {
+    const server = app.listen(port, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolveListen(server)));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections?.();
+  return new Promise((r) => server.close(() => r()));
+}
+
+export interface Stack {
+  sfu: RunningLivekit;
+  config: Config;
+  /** The token server's base URL. */
+  apiUrl: string;
+  /** The host pages' origin (demo/, dist/ and test pages under /e2e/). */
+  pagesUrl: string;
+  /** The demo tenant's integrator API key. */
+  apiKey: string;
+  /** Integrator API call with the tenant's key. */
+  integrator<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Opens a fresh browser context (no shared storage: another person on another device). */
+  newPage(): Promise<Page>;
+  stopTokenServer(): Promise<void>;
+  startTokenServer(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Bundles test/e2e/pages/<name>.ts on request, so test pages can import livekit-client directly. */
+function serveTestPages(app: Express) {
+  app.get('/e2e/:name.html', (req, res) => {
+    if (!/^[a-z0-9-]+$/.test(req.params.name)) return res.status(400).end();
+    res.sendFile(join(root, 'test/e2e/pages', `${req.params.name}.html`));
+  });
+  app.get('/e2e/:name.js', async (req, res) => {
+    const name = req.params.name;
+    if (!/^[a-z0-9-]+$/.test(name)) return res.status(400).end();
+    try {
+      const out = await esbuild.build({
+        entryPoints: [join(root, 'test/e2e/pages', `${name}.ts`)],
+        bundle: true,
+        format: 'esm',
+        write: false,
+        sourcemap: 'inline',
+        target: 'es2022',
+        tsconfigRaw: { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } },
+      });
+      res.type('text/javascript').send(out.outputFiles[0]!.text);
+    } catch (err) {
+      res.status(500).type('text').send(String(err));
+    }
+  });
+}
+
+export async function startStack(overrides: Partial<Config> = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vc-e2e-'));
+  const [sfuPort, apiPort] = [await freePort(), await freePort()];
+  const keys = devKeys();
+  const apiKey = `vk_test_${randomBytes(16).toString('hex')}`;
+  const pagesServer = await listen(
+    createStaticApp({ tokenServerUrl: `http://127.0.0.1:${apiPort}`, extra: serveTestPages }),
+  );
+  const pagesUrl = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
+  const config = parseConfig({
+    port: apiPort,
+    publicUrl: `${pagesUrl}/patient.html`,
+    livekit: { url: `ws://127.0.0.1:${sfuPort}`, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
+    database: { path: join(dataDir, 'videoconsult.sqlite') },
+    secret: randomBytes(32).toString('base64url'),
+    tenants: [
+      {
+        id: 'demo',
+        name: 'Demo practice',
+        apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')],
+        allowedOrigins: [pagesUrl],
+      },
+    ],
+    ...overrides,
+  });
+  const sfu = await startLivekit({ port: sfuPort, keys, webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/livekit` });
+
+  let tokenServer: { server: Server; close(): Promise<void> } | undefined;
+  const startTokenServer = async () => {
+    const created = createApp(config);
+    tokenServer = { server: await listen(created.app, apiPort), close: created.close };
+  };
+  const stopTokenServer = async () => {
+    if (!tokenServer) return;
+    const current = tokenServer;
+    tokenServer = undefined;
+    await closeServer(current.server);
+    await current.close();
+  };
+  await startTokenServer();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  return {
+    sfu,
+    config,
+    apiUrl,
+    pagesUrl,
+    apiKey,
+    async integrator<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async newPage() {
+      browser ??= await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+      const context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+      if (process.env.E2E_CONSOLE) page.on('console', (m) => console.error(`[page] ${m.text()}`));
+      return page;
+    },
+    startTokenServer,
+    stopTokenServer,
+    async stop() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser?.close().catch(() => undefined);
+      await stopTokenServer();
+      await closeServer(pagesServer);
+      await sfu.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
