@@ -61,7 +61,7 @@ try {
 
   if (!existsSync(join(root, 'dist/videoconsult.js')) || process.env.VC_REBUILD) {
     console.log('Building the SDK (dist/)…');
-    const build = spawn('npx', ['rollup', '-c', '--silent'], { stdio: 'inherit', cwd: root });
+    const build = spawn(join(root, 'node_modules/.bin/rollup'), ['-c', '--silent'], { stdio: 'inherit', cwd: root });
     const code = await new Promise((r) => build.once('exit', r));
     if (code !== 0) throw new SetupError('The SDK build failed; see the output above.');
   }

@@ -23,6 +23,17 @@ function run(command, args, env = {}) {
   });
 }
 
+// Browser and SFU stages run in a fresh network namespace where only loopback exists (when we are root and
+// `unshare` works), so WebRTC and everything else provably stays on this machine.
+let netnsChecked;
+async function loopbackOnly(command, args) {
+  if (process.env.VC_NO_NETNS || process.getuid?.() !== 0) return [command, args];
+  netnsChecked ??= (await run('unshare', ['-n', 'ip', 'link', 'set', 'lo', 'up'])).code === 0;
+  if (!netnsChecked) return [command, args];
+  const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return ['unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${quoted}`]];
+}
+
 const testFiles = (dir) =>
   existsSync(dir)
     ? readdirSync(dir, { recursive: true })
@@ -52,10 +63,10 @@ function requireChromium() {
 const stages = {
   async typecheck() {
     const results = [];
-    for (const project of ['tsconfig.json', 'tsconfig.server.json', 'tsconfig.check.json']) {
+    for (const project of ['tsconfig.json', 'tsconfig.test.json', 'tsconfig.server.json', 'tsconfig.check.json', 'tsconfig.pages.json']) {
       if (!existsSync(project)) continue;
       console.log(`\n── tsc -p ${project} --noEmit`);
-      results.push(await run('npx', ['tsc', '-p', project, '--noEmit']));
+      results.push(await run('node_modules/.bin/tsc', ['-p', project, '--noEmit']));
     }
     const failed = results.filter((r) => r.code !== 0).length;
     return { passed: results.length - failed, failed, label: 'type checks' };
@@ -72,7 +83,7 @@ const stages = {
     if (testFiles('test/elements').length === 0) return { passed: 0, failed: 0 };
     requireChromium();
     rmSync(summaryFile, { force: true });
-    const result = await run('npx', ['wtr', '--config', 'web-test-runner.config.mjs', '--static-logging']);
+    const result = await run(...(await loopbackOnly('node_modules/.bin/wtr', ['--config', 'web-test-runner.config.mjs', '--static-logging'])));
     if (!existsSync(summaryFile)) return { passed: 0, failed: 1 };
     const { passed, failed } = JSON.parse(readFileSync(summaryFile, 'utf8'));
     return { passed, failed: failed + (result.code !== 0 && failed === 0 ? 1 : 0) };
@@ -84,12 +95,11 @@ const stages = {
     ensureLivekitServer();
     if (!existsSync('dist/videoconsult.js')) {
       console.log('\n── building dist/ for the end-to-end tests');
-      const build = await run('npx', ['rollup', '-c', '--silent']);
+      const build = await run('node_modules/.bin/rollup', ['-c', '--silent']);
       if (build.code !== 0) return { passed: 0, failed: 1 };
     }
-    return nodeTestCounts(
-      await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
-    );
+    const command = await loopbackOnly('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]);
+    return nodeTestCounts(await run(...command));
   },
 };
 
