@@ -1,0 +1,37 @@
+// `npm run bench [-- --quick] [-- --only name,name]`: loopback only, bounded in time, one table,
+// and bench/results/<timestamp>.json with machine facts, versions and every raw sample.
+import { bundleSize } from './bundle-size.mjs';
+import { machineFacts, printTable, writeResults } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7);
+const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
+
+const benchmarks = {
+  'bundle-size': () => bundleSize({ quick }),
+};
+
+const started = Date.now();
+const rows = [];
+const raw = {};
+let failures = 0;
+for (const [name, run] of Object.entries(benchmarks)) {
+  if (only && !only.has(name)) continue;
+  process.stderr.write(`▶ ${name}…\n`);
+  const t0 = Date.now();
+  try {
+    const result = await run();
+    rows.push(...result.rows);
+    raw[name] = { ...result.raw, seconds: (Date.now() - t0) / 1000 };
+  } catch (err) {
+    failures += 1;
+    raw[name] = { error: String(err?.stack ?? err) };
+    rows.push({ benchmark: name, metric: `FAILED: ${String(err?.message ?? err).slice(0, 80)}` });
+    console.error(err);
+  }
+}
+printTable(rows);
+const file = writeResults({ startedAt: new Date(started).toISOString(), quick, machine: machineFacts(), rows, raw });
+console.log(`\n${rows.length} figures in ${((Date.now() - started) / 1000).toFixed(0)} s → ${file}`);
+process.exitCode = failures ? 1 : 0;
