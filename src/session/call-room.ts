@@ -1,0 +1,36 @@
+import type { Admission, ParticipantView } from './types.js';
+
+export type CallDisconnectReason = 'client' | 'ended' | 'removed' | 'lost';
+
+export interface CallRoomCallbacks {
+  /** Participants, tracks, speaking, quality or local media changed. */
+  onChange(): void;
+  onReconnecting(): void;
+  onReconnected(): void;
+  onDisconnected(reason: CallDisconnectReason): void;
+}
+
+/** The session's view of a media room. `LiveKitCallRoom` is the real one; tests inject a fake. */
+export interface CallRoom {
+  prepare(livekitUrl: string): Promise<void>;
+  connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void>;
+  disconnect(): Promise<void>;
+  participants(): ParticipantView[];
+  readonly microphoneEnabled: boolean;
+  readonly cameraEnabled: boolean;
+  readonly screenShareEnabled: boolean;
+  readonly canScreenShare: boolean;
+  readonly audioBlocked: boolean;
+  setMicrophoneEnabled(enabled: boolean): Promise<void>;
+  setCameraEnabled(enabled: boolean): Promise<void>;
+  setScreenShareEnabled(enabled: boolean): Promise<void>;
+  switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
+  startAudio(): Promise<void>;
+}
+
+export interface CallRoomOptions {
+  /** Creates the LiveKit E2EE worker; required when the admission carries an `e2eeKey`. */
+  createE2EEWorker?: () => Worker;
+}
+
+export type CallRoomFactory = (callbacks: CallRoomCallbacks, options: CallRoomOptions) => CallRoom;

@@ -1,0 +1,462 @@
+import type { CallDisconnectReason, CallRoom, CallRoomFactory } from './call-room.js';
+import { ApiRequestError, joinUrl, postJson, type FetchLike } from './http.js';
+import { LobbyStream } from './lobby-client.js';
+import { parseAdmission, parseMessage, parsePatients, parseQueue } from './lobby-events.js';
+import { LiveKitCallRoom } from './livekit-room.js';
+import { parseGrant } from './grant.js';
+import { canTransition, isTerminal } from './state-machine.js';
+import type {
+  Admission,
+  ConsultationInfo,
+  DeviceCheckResult,
+  EndReason,
+  GrantInput,
+  JoinRequest,
+  SessionRole,
+  SessionSnapshot,
+  SessionState,
+  Unsubscribe,
+  VcSession,
+} from './types.js';
+
+export interface SessionConfig {
+  /** Base URL of the token server, e.g. `https://consult.example.com`. */
+  serverUrl?: string;
+  role?: SessionRole;
+  /** The SFU URL; lets the session warm up the media connection while the patient waits. */
+  livekitUrl?: string;
+  /** Practitioner token (minted by the integrator API) for the queue and `/v1/practitioner/*`. */
+  practitionerToken?: string;
+  /** Practitioner grant from the host page: a JSON `Admission` or a bare LiveKit token. */
+  grant?: GrantInput;
+  /** Called whenever a fresh practitioner grant is needed (first join and after a lost connection). */
+  getGrant?: () => Promise<GrantInput>;
+  fetch?: FetchLike;
+  createCallRoom?: CallRoomFactory;
+  createE2EEWorker?: () => Worker;
+  lobbyBackoff?: readonly number[];
+}
+
+export interface StateChangeDetail {
+  state: SessionState;
+  previous: SessionState;
+  snapshot: SessionSnapshot;
+}
+
+const INITIAL: SessionSnapshot = Object.freeze({
+  state: 'idle' as SessionState,
+  role: 'patient' as SessionRole,
+  messages: [],
+  waitingPatients: [],
+  participants: [],
+  microphoneEnabled: false,
+  cameraEnabled: false,
+  screenShareEnabled: false,
+  canScreenShare: false,
+  audioBlocked: false,
+});
+
+interface Subscription {
+  selector: (snapshot: SessionSnapshot) => unknown;
+  callback: (value: unknown, previous: unknown) => void;
+  last: unknown;
+}
+
+/**
+ * One consultation from the browser's side: lobby, admission, the call and its end.
+ * Dispatches a `statechange` CustomEvent<StateChangeDetail> on every state change (handy for test pages).
+ */
+export class ConsultationSession extends EventTarget implements VcSession {
+  private config: SessionConfig = {};
+  private current: SessionSnapshot = INITIAL;
+  private readonly subscriptions = new Set<Subscription>();
+  private ticket?: string;
+  private lobby?: LobbyStream;
+  private queueStream?: LobbyStream;
+  private room?: CallRoom;
+  private tracks: MediaStreamTrack[] = [];
+  private changeQueued = false;
+  private reconnectAttempted = false;
+
+  constructor(config: SessionConfig = {}) {
+    super();
+    this.configure(config);
+  }
+
+  /** Updates the configuration; `role` can only change before the session starts. */
+  configure(config: Partial<SessionConfig>): void {
+    this.config = { ...this.config, ...config };
+    if (config.role && config.role !== this.current.role && this.current.state === 'idle') {
+      this.update({ role: config.role });
+    }
+  }
+
+  get snapshot(): SessionSnapshot {
+    return this.current;
+  }
+
+  get state(): SessionState {
+    return this.current.state;
+  }
+
+  subscribe<T>(selector: (snapshot: SessionSnapshot) => T, callback: (value: T, previous: T) => void): Unsubscribe {
+    const subscription: Subscription = {
+      selector,
+      callback: callback as (value: unknown, previous: unknown) => void,
+      last: selector(this.current),
+    };
+    this.subscriptions.add(subscription);
+    return () => this.subscriptions.delete(subscription);
+  }
+
+  beginDeviceCheck(): void {
+    if (this.current.state === 'idle') this.transition('checking-devices');
+  }
+
+  // ---- patient ---------------------------------------------------------------------------------------------
+
+  async join(request: JoinRequest): Promise<void> {
+    if (this.current.role !== 'patient') return this.fail('wrong_role', 'Only a patient joins through the waiting room.');
+    if (!['idle', 'checking-devices'].includes(this.current.state)) return;
+    const serverUrl = this.config.serverUrl;
+    if (!serverUrl) return this.fail('missing_server_url', 'No server URL is configured for this consultation.');
+    this.tracks = request.tracks ?? [];
+    this.update({ error: undefined, ...(request.deviceCheck ? { deviceCheck: request.deviceCheck } : {}) });
+    this.transition('joining-lobby');
+    let answer: { ticket: string; consultation: ConsultationInfo };
+    try {
+      answer = await postJson(this.fetchImpl, joinUrl(serverUrl, '/v1/lobby/join'), {
+        body: { code: request.code, name: request.name, ...(request.deviceCheck ? { deviceCheck: request.deviceCheck } : {}) },
+      });
+    } catch (error) {
+      if (this.current.state !== 'joining-lobby') return;
+      const { code, message } = describe(error);
+      // A wrong code or a busy server is worth another try: back to the form, tracks kept.
+      this.update({ error: { code, message } });
+      this.transition('checking-devices');
+      return;
+    }
+    if (this.current.state !== 'joining-lobby') return;
+    if (typeof answer?.ticket !== 'string') return this.fail('bad_response', 'The server sent an unexpected answer.');
+    this.ticket = answer.ticket;
+    this.update({ ...(answer.consultation ? { consultation: answer.consultation } : {}) });
+    this.transition('waiting');
+    this.lobby = new LobbyStream({
+      url: joinUrl(serverUrl, '/v1/lobby/events'),
+      token: answer.ticket,
+      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended'],
+      onEvent: (type, data) => this.onLobbyEvent(type, data),
+      onFatal: (_status, code, message) => this.fail(code, message),
+      ...(this.config.fetch ? { fetch: this.config.fetch } : {}),
+      ...(this.config.lobbyBackoff ? { backoff: this.config.lobbyBackoff } : {}),
+    });
+    this.lobby.open();
+    if (this.config.livekitUrl) void this.ensureRoom().prepare(this.config.livekitUrl);
+  }
+
+  private onLobbyEvent(type: string, data: Record<string, unknown>): void {
+    if (this.current.state !== 'waiting') return;
+    if (type === 'queue') {
+      const queue = parseQueue(data);
+      if (queue) this.update({ queue });
+    } else if (type === 'message') {
+      const message = parseMessage(data);
+      if (message) this.update({ messages: [...this.current.messages, message] });
+    } else if (type === 'admitted') {
+      const admission = parseAdmission(data);
+      if (!admission) return;
+      this.lobby?.close();
+      this.transition('admitted');
+      void this.connectWith(admission);
+    } else if (type === 'declined') {
+      const reason = typeof data.reason === 'string' && data.reason ? data.reason : undefined;
+      this.teardown();
+      this.update(reason ? { declineReason: reason } : {});
+      this.transition('declined');
+    } else if (type === 'ended') {
+      this.finish('ended');
+    }
+  }
+
+  // ---- practitioner ----------------------------------------------------------------------------------------
+
+  async startPractitioner(options: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult } = {}): Promise<void> {
+    if (this.current.role !== 'practitioner') return this.fail('wrong_role', 'This session is not a practitioner session.');
+    if (!['idle', 'checking-devices'].includes(this.current.state)) return;
+    this.tracks = options.tracks ?? [];
+    if (options.deviceCheck) this.update({ deviceCheck: options.deviceCheck });
+    this.openQueue();
+    this.transition('connecting');
+    let admission: Admission;
+    try {
+      admission = await this.practitionerGrant();
+    } catch (error) {
+      const { code, message } = describe(error);
+      return this.fail(code, message);
+    }
+    await this.connectWith(admission);
+  }
+
+  private openQueue(): void {
+    const { serverUrl, practitionerToken } = this.config;
+    if (!serverUrl || !practitionerToken || this.queueStream) return;
+    this.queueStream = new LobbyStream({
+      url: joinUrl(serverUrl, '/v1/practitioner/events'),
+      token: practitionerToken,
+      eventTypes: ['queue', 'ended'],
+      onEvent: (type, data) => {
+        if (type === 'ended') return this.finish('ended');
+        const patients = parsePatients(data);
+        if (patients) this.update({ waitingPatients: patients });
+      },
+      onFatal: (_status, code, message) => this.update({ error: { code, message } }),
+      ...(this.config.fetch ? { fetch: this.config.fetch } : {}),
+      ...(this.config.lobbyBackoff ? { backoff: this.config.lobbyBackoff } : {}),
+    });
+    this.queueStream.open();
+  }
+
+  private async practitionerGrant(): Promise<Admission> {
+    const { grant, getGrant, serverUrl, practitionerToken } = this.config;
+    let input: GrantInput | undefined;
+    if (getGrant) input = await getGrant();
+    else if (grant) input = grant;
+    else if (serverUrl && practitionerToken) {
+      input = await postJson<Admission>(this.fetchImpl, joinUrl(serverUrl, '/v1/practitioner/grant'), {
+        token: practitionerToken,
+      });
+    }
+    if (input === undefined) throw new ApiRequestError(0, 'missing_grant', 'No practitioner grant or token is configured.');
+    return parseGrant(input, this.config.livekitUrl);
+  }
+
+  admit(ticketId: string): Promise<void> {
+    return this.practitionerAction('/v1/practitioner/admit', { ticketId });
+  }
+  admitAll(): Promise<void> {
+    return this.practitionerAction('/v1/practitioner/admit-all', undefined);
+  }
+  decline(ticketId: string, reason?: string): Promise<void> {
+    return this.practitionerAction('/v1/practitioner/decline', reason ? { ticketId, reason } : { ticketId });
+  }
+  sendMessage(ticketId: string, text: string): Promise<void> {
+    return this.practitionerAction('/v1/practitioner/message', { ticketId, text: text.slice(0, 280) });
+  }
+
+  async endForEveryone(): Promise<void> {
+    await this.practitionerAction('/v1/practitioner/end', undefined);
+    this.finish('ended');
+  }
+
+  private async practitionerAction(path: string, body: unknown): Promise<void> {
+    const { serverUrl, practitionerToken } = this.config;
+    if (!serverUrl || !practitionerToken) {
+      this.update({ error: { code: 'missing_practitioner_token', message: 'No practitioner token is configured.' } });
+      return;
+    }
+    try {
+      await postJson(this.fetchImpl, joinUrl(serverUrl, path), { token: practitionerToken, body });
+    } catch (error) {
+      this.update({ error: describe(error) });
+    }
+  }
+
+  // ---- the call ----------------------------------------------------------------------------------------------
+
+  private ensureRoom(): CallRoom {
+    if (!this.room) {
+      const factory = this.config.createCallRoom ?? ((callbacks, options) => new LiveKitCallRoom(callbacks, options));
+      this.room = factory(
+        {
+          onChange: () => this.queueRoomChange(),
+          onReconnecting: () => {
+            if (this.current.state === 'in-call') this.transition('reconnecting');
+          },
+          onReconnected: () => {
+            if (this.current.state === 'reconnecting') this.transition('in-call');
+          },
+          onDisconnected: (reason) => void this.onRoomDisconnected(reason),
+        },
+        this.config.createE2EEWorker ? { createE2EEWorker: this.config.createE2EEWorker } : {},
+      );
+    }
+    return this.room;
+  }
+
+  private async connectWith(admission: Admission): Promise<void> {
+    if (isTerminal(this.current.state)) return;
+    this.transition('connecting');
+    const room = this.ensureRoom();
+    try {
+      await room.connect(admission, this.tracks);
+    } catch (error) {
+      if (this.room !== room) return;
+      const { code, message } = describe(error, 'connection_failed', 'The video connection could not be established.');
+      return this.fail(code, message);
+    }
+    if (this.room !== room || this.current.state !== 'connecting') return;
+    this.refreshRoom();
+    this.transition('in-call');
+  }
+
+  private async onRoomDisconnected(reason: CallDisconnectReason): Promise<void> {
+    if (isTerminal(this.current.state)) return;
+    if (reason === 'ended') return this.finish('ended');
+    if (reason === 'removed') return this.finish('removed');
+    if (reason === 'client') return this.finish('left');
+    // Lost: one fresh grant and a new room before giving up.
+    if (this.reconnectAttempted) return this.fail('connection_lost', 'The connection to the call was lost.');
+    this.reconnectAttempted = true;
+    const old = this.room;
+    this.room = undefined;
+    await old?.disconnect().catch(() => undefined);
+    try {
+      const admission = await this.freshGrant();
+      await this.connectWith(admission);
+    } catch {
+      this.fail('connection_lost', 'The connection to the call was lost.');
+    }
+  }
+
+  private async freshGrant(): Promise<Admission> {
+    if (this.current.role === 'practitioner') return this.practitionerGrant();
+    const answer = await postJson<Record<string, unknown>>(this.fetchImpl, joinUrl(this.config.serverUrl ?? '', '/v1/lobby/grant'), {
+      token: this.ticket ?? '',
+    });
+    const admission = parseAdmission(answer ?? {}, 'grant');
+    if (!admission) throw new Error('bad grant');
+    return admission;
+  }
+
+  setMicrophoneEnabled(enabled: boolean): Promise<void> {
+    return this.roomAction((room) => room.setMicrophoneEnabled(enabled), 'microphone_failed', 'The microphone could not be switched.');
+  }
+  setCameraEnabled(enabled: boolean): Promise<void> {
+    return this.roomAction((room) => room.setCameraEnabled(enabled), 'camera_failed', 'The camera could not be switched.');
+  }
+  setScreenShareEnabled(enabled: boolean): Promise<void> {
+    return this.roomAction((room) => room.setScreenShareEnabled(enabled), 'screen_share_failed', 'Screen sharing could not be started.');
+  }
+  switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void> {
+    return this.roomAction((room) => room.switchDevice(kind, deviceId), 'device_switch_failed', 'The device could not be switched.');
+  }
+  startAudio(): Promise<void> {
+    return this.roomAction((room) => room.startAudio(), 'audio_blocked', 'The browser still blocks sound.');
+  }
+
+  private async roomAction(action: (room: CallRoom) => Promise<void>, code: string, message: string): Promise<void> {
+    const room = this.room;
+    if (!room) return;
+    try {
+      await action(room);
+    } catch (error) {
+      // A dismissed screen-share picker is a choice, not an error.
+      if (error instanceof DOMException && error.name === 'NotAllowedError' && code === 'screen_share_failed') return;
+      this.update({ error: { code, message } });
+    }
+    this.refreshRoom();
+  }
+
+  private queueRoomChange(): void {
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    queueMicrotask(() => {
+      this.changeQueued = false;
+      this.refreshRoom();
+    });
+  }
+
+  private refreshRoom(): void {
+    const room = this.room;
+    if (!room || isTerminal(this.current.state)) return;
+    this.update({
+      participants: room.participants(),
+      microphoneEnabled: room.microphoneEnabled,
+      cameraEnabled: room.cameraEnabled,
+      screenShareEnabled: room.screenShareEnabled,
+      canScreenShare: room.canScreenShare,
+      audioBlocked: room.audioBlocked,
+    });
+  }
+
+  // ---- leaving -----------------------------------------------------------------------------------------------
+
+  async leave(): Promise<void> {
+    if (isTerminal(this.current.state)) return;
+    const ticket = this.ticket;
+    const waiting = ['joining-lobby', 'waiting'].includes(this.current.state);
+    this.finish('left');
+    if (waiting && ticket && this.config.serverUrl) {
+      await postJson(this.fetchImpl, joinUrl(this.config.serverUrl, '/v1/lobby/leave'), { token: ticket }).catch(() => undefined);
+    }
+  }
+
+  /** Releases everything without announcing an end (e.g. the element was removed from the page). */
+  dispose(): void {
+    this.teardown();
+  }
+
+  private finish(reason: EndReason): void {
+    if (isTerminal(this.current.state)) return;
+    this.teardown();
+    this.update({ endReason: reason });
+    this.transition('ended');
+  }
+
+  private fail(code: string, message: string): void {
+    if (isTerminal(this.current.state)) return;
+    this.teardown();
+    this.update({ error: { code, message } });
+    this.transition('failed');
+  }
+
+  private teardown(): void {
+    this.lobby?.close();
+    this.lobby = undefined;
+    this.queueStream?.close();
+    this.queueStream = undefined;
+    const room = this.room;
+    this.room = undefined;
+    void room?.disconnect().catch((error: unknown) => console.warn('[videoconsult] disconnect failed:', error));
+    for (const track of this.tracks) track.stop();
+    this.tracks = [];
+    this.update({ participants: [], microphoneEnabled: false, cameraEnabled: false, screenShareEnabled: false, audioBlocked: false });
+  }
+
+  // ---- state -------------------------------------------------------------------------------------------------
+
+  private transition(to: SessionState): void {
+    const previous = this.current.state;
+    if (previous === to) return;
+    if (!canTransition(previous, to)) throw new Error(`[videoconsult] invalid session transition ${previous} → ${to}`);
+    this.update({ state: to });
+    this.dispatchEvent(new CustomEvent<StateChangeDetail>('statechange', { detail: { state: to, previous, snapshot: this.current } }));
+  }
+
+  private update(patch: Partial<SessionSnapshot>): void {
+    this.current = Object.freeze({ ...this.current, ...patch });
+    for (const subscription of [...this.subscriptions]) {
+      if (!this.subscriptions.has(subscription)) continue;
+      const value = subscription.selector(this.current);
+      if (Object.is(value, subscription.last)) continue;
+      const previous = subscription.last;
+      subscription.last = value;
+      try {
+        subscription.callback(value, previous);
+      } catch (error) {
+        console.error('[videoconsult] a session subscriber threw:', error);
+      }
+    }
+  }
+
+  private get fetchImpl(): FetchLike {
+    return this.config.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+}
+
+function describe(error: unknown, fallbackCode = 'unexpected_error', fallbackMessage = 'Something went wrong.') {
+  if (error instanceof ApiRequestError) return { code: error.code, message: error.message };
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error && error.message ? error.message : fallbackMessage;
+  return { code: typeof code === 'string' ? code : fallbackCode, message };
+}

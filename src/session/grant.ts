@@ -1,0 +1,30 @@
+import { ApiRequestError } from './http.js';
+import { parseAdmission } from './lobby-events.js';
+import type { Admission, GrantInput } from './types.js';
+
+/** A practitioner grant from the host: an `Admission` (object or JSON text) or a bare LiveKit token. */
+export function parseGrant(input: GrantInput, livekitUrl: string | undefined): Admission {
+  if (typeof input !== 'string') {
+    const parsed = parseAdmission(input as unknown as Record<string, unknown>, 'grant');
+    if (!parsed) throw new ApiRequestError(0, 'invalid_grant', 'The practitioner grant is not a valid admission.');
+    return parsed;
+  }
+  const text = input.trim();
+  if (!text) throw new ApiRequestError(0, 'invalid_grant', 'The practitioner grant is empty.');
+  if (text.startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ApiRequestError(0, 'invalid_grant', 'The practitioner grant is not valid JSON.');
+    }
+    if (typeof json !== 'object' || json === null) {
+      throw new ApiRequestError(0, 'invalid_grant', 'The practitioner grant is not a valid admission.');
+    }
+    return parseGrant(json as Admission, livekitUrl);
+  }
+  if (!livekitUrl) {
+    throw new ApiRequestError(0, 'missing_livekit_url', 'A bare grant token needs the SFU URL (livekit-url) as well.');
+  }
+  return { livekitUrl, token: text };
+}

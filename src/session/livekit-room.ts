@@ -1,0 +1,210 @@
+import {
+  ConnectionQuality,
+  DisconnectReason,
+  ExternalE2EEKeyProvider,
+  Room,
+  RoomEvent,
+  Track,
+  type Participant,
+  type RemoteTrack,
+} from 'livekit-client';
+import type { CallRoom, CallRoomCallbacks, CallRoomOptions } from './call-room.js';
+import type { Admission, ConnectionQualityLevel, ParticipantView } from './types.js';
+
+/** `TrackSource.SCREEN_SHARE` in @livekit/protocol (not a direct dependency). */
+const PROTOCOL_SCREEN_SHARE = 3;
+
+const CHANGE_EVENTS = [
+  RoomEvent.ParticipantConnected,
+  RoomEvent.ParticipantDisconnected,
+  RoomEvent.TrackSubscribed,
+  RoomEvent.TrackUnsubscribed,
+  RoomEvent.TrackMuted,
+  RoomEvent.TrackUnmuted,
+  RoomEvent.LocalTrackPublished,
+  RoomEvent.LocalTrackUnpublished,
+  RoomEvent.ActiveSpeakersChanged,
+  RoomEvent.ConnectionQualityChanged,
+  RoomEvent.AudioPlaybackStatusChanged,
+  RoomEvent.ParticipantPermissionsChanged,
+  RoomEvent.ParticipantNameChanged,
+  RoomEvent.TrackStreamStateChanged,
+] as const;
+
+/** The only place that touches livekit-client's `Room`. */
+export class LiveKitCallRoom implements CallRoom {
+  private room?: Room;
+  private keyProvider?: ExternalE2EEKeyProvider;
+  private worker?: Worker;
+  private leaving = false;
+
+  constructor(
+    private readonly callbacks: CallRoomCallbacks,
+    private readonly options: CallRoomOptions,
+  ) {}
+
+  private ensureRoom(): Room {
+    if (this.room) return this.room;
+    let encryption: { keyProvider: ExternalE2EEKeyProvider; worker: Worker } | undefined;
+    if (this.options.createE2EEWorker) {
+      this.keyProvider = new ExternalE2EEKeyProvider();
+      this.worker = this.options.createE2EEWorker();
+      encryption = { keyProvider: this.keyProvider, worker: this.worker };
+    }
+    const room = new Room({ adaptiveStream: true, dynacast: true, ...(encryption ? { encryption } : {}) });
+    const changed = () => this.callbacks.onChange();
+    for (const event of CHANGE_EVENTS) room.on(event, changed);
+    room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
+      // Remote audio plays through elements livekit-client owns, so room.startAudio() can unblock them all.
+      if (track.kind === Track.Kind.Audio) track.attach();
+    });
+    room.on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => {
+      track.detach();
+    });
+    room.on(RoomEvent.Reconnecting, () => this.callbacks.onReconnecting());
+    room.on(RoomEvent.SignalReconnecting, () => this.callbacks.onReconnecting());
+    room.on(RoomEvent.Reconnected, () => this.callbacks.onReconnected());
+    room.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
+      if (this.leaving) return;
+      if (reason === DisconnectReason.ROOM_DELETED) this.callbacks.onDisconnected('ended');
+      else if (reason === DisconnectReason.PARTICIPANT_REMOVED) this.callbacks.onDisconnected('removed');
+      else if (reason === DisconnectReason.CLIENT_INITIATED) this.callbacks.onDisconnected('client');
+      else this.callbacks.onDisconnected('lost');
+    });
+    this.room = room;
+    return room;
+  }
+
+  async prepare(livekitUrl: string): Promise<void> {
+    try {
+      await this.ensureRoom().prepareConnection(livekitUrl);
+    } catch (error) {
+      // Only a warm-up: the real connect reports real failures.
+      console.warn('[videoconsult] could not prepare the media connection:', error);
+    }
+  }
+
+  async connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void> {
+    const room = this.ensureRoom();
+    if (admission.e2eeKey) {
+      if (!this.keyProvider) {
+        throw Object.assign(new Error('This consultation is end-to-end encrypted, but no E2EE worker is configured.'), {
+          code: 'e2ee_unavailable',
+        });
+      }
+      await this.keyProvider.setKey(admission.e2eeKey);
+      await room.setE2EEEnabled(true);
+    }
+    await room.connect(admission.livekitUrl, admission.token);
+    for (const track of tracks) {
+      if (track.readyState !== 'live') continue;
+      const source = track.kind === 'video' ? Track.Source.Camera : Track.Source.Microphone;
+      await room.localParticipant.publishTrack(track, { source });
+    }
+    const live = new Set(tracks.filter((t) => t.readyState === 'live').map((t) => t.kind));
+    // Nothing usable from the device check: ask now (the check may have been skipped).
+    if (!live.has('audio')) await room.localParticipant.setMicrophoneEnabled(true).catch(warn('microphone'));
+    if (!live.has('video')) await room.localParticipant.setCameraEnabled(true).catch(warn('camera'));
+    this.callbacks.onChange();
+  }
+
+  async disconnect(): Promise<void> {
+    this.leaving = true;
+    const room = this.room;
+    this.room = undefined;
+    if (room) {
+      for (const participant of room.remoteParticipants.values()) {
+        for (const publication of participant.trackPublications.values()) publication.track?.detach();
+      }
+      room.removeAllListeners();
+      await room.disconnect(true);
+    }
+    this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  participants(): ParticipantView[] {
+    const room = this.room;
+    if (!room || room.state === 'disconnected') return [];
+    const all: Participant[] = [room.localParticipant, ...room.remoteParticipants.values()];
+    return all.map((participant) => viewOf(participant, participant === room.localParticipant));
+  }
+
+  get microphoneEnabled(): boolean {
+    return this.room?.localParticipant.isMicrophoneEnabled ?? false;
+  }
+  get cameraEnabled(): boolean {
+    return this.room?.localParticipant.isCameraEnabled ?? false;
+  }
+  get screenShareEnabled(): boolean {
+    return this.room?.localParticipant.isScreenShareEnabled ?? false;
+  }
+  get canScreenShare(): boolean {
+    const permissions = this.room?.localParticipant.permissions;
+    if (!permissions) return false;
+    if (!permissions.canPublish) return false;
+    const sources = permissions.canPublishSources as unknown as number[];
+    return sources.length === 0 || sources.includes(PROTOCOL_SCREEN_SHARE);
+  }
+  get audioBlocked(): boolean {
+    return this.room ? !this.room.canPlaybackAudio : false;
+  }
+
+  async setMicrophoneEnabled(enabled: boolean): Promise<void> {
+    await this.room?.localParticipant.setMicrophoneEnabled(enabled);
+    this.callbacks.onChange();
+  }
+  async setCameraEnabled(enabled: boolean): Promise<void> {
+    await this.room?.localParticipant.setCameraEnabled(enabled);
+    this.callbacks.onChange();
+  }
+  async setScreenShareEnabled(enabled: boolean): Promise<void> {
+    await this.room?.localParticipant.setScreenShareEnabled(enabled, { audio: false });
+    this.callbacks.onChange();
+  }
+  async switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void> {
+    await this.room?.switchActiveDevice(kind, deviceId);
+    this.callbacks.onChange();
+  }
+  async startAudio(): Promise<void> {
+    await this.room?.startAudio();
+    this.callbacks.onChange();
+  }
+}
+
+function viewOf(participant: Participant, isLocal: boolean): ParticipantView {
+  const camera = participant.getTrackPublication(Track.Source.Camera);
+  const screen = participant.getTrackPublication(Track.Source.ScreenShare);
+  const cameraTrack = camera && !camera.isMuted ? camera.track?.mediaStreamTrack : undefined;
+  const screenTrack = screen && !screen.isMuted ? screen.track?.mediaStreamTrack : undefined;
+  return {
+    identity: participant.identity,
+    name: participant.name || participant.identity,
+    isLocal,
+    isSpeaking: participant.isSpeaking,
+    connectionQuality: qualityOf(participant.connectionQuality),
+    microphoneEnabled: participant.isMicrophoneEnabled,
+    cameraEnabled: participant.isCameraEnabled,
+    ...(cameraTrack ? { camera: cameraTrack } : {}),
+    ...(screenTrack ? { screen: screenTrack } : {}),
+  };
+}
+
+function qualityOf(quality: ConnectionQuality): ConnectionQualityLevel {
+  switch (quality) {
+    case ConnectionQuality.Excellent:
+      return 'excellent';
+    case ConnectionQuality.Good:
+      return 'good';
+    case ConnectionQuality.Poor:
+      return 'poor';
+    case ConnectionQuality.Lost:
+      return 'lost';
+    default:
+      return 'unknown';
+  }
+}
+
+function warn(what: string): (error: unknown) => void {
+  return (error) => console.warn(`[videoconsult] could not start the ${what}:`, error);
+}

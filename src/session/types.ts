@@ -1,0 +1,142 @@
+/** Public types of the session core. No livekit-client types leak through here. */
+
+export type SessionRole = 'patient' | 'practitioner';
+
+export type SessionState =
+  | 'idle'
+  | 'checking-devices'
+  | 'joining-lobby'
+  | 'waiting'
+  | 'admitted'
+  | 'connecting'
+  | 'in-call'
+  | 'reconnecting'
+  | 'ended'
+  | 'declined'
+  | 'failed';
+
+export type DeviceStatus = 'ok' | 'denied' | 'missing' | 'busy' | 'skipped';
+export type NetworkStatus = 'ok' | 'blocked' | 'unknown';
+export type Verdict = 'ok' | 'warning' | 'failed';
+
+/** The device-check result as the token server expects it (`DeviceCheck` in docs/http-api.md). */
+export interface DeviceCheckResult {
+  verdict: Verdict;
+  camera: DeviceStatus;
+  microphone: DeviceStatus;
+  network: NetworkStatus;
+}
+
+/** `Admission` in docs/http-api.md: everything needed to enter the LiveKit room. */
+export interface Admission {
+  livekitUrl: string;
+  token: string;
+  identity?: string;
+  expiresAt?: string;
+  e2eeKey?: string;
+  consultationId?: string;
+}
+
+export interface ConsultationInfo {
+  id: string;
+  title?: string;
+  locale: string;
+  e2ee: boolean;
+}
+
+export interface QueueInfo {
+  position: number;
+  estimatedWaitSeconds?: number;
+}
+
+export interface LobbyMessage {
+  text: string;
+  at: string;
+}
+
+export interface WaitingPatient {
+  ticketId: string;
+  name: string;
+  alias?: string;
+  waitingSince: string;
+  deviceCheck?: DeviceCheckResult;
+}
+
+export type ConnectionQualityLevel = 'excellent' | 'good' | 'poor' | 'lost' | 'unknown';
+
+/** One participant of the call, as the UI needs it. */
+export interface ParticipantView {
+  identity: string;
+  name: string;
+  isLocal: boolean;
+  isSpeaking: boolean;
+  connectionQuality: ConnectionQualityLevel;
+  microphoneEnabled: boolean;
+  cameraEnabled: boolean;
+  camera?: MediaStreamTrack;
+  screen?: MediaStreamTrack;
+}
+
+export type EndReason = 'left' | 'ended' | 'removed' | 'connection-lost';
+
+export interface SessionError {
+  code: string;
+  message: string;
+}
+
+export interface SessionSnapshot {
+  readonly state: SessionState;
+  readonly role: SessionRole;
+  readonly consultation?: ConsultationInfo;
+  readonly queue?: QueueInfo;
+  /** Messages from the practitioner to this waiting patient, oldest first. */
+  readonly messages: readonly LobbyMessage[];
+  /** The practitioner's live queue (empty for patients). */
+  readonly waitingPatients: readonly WaitingPatient[];
+  readonly deviceCheck?: DeviceCheckResult;
+  readonly participants: readonly ParticipantView[];
+  readonly microphoneEnabled: boolean;
+  readonly cameraEnabled: boolean;
+  readonly screenShareEnabled: boolean;
+  readonly canScreenShare: boolean;
+  /** Remote audio is waiting for a user gesture (browser autoplay policy). */
+  readonly audioBlocked: boolean;
+  readonly declineReason?: string;
+  readonly endReason?: EndReason;
+  readonly error?: SessionError;
+}
+
+export interface JoinRequest {
+  code: string;
+  name: string;
+  deviceCheck?: DeviceCheckResult;
+  /** Tracks captured during the device check; they are published on admission instead of asking again. */
+  tracks?: MediaStreamTrack[];
+}
+
+/** A practitioner grant: a JSON `Admission`, or a bare LiveKit token (then `livekitUrl` must be configured). */
+export type GrantInput = string | Admission;
+
+export type Unsubscribe = () => void;
+
+/**
+ * What the elements need from a session. `ConsultationSession` implements it; tests use a fake.
+ */
+export interface VcSession {
+  readonly snapshot: SessionSnapshot;
+  subscribe<T>(selector: (snapshot: SessionSnapshot) => T, callback: (value: T, previous: T) => void): Unsubscribe;
+  beginDeviceCheck(): void;
+  join(request: JoinRequest): Promise<void>;
+  startPractitioner(options?: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult }): Promise<void>;
+  leave(): Promise<void>;
+  admit(ticketId: string): Promise<void>;
+  admitAll(): Promise<void>;
+  decline(ticketId: string, reason?: string): Promise<void>;
+  sendMessage(ticketId: string, text: string): Promise<void>;
+  endForEveryone(): Promise<void>;
+  setMicrophoneEnabled(enabled: boolean): Promise<void>;
+  setCameraEnabled(enabled: boolean): Promise<void>;
+  setScreenShareEnabled(enabled: boolean): Promise<void>;
+  switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
+  startAudio(): Promise<void>;
+}

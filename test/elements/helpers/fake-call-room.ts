@@ -1,0 +1,66 @@
+import type { CallRoom, CallRoomCallbacks, CallDisconnectReason } from '../../../src/session/call-room.js';
+import type { Admission, ParticipantView } from '../../../src/session/types.js';
+
+/** A media room that connects instantly and lets a test drive reconnects and disconnects. */
+export class FakeCallRoom implements CallRoom {
+  static last?: FakeCallRoom;
+  static created = 0;
+  prepared?: string;
+  admission?: Admission;
+  publishedTracks: MediaStreamTrack[] = [];
+  disconnected = false;
+  failConnect?: Error;
+  microphoneEnabled = false;
+  cameraEnabled = false;
+  screenShareEnabled = false;
+  canScreenShare = true;
+  audioBlocked = false;
+  remote: ParticipantView[] = [];
+
+  constructor(readonly callbacks: CallRoomCallbacks) {
+    FakeCallRoom.last = this;
+    FakeCallRoom.created += 1;
+  }
+
+  async prepare(url: string): Promise<void> {
+    this.prepared = url;
+  }
+  async connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void> {
+    if (this.failConnect) throw this.failConnect;
+    this.admission = admission;
+    this.publishedTracks = tracks;
+    this.microphoneEnabled = true;
+    this.cameraEnabled = true;
+  }
+  async disconnect(): Promise<void> {
+    this.disconnected = true;
+  }
+  participants(): ParticipantView[] {
+    const local: ParticipantView = {
+      identity: 'me',
+      name: 'Me',
+      isLocal: true,
+      isSpeaking: false,
+      connectionQuality: 'good',
+      microphoneEnabled: this.microphoneEnabled,
+      cameraEnabled: this.cameraEnabled,
+    };
+    return [local, ...this.remote];
+  }
+  async setMicrophoneEnabled(enabled: boolean): Promise<void> {
+    this.microphoneEnabled = enabled;
+  }
+  async setCameraEnabled(enabled: boolean): Promise<void> {
+    this.cameraEnabled = enabled;
+  }
+  async setScreenShareEnabled(enabled: boolean): Promise<void> {
+    this.screenShareEnabled = enabled;
+  }
+  async switchDevice(): Promise<void> {}
+  async startAudio(): Promise<void> {
+    this.audioBlocked = false;
+  }
+  drop(reason: CallDisconnectReason): void {
+    this.callbacks.onDisconnected(reason);
+  }
+}

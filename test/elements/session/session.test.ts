@@ -1,0 +1,259 @@
+import { expect } from '@open-wc/testing';
+import { ConsultationSession, type SessionConfig } from '../../../src/session/consultation-session.js';
+import { SseParser } from '../../../src/session/sse.js';
+import { canTransition } from '../../../src/session/state-machine.js';
+import type { SessionState } from '../../../src/session/types.js';
+import { FakeCallRoom } from '../helpers/fake-call-room.js';
+import { FakeServer, until } from '../helpers/fake-server.js';
+
+const ADMISSION = { livekitUrl: 'ws://sfu.test', token: 'lk-token', identity: 'p-1', consultationId: 'c-1' };
+
+function patientSession(server: FakeServer, extra: Partial<SessionConfig> = {}) {
+  server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T1', consultation: { id: 'c-1', locale: 'en', e2ee: false } } }));
+  server.on('/v1/lobby/leave', () => ({ status: 204 }));
+  return new ConsultationSession({
+    serverUrl: 'https://api.test/',
+    role: 'patient',
+    fetch: server.fetch,
+    lobbyBackoff: [1],
+    createCallRoom: (callbacks) => new FakeCallRoom(callbacks),
+    ...extra,
+  });
+}
+
+function states(session: ConsultationSession): SessionState[] {
+  const seen: SessionState[] = [];
+  session.addEventListener('statechange', (e) => seen.push((e as CustomEvent<{ state: SessionState }>).detail.state));
+  return seen;
+}
+
+describe('SseParser', () => {
+  it('assembles events split across chunks, CRLF endings and comments', () => {
+    const parser = new SseParser();
+    expect(parser.push(': ping\n\nevent: que')).to.deep.equal([]);
+    expect(parser.push('ue\r\ndata: {"position":2}\r')).to.deep.equal([]);
+    expect(parser.push('\n\r\n')).to.deep.equal([{ event: 'queue', data: '{"position":2}' }]);
+    expect(parser.push('data: a\ndata: b\n\n')).to.deep.equal([{ event: 'message', data: 'a\nb' }]);
+  });
+});
+
+describe('state machine', () => {
+  it('allows the documented path and refuses shortcuts', () => {
+    expect(canTransition('waiting', 'admitted')).to.be.true;
+    expect(canTransition('in-call', 'reconnecting')).to.be.true;
+    expect(canTransition('reconnecting', 'in-call')).to.be.true;
+    expect(canTransition('idle', 'in-call')).to.be.false;
+    expect(canTransition('ended', 'waiting')).to.be.false;
+  });
+});
+
+describe('ConsultationSession (patient)', () => {
+  it('joins, waits with the ticket in the header, follows the queue and connects on admission', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server, { livekitUrl: 'ws://sfu.test' });
+    const seen = states(session);
+    const track = (await navigator.mediaDevices.getUserMedia({ audio: true })).getAudioTracks()[0]!;
+    const deviceCheck = { verdict: 'ok', camera: 'skipped', microphone: 'ok', network: 'ok' } as const;
+    session.beginDeviceCheck();
+    await session.join({ code: 'ABC-123', name: 'Ann', deviceCheck, tracks: [track] });
+    expect(session.state).to.equal('waiting');
+    expect(server.requests[0]!.body).to.deep.equal({ code: 'ABC-123', name: 'Ann', deviceCheck });
+    await until(() => server.openStreams === 1);
+    const stream = server.requests.find((r) => r.url === '/v1/lobby/events')!;
+    expect(stream.authorization).to.equal('Bearer T1');
+    expect(FakeCallRoom.last!.prepared).to.equal('ws://sfu.test');
+
+    server.event('queue', { position: 2, estimatedWaitSeconds: 120 });
+    await until(() => session.snapshot.queue?.position === 2);
+    expect(session.snapshot.queue).to.deep.equal({ position: 2, estimatedWaitSeconds: 120 });
+
+    server.event('message', { text: 'Five more minutes', at: '2026-01-01T10:00:00Z' });
+    await until(() => session.snapshot.messages.length === 1);
+    expect(session.snapshot.messages[0]!.text).to.equal('Five more minutes');
+
+    server.event('admitted', ADMISSION);
+    await until(() => session.state === 'in-call');
+    expect(seen).to.deep.equal(['checking-devices', 'joining-lobby', 'waiting', 'admitted', 'connecting', 'in-call']);
+    expect(FakeCallRoom.last!.admission!.token).to.equal('lk-token');
+    expect(FakeCallRoom.last!.publishedTracks).to.deep.equal([track]);
+    expect(session.snapshot.participants.map((p) => p.identity)).to.deep.equal(['me']);
+    expect(server.openStreams).to.equal(0);
+    await session.leave();
+    expect(session.state).to.equal('ended');
+    expect(session.snapshot.endReason).to.equal('left');
+    expect(FakeCallRoom.last!.disconnected).to.be.true;
+    expect(track.readyState).to.equal('ended');
+  });
+
+  it('ignores malformed events and unknown types with a warning', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    const warnings: string[] = [];
+    const originalWarn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
+    try {
+      await session.join({ code: 'ABC', name: 'Ann' });
+      await until(() => server.openStreams === 1);
+      server.send('event: queue\ndata: {not json\n\n');
+      server.event('queue', { position: -1 });
+      server.event('surprise', {});
+      server.event('queue', { position: 3 });
+      await until(() => session.snapshot.queue?.position === 3);
+    } finally {
+      console.warn = originalWarn;
+    }
+    expect(warnings.some((w) => w.includes('not valid JSON'))).to.be.true;
+    expect(warnings.some((w) => w.includes('positive integer'))).to.be.true;
+    expect(warnings.some((w) => w.includes('unknown event type'))).to.be.true;
+    session.dispose();
+  });
+
+  it('reconnects a dropped stream with the same ticket', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.dropStreams();
+    await until(() => server.streamOpens === 2 && server.openStreams === 1);
+    const opens = server.requests.filter((r) => r.url === '/v1/lobby/events');
+    expect(opens.map((r) => r.authorization)).to.deep.equal(['Bearer T1', 'Bearer T1']);
+    expect(session.state).to.equal('waiting');
+    session.dispose();
+  });
+
+  it('returns to the form with invalid_code when the code is refused', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    server.on('/v1/lobby/join', () => ({ status: 404, body: { error: { code: 'invalid_code', message: 'That code is not valid.' } } }));
+    await session.join({ code: 'WRONG', name: 'Ann' });
+    expect(session.state).to.equal('checking-devices');
+    expect(session.snapshot.error).to.deep.equal({ code: 'invalid_code', message: 'That code is not valid.' });
+  });
+
+  it('shows declined with the reason and closes the stream', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.event('declined', { reason: 'Please call the practice.' });
+    await until(() => session.state === 'declined');
+    expect(session.snapshot.declineReason).to.equal('Please call the practice.');
+    await until(() => server.openStreams === 0);
+  });
+
+  it('fails when the stream refuses the ticket', async () => {
+    const server = new FakeServer();
+    server.streamStatus = 401;
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => session.state === 'failed');
+    expect(session.snapshot.error!.code).to.equal('invalid_ticket');
+  });
+
+  it('leaving the waiting room tells the server', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await session.leave();
+    const leave = server.requests.find((r) => r.url === '/v1/lobby/leave');
+    expect(leave?.authorization).to.equal('Bearer T1');
+    expect(session.snapshot.endReason).to.equal('left');
+  });
+
+  it('rejoins with a fresh grant once after a lost connection, then ends with the room', async () => {
+    const server = new FakeServer();
+    server.on('/v1/lobby/grant', () => ({ status: 200, body: { ...ADMISSION, token: 'fresh' } }));
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.event('admitted', ADMISSION);
+    await until(() => session.state === 'in-call');
+    const first = FakeCallRoom.last!;
+    first.callbacks.onReconnecting();
+    expect(session.state).to.equal('reconnecting');
+    first.callbacks.onReconnected();
+    expect(session.state).to.equal('in-call');
+    first.drop('lost');
+    await until(() => FakeCallRoom.last !== first && session.state === 'in-call');
+    expect(FakeCallRoom.last!.admission!.token).to.equal('fresh');
+    FakeCallRoom.last!.drop('ended');
+    expect(session.state).to.equal('ended');
+    expect(session.snapshot.endReason).to.equal('ended');
+  });
+
+  it('notifies subscribers only when the selected value changes', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    const seen: string[] = [];
+    const unsubscribe = session.subscribe((s) => s.state, (state, previous) => seen.push(`${previous}>${state}`));
+    session.beginDeviceCheck();
+    session.beginDeviceCheck();
+    unsubscribe();
+    await session.join({ code: 'ABC', name: 'Ann' });
+    expect(seen).to.deep.equal(['idle>checking-devices']);
+    session.dispose();
+  });
+});
+
+describe('ConsultationSession (practitioner)', () => {
+  function practitioner(server: FakeServer, extra: Partial<SessionConfig> = {}) {
+    server.on('/v1/practitioner/admit', () => ({ status: 200, body: {} }));
+    server.on('/v1/practitioner/end', () => ({ status: 200, body: {} }));
+    server.on('/v1/practitioner/grant', () => ({ status: 200, body: ADMISSION }));
+    return new ConsultationSession({
+      serverUrl: 'https://api.test',
+      role: 'practitioner',
+      practitionerToken: 'PT',
+      fetch: server.fetch,
+      lobbyBackoff: [1],
+      createCallRoom: (callbacks) => new FakeCallRoom(callbacks),
+      ...extra,
+    });
+  }
+
+  it('gets the grant from the server, shows the queue, admits and ends for everyone', async () => {
+    const server = new FakeServer();
+    const session = practitioner(server);
+    await session.startPractitioner();
+    expect(session.state).to.equal('in-call');
+    expect(server.requests.find((r) => r.url === '/v1/practitioner/grant')!.authorization).to.equal('Bearer PT');
+    await until(() => server.openStreams === 1);
+    server.event('queue', {
+      patients: [
+        { ticketId: 't1', name: 'Ann', waitingSince: '2026-01-01T10:00:00Z', deviceCheck: { verdict: 'warning', camera: 'denied', microphone: 'ok', network: 'ok' } },
+        { name: 'no ticket id' },
+      ],
+    });
+    await until(() => session.snapshot.waitingPatients.length === 1);
+    expect(session.snapshot.waitingPatients[0]!.deviceCheck!.camera).to.equal('denied');
+    await session.admit('t1');
+    expect(server.requests.find((r) => r.url === '/v1/practitioner/admit')!.body).to.deep.equal({ ticketId: 't1' });
+    await session.endForEveryone();
+    expect(session.state).to.equal('ended');
+    expect(session.snapshot.endReason).to.equal('ended');
+  });
+
+  it('uses the host callback for the grant, including a bare token with livekitUrl', async () => {
+    const server = new FakeServer();
+    let calls = 0;
+    const session = practitioner(server, {
+      livekitUrl: 'wss://sfu.example',
+      getGrant: async () => {
+        calls += 1;
+        return 'bare-jwt';
+      },
+    });
+    await session.startPractitioner();
+    expect(calls).to.equal(1);
+    expect(FakeCallRoom.last!.admission).to.deep.equal({ livekitUrl: 'wss://sfu.example', token: 'bare-jwt' });
+    session.dispose();
+  });
+
+  it('fails clearly on a malformed grant and records action errors', async () => {
+    const server = new FakeServer();
+    const session = practitioner(server, { grant: '{"token": 1' });
+    await session.startPractitioner();
+    expect(session.state).to.equal('failed');
+    expect(session.snapshot.error!.code).to.equal('invalid_grant');
+  });
+});
