@@ -1,0 +1,123 @@
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { TokenVerifier } from 'livekit-server-sdk';
+import { ApiError } from '../errors.js';
+import { bearer, parse } from '../http.js';
+import { contentDisposition, downloadParamsSchema, uploadParamsSchema } from './uploads.schema.js';
+import { fileTooLargeError, type UploadService } from './uploads.service.js';
+
+export interface UploadsRouterOptions {
+  service: UploadService;
+  /** The LiveKit API key and secret that signed the participants' grants (config.livekit). */
+  livekit: { apiKey: string; apiSecret: string };
+  /**
+   * Optional extra check that the room's consultation is still running (e.g. a store lookup). The service
+   * already refuses rooms it saw end; this also covers ends it never heard of (another instance, a restart).
+   */
+  isRoomActive?: (room: string) => boolean | Promise<boolean>;
+}
+
+interface Participant {
+  room: string;
+  identity: string;
+}
+
+/**
+ * `POST /v1/rooms/:room/uploads` and `GET /v1/rooms/:room/uploads/:id`, authorised by the participant's
+ * own LiveKit JWT for that room (`Authorization: Bearer <token>`): no separate upload credential exists,
+ * and a grant for another room opens nothing here.
+ */
+export function createUploadsRouter(options: UploadsRouterOptions): Router {
+  const { service } = options;
+  const verifier = new TokenVerifier(options.livekit.apiKey, options.livekit.apiSecret);
+  const router = Router();
+
+  const authorize: RequestHandler = (req, res, next) => {
+    const { room } = parse(uploadParamsSchema, { room: req.params.room }, 'params');
+    participantFor(verifier, req, room)
+      .then(async (participant) => {
+        if (options.isRoomActive && !(await options.isRoomActive(room))) {
+          throw new ApiError(410, 'session_ended', 'This consultation has ended; its files are no longer available.');
+        }
+        res.locals.participant = participant;
+        next();
+      })
+      .catch(next);
+  };
+
+  // Only after the grant checks out do we read the body: strangers cannot make us buffer megabytes.
+  const rawBody = express.raw({ type: () => true, limit: service.options.maxFileBytes, inflate: false });
+  const readBody: RequestHandler = (req, res, next) => {
+    rawBody(req, res, (err?: unknown) => {
+      if ((err as { type?: string } | undefined)?.type === 'entity.too.large') {
+        // The client is still sending; close the connection after answering instead of reading it all.
+        res.set('Connection', 'close');
+        return next(fileTooLargeError(service.options.maxFileBytes));
+      }
+      next(err);
+    });
+  };
+
+  router.post('/v1/rooms/:room/uploads', authorize, readBody, (req: Request, res: Response, next: NextFunction) => {
+    const participant = res.locals.participant as Participant;
+    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    service
+      .upload({ room: participant.room, uploader: participant.identity, bytes, filename: req.get('x-filename') })
+      .then((info) => {
+        res.status(201).set('Cache-Control', 'no-store').json(info);
+      })
+      .catch(next);
+  });
+
+  router.get('/v1/rooms/:room/uploads/:id', authorize, (req: Request, res: Response, next: NextFunction) => {
+    const { room, id } = parse(downloadParamsSchema, { room: req.params.room, id: req.params.id }, 'params');
+    service
+      .download(room, id)
+      .then((file) => {
+        res
+          .status(200)
+          .set({
+            // The sniffed type, never what the uploader declared.
+            'Content-Type': file.type,
+            'Content-Length': String(file.content.length),
+            // Always a download: the SDK fetches with the bearer token and makes a blob URL anyway, so
+            // inline buys nothing and would let a crafted PDF open in a viewer on our origin.
+            'Content-Disposition': contentDisposition(file.name),
+            'X-Content-Type-Options': 'nosniff',
+            'Cache-Control': 'no-store',
+            // Should anything ever render it on our origin: no scripts, no subresources, opaque origin.
+            'Content-Security-Policy': "default-src 'none'; sandbox",
+            'Referrer-Policy': 'no-referrer',
+          })
+          .end(file.content);
+      })
+      .catch(next);
+  });
+
+  return router;
+}
+
+async function participantFor(verifier: TokenVerifier, req: Request, room: string): Promise<Participant> {
+  const token = bearer(req);
+  if (!token) {
+    throw new ApiError(401, 'unauthorized', 'Send your LiveKit token for this room as "Authorization: Bearer <token>".', {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+  let claims;
+  try {
+    claims = await verifier.verify(token);
+  } catch (err) {
+    const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
+    throw new ApiError(
+      401,
+      expired ? 'token_expired' : 'invalid_token',
+      expired ? 'Your LiveKit token has expired. Rejoin to get a fresh one.' : 'This LiveKit token is not valid.',
+      { 'WWW-Authenticate': `Bearer error="invalid_token"` },
+    );
+  }
+  const video = claims.video;
+  if (!video || video.roomJoin !== true || video.room !== room || !claims.sub) {
+    throw new ApiError(403, 'forbidden', 'Your token does not let you join this room, so it cannot share or open its files.');
+  }
+  return { room, identity: claims.sub };
+}
