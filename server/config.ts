@@ -22,6 +22,8 @@ export const configSchema = z.strictObject({
     url: z.string().regex(/^wss?:\/\//, 'must start with ws:// or wss://'),
     apiKey: z.string().min(1),
     apiSecret: z.string().min(32, 'must be at least 32 characters (livekit-server refuses shorter secrets)'),
+    /** Where this server reaches the SFU's API (http:// or https://); defaults to `url` with ws→http. */
+    apiUrl: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').optional(),
   }),
   database: z.strictObject({ path: z.string().min(1) }).default({ path: 'data/videoconsult.sqlite' }),
   /** Server-side secret for keyed hashes and signed tickets; at least 32 characters. */
@@ -30,6 +32,10 @@ export const configSchema = z.strictObject({
   /** Lifetime of LiveKit grants handed to browsers. Minutes, never the SDK's 6 h default. */
   grantTtlMinutes: z.number().int().min(1).max(60).default(10),
   retentionDays: z.number().int().min(1).max(90).default(90),
+  /** A consultation nobody ended is ended by the sweeper this long after its start (or scheduled time). */
+  staleAfterHours: z.number().int().min(1).max(24 * 7).default(24),
+  /** How often the sweeper runs; 0 disables it (tests call sweep() themselves). */
+  sweepIntervalSeconds: z.number().int().min(0).max(3600).default(60),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
 });
 

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { authenticateTenant } from '../auth.js';
+import type { AppContext } from '../context.js';
+import { body, parse } from '../http.js';
+import type { RouteRegistry } from '../routing.js';
+import { errorBody } from '../openapi.js';
+import {
+  accessCode,
+  consultation,
+  consultationList,
+  createAccessCodeBody,
+  createConsultationBody,
+  createPractitionerTokenBody,
+  listConsultationsQuery,
+  practitionerToken,
+} from './consultations.schema.js';
+import { ConsultationService, toConsultation } from './consultations.service.js';
+
+const authErrors = {
+  400: { description: 'Invalid request', schema: errorBody },
+  401: { description: 'Missing or wrong API key', schema: errorBody },
+};
+
+/** The integrator API: server-to-server, tenant API key, no CORS. */
+export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, service: ConsultationService): void {
+  const tags = ['integrator'];
+
+  routes.add(
+    { method: 'post', path: '/v1/consultations', summary: 'Create a consultation and its SFU room', auth: 'tenant', tags, body: createConsultationBody,
+      responses: { 201: { description: 'Created', schema: consultation }, ...authErrors, 502: { description: 'SFU unreachable', schema: errorBody } } },
+    async (req, res) => {
+      const tenant = authenticateTenant(ctx.config, req);
+      const input = parse(createConsultationBody, body(req), 'body');
+      res.status(201).json(toConsultation(await service.create(tenant, input)));
+    },
+  );
+
+  routes.add(
+    { method: 'get', path: '/v1/consultations', summary: 'List consultations, newest first', auth: 'tenant', tags, query: listConsultationsQuery,
+      responses: { 200: { description: 'A page of consultations', schema: consultationList }, ...authErrors } },
+    (req, res) => {
+      const tenant = authenticateTenant(ctx.config, req);
+      const query = parse(listConsultationsQuery, req.query, 'query');
+      const page = service.list(tenant, query);
+      res.json({ items: page.items.map(toConsultation), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+    },
+  );
+
+  const notFound = { 404: { description: 'No such consultation (or another tenant\'s)', schema: errorBody } };
+
+  routes.add(
+    { method: 'get', path: '/v1/consultations/:id', summary: 'Read a consultation', auth: 'tenant', tags,
+      responses: { 200: { description: 'The consultation', schema: consultation }, ...authErrors, ...notFound } },
+    (req, res) => {
+      const tenant = authenticateTenant(ctx.config, req);
+      const id = String(req.params.id);
+      res.json(toConsultation(service.get(tenant, id)));
+    },
+  );
+
+  routes.add(
+    { method: 'post', path: '/v1/consultations/:id/end', summary: 'End a consultation for everyone', auth: 'tenant', tags, body: z.strictObject({}),
+      responses: { 200: { description: 'Ended', schema: consultation }, ...authErrors, ...notFound } },
+    async (req, res) => {
+      const tenant = authenticateTenant(ctx.config, req);
+      const id = String(req.params.id);
+      parse(z.strictObject({}), body(req), 'body');
+      res.json(toConsultation(await service.end(service.get(tenant, id), 'integrator')));
+    },
+  );
+
+  routes.add(
+    { method: 'post', path: '/v1/consultations/:id/access-codes', summary: 'Issue a one-session access code (shown once)', auth: 'tenant', tags,
+      body: createAccessCodeBody,
+      responses: { 201: { description: 'The code, shown once', schema: accessCode }, ...authErrors, ...notFound,
+        409: { description: 'The consultation has ended', schema: errorBody }, 501: { description: 'No e-mail delivery configured', schema: errorBody } } },
+    async (req, res) => {
+      const tenant = authenticateTenant(ctx.config, req);
+      const id = String(req.params.id);
+      const input = parse(createAccessCodeBody, body(req), 'body');
+      res.status(201).set('Cache-Control', 'no-store').json(await service.issueAccessCode(tenant, service.get(tenant, id), input));
+    },
+  );
+
+  routes.add(
+    { method: 'post', path: '/v1/consultations/:id/practitioner-tokens', summary: 'Mint a practitioner token for one consultation', auth: 'tenant', tags,
+      body: createPractitionerTokenBody,
+      responses: { 201: { description: 'The token', schema: practitionerToken }, ...authErrors, ...notFound,
+        409: { description: 'The consultation has ended', schema: errorBody } } },
+    (req, res) => {
+      const tenant = authenticateTenant(ctx.config, req);
+      const id = String(req.params.id);
+      const input = parse(createPractitionerTokenBody, body(req), 'body');
+      res.status(201).set('Cache-Control', 'no-store').json(service.issuePractitionerToken(tenant, service.get(tenant, id), input));
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+export const createConsultationBody = z.strictObject({
+  title: z.string().trim().min(1).max(200).optional(),
+  scheduledAt: z.iso.datetime({ offset: true }).optional(),
+  maxParticipants: z.int().min(2).max(16).default(4),
+  patientScreenShare: z.boolean().default(false),
+  e2ee: z.boolean().default(true),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "de-CH"').default('en'),
+});
+
+export const consultationStatus = z.enum(['scheduled', 'active', 'ended']);
+
+export const listConsultationsQuery = z.strictObject({
+  status: consultationStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const consultation = z.object({
+  id: z.string(),
+  title: z.string().optional(),
+  status: consultationStatus,
+  scheduledAt: z.string().optional(),
+  createdAt: z.string(),
+  endedAt: z.string().optional(),
+  maxParticipants: z.int(),
+  patientScreenShare: z.boolean(),
+  e2ee: z.boolean(),
+  locale: z.string(),
+});
+export type Consultation = z.infer<typeof consultation>;
+
+export const consultationList = z.object({ items: z.array(consultation), nextCursor: z.string().optional() });
+
+export const createAccessCodeBody = z.strictObject({
+  /** The name the practitioner sees instead of the one the patient types. */
+  alias: z.string().trim().min(1).max(100).optional(),
+  expiresInMinutes: z.int().min(5).max(60 * 24 * 30).default(1440),
+  deliver: z.strictObject({ email: z.email() }).optional(),
+});
+
+export const accessCode = z.object({
+  code: z.string(),
+  joinUrl: z.string(),
+  expiresAt: z.string(),
+  alias: z.string().optional(),
+  delivered: z.enum(['email']).optional(),
+});
+
+export const createPractitionerTokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  ttlMinutes: z.int().min(1).max(24 * 60).default(480),
+});
+
+export const practitionerToken = z.object({ token: z.string(), expiresAt: z.string() });

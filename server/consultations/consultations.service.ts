@@ -1,0 +1,182 @@
+import type { TenantConfig } from '../config.js';
+import type { AppContext } from '../context.js';
+import { keyedHash, randomCode, randomId, randomKeyBase64 } from '../crypto.js';
+import { ApiError } from '../errors.js';
+import type { AuditRow, ConsultationRow } from '../store/store.js';
+import type { z } from 'zod';
+import type { Consultation, createAccessCodeBody, createConsultationBody, createPractitionerTokenBody } from './consultations.schema.js';
+
+/** Seconds the SFU keeps a room nobody joined yet; the room is re-created before each grant anyway. */
+const ROOM_EMPTY_TIMEOUT_S = 10 * 60;
+/** Grace period for a participant to reconnect before the room closes. */
+const ROOM_DEPARTURE_TIMEOUT_S = 120;
+
+export function toConsultation(c: ConsultationRow): Consultation {
+  const out: Consultation = {
+    id: c.id,
+    status: c.status,
+    createdAt: new Date(c.createdAt).toISOString(),
+    maxParticipants: c.maxParticipants,
+    patientScreenShare: c.patientScreenShare,
+    e2ee: c.e2ee,
+    locale: c.locale,
+  };
+  if (c.title !== null) out.title = c.title;
+  if (c.scheduledAt !== null) out.scheduledAt = new Date(c.scheduledAt).toISOString();
+  if (c.endedAt !== null) out.endedAt = new Date(c.endedAt).toISOString();
+  return out;
+}
+
+export function accessCodeHash(secret: string, code: string): string {
+  return keyedHash(secret, 'access-code', code);
+}
+
+export class ConsultationService {
+  constructor(private readonly ctx: AppContext) {}
+
+  private audit(tenantId: string, actor: AuditRow['actor'], action: string, consultationId: string | null): AuditRow {
+    return { tenantId, actor, action, consultationId, at: this.ctx.now() };
+  }
+
+  /** The SFU has auto_create off: every room is created here, with its participant cap. Idempotent. */
+  async ensureRoom(c: ConsultationRow): Promise<void> {
+    try {
+      await this.ctx.rooms.createRoom({
+        name: c.roomName,
+        maxParticipants: c.maxParticipants,
+        emptyTimeout: ROOM_EMPTY_TIMEOUT_S,
+        departureTimeout: ROOM_DEPARTURE_TIMEOUT_S,
+      });
+    } catch (err) {
+      this.ctx.log(`creating the SFU room failed: ${(err as Error).message}`);
+      throw new ApiError(502, 'sfu_unavailable', 'The media server could not be reached. Please try again.');
+    }
+  }
+
+  async create(tenant: TenantConfig, input: z.output<typeof createConsultationBody>): Promise<ConsultationRow> {
+    const id = randomId('c_', 12);
+    const row: ConsultationRow = {
+      id,
+      tenantId: tenant.id,
+      roomName: `vc-${id}`,
+      title: input.title ?? null,
+      status: 'scheduled',
+      scheduledAt: input.scheduledAt ? Date.parse(input.scheduledAt) : null,
+      createdAt: this.ctx.now(),
+      startedAt: null,
+      endedAt: null,
+      maxParticipants: input.maxParticipants,
+      patientScreenShare: input.patientScreenShare,
+      e2ee: input.e2ee,
+      locale: input.locale,
+      e2eeKey: input.e2ee ? randomKeyBase64(32) : null,
+    };
+    // Room first: if the SFU is unreachable nothing is stored and the integrator can simply retry.
+    await this.ensureRoom(row);
+    this.ctx.store.insertConsultation(row, this.audit(tenant.id, 'integrator', 'consultation.create', id));
+    return row;
+  }
+
+  /** A consultation of this tenant; another tenant's looks exactly like a missing one. */
+  get(tenant: TenantConfig, id: string): ConsultationRow {
+    const c = this.ctx.store.getConsultation(id);
+    if (!c || c.tenantId !== tenant.id) throw new ApiError(404, 'consultation_not_found', 'There is no such consultation.');
+    return c;
+  }
+
+  list(tenant: TenantConfig, query: { status?: ConsultationRow['status']; limit: number; cursor?: string }): { items: ConsultationRow[]; nextCursor?: string } {
+    let cursor: { createdAt: number; id: string } | undefined;
+    if (query.cursor) {
+      const [at, id] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
+      if (!at || !id || !/^\d+$/.test(at)) throw new ApiError(400, 'invalid_request', 'query.cursor: is not a cursor this server issued');
+      cursor = { createdAt: Number(at), id };
+    }
+    const rows = this.ctx.store.listConsultations(tenant.id, { status: query.status, limit: query.limit + 1, cursor });
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    return rows.length > query.limit && last
+      ? { items, nextCursor: Buffer.from(`${last.createdAt}|${last.id}`).toString('base64url') }
+      : { items };
+  }
+
+  /**
+   * Ends for everyone: stored state first (so a crash halfway still counts as ended and the sweeper
+   * finishes the rest), then streams are told and the SFU room is deleted, disconnecting everyone.
+   */
+  async end(c: ConsultationRow, actor: AuditRow['actor']): Promise<ConsultationRow> {
+    const changed = this.ctx.store.endConsultation({
+      id: c.id,
+      endedAt: this.ctx.now(),
+      audit: this.audit(c.tenantId, actor, 'consultation.end', c.id),
+    });
+    if (changed) this.ctx.bus.emit('ended', c.id);
+    try {
+      await this.ctx.rooms.deleteRoom(c.roomName);
+    } catch (err) {
+      // Usually "room not found": it already closed. Anything else the sweeper does not retry: log it.
+      const message = (err as Error).message;
+      if (!/not.?found|does not exist/i.test(message)) this.ctx.log(`deleting the SFU room failed: ${message}`);
+    }
+    return this.ctx.store.getConsultation(c.id) ?? c;
+  }
+
+  async issueAccessCode(
+    tenant: TenantConfig,
+    c: ConsultationRow,
+    input: z.output<typeof createAccessCodeBody>,
+  ): Promise<{ code: string; joinUrl: string; expiresAt: string; alias?: string; delivered?: 'email' }> {
+    if (c.status === 'ended') throw new ApiError(409, 'consultation_ended', 'This consultation has ended.');
+    if (input.deliver && !this.ctx.mailer) {
+      throw new ApiError(501, 'delivery_unavailable', 'This server has no e-mail delivery configured.');
+    }
+    const code = randomCode();
+    const now = this.ctx.now();
+    const expiresAt = now + input.expiresInMinutes * 60_000;
+    this.ctx.store.insertAccessCode(
+      {
+        codeHash: accessCodeHash(this.ctx.config.secret, code),
+        consultationId: c.id,
+        tenantId: tenant.id,
+        alias: input.alias ?? null,
+        createdAt: now,
+        expiresAt,
+        usedAt: null,
+      },
+      this.audit(tenant.id, 'integrator', 'access_code.issue', c.id),
+    );
+    const joinUrl = new URL(this.ctx.config.publicUrl);
+    // In the fragment, so the code never reaches a server log or a Referer header.
+    joinUrl.hash = `code=${code}`;
+    const result: { code: string; joinUrl: string; expiresAt: string; alias?: string; delivered?: 'email' } = {
+      code,
+      joinUrl: joinUrl.toString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+    if (input.alias) result.alias = input.alias;
+    if (input.deliver && this.ctx.mailer) {
+      try {
+        await this.ctx.mailer.sendAccessCode(input.deliver.email, { code, joinUrl: result.joinUrl, expiresAt: result.expiresAt, locale: c.locale });
+      } catch (err) {
+        this.ctx.log(`e-mail delivery failed: ${(err as Error).name}`);
+        throw new ApiError(502, 'delivery_failed', 'The access code was created but the e-mail could not be sent.');
+      }
+      result.delivered = 'email';
+    }
+    return result;
+  }
+
+  issuePractitionerToken(tenant: TenantConfig, c: ConsultationRow, input: z.output<typeof createPractitionerTokenBody>): { token: string; expiresAt: string } {
+    if (c.status === 'ended') throw new ApiError(409, 'consultation_ended', 'This consultation has ended.');
+    const expiresAtMs = this.ctx.now() + input.ttlMinutes * 60_000;
+    const token = this.ctx.practitionerTokens.issue({
+      v: 1,
+      c: c.id,
+      t: tenant.id,
+      p: randomId('', 9),
+      n: input.name,
+      e: Math.floor(expiresAtMs / 1000),
+    });
+    this.ctx.store.insertAudit(this.audit(tenant.id, 'integrator', 'practitioner_token.issue', c.id));
+    return { token, expiresAt: new Date(Math.floor(expiresAtMs / 1000) * 1000).toISOString() };
+  }
+}

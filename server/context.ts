@@ -1,0 +1,41 @@
+import { EventEmitter } from 'node:events';
+import type { CreateOptions } from 'livekit-server-sdk';
+import type { Config } from './config.js';
+import type { Store } from './store/store.js';
+import type { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
+
+/** The part of livekit-server-sdk's RoomServiceClient we use; tests may pass a fake. */
+export interface RoomService {
+  createRoom(options: CreateOptions): Promise<unknown>;
+  deleteRoom(room: string): Promise<void>;
+  removeParticipant(room: string, identity: string): Promise<void>;
+  listRooms(names?: string[]): Promise<{ name: string }[]>;
+}
+
+/** Sends an access code to a person; the address is used for this call only and never stored. */
+export interface CodeMailer {
+  sendAccessCode(to: string, message: { code: string; joinUrl: string; expiresAt: string; locale: string }): Promise<void>;
+}
+
+/**
+ * In-process notifications that something changed for a consultation. Streams re-read the store on
+ * each, so the store stays the one source of truth (and state survives a restart).
+ */
+export class ConsultationBus extends EventEmitter<{ changed: [consultationId: string]; ended: [consultationId: string] }> {
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+  }
+}
+
+export interface AppContext {
+  config: Config;
+  store: Store;
+  rooms: RoomService;
+  grants: GrantService;
+  practitionerTokens: PractitionerTokens;
+  bus: ConsultationBus;
+  mailer: CodeMailer | undefined;
+  now: () => number;
+  log: (line: string) => void;
+}

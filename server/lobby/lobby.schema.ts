@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const deviceState = z.enum(['ok', 'denied', 'missing', 'busy', 'skipped']);
+
+export const deviceCheck = z.strictObject({
+  verdict: z.enum(['ok', 'warning', 'failed']),
+  camera: deviceState,
+  microphone: deviceState,
+  network: z.enum(['ok', 'blocked', 'unknown']),
+});
+
+export const joinBody = z.strictObject({
+  code: z.string().min(1).max(64),
+  name: z.string().trim().min(1).max(80),
+  deviceCheck: deviceCheck.optional(),
+});
+
+export const joinResponse = z.object({
+  ticket: z.string(),
+  ticketId: z.string(),
+  consultation: z.object({ id: z.string(), title: z.string().optional(), locale: z.string(), e2ee: z.boolean() }),
+});
+
+export const admission = z.object({
+  livekitUrl: z.string(),
+  token: z.string(),
+  identity: z.string(),
+  expiresAt: z.string(),
+  e2eeKey: z.string().optional(),
+  consultationId: z.string(),
+});
+
+export const emptyBody = z.strictObject({});
+export const emptyObject = z.object({});
+
+export const ticketIdBody = z.strictObject({ ticketId: z.string().min(1).max(64) });
+export const declineBody = z.strictObject({ ticketId: z.string().min(1).max(64), reason: z.string().trim().max(280).optional() });
+export const messageBody = z.strictObject({ ticketId: z.string().min(1).max(64), text: z.string().trim().min(1).max(280) });
+export const admitAllResponse = z.object({ admitted: z.int() });
+
+export const waitingPatient = z.object({
+  ticketId: z.string(),
+  name: z.string(),
+  alias: z.string().optional(),
+  waitingSince: z.string(),
+  deviceCheck: deviceCheck.optional(),
+});
+export type WaitingPatient = z.infer<typeof waitingPatient>;

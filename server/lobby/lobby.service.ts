@@ -1,0 +1,146 @@
+import type { z } from 'zod';
+import { ticketHash } from '../auth.js';
+import type { ConsultationService } from '../consultations/consultations.service.js';
+import { accessCodeHash } from '../consultations/consultations.service.js';
+import type { AppContext } from '../context.js';
+import { normalizeCode, randomId } from '../crypto.js';
+import { ApiError } from '../errors.js';
+import { tooMany, WindowCounter } from '../security.js';
+import type { AuditRow, ConsultationRow, LobbyEntryRow } from '../store/store.js';
+import type { Admission } from '../tokens/tokens.service.js';
+import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
+
+export const CODE_FAILURE_LIMIT = 5;
+export const CODE_FAILURE_WINDOW_MS = 15 * 60_000;
+
+/** The waiting room: codes → tickets, the queue, admission, and the grants that follow. */
+export class LobbyService {
+  /** Failed code attempts per client (in memory only). */
+  readonly codeFailures: WindowCounter;
+
+  constructor(private readonly ctx: AppContext, private readonly consultations: ConsultationService) {
+    this.codeFailures = new WindowCounter(CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS, ctx.now);
+  }
+
+  private audit(c: ConsultationRow, action: string): AuditRow {
+    return { tenantId: c.tenantId, actor: 'practitioner', action, consultationId: c.id, at: this.ctx.now() };
+  }
+
+  /**
+   * Redeems a code. Wrong, expired, used and ended answer identically; once a client has failed
+   * CODE_FAILURE_LIMIT times it is refused (429) before the code is even looked at.
+   */
+  join(client: string, input: z.output<typeof joinBody>, os: string): { ticket: string; entry: LobbyEntryRow; consultation: ConsultationRow } {
+    const wait = this.codeFailures.blockedFor(client);
+    if (wait) throw tooMany(wait, 'too_many_attempts', 'Too many attempts. Please wait before trying again.');
+    const ticket = randomId('vct_', 32);
+    const entry = this.ctx.store.redeemAccessCode(accessCodeHash(this.ctx.config.secret, normalizeCode(input.code)), this.ctx.now(), {
+      id: randomId('t_', 12),
+      ticketHash: ticketHash(this.ctx.config, ticket),
+      name: input.name,
+      status: 'waiting',
+      waitingSince: this.ctx.now(),
+      deviceCheck: input.deviceCheck ? JSON.stringify(input.deviceCheck) : null,
+      identity: null,
+      declineReason: null,
+      osFamily: os,
+    });
+    const consultation = entry && this.ctx.store.getConsultation(entry.consultationId);
+    if (!entry || !consultation) {
+      this.codeFailures.add(client);
+      throw new ApiError(404, 'invalid_code', 'This access code is not valid. Check it and try again, or ask for a new one.');
+    }
+    this.ctx.bus.emit('changed', consultation.id);
+    return { ticket, entry, consultation };
+  }
+
+  /** 1-based place among those still waiting, or undefined if no longer waiting. */
+  position(entry: LobbyEntryRow): number | undefined {
+    const index = this.ctx.store.listLobbyEntries(entry.consultationId, 'waiting').findIndex((e) => e.id === entry.id);
+    return index < 0 ? undefined : index + 1;
+  }
+
+  waitingPatients(consultationId: string): WaitingPatient[] {
+    return this.ctx.store.listLobbyEntries(consultationId, 'waiting').map((e) => {
+      const p: WaitingPatient = { ticketId: e.id, name: e.name, waitingSince: new Date(e.waitingSince).toISOString() };
+      if (e.alias) p.alias = e.alias;
+      if (e.deviceCheck) p.deviceCheck = JSON.parse(e.deviceCheck) as z.output<typeof deviceCheck>;
+      return p;
+    });
+  }
+
+  /** A fresh patient grant; only while admitted, so a declined or departed patient gets none. */
+  async patientGrant(entry: LobbyEntryRow, consultation: ConsultationRow): Promise<Admission> {
+    if (consultation.status === 'ended' || entry.status === 'ended') {
+      throw new ApiError(410, 'consultation_ended', 'This consultation has ended.');
+    }
+    if (entry.status !== 'admitted' || !entry.identity) {
+      throw new ApiError(403, 'not_admitted', entry.status === 'waiting' ? 'You have not been admitted yet.' : 'You may not join this consultation.');
+    }
+    await this.consultations.ensureRoom(consultation);
+    return this.ctx.grants.patient(consultation, entry.identity, entry.alias ?? entry.name);
+  }
+
+  leave(entry: LobbyEntryRow): void {
+    if (entry.status !== 'waiting' && entry.status !== 'admitted') return;
+    this.ctx.store.setLobbyStatus(entry.id, 'left', { declineReason: null });
+    this.ctx.bus.emit('changed', entry.consultationId);
+    if (entry.identity) void this.removeFromRoom(entry.consultationId, entry.identity);
+  }
+
+  private entryOf(consultation: ConsultationRow, ticketId: string): LobbyEntryRow {
+    const entry = this.ctx.store.getLobbyEntry(ticketId);
+    if (!entry || entry.consultationId !== consultation.id) {
+      throw new ApiError(404, 'patient_not_found', 'This patient is not in the waiting room of this consultation.');
+    }
+    return entry;
+  }
+
+  admit(consultation: ConsultationRow, ticketId: string): void {
+    const entry = this.entryOf(consultation, ticketId);
+    if (entry.status === 'admitted') return;
+    if (entry.status !== 'waiting') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
+    this.admitEntry(consultation, entry);
+    this.ctx.bus.emit('changed', consultation.id);
+  }
+
+  private admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow): void {
+    const identity = randomId('patient-', 9);
+    this.ctx.store.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
+    this.ctx.store.setLobbyStatus(entry.id, 'admitted', { identity }, this.audit(consultation, 'patient.admit'));
+  }
+
+  admitAll(consultation: ConsultationRow): number {
+    const waiting = this.ctx.store.listLobbyEntries(consultation.id, 'waiting');
+    for (const entry of waiting) this.admitEntry(consultation, entry);
+    if (waiting.length) this.ctx.bus.emit('changed', consultation.id);
+    return waiting.length;
+  }
+
+  /** Declining an admitted patient also removes them from the room; their identity is revoked. */
+  decline(consultation: ConsultationRow, ticketId: string, reason: string | undefined): void {
+    const entry = this.entryOf(consultation, ticketId);
+    if (entry.status === 'declined') return;
+    if (entry.status !== 'waiting' && entry.status !== 'admitted') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
+    this.ctx.store.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
+    this.ctx.bus.emit('changed', consultation.id);
+    if (entry.identity) void this.removeFromRoom(consultation.id, entry.identity);
+  }
+
+  message(consultation: ConsultationRow, ticketId: string, text: string): void {
+    const entry = this.entryOf(consultation, ticketId);
+    if (entry.status !== 'waiting') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
+    this.ctx.store.addLobbyMessage(entry.id, text, this.ctx.now(), this.audit(consultation, 'patient.message'));
+    this.ctx.bus.emit('changed', consultation.id);
+  }
+
+  async removeFromRoom(consultationId: string, identity: string): Promise<void> {
+    const c = this.ctx.store.getConsultation(consultationId);
+    if (!c) return;
+    try {
+      await this.ctx.rooms.removeParticipant(c.roomName, identity);
+    } catch {
+      // Not in the room (never joined or already gone): nothing to do.
+    }
+  }
+}

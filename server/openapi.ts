@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { AuthKind, RouteDoc } from './routing.js';
+
+export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+type Json = Record<string, unknown>;
+
+const securityOf: Record<AuthKind, Json[]> = {
+  tenant: [{ tenantApiKey: [] }],
+  practitioner: [{ practitionerToken: [] }],
+  ticket: [{ lobbyTicket: [] }],
+  webhook: [{ livekitWebhook: [] }],
+  none: [],
+};
+
+/** JSON Schema of what a client may send (defaults make fields optional on input). */
+function inputSchema(schema: z.ZodType): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+function outputSchema(schema: z.ZodType): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+export function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** The OpenAPI 3.1 document, built from the same route table and zod schemas the server validates with. */
+export function buildOpenApi(docs: RouteDoc[], version: string): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const doc of docs) {
+    const parameters: Json[] = [];
+    for (const match of doc.path.matchAll(/:([A-Za-z0-9_]+)/g)) {
+      parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
+    }
+    if (doc.query) {
+      const q = inputSchema(doc.query) as { properties?: Record<string, Json>; required?: string[] };
+      for (const [name, schema] of Object.entries(q.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
+      }
+    }
+    const responses: Record<string, Json> = {};
+    for (const [status, r] of Object.entries(doc.responses)) {
+      const contentType = r.contentType ?? 'application/json';
+      responses[status] = {
+        description: r.description,
+        ...(r.schema ? { content: { [contentType]: { schema: outputSchema(r.schema) } } } : r.contentType ? { content: { [contentType]: {} } } : {}),
+        ...(status === '429' ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } } : {}),
+      };
+    }
+    const operation: Json = {
+      summary: doc.summary,
+      tags: doc.tags,
+      security: securityOf[doc.auth],
+      ...(parameters.length ? { parameters } : {}),
+      ...(doc.body ? { requestBody: { required: false, content: { 'application/json': { schema: inputSchema(doc.body) } } } } : {}),
+      responses,
+    };
+    const path = openApiPath(doc.path);
+    paths[path] = { ...paths[path], [doc.method]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'videoconsult token server',
+      version,
+      description: 'Integrator, patient (lobby), practitioner and webhook API. See docs/http-api.md.',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    components: {
+      securitySchemes: {
+        tenantApiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key (server-to-server only)' },
+        practitionerToken: { type: 'http', scheme: 'bearer', description: 'Practitioner token from POST /v1/consultations/{id}/practitioner-tokens' },
+        lobbyTicket: { type: 'http', scheme: 'bearer', description: 'Lobby ticket from POST /v1/lobby/join' },
+        livekitWebhook: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'JWT signed by the SFU with a sha256 claim of the body' },
+      },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,94 @@
+import type { Request, RequestHandler } from 'express';
+import type { Config } from './config.js';
+import { ApiError } from './errors.js';
+
+/**
+ * Fixed-window counters per key, in memory only: the keys are client addresses, which must never be
+ * written anywhere. Entries expire with their window.
+ */
+export class WindowCounter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(readonly limit: number, readonly windowMs: number, private readonly now: () => number = Date.now) {
+    this.sweepTimer = setInterval(() => this.sweep(), Math.min(windowMs, 60_000));
+    this.sweepTimer.unref();
+  }
+
+  private current(key: string): { count: number; resetAt: number } {
+    const now = this.now();
+    let w = this.windows.get(key);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + this.windowMs };
+      this.windows.set(key, w);
+    }
+    return w;
+  }
+
+  /** Seconds until the key may try again, or 0 if it is under the limit. */
+  blockedFor(key: string): number {
+    const w = this.current(key);
+    return w.count >= this.limit ? Math.max(1, Math.ceil((w.resetAt - this.now()) / 1000)) : 0;
+  }
+
+  add(key: string): void {
+    this.current(key).count++;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key);
+  }
+
+  dispose(): void {
+    clearInterval(this.sweepTimer);
+    this.windows.clear();
+  }
+}
+
+/** The client as seen through `trust proxy`; used only as an in-memory key. */
+export function clientKey(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+export function tooMany(retryAfter: number, code = 'rate_limited', message = 'Too many requests. Please wait and try again.'): ApiError {
+  return new ApiError(429, code, message, { 'Retry-After': String(retryAfter) });
+}
+
+export function rateLimit(counter: WindowCounter): RequestHandler {
+  return (req, _res, next) => {
+    const key = clientKey(req);
+    const wait = counter.blockedFor(key);
+    if (wait) return next(tooMany(wait));
+    counter.add(key);
+    next();
+  };
+}
+
+/**
+ * CORS for browser-facing endpoints: only origins some tenant allowed are echoed back. Whether the
+ * origin belongs to the tenant of the ticket/token is checked after authentication (auth.ts).
+ */
+export function browserCors(config: Config): RequestHandler {
+  const allowed = new Set(config.tenants.flatMap((t) => t.allowedOrigins));
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    res.vary('Origin');
+    if (origin && allowed.has(origin)) {
+      res.set('Access-Control-Allow-Origin', origin);
+      res.set('Access-Control-Expose-Headers', 'Retry-After');
+      if (req.method === 'OPTIONS') {
+        res.set({
+          'Access-Control-Allow-Methods': 'GET, POST',
+          'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
+          'Access-Control-Max-Age': '600',
+        });
+        res.status(204).end();
+        return;
+      }
+    } else if (req.method === 'OPTIONS') {
+      return next(new ApiError(403, 'origin_not_allowed', 'This origin may not call this endpoint.'));
+    }
+    next();
+  };
+}

@@ -1,0 +1,99 @@
+/** Schema migrations, applied in order, each once, inside a transaction. Never edit a shipped one. */
+export const migrations: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE consultations (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        room_name TEXT NOT NULL UNIQUE,
+        title TEXT,
+        status TEXT NOT NULL CHECK (status IN ('scheduled', 'active', 'ended')),
+        scheduled_at INTEGER,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER,
+        max_participants INTEGER NOT NULL,
+        patient_screen_share INTEGER NOT NULL,
+        e2ee INTEGER NOT NULL,
+        locale TEXT NOT NULL,
+        e2ee_key TEXT
+      );
+      CREATE INDEX consultations_tenant ON consultations (tenant_id, created_at DESC, id DESC);
+      CREATE INDEX consultations_status ON consultations (status);
+
+      CREATE TABLE access_codes (
+        code_hash TEXT PRIMARY KEY,
+        consultation_id TEXT NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+        tenant_id TEXT NOT NULL,
+        alias TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+      CREATE INDEX access_codes_consultation ON access_codes (consultation_id);
+
+      CREATE TABLE lobby_entries (
+        id TEXT PRIMARY KEY,
+        ticket_hash TEXT NOT NULL UNIQUE,
+        consultation_id TEXT NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+        tenant_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        alias TEXT,
+        status TEXT NOT NULL CHECK (status IN ('waiting', 'admitted', 'declined', 'left', 'ended')),
+        waiting_since INTEGER NOT NULL,
+        device_check TEXT,
+        identity TEXT,
+        decline_reason TEXT,
+        os_family TEXT NOT NULL
+      );
+      CREATE INDEX lobby_entries_consultation ON lobby_entries (consultation_id, status, waiting_since);
+
+      CREATE TABLE lobby_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        entry_id TEXT NOT NULL REFERENCES lobby_entries (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX lobby_messages_entry ON lobby_messages (entry_id, id);
+
+      CREATE TABLE issued_identities (
+        consultation_id TEXT NOT NULL REFERENCES consultations (id) ON DELETE CASCADE,
+        identity TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('patient', 'practitioner')),
+        os_family TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        joined_at INTEGER,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (consultation_id, identity)
+      );
+
+      CREATE TABLE webhook_events (
+        id TEXT PRIMARY KEY,
+        received_at INTEGER NOT NULL
+      );
+
+      -- Anonymous by construction: no consultation id, room, identity, name or address.
+      CREATE TABLE session_stats (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER NOT NULL,
+        duration_seconds INTEGER,
+        participant_count INTEGER NOT NULL,
+        os_families TEXT NOT NULL
+      );
+      CREATE INDEX session_stats_tenant ON session_stats (tenant_id, ended_at);
+
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        consultation_id TEXT
+      );
+      CREATE INDEX audit_log_tenant ON audit_log (tenant_id, at);
+    `,
+  },
+];

@@ -1,0 +1,96 @@
+/** Rows as the services see them. Times are epoch milliseconds. */
+
+export type ConsultationStatus = 'scheduled' | 'active' | 'ended';
+
+export interface ConsultationRow {
+  id: string;
+  tenantId: string;
+  roomName: string;
+  title: string | null;
+  status: ConsultationStatus;
+  scheduledAt: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  maxParticipants: number;
+  patientScreenShare: boolean;
+  e2ee: boolean;
+  locale: string;
+  /** Base64 room key; null once the consultation ended (key material is destroyed). */
+  e2eeKey: string | null;
+}
+
+export interface AccessCodeRow {
+  codeHash: string;
+  consultationId: string;
+  tenantId: string;
+  alias: string | null;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export type LobbyStatus = 'waiting' | 'admitted' | 'declined' | 'left' | 'ended';
+
+export interface LobbyEntryRow {
+  /** Public, opaque id the practitioner sees (`ticketId`). */
+  id: string;
+  ticketHash: string;
+  consultationId: string;
+  tenantId: string;
+  name: string;
+  alias: string | null;
+  status: LobbyStatus;
+  waitingSince: number;
+  deviceCheck: string | null;
+  identity: string | null;
+  declineReason: string | null;
+  osFamily: string;
+}
+
+export interface LobbyMessageRow {
+  id: number;
+  entryId: string;
+  text: string;
+  at: number;
+}
+
+export interface SessionStatsRow {
+  tenantId: string;
+  startedAt: number | null;
+  endedAt: number;
+  durationSeconds: number | null;
+  participantCount: number;
+  /** JSON object: OS family → count. */
+  osFamilies: Record<string, number>;
+}
+
+export interface AuditRow {
+  tenantId: string;
+  at: number;
+  actor: 'integrator' | 'practitioner' | 'patient' | 'sfu' | 'system';
+  action: string;
+  consultationId: string | null;
+}
+
+export interface ListConsultationsQuery {
+  status?: ConsultationStatus;
+  limit: number;
+  /** Exclusive lower bound on (createdAt, id) ordering, newest first. */
+  cursor?: { createdAt: number; id: string };
+}
+
+export interface EndConsultationInput {
+  id: string;
+  endedAt: number;
+  audit: AuditRow;
+}
+
+export interface RetentionResult {
+  consultations: number;
+  accessCodes: number;
+  lobbyEntries: number;
+  audit: number;
+  stats: number;
+  webhookEvents: number;
+}

@@ -1,0 +1,119 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AccessToken, TrackSource, type VideoGrant } from 'livekit-server-sdk';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { ConsultationRow } from '../store/store.js';
+
+/** What a browser needs to join the room. Returned by admission and the practitioner grant. */
+export interface Admission {
+  livekitUrl: string;
+  token: string;
+  identity: string;
+  expiresAt: string;
+  e2eeKey?: string;
+  consultationId: string;
+}
+
+/** Mints LiveKit JWTs: narrow, one room, short-lived (config.grantTtlMinutes). */
+export class GrantService {
+  constructor(private readonly config: Config, private readonly now: () => number) {}
+
+  private async mint(
+    consultation: ConsultationRow,
+    identity: string,
+    name: string,
+    grant: VideoGrant,
+  ): Promise<Admission> {
+    const ttlSeconds = this.config.grantTtlMinutes * 60;
+    const at = new AccessToken(this.config.livekit.apiKey, this.config.livekit.apiSecret, { identity, name, ttl: ttlSeconds });
+    at.addGrant({ ...grant, room: consultation.roomName, roomJoin: true });
+    const token = await at.toJwt();
+    const admission: Admission = {
+      livekitUrl: this.config.livekit.url,
+      token,
+      identity,
+      expiresAt: new Date(this.now() + ttlSeconds * 1000).toISOString(),
+      consultationId: consultation.id,
+    };
+    if (consultation.e2ee && consultation.e2eeKey) admission.e2eeKey = consultation.e2eeKey;
+    return admission;
+  }
+
+  /** Camera + microphone (+ screen share if the consultation allows), data explicitly on, never admin. */
+  patient(consultation: ConsultationRow, identity: string, name: string): Promise<Admission> {
+    const sources = [TrackSource.CAMERA, TrackSource.MICROPHONE];
+    if (consultation.patientScreenShare) sources.push(TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO);
+    return this.mint(consultation, identity, name, {
+      canPublish: true,
+      canPublishSources: sources,
+      canPublishData: true,
+      canSubscribe: true,
+      canUpdateOwnMetadata: false,
+      roomAdmin: false,
+      roomCreate: false,
+      roomList: false,
+      roomRecord: false,
+    });
+  }
+
+  /** roomAdmin for this consultation's room only (the `room` claim scopes it). */
+  practitioner(consultation: ConsultationRow, identity: string, name: string): Promise<Admission> {
+    return this.mint(consultation, identity, name, {
+      roomAdmin: true,
+      canPublish: true,
+      canPublishData: true,
+      canSubscribe: true,
+      roomCreate: false,
+      roomList: false,
+    });
+  }
+}
+
+const practitionerClaims = z.strictObject({
+  v: z.literal(1),
+  /** consultation id */
+  c: z.string(),
+  /** tenant id */
+  t: z.string(),
+  /** practitioner id: a random id, part of the LiveKit identity */
+  p: z.string(),
+  /** display name */
+  n: z.string(),
+  /** expiry, epoch seconds */
+  e: z.number(),
+});
+export type PractitionerClaims = z.infer<typeof practitionerClaims>;
+
+/**
+ * Practitioner tokens are self-contained and HMAC-signed with config.secret, so issuing one writes
+ * nothing; they die with the consultation (every use checks that it has not ended) or at expiry.
+ */
+export class PractitionerTokens {
+  constructor(private readonly secret: string, private readonly now: () => number) {}
+
+  private sign(payload: string): string {
+    return createHmac('sha256', this.secret).update(`practitioner-token\0${payload}`).digest('base64url');
+  }
+
+  issue(claims: PractitionerClaims): string {
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return `vcp.${payload}.${this.sign(payload)}`;
+  }
+
+  verify(token: string): PractitionerClaims | undefined {
+    const [prefix, payload, signature, ...rest] = token.split('.');
+    if (prefix !== 'vcp' || !payload || !signature || rest.length) return undefined;
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const claims = practitionerClaims.safeParse(parsed);
+    if (!claims.success || claims.data.e * 1000 <= this.now()) return undefined;
+    return claims.data;
+  }
+}

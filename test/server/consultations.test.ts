@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TrackSource } from 'livekit-server-sdk';
+import { call, createConsultation, decodeJwt, practitionerToken, startHarness, type Harness } from './helpers.js';
+
+describe('integrator API: consultations and practitioner grants', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('refuses a missing or wrong API key with 401', async () => {
+    assert.equal((await call(h, 'POST', '/v1/consultations', { body: {} })).status, 401);
+    const wrong = await call(h, 'POST', '/v1/consultations', { auth: 'nope', body: {} });
+    assert.equal(wrong.status, 401);
+    assert.deepEqual(Object.keys(wrong.body), ['error']);
+  });
+
+  it('creates a consultation with defaults and its SFU room with maxParticipants', async () => {
+    const res = await call(h, 'POST', '/v1/consultations', { auth: h.keys.acme, body: { title: 'Follow-up', maxParticipants: 3 } });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.status, 'scheduled');
+    assert.equal(res.body.maxParticipants, 3);
+    assert.equal(res.body.e2ee, true);
+    assert.equal(res.body.patientScreenShare, false);
+    assert.equal(res.body.locale, 'en');
+    const rooms = await h.rooms.listRooms([`vc-${String(res.body.id)}`]);
+    assert.equal(rooms.length, 1);
+    assert.equal(rooms[0]!.maxParticipants, 3);
+  });
+
+  it('mints a practitioner grant: roomAdmin + roomJoin for this room only, TTL from config', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const token = await practitionerToken(h, h.keys.acme, id);
+    const res = await call(h, 'POST', '/v1/practitioner/grant', { auth: token });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.consultationId, id);
+    assert.equal(res.body.livekitUrl, h.sfu.url);
+    assert.equal(typeof res.body.e2eeKey, 'string');
+    const claims = decodeJwt(String(res.body.token));
+    const video = claims.video as Record<string, unknown>;
+    assert.equal(video.room, `vc-${id}`);
+    assert.equal(video.roomJoin, true);
+    assert.equal(video.roomAdmin, true);
+    assert.notEqual(video.roomCreate, true);
+    assert.notEqual(video.roomList, true);
+    assert.equal(claims.sub, res.body.identity);
+    const ttl = Number(claims.exp) - Number(claims.nbf ?? claims.iat);
+    assert.equal(ttl, h.config.grantTtlMinutes * 60);
+    assert.ok(Math.abs(Date.parse(String(res.body.expiresAt)) - Number(claims.exp) * 1000) < 2000);
+    void TrackSource;
+  });
+});
