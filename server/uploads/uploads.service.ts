@@ -155,17 +155,14 @@ export class UploadService {
     for (const room of activeRooms) active.add(sessionDirName(room));
     const result: SweepResult = { removedSessions: 0, removedTempFiles: 0 };
 
-    for (const dir of [...this.keys.keys()]) {
-      if (!active.has(dir)) await this.withLock(dir, () => this.destroySession(dir));
-    }
-    let entries: string[];
+    let entries: string[] = [];
     try {
-      entries = await readdir(this.options.directory);
+      entries = (await readdir(this.options.directory)).filter((e) => SESSION_DIR.test(e));
     } catch (err) {
-      if (isNotFound(err)) return result;
-      throw err;
+      if (!isNotFound(err)) throw err;
     }
-    for (const dir of entries.filter((e) => SESSION_DIR.test(e))) {
+    // Keys in memory whose directory is already gone still have to be dropped.
+    for (const dir of new Set([...this.keys.keys(), ...entries])) {
       await this.withLock(dir, async () => {
         const orphaned = active.has(dir) && !(await this.sessionKey(dir, false));
         if (!active.has(dir) || orphaned) {
@@ -284,7 +281,14 @@ export class UploadService {
   private async removeStaleTemps(dir: string): Promise<number> {
     const path = join(this.options.directory, dir);
     let removed = 0;
-    for (const name of await readdir(path)) {
+    let names: string[];
+    try {
+      names = await readdir(path);
+    } catch (err) {
+      if (isNotFound(err)) return 0;
+      throw err;
+    }
+    for (const name of names) {
       if (!name.startsWith(TEMP_PREFIX)) continue;
       try {
         if (this.now() - (await stat(join(path, name))).mtimeMs >= this.options.staleTempMs) {
