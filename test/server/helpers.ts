@@ -64,6 +64,8 @@ export async function startHarness(overrides: Partial<ConfigInput> = {}, deps: A
     async restart(newDeps = {}) {
       await closeServer(h.http);
       await h.server.close();
+      // Let the client's connection pool notice the closed keep-alive sockets before the next request.
+      await new Promise((r) => setTimeout(r, 100));
       h.server = createApp(config, { ...quiet, ...newDeps });
       h.http = await listen(h.server, port);
     },
