@@ -1,0 +1,376 @@
+import { z } from 'zod';
+import type { DataTransport, TransportPeer, Unsubscribe } from './data-transport.js';
+
+/** A file shared in the chat. The bytes live on the token server, readable by the room's participants only. */
+export interface ChatAttachment {
+  id: string;
+  name: string;
+  type: AttachmentType;
+  size: number;
+  /** Where the token server serves it (needs the participant's bearer token; never fetched without it). */
+  url: string;
+}
+
+export type AttachmentType = 'image/png' | 'image/jpeg' | 'application/pdf';
+export const ATTACHMENT_TYPES: readonly AttachmentType[] = ['image/png', 'image/jpeg', 'application/pdf'];
+
+export interface ChatMessage {
+  id: string;
+  /** Sender identity (taken from the transport, never from the message body). */
+  from: string;
+  /** Sender display name: plain text, render it as text. */
+  name: string;
+  text: string;
+  /** Milliseconds since the epoch when this client (or, for history, the practitioner's) received it. */
+  at: number;
+  /** Sent before we joined, replayed to us by the practitioner's client. */
+  history?: boolean;
+  attachment?: ChatAttachment;
+  /** Sent from this client. */
+  local?: boolean;
+  /** A local message that could not be sent. */
+  failed?: boolean;
+}
+
+export type ChatRole = 'patient' | 'practitioner';
+
+export interface ChatControllerOptions {
+  role: ChatRole;
+  /** Maximum message length in characters (default 2000). */
+  maxLength?: number;
+  /** How many messages are kept and replayed to late joiners (default 500). */
+  maxHistory?: number;
+  /**
+   * Who may send us history (its entries name their senders, which the transport cannot vouch for). By
+   * default the first participant to answer is trusted for the rest of the session; pass a check (e.g. on
+   * participant attributes set by the token server) to accept it from practitioners only.
+   */
+  isHistorySource?: (peer: TransportPeer) => boolean;
+  now?: () => number;
+  topic?: string;
+}
+
+export const CHAT_TOPIC = 'vc.chat';
+export const DEFAULT_MAX_LENGTH = 2000;
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const attachmentSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  name: z.string().min(1).max(255),
+  type: z.enum(ATTACHMENT_TYPES as [AttachmentType, ...AttachmentType[]]),
+  size: z.number().int().nonnegative().max(1024 ** 3),
+  url: z.string().max(2048),
+});
+
+function wireSchemas(maxLength: number, maxHistory: number) {
+  const text = z.string().max(maxLength);
+  const message = z.object({
+    type: z.literal('message'),
+    id: z.string().regex(ID_PATTERN),
+    text,
+    attachment: attachmentSchema.optional(),
+  });
+  const historyEntry = z.object({
+    id: z.string().regex(ID_PATTERN),
+    from: z.string().min(1).max(256),
+    name: z.string().max(256),
+    text,
+    at: z.number().finite().nonnegative(),
+    attachment: attachmentSchema.optional(),
+  });
+  const history = z.object({ type: z.literal('history'), messages: z.array(historyEntry).max(maxHistory) });
+  const request = z.object({ type: z.literal('history-request') });
+  return z.discriminatedUnion('type', [message, history, request]);
+}
+
+type Wire = z.infer<ReturnType<typeof wireSchemas>>;
+
+/**
+ * The conversation of one consultation, held in memory only (nothing is stored anywhere): messages travel
+ * as LiveKit text streams, and the practitioner's client replays the conversation to whoever joins later.
+ *
+ * Every incoming message is validated; garbage is dropped with a `console.warn`, never thrown.
+ * Listen with `subscribe()` or the `change` / `message` events.
+ */
+export class ChatController extends EventTarget {
+  readonly role: ChatRole;
+  readonly maxLength: number;
+  readonly maxHistory: number;
+  private list: ChatMessage[] = [];
+  private readonly ids = new Set<string>();
+  private readonly schema: ReturnType<typeof wireSchemas>;
+  private readonly unsubscribes: Unsubscribe[] = [];
+  private sending: Promise<unknown> = Promise.resolve();
+  /** Without `isHistorySource`, the first participant to answer is the only one whose history we take. */
+  private historySource?: string;
+  private readonly now: () => number;
+  private readonly topic: string;
+  private disposed = false;
+
+  constructor(
+    readonly transport: DataTransport,
+    private readonly options: ChatControllerOptions,
+  ) {
+    super();
+    this.role = options.role;
+    this.maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+    this.maxHistory = options.maxHistory ?? 500;
+    this.now = options.now ?? Date.now;
+    this.topic = options.topic ?? CHAT_TOPIC;
+    this.schema = wireSchemas(this.maxLength, this.maxHistory);
+    this.unsubscribes.push(
+      transport.onText(this.topic, (text, from) => this.receive(text, from)),
+      transport.onParticipantJoined((peer) => {
+        // Pushed as well as answered on request: whichever reaches the joiner after its handler is up wins.
+        if (this.role === 'practitioner') this.sendHistory(peer.identity);
+      }),
+      transport.onReconnected(() => this.requestHistory()),
+    );
+    this.requestHistory();
+  }
+
+  /** The conversation so far, oldest first. */
+  get messages(): readonly ChatMessage[] {
+    return this.list;
+  }
+
+  get localIdentity(): string {
+    return this.transport.localIdentity;
+  }
+
+  /** Calls `listener` now and after every change; returns the unsubscribe function. */
+  subscribe(listener: (messages: readonly ChatMessage[]) => void): Unsubscribe {
+    const handler = () => listener(this.list);
+    this.addEventListener('change', handler);
+    listener(this.list);
+    return () => this.removeEventListener('change', handler);
+  }
+
+  /**
+   * Sends a message (text and/or an already uploaded attachment). It appears locally at once; sends are
+   * serialised so they arrive in the order they were made. Rejects on an empty or too long message.
+   */
+  async send(text: string, attachment?: ChatAttachment): Promise<ChatMessage> {
+    if (this.disposed) throw new Error('The chat has ended.');
+    if ([...text].length > this.maxLength) throw new RangeError(`A message can be at most ${this.maxLength} characters.`);
+    if (!text.trim() && !attachment) throw new RangeError('A message needs text or an attachment.');
+    if (attachment && !attachmentSchema.safeParse(attachment).success) throw new TypeError('Invalid attachment.');
+    const message: ChatMessage = {
+      id: newId(),
+      from: this.transport.localIdentity,
+      name: this.transport.localName,
+      text,
+      at: this.now(),
+      local: true,
+      ...(attachment ? { attachment } : {}),
+    };
+    this.append(message);
+    const wire: Wire = { type: 'message', id: message.id, text, ...(attachment ? { attachment } : {}) };
+    const sent = this.sending.then(() => this.transport.sendText(this.topic, JSON.stringify(wire)));
+    this.sending = sent.catch(() => undefined);
+    try {
+      await sent;
+    } catch (error) {
+      console.warn('[videoconsult] chat message could not be sent:', error);
+      this.replace({ ...message, failed: true });
+      throw error;
+    }
+    return message;
+  }
+
+  /** Stops listening. The messages stay readable until the controller is dropped. */
+  dispose(): void {
+    this.disposed = true;
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+  }
+
+  private requestHistory(): void {
+    if (this.role === 'practitioner' && this.list.length > 0) return;
+    this.transport
+      .sendText(this.topic, JSON.stringify({ type: 'history-request' } satisfies Wire))
+      .catch((error: unknown) => console.warn('[videoconsult] could not ask for the chat history:', error));
+  }
+
+  private sendHistory(to: string): void {
+    const messages = this.list
+      .filter((m) => !m.failed)
+      .slice(-this.maxHistory)
+      .map((m) => ({
+        id: m.id,
+        from: m.from,
+        name: m.name,
+        text: m.text,
+        at: m.at,
+        ...(m.attachment ? { attachment: m.attachment } : {}),
+      }));
+    if (messages.length === 0) return;
+    this.transport
+      .sendText(this.topic, JSON.stringify({ type: 'history', messages } satisfies Wire), { to: [to] })
+      .catch((error: unknown) => console.warn('[videoconsult] could not send the chat history:', error));
+  }
+
+  private receive(raw: string, from: TransportPeer): void {
+    if (this.disposed) return;
+    // A generous bound before parsing: JSON escaping can inflate text up to 6x.
+    const limit = (this.maxLength * 6 + 4096) * (raw.startsWith('{"type":"history"') ? this.maxHistory : 1);
+    if (typeof raw !== 'string' || raw.length > limit) return drop(from, 'oversize message');
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return drop(from, 'not JSON');
+    }
+    const parsed = this.schema.safeParse(json);
+    if (!parsed.success) return drop(from, parsed.error.issues[0]?.message ?? 'invalid message');
+    const wire = parsed.data;
+    switch (wire.type) {
+      case 'message': {
+        if (!wire.text.trim() && !wire.attachment) return drop(from, 'empty message');
+        if (this.ids.has(wire.id)) return;
+        this.append({
+          id: wire.id,
+          from: from.identity,
+          name: from.name,
+          text: wire.text,
+          at: this.now(),
+          ...(wire.attachment ? { attachment: wire.attachment } : {}),
+        });
+        return;
+      }
+      case 'history-request':
+        if (this.role === 'practitioner') this.sendHistory(from.identity);
+        return;
+      case 'history': {
+        const allowed = this.options.isHistorySource
+          ? this.options.isHistorySource(from)
+          : (this.historySource ?? from.identity) === from.identity;
+        if (!allowed) return drop(from, 'history from a participant who may not send it');
+        this.historySource = from.identity;
+        this.mergeHistory(wire.messages.filter((m) => !this.ids.has(m.id) && (m.text.trim() || m.attachment)));
+        return;
+      }
+    }
+  }
+
+  /** History goes in by the practitioner's receive time, ahead of anything newer that we already have. */
+  private mergeHistory(entries: Array<Omit<ChatMessage, 'history' | 'local'>>): void {
+    if (entries.length === 0) return;
+    const next = [...this.list];
+    for (const entry of entries) {
+      const message: ChatMessage = { ...entry, history: true, ...(entry.from === this.localIdentity ? { local: true } : {}) };
+      let index = next.length;
+      while (index > 0 && next[index - 1]!.at > message.at) index -= 1;
+      next.splice(index, 0, message);
+      this.ids.add(message.id);
+    }
+    this.list = next.slice(-this.maxHistory);
+    this.dispatchEvent(new CustomEvent('message', { detail: { messages: entries.length, history: true } }));
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private append(message: ChatMessage): void {
+    this.ids.add(message.id);
+    this.list = [...this.list, message].slice(-this.maxHistory);
+    this.dispatchEvent(new CustomEvent('message', { detail: { message, history: false } }));
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private replace(message: ChatMessage): void {
+    this.list = this.list.map((m) => (m.id === message.id ? message : m));
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+function drop(from: TransportPeer, reason: string): void {
+  console.warn(`[videoconsult] dropped a chat message from ${from.identity}: ${reason}`);
+}
+
+function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Uploads to the token server: `POST {serverUrl}/v1/rooms/:room/uploads` (raw body, `X-Filename`), authorised
+// by the participant's own LiveKit JWT. The element takes these as injectable functions so tests can fake them.
+
+/** Uploads a file and resolves with the attachment to send in a message. */
+export type Uploader = (file: File, options?: { signal?: AbortSignal }) => Promise<ChatAttachment>;
+/** Fetches an attachment's bytes (with the bearer token) for a preview, a download or a whiteboard background. */
+export type AttachmentFetcher = (attachment: Pick<ChatAttachment, 'id' | 'type'>, options?: { signal?: AbortSignal }) => Promise<Blob>;
+
+export interface HttpUploadsOptions {
+  serverUrl: string;
+  room: string;
+  /** The participant's current LiveKit JWT (a function, so a refreshed grant is picked up). */
+  token: string | (() => string);
+  fetch?: typeof fetch;
+  /** Refused before uploading; the server enforces its own limit too (413). Default 20 MiB. */
+  maxBytes?: number;
+}
+
+export function createHttpUploads(options: HttpUploadsOptions): { upload: Uploader; download: AttachmentFetcher } {
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const base = `${options.serverUrl.replace(/\/+$/, '')}/v1/rooms/${encodeURIComponent(options.room)}/uploads`;
+  const auth = () => ({ Authorization: `Bearer ${typeof options.token === 'function' ? options.token() : options.token}` });
+  const maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
+
+  const upload: Uploader = async (file, init) => {
+    if (!ATTACHMENT_TYPES.includes(file.type as AttachmentType)) throw new UploadError(415, 'Only PNG, JPEG and PDF files can be shared.');
+    if (file.size > maxBytes) throw new UploadError(413, 'This file is too large to share.');
+    const response = await doFetch(base, {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': file.type, 'X-Filename': encodeURIComponent(file.name) },
+      body: file,
+      credentials: 'omit',
+      cache: 'no-store',
+      ...(init?.signal ? { signal: init.signal } : {}),
+    });
+    if (!response.ok) throw new UploadError(response.status, await errorMessage(response));
+    const info = z
+      .object({ id: z.string(), name: z.string(), type: z.enum(ATTACHMENT_TYPES as [AttachmentType, ...AttachmentType[]]), size: z.number() })
+      .safeParse(await response.json().catch(() => undefined));
+    if (!info.success) throw new UploadError(502, 'The server answered the upload with something unexpected.');
+    return { ...info.data, url: `${base}/${encodeURIComponent(info.data.id)}` };
+  };
+
+  const download: AttachmentFetcher = async (attachment, init) => {
+    // Built from the id, never from a URL a peer sent: our bearer token must only ever go to our own server.
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(attachment.id)) throw new UploadError(400, 'Invalid attachment id.');
+    const response = await doFetch(`${base}/${attachment.id}`, {
+      headers: auth(),
+      credentials: 'omit',
+      cache: 'no-store',
+      ...(init?.signal ? { signal: init.signal } : {}),
+    });
+    if (!response.ok) throw new UploadError(response.status, await errorMessage(response));
+    const blob = await response.blob();
+    // Re-type from the attachment so an image preview never renders anything but an image type.
+    return new Blob([blob], { type: attachment.type });
+  };
+
+  return { upload, download };
+}
+
+export class UploadError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UploadError';
+  }
+}
+
+async function errorMessage(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === 'string') return body.error.message;
+  } catch {
+    // Not our JSON error shape.
+  }
+  if (response.status === 413) return 'This file is too large to share.';
+  if (response.status === 415) return 'Only PNG, JPEG and PDF files can be shared.';
+  return `The upload failed (${response.status}).`;
+}

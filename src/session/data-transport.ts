@@ -1,0 +1,355 @@
+import type { Room, RemoteParticipant } from 'livekit-client';
+
+/** Someone else in the room, as the chat and the whiteboard see them. */
+export interface TransportPeer {
+  identity: string;
+  name: string;
+}
+
+export type Unsubscribe = () => void;
+
+export interface SendOptions {
+  /** Identities to send to; everyone in the room when absent or empty. */
+  to?: string[];
+}
+
+export type TextHandler = (text: string, from: TransportPeer) => void;
+export type BytesHandler = (bytes: Uint8Array, from: TransportPeer) => void;
+
+/**
+ * The small slice of a LiveKit room that chat and whiteboard need. `createLivekitTransport` is the real one
+ * (data streams, so E2EE covers them); `createLoopbackTransports` is the in-memory fake for tests.
+ */
+export interface DataTransport {
+  readonly localIdentity: string;
+  readonly localName: string;
+  /** The other participants currently in the room. */
+  participants(): TransportPeer[];
+  /** Reliable, ordered text of any length (the transport chunks it). */
+  sendText(topic: string, text: string, options?: SendOptions): Promise<void>;
+  /** Reliable, ordered bytes. Keep payloads at or under `MAX_RELIABLE_PACKET_BYTES`; chunk above that. */
+  sendBytes(topic: string, bytes: Uint8Array, options?: SendOptions): Promise<void>;
+  /** Unreliable, unordered, small (cursor positions): fire and forget. */
+  sendLossy(topic: string, bytes: Uint8Array): void;
+  onText(topic: string, handler: TextHandler): Unsubscribe;
+  onBytes(topic: string, handler: BytesHandler): Unsubscribe;
+  onLossy(topic: string, handler: BytesHandler): Unsubscribe;
+  onParticipantJoined(handler: (peer: TransportPeer) => void): Unsubscribe;
+  onParticipantLeft(handler: (peer: TransportPeer) => void): Unsubscribe;
+  /** The connection came back after a drop: state may have diverged, resynchronise. */
+  onReconnected(handler: () => void): Unsubscribe;
+}
+
+/** LiveKit's reliable data packets are limited to about 15 KiB; we stay well below. */
+export const MAX_RELIABLE_PACKET_BYTES = 15 * 1024;
+/** Lossy packets should fit one MTU. */
+export const MAX_LOSSY_PACKET_BYTES = 1200;
+
+class HandlerSet<H extends (...args: never[]) => void> {
+  private readonly byKey = new Map<string, Set<H>>();
+
+  /** Returns true when this is the first handler for `key`. */
+  add(key: string, handler: H): boolean {
+    let set = this.byKey.get(key);
+    const first = !set;
+    if (!set) this.byKey.set(key, (set = new Set()));
+    set.add(handler);
+    return first;
+  }
+
+  /** Returns true when `key` has no handlers left. */
+  remove(key: string, handler: H): boolean {
+    const set = this.byKey.get(key);
+    if (!set) return false;
+    set.delete(handler);
+    if (set.size > 0) return false;
+    this.byKey.delete(key);
+    return true;
+  }
+
+  emit(key: string, ...args: Parameters<H>): void {
+    for (const handler of [...(this.byKey.get(key) ?? [])]) {
+      try {
+        handler(...args);
+      } catch (error) {
+        // One broken listener must not starve the others or the transport.
+        console.warn(`[videoconsult] data handler for "${key}" threw:`, error);
+      }
+    }
+  }
+}
+
+function peerOf(room: Room, identity: string): TransportPeer {
+  const participant = room.remoteParticipants.get(identity);
+  return { identity, name: participant?.name || identity };
+}
+
+/**
+ * Implements `DataTransport` over a connected livekit-client `Room`. LiveKit allows one stream handler per
+ * topic, so handlers are multiplexed here and the topic is registered while at least one is listening.
+ * Call `dispose()` when the room is left.
+ */
+export function createLivekitTransport(room: Room): DataTransport & { dispose(): void } {
+  const text = new HandlerSet<TextHandler>();
+  const bytes = new HandlerSet<BytesHandler>();
+  const lossy = new HandlerSet<BytesHandler>();
+  const joined = new Set<(peer: TransportPeer) => void>();
+  const left = new Set<(peer: TransportPeer) => void>();
+  const reconnected = new Set<() => void>();
+
+  const onData = (payload: Uint8Array, participant?: RemoteParticipant, _kind?: unknown, topic?: string) => {
+    if (!participant || !topic) return;
+    lossy.emit(topic, payload, peerOf(room, participant.identity));
+  };
+  const onJoined = (participant: RemoteParticipant) => {
+    for (const handler of [...joined]) handler({ identity: participant.identity, name: participant.name || participant.identity });
+  };
+  const onLeft = (participant: RemoteParticipant) => {
+    for (const handler of [...left]) handler({ identity: participant.identity, name: participant.name || participant.identity });
+  };
+  const onReconnected = () => {
+    for (const handler of [...reconnected]) handler();
+  };
+  // String event names keep this module free of a runtime import of livekit-client.
+  room.on('dataReceived' as never, onData as never);
+  room.on('participantConnected' as never, onJoined as never);
+  room.on('participantDisconnected' as never, onLeft as never);
+  room.on('reconnected' as never, onReconnected as never);
+
+  const destinations = (options?: SendOptions) =>
+    options?.to && options.to.length > 0 ? { destinationIdentities: options.to } : {};
+
+  const subscribe = <H>(set: Set<H>, handler: H): Unsubscribe => {
+    set.add(handler);
+    return () => set.delete(handler);
+  };
+
+  return {
+    get localIdentity() {
+      return room.localParticipant.identity;
+    },
+    get localName() {
+      return room.localParticipant.name || room.localParticipant.identity;
+    },
+    participants: () =>
+      [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, name: p.name || p.identity })),
+    async sendText(topic, value, options) {
+      await room.localParticipant.sendText(value, { topic, ...destinations(options) });
+    },
+    async sendBytes(topic, value, options) {
+      await room.localParticipant.sendBytes(value, { topic, ...destinations(options) });
+    },
+    sendLossy(topic, value) {
+      room.localParticipant
+        .publishData(value as Uint8Array<ArrayBuffer>, { reliable: false, topic })
+        .catch((error: unknown) => console.warn('[videoconsult] lossy send failed:', error));
+    },
+    onText(topic, handler) {
+      if (text.add(topic, handler)) {
+        room.registerTextStreamHandler(topic, (reader, { identity }) => {
+          reader
+            .readAll()
+            .then((value) => text.emit(topic, value, peerOf(room, identity)))
+            .catch((error: unknown) => console.warn(`[videoconsult] text stream on "${topic}" failed:`, error));
+        });
+      }
+      return () => {
+        if (text.remove(topic, handler)) room.unregisterTextStreamHandler(topic);
+      };
+    },
+    onBytes(topic, handler) {
+      if (bytes.add(topic, handler)) {
+        room.registerByteStreamHandler(topic, (reader, { identity }) => {
+          reader
+            .readAll()
+            .then((chunks) => bytes.emit(topic, concatBytes(chunks), peerOf(room, identity)))
+            .catch((error: unknown) => console.warn(`[videoconsult] byte stream on "${topic}" failed:`, error));
+        });
+      }
+      return () => {
+        if (bytes.remove(topic, handler)) room.unregisterByteStreamHandler(topic);
+      };
+    },
+    onLossy(topic, handler) {
+      lossy.add(topic, handler);
+      return () => void lossy.remove(topic, handler);
+    },
+    onParticipantJoined: (handler) => subscribe(joined, handler),
+    onParticipantLeft: (handler) => subscribe(left, handler),
+    onReconnected: (handler) => subscribe(reconnected, handler),
+    dispose() {
+      room.off('dataReceived' as never, onData as never);
+      room.off('participantConnected' as never, onJoined as never);
+      room.off('participantDisconnected' as never, onLeft as never);
+      room.off('reconnected' as never, onReconnected as never);
+      joined.clear();
+      left.clear();
+      reconnected.clear();
+    },
+  };
+}
+
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// In-memory loopback: the fake collaborator for unit tests and demos.
+
+export interface LoopbackPacket {
+  from: string;
+  to: string[];
+  topic: string;
+  kind: 'text' | 'bytes' | 'lossy';
+  size: number;
+}
+
+export interface LoopbackTransport extends DataTransport {
+  readonly hub: LoopbackHub;
+  /** Leaves the room: peers see it leave, nothing more is delivered to or from it. */
+  leave(): void;
+  /** Simulates a dropped and restored connection (fires the reconnected handlers). */
+  reconnect(): void;
+}
+
+/**
+ * A fake room. Delivery is asynchronous (a macrotask, like a network), ordered per sender, and a reliable
+ * byte packet above `maxPacketBytes` is refused like LiveKit would, so tests catch oversize sends.
+ */
+export class LoopbackHub {
+  readonly packets: LoopbackPacket[] = [];
+  private readonly members = new Map<string, LoopbackMember>();
+  private queue: Promise<void> = Promise.resolve();
+  /** When set, lossy packets are dropped (to prove nothing depends on them). */
+  dropLossy = false;
+
+  constructor(readonly maxPacketBytes = MAX_RELIABLE_PACKET_BYTES) {}
+
+  join(identity: string, name = identity): LoopbackTransport {
+    if (this.members.has(identity)) throw new Error(`${identity} is already in the room`);
+    const member = new LoopbackMember(this, { identity, name });
+    for (const other of this.members.values()) other.joined(member.peer);
+    this.members.set(identity, member);
+    return member.transport;
+  }
+
+  /** Resolves once everything sent so far has been delivered (and handlers' own sends, a few rounds deep). */
+  async flush(rounds = 8): Promise<void> {
+    for (let i = 0; i < rounds; i++) {
+      await this.queue;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /** @internal */
+  remove(member: LoopbackMember): void {
+    if (this.members.get(member.peer.identity) !== member) return;
+    this.members.delete(member.peer.identity);
+    for (const other of this.members.values()) other.left(member.peer);
+  }
+
+  /** @internal */
+  peers(except: string): TransportPeer[] {
+    return [...this.members.values()].filter((m) => m.peer.identity !== except).map((m) => ({ ...m.peer }));
+  }
+
+  /** @internal */
+  deliver(from: LoopbackMember, packet: Omit<LoopbackPacket, 'from' | 'size'>, payload: string | Uint8Array): void {
+    const size = typeof payload === 'string' ? new TextEncoder().encode(payload).byteLength : payload.byteLength;
+    this.packets.push({ ...packet, from: from.peer.identity, size });
+    if (packet.kind === 'lossy' && this.dropLossy) return;
+    const targets = [...this.members.values()].filter(
+      (m) => m !== from && (packet.to.length === 0 || packet.to.includes(m.peer.identity)),
+    );
+    const copy = typeof payload === 'string' ? payload : payload.slice();
+    this.queue = this.queue.then(
+      () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            for (const target of targets) target.receive(packet.kind, packet.topic, copy, { ...from.peer });
+            resolve();
+          }, 0),
+        ),
+    );
+  }
+}
+
+class LoopbackMember {
+  readonly transport: LoopbackTransport;
+  private readonly text = new HandlerSet<TextHandler>();
+  private readonly bytes = new HandlerSet<BytesHandler>();
+  private readonly lossy = new HandlerSet<BytesHandler>();
+  private readonly joinedHandlers = new Set<(peer: TransportPeer) => void>();
+  private readonly leftHandlers = new Set<(peer: TransportPeer) => void>();
+  private readonly reconnectedHandlers = new Set<() => void>();
+  private gone = false;
+
+  constructor(
+    readonly hub: LoopbackHub,
+    readonly peer: TransportPeer,
+  ) {
+    const self = this;
+    const subscribe = <H>(set: Set<H>, handler: H): Unsubscribe => {
+      set.add(handler);
+      return () => set.delete(handler);
+    };
+    const send = (kind: LoopbackPacket['kind'], topic: string, payload: string | Uint8Array, options?: SendOptions) => {
+      if (self.gone) throw new Error('not connected');
+      if (typeof payload !== 'string') {
+        const limit = kind === 'lossy' ? MAX_LOSSY_PACKET_BYTES : hub.maxPacketBytes;
+        if (payload.byteLength > limit) throw new Error(`packet of ${payload.byteLength} bytes exceeds ${limit}`);
+      }
+      hub.deliver(self, { kind, topic, to: options?.to ?? [] }, payload);
+    };
+    this.transport = {
+      hub,
+      localIdentity: peer.identity,
+      localName: peer.name,
+      participants: () => (self.gone ? [] : hub.peers(peer.identity)),
+      sendText: async (topic, value, options) => send('text', topic, value, options),
+      sendBytes: async (topic, value, options) => send('bytes', topic, value, options),
+      sendLossy: (topic, value) => send('lossy', topic, value),
+      onText: (topic, handler) => (self.text.add(topic, handler), () => void self.text.remove(topic, handler)),
+      onBytes: (topic, handler) => (self.bytes.add(topic, handler), () => void self.bytes.remove(topic, handler)),
+      onLossy: (topic, handler) => (self.lossy.add(topic, handler), () => void self.lossy.remove(topic, handler)),
+      onParticipantJoined: (handler) => subscribe(self.joinedHandlers, handler),
+      onParticipantLeft: (handler) => subscribe(self.leftHandlers, handler),
+      onReconnected: (handler) => subscribe(self.reconnectedHandlers, handler),
+      leave() {
+        self.gone = true;
+        hub.remove(self);
+      },
+      reconnect() {
+        for (const handler of [...self.reconnectedHandlers]) handler();
+      },
+    };
+  }
+
+  joined(peer: TransportPeer): void {
+    for (const handler of [...this.joinedHandlers]) handler({ ...peer });
+  }
+
+  left(peer: TransportPeer): void {
+    for (const handler of [...this.leftHandlers]) handler({ ...peer });
+  }
+
+  receive(kind: LoopbackPacket['kind'], topic: string, payload: string | Uint8Array, from: TransportPeer): void {
+    if (this.gone) return;
+    if (kind === 'text') this.text.emit(topic, payload as string, from);
+    else if (kind === 'bytes') this.bytes.emit(topic, payload as Uint8Array, from);
+    else this.lossy.emit(topic, payload as Uint8Array, from);
+  }
+}
+
+/** `n` transports in one fake room, identities `p1`…`pn` (or the given names). */
+export function createLoopbackTransports(n: number, names?: string[]): LoopbackTransport[] {
+  const hub = new LoopbackHub();
+  return Array.from({ length: n }, (_, i) => hub.join(`p${i + 1}`, names?.[i] ?? `Participant ${i + 1}`));
+}

@@ -1,0 +1,445 @@
+import * as Y from 'yjs';
+import { z } from 'zod';
+import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
+
+export type ElementKind = 'pen' | 'highlighter' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text';
+export const ELEMENT_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse', 'text'];
+
+/**
+ * One thing on the board, in board coordinates. `points` is flat: `[x0, y0, x1, y1, …]` — the stroke for
+ * pen and highlighter, start and end for line, arrow, rect and ellipse, the anchor for text.
+ */
+export interface BoardElement {
+  id: string;
+  kind: ElementKind;
+  author: string;
+  color: string;
+  size: number;
+  points: number[];
+  text?: string;
+}
+
+export type NewBoardElement = Omit<BoardElement, 'id' | 'author'>;
+
+/** A shared document behind the drawing: an image or a PDF page uploaded to the token server. */
+export interface BoardBackground {
+  id: string;
+  name: string;
+  type: 'image/png' | 'image/jpeg' | 'application/pdf';
+  /** 1-based page for PDFs. */
+  page: number;
+}
+
+export interface RemoteCursor {
+  identity: string;
+  name: string;
+  x: number;
+  y: number;
+  laser: boolean;
+  color: string;
+  /** Recent laser positions with their receive time, newest last. */
+  trail: Array<{ x: number; y: number; at: number }>;
+  at: number;
+}
+
+export interface WhiteboardSyncOptions {
+  role: 'patient' | 'practitioner';
+  /** Start from this document (tests; otherwise a fresh one). */
+  doc?: Y.Doc;
+  topic?: string;
+  cursorTopic?: string;
+  /** Largest payload per reliable packet, header included (default 12 KiB, under LiveKit's ~15 KiB). */
+  maxPacketBytes?: number;
+  /** Minimum milliseconds between two cursor packets (default 50: 20 Hz). */
+  cursorIntervalMs?: number;
+  now?: () => number;
+}
+
+export const WHITEBOARD_TOPIC = 'vc.whiteboard';
+export const CURSOR_TOPIC = 'vc.whiteboard.cursor';
+
+const MAGIC = 0x57; // 'W'
+const HEADER_BYTES = 10;
+const enum Kind {
+  Update = 1,
+  /** "Here is my state vector; send me what I lack, and tell me yours." */
+  SyncRequest = 2,
+  /** "Here is my state vector; send me what I lack." */
+  SyncAnswer = 3,
+}
+const MAX_CHUNKS = 2048;
+const MAX_PENDING_PER_PEER = 16;
+const REASSEMBLY_TIMEOUT_MS = 60_000;
+const CURSOR_TTL_MS = 5_000;
+const LASER_TRAIL_MS = 1_000;
+const MAX_POINTS = 20_000;
+
+const coordinate = z.number().finite().min(-1e7).max(1e7);
+const elementSchema = z.object({
+  id: z.string().min(1).max(64),
+  kind: z.enum(ELEMENT_KINDS as [ElementKind, ...ElementKind[]]),
+  author: z.string().max(256),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/),
+  size: z.number().finite().min(0.5).max(200),
+  points: z.array(coordinate).min(2).max(MAX_POINTS),
+  text: z.string().max(2000).optional(),
+});
+const backgroundSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+  name: z.string().max(255),
+  type: z.enum(['image/png', 'image/jpeg', 'application/pdf']),
+  page: z.number().int().min(1).max(10_000),
+});
+const cursorSchema = z.union([
+  z.object({ x: coordinate, y: coordinate, laser: z.boolean(), color: z.string().regex(/^#[0-9a-fA-F]{6}$/) }),
+  z.object({ hidden: z.literal(true) }),
+]);
+
+/** Returns the element if it is well formed, else undefined: whatever a peer put in the document. */
+export function validElement(value: unknown): BoardElement | undefined {
+  const parsed = elementSchema.safeParse(value);
+  return parsed.success && parsed.data.points.length % 2 === 0 ? (parsed.data as BoardElement) : undefined;
+}
+
+/**
+ * The shared board: a Y.Doc kept in sync over a `DataTransport`.
+ *
+ * - Local edits go out as Yjs updates, split into packets of at most `maxPacketBytes`.
+ * - On start, on every join and on reconnect a client sends its state vector; peers answer with the diff
+ *   and their own vector, so late joiners, reloads and reconnects converge.
+ * - Undo/redo only touch this client's own transactions.
+ * - Cursors and the laser pointer travel on the lossy channel, throttled.
+ * - Nothing incoming is trusted: bad frames, bad updates and bad elements are logged and skipped.
+ *
+ * Events: `change` (document changed), `cursors` (remote cursors changed), `undo-state`.
+ */
+export class WhiteboardSync extends EventTarget {
+  readonly doc: Y.Doc;
+  readonly undoManager: Y.UndoManager;
+  readonly role: 'patient' | 'practitioner';
+  /** Transaction origin of this client's edits: the only origin the undo manager tracks. */
+  readonly localOrigin = Symbol('local');
+  private readonly remoteOrigin = Symbol('remote');
+  private readonly elementsArray: Y.Array<unknown>;
+  private readonly meta: Y.Map<unknown>;
+  private readonly topic: string;
+  private readonly cursorTopic: string;
+  private readonly maxPacketBytes: number;
+  private readonly cursorIntervalMs: number;
+  private readonly now: () => number;
+  private readonly unsubscribes: Unsubscribe[] = [];
+  private readonly pending = new Map<string, { chunks: Array<Uint8Array | undefined>; received: number; kind: number; started: number }>();
+  private readonly remoteCursors = new Map<string, RemoteCursor>();
+  private sendQueue: Promise<void> = Promise.resolve();
+  private cursorTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastCursorSent = -Infinity;
+  private nextCursor: Uint8Array | undefined;
+  private validCache = new WeakMap<object, BoardElement | null>();
+  private destroyed = false;
+
+  constructor(
+    readonly transport: DataTransport,
+    options: WhiteboardSyncOptions,
+  ) {
+    super();
+    this.role = options.role;
+    this.doc = options.doc ?? new Y.Doc();
+    this.topic = options.topic ?? WHITEBOARD_TOPIC;
+    this.cursorTopic = options.cursorTopic ?? CURSOR_TOPIC;
+    this.maxPacketBytes = Math.min(options.maxPacketBytes ?? 12 * 1024, MAX_RELIABLE_PACKET_BYTES);
+    this.cursorIntervalMs = options.cursorIntervalMs ?? 50;
+    this.now = options.now ?? Date.now;
+    this.elementsArray = this.doc.getArray('elements');
+    this.meta = this.doc.getMap('meta');
+    this.undoManager = new Y.UndoManager([this.elementsArray, this.meta], {
+      trackedOrigins: new Set([this.localOrigin]),
+      captureTimeout: 0,
+    });
+    const undoState = () => this.dispatchEvent(new Event('undo-state'));
+    for (const event of ['stack-item-added', 'stack-item-popped', 'stack-cleared'] as const) this.undoManager.on(event, undoState);
+
+    this.doc.on('update', this.onDocUpdate);
+    this.unsubscribes.push(
+      transport.onBytes(this.topic, (bytes, from) => this.receiveFrame(bytes, from)),
+      transport.onLossy(this.cursorTopic, (bytes, from) => this.receiveCursor(bytes, from)),
+      transport.onParticipantJoined((peer) => this.sendSync(Kind.SyncRequest, [peer.identity])),
+      transport.onParticipantLeft((peer) => {
+        if (this.remoteCursors.delete(peer.identity)) this.dispatchEvent(new Event('cursors'));
+        for (const key of this.pending.keys()) if (key.startsWith(`${peer.identity}\n`)) this.pending.delete(key);
+      }),
+      transport.onReconnected(() => this.resync()),
+    );
+    this.resync();
+  }
+
+  /** Asks everyone for what this client lacks (and offers what they lack). */
+  resync(): void {
+    this.sendSync(Kind.SyncRequest);
+  }
+
+  /** The board's valid elements in drawing order (malformed ones a peer may have inserted are skipped). */
+  elements(): BoardElement[] {
+    const out: BoardElement[] = [];
+    for (const value of this.elementsArray.toArray()) {
+      if (typeof value !== 'object' || value === null) continue;
+      let valid = this.validCache.get(value);
+      if (valid === undefined) {
+        valid = validElement(value) ?? null;
+        this.validCache.set(value, valid);
+      }
+      if (valid) out.push(valid);
+    }
+    return out;
+  }
+
+  background(): BoardBackground | undefined {
+    const parsed = backgroundSchema.safeParse(this.meta.get('background'));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** Adds an element as this client's own (undoable) action; returns its id, or undefined if invalid. */
+  addElement(element: NewBoardElement): string | undefined {
+    const full = { ...element, id: newId(), author: this.transport.localIdentity };
+    if (!validElement(full)) {
+      console.warn('[videoconsult] refused to add an invalid whiteboard element');
+      return undefined;
+    }
+    this.doc.transact(() => this.elementsArray.push([full]), this.localOrigin);
+    return full.id;
+  }
+
+  /** Removes elements (anyone's: erasing is a shared action) as one undoable step of this client. */
+  removeElements(ids: Iterable<string>): number {
+    const wanted = new Set(ids);
+    let removed = 0;
+    this.doc.transact(() => {
+      const values = this.elementsArray.toArray();
+      for (let i = values.length - 1; i >= 0; i--) {
+        const id = (values[i] as { id?: unknown } | null)?.id;
+        if (typeof id === 'string' && wanted.has(id)) {
+          this.elementsArray.delete(i, 1);
+          removed += 1;
+        }
+      }
+    }, this.localOrigin);
+    return removed;
+  }
+
+  /** Practitioner only: removes everything drawn (the background stays). */
+  clear(): boolean {
+    if (this.role !== 'practitioner') return false;
+    this.doc.transact(() => this.elementsArray.delete(0, this.elementsArray.length), this.localOrigin);
+    return true;
+  }
+
+  setBackground(background: BoardBackground | undefined): void {
+    if (background && !backgroundSchema.safeParse(background).success) throw new TypeError('Invalid background.');
+    this.doc.transact(() => {
+      if (background) this.meta.set('background', { ...background });
+      else this.meta.delete('background');
+    }, this.localOrigin);
+  }
+
+  get canUndo(): boolean {
+    return this.undoManager.undoStack.length > 0;
+  }
+  get canRedo(): boolean {
+    return this.undoManager.redoStack.length > 0;
+  }
+  undo(): void {
+    this.undoManager.undo();
+  }
+  redo(): void {
+    this.undoManager.redo();
+  }
+
+  /** Shares where this client points (board coordinates), at most every `cursorIntervalMs`. */
+  setCursor(cursor: { x: number; y: number; laser: boolean; color: string } | null): void {
+    if (this.destroyed) return;
+    const body = cursor ? { x: round(cursor.x), y: round(cursor.y), laser: cursor.laser, color: cursor.color } : { hidden: true };
+    this.nextCursor = new TextEncoder().encode(JSON.stringify(body));
+    const wait = this.lastCursorSent + this.cursorIntervalMs - this.now();
+    if (wait <= 0) this.flushCursor();
+    else this.cursorTimer ??= setTimeout(() => this.flushCursor(), wait);
+  }
+
+  /** Remote cursors seen in the last few seconds. */
+  cursors(): RemoteCursor[] {
+    const now = this.now();
+    for (const [identity, cursor] of this.remoteCursors) if (now - cursor.at > CURSOR_TTL_MS) this.remoteCursors.delete(identity);
+    return [...this.remoteCursors.values()];
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    clearTimeout(this.cursorTimer);
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    this.doc.off('update', this.onDocUpdate);
+    this.undoManager.destroy();
+    this.pending.clear();
+  }
+
+  // --- outgoing ---------------------------------------------------------------------------------------------
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin !== this.remoteOrigin) this.sendMessage(Kind.Update, update);
+    this.dispatchEvent(new Event('change'));
+  };
+
+  private sendSync(kind: Kind.SyncRequest | Kind.SyncAnswer, to?: string[]): void {
+    this.sendMessage(kind, Y.encodeStateVector(this.doc), to);
+  }
+
+  private sendMessage(kind: Kind, payload: Uint8Array, to?: string[]): void {
+    if (this.destroyed) return;
+    const room = this.maxPacketBytes - HEADER_BYTES;
+    const count = Math.max(1, Math.ceil(payload.byteLength / room));
+    if (count > MAX_CHUNKS) {
+      console.warn('[videoconsult] whiteboard update too large to send');
+      return;
+    }
+    const id = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    const frames: Uint8Array[] = [];
+    for (let index = 0; index < count; index++) {
+      const chunk = payload.subarray(index * room, (index + 1) * room);
+      const frame = new Uint8Array(HEADER_BYTES + chunk.byteLength);
+      const view = new DataView(frame.buffer);
+      view.setUint8(0, MAGIC);
+      view.setUint8(1, kind);
+      view.setUint32(2, id);
+      view.setUint16(6, index);
+      view.setUint16(8, count);
+      frame.set(chunk, HEADER_BYTES);
+      frames.push(frame);
+    }
+    const options = to ? { to } : undefined;
+    // Serialised so a message's chunks, and messages, leave in order.
+    this.sendQueue = this.sendQueue.then(async () => {
+      try {
+        for (const frame of frames) await this.transport.sendBytes(this.topic, frame, options);
+      } catch (error) {
+        // The next resync (join, reconnect) repairs whatever did not get through.
+        console.warn('[videoconsult] whiteboard send failed:', error);
+      }
+    });
+  }
+
+  private flushCursor(): void {
+    this.cursorTimer = undefined;
+    const body = this.nextCursor;
+    if (!body || this.destroyed) return;
+    this.nextCursor = undefined;
+    this.lastCursorSent = this.now();
+    try {
+      this.transport.sendLossy(this.cursorTopic, body);
+    } catch (error) {
+      console.warn('[videoconsult] cursor send failed:', error);
+    }
+  }
+
+  // --- incoming ---------------------------------------------------------------------------------------------
+
+  private receiveFrame(frame: Uint8Array, from: TransportPeer): void {
+    if (this.destroyed) return;
+    if (!(frame instanceof Uint8Array) || frame.byteLength < HEADER_BYTES || frame.byteLength > MAX_RELIABLE_PACKET_BYTES) {
+      return dropped(from, 'bad frame size');
+    }
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    const kind = view.getUint8(1);
+    const id = view.getUint32(2);
+    const index = view.getUint16(6);
+    const count = view.getUint16(8);
+    if (view.getUint8(0) !== MAGIC) return dropped(from, 'not a whiteboard frame');
+    if (kind < Kind.Update || kind > Kind.SyncAnswer) return dropped(from, 'unknown message kind');
+    if (count === 0 || count > MAX_CHUNKS || index >= count) return dropped(from, 'bad chunk numbering');
+    const chunk = frame.slice(HEADER_BYTES);
+    if (count === 1) return this.handleMessage(kind, chunk, from);
+
+    const now = this.now();
+    for (const [key, entry] of this.pending) if (now - entry.started > REASSEMBLY_TIMEOUT_MS) this.pending.delete(key);
+    const key = `${from.identity}\n${id}`;
+    let entry = this.pending.get(key);
+    if (!entry) {
+      const mine = [...this.pending.keys()].filter((k) => k.startsWith(`${from.identity}\n`));
+      if (mine.length >= MAX_PENDING_PER_PEER) return dropped(from, 'too many unfinished messages');
+      entry = { chunks: new Array<Uint8Array | undefined>(count), received: 0, kind, started: now };
+      this.pending.set(key, entry);
+    }
+    if (entry.chunks.length !== count || entry.kind !== kind) {
+      this.pending.delete(key);
+      return dropped(from, 'inconsistent chunks');
+    }
+    if (entry.chunks[index]) return;
+    entry.chunks[index] = chunk;
+    entry.received += 1;
+    if (entry.received < count) return;
+    this.pending.delete(key);
+    const total = entry.chunks.reduce((sum, c) => sum + c!.byteLength, 0);
+    const payload = new Uint8Array(total);
+    let offset = 0;
+    for (const c of entry.chunks) {
+      payload.set(c!, offset);
+      offset += c!.byteLength;
+    }
+    this.handleMessage(kind, payload, from);
+  }
+
+  private handleMessage(kind: number, payload: Uint8Array, from: TransportPeer): void {
+    if (kind === Kind.Update) {
+      try {
+        // Decoding first validates the whole update without touching the document.
+        Y.decodeUpdate(payload);
+        Y.applyUpdate(this.doc, payload, this.remoteOrigin);
+      } catch (error) {
+        dropped(from, `bad update (${String(error)})`);
+      }
+      return;
+    }
+    try {
+      Y.decodeStateVector(payload);
+    } catch {
+      return dropped(from, 'bad state vector');
+    }
+    const diff = Y.encodeStateAsUpdate(this.doc, payload);
+    // An empty update is two zero bytes (no structs, no deletes): nothing to send.
+    if (diff.byteLength > 2) this.sendMessage(Kind.Update, diff, [from.identity]);
+    // A state vector is a few bytes: always offer ours back, and an answer is never answered.
+    if (kind === Kind.SyncRequest) this.sendSync(Kind.SyncAnswer, [from.identity]);
+  }
+
+  private receiveCursor(bytes: Uint8Array, from: TransportPeer): void {
+    if (this.destroyed) return;
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength > MAX_LOSSY_PACKET_BYTES) return dropped(from, 'oversize cursor');
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch {
+      return dropped(from, 'cursor is not JSON');
+    }
+    const parsed = cursorSchema.safeParse(json);
+    if (!parsed.success) return dropped(from, 'invalid cursor');
+    const now = this.now();
+    if ('hidden' in parsed.data) {
+      this.remoteCursors.delete(from.identity);
+    } else {
+      const { x, y, laser, color } = parsed.data;
+      const previous = this.remoteCursors.get(from.identity);
+      const trail = laser ? [...(previous?.trail ?? []).filter((p) => now - p.at < LASER_TRAIL_MS), { x, y, at: now }] : [];
+      this.remoteCursors.set(from.identity, { identity: from.identity, name: from.name, x, y, laser, color, trail, at: now });
+    }
+    this.dispatchEvent(new Event('cursors'));
+  }
+}
+
+function dropped(from: TransportPeer, reason: string): void {
+  console.warn(`[videoconsult] dropped whiteboard data from ${from.identity}: ${reason}`);
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+}
