@@ -152,6 +152,9 @@ export class SqliteStore implements Store {
       if (!c || c.status === 'ended') return false;
       this.db.prepare("UPDATE consultations SET status = 'ended', ended_at = ?, e2ee_key = NULL WHERE id = ?").run(endedAt, id);
       this.db.prepare("UPDATE lobby_entries SET status = 'ended' WHERE consultation_id = ? AND status IN ('waiting', 'admitted')").run(id);
+      // Personal data is only needed while the consultation runs: names, device checks and messages go now.
+      this.db.prepare("UPDATE lobby_entries SET name = '', device_check = NULL, decline_reason = NULL WHERE consultation_id = ?").run(id);
+      this.db.prepare('DELETE FROM lobby_messages WHERE entry_id IN (SELECT id FROM lobby_entries WHERE consultation_id = ?)').run(id);
       // Codes are useless now; drop their hashes rather than wait for retention.
       this.db.prepare('DELETE FROM access_codes WHERE consultation_id = ?').run(id);
       const joined = this.db

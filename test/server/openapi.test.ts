@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { call, createConsultation, startHarness, type Harness } from './helpers.js';
+
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+type Operation = {
+  requestBody?: { content: { 'application/json': { schema: { additionalProperties?: unknown; properties?: Record<string, unknown> } } } };
+  parameters?: { name: string; in: string }[];
+  security: unknown[];
+};
+
+describe('OpenAPI document', () => {
+  let h: Harness;
+  let doc: { openapi: string; paths: Record<string, Record<string, Operation>> };
+  before(async () => {
+    h = await startHarness();
+    const res = await call<typeof doc>(h, 'GET', '/v1/openapi.json');
+    assert.equal(res.status, 200);
+    doc = res.body;
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('is OpenAPI 3.1', () => {
+    assert.equal(doc.openapi, '3.1.0');
+  });
+
+  it('describes every route the Express app serves, and nothing it does not', () => {
+    const stack = (h.server.app as unknown as { router: { stack: RouteLayer[] } }).router.stack;
+    const served = new Set<string>();
+    for (const layer of stack) {
+      if (!layer.route) continue;
+      for (const method of Object.keys(layer.route.methods)) served.add(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+    }
+    assert.ok(served.size >= 20, `only ${served.size} routes found: is the stack walk broken?`);
+    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
+    assert.deepEqual([...served].filter((r) => !documented.has(r)), [], 'served but not documented');
+    assert.deepEqual([...documented].filter((r) => !served.has(r)), [], 'documented but not served');
+    for (const expected of ['post /v1/consultations', 'post /v1/lobby/join', 'get /v1/lobby/events', 'post /v1/practitioner/grant', 'post /v1/webhooks/livekit', 'get /v1/stats']) {
+      assert.ok(served.has(expected), expected);
+    }
+  });
+
+  it('every JSON body schema refuses unknown fields, and so does the server', async () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const schema = op.requestBody?.content['application/json'].schema;
+        if (schema) assert.equal(schema.additionalProperties, false, `${method} ${path}`);
+      }
+    }
+    const id = await createConsultation(h, h.keys.acme);
+    const op = doc.paths['/v1/consultations/{id}/access-codes']!.post!;
+    assert.ok(!('smuggled' in (op.requestBody!.content['application/json'].schema.properties ?? {})));
+    const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { smuggled: 1 } });
+    assert.equal(res.status, 400);
+  });
+
+  it('documents query parameters and the authentication of each operation', () => {
+    const list = doc.paths['/v1/consultations']!.get!;
+    assert.deepEqual(list.parameters?.map((p) => p.name).sort(), ['cursor', 'limit', 'status']);
+    assert.deepEqual(list.security, [{ tenantApiKey: [] }]);
+    assert.deepEqual(doc.paths['/v1/lobby/join']!.post!.security, []);
+    assert.deepEqual(doc.paths['/v1/lobby/events']!.get!.security, [{ lobbyTicket: [] }]);
+    assert.deepEqual(doc.paths['/v1/practitioner/admit']!.post!.security, [{ practitionerToken: [] }]);
+  });
+});
