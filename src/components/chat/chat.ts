@@ -1,0 +1,394 @@
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
+import { VcElement } from '../../internal/vc-element.js';
+import type { AttachmentFetcher, ChatAttachment, ChatController, ChatMessage, Uploader } from '../../session/chat.js';
+import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH } from '../../session/chat.js';
+import { chatStyles } from './chat.styles.js';
+
+/** English UI strings; override any of them with the `labels` property. */
+export const CHAT_LABELS = {
+  title: 'Chat',
+  log: 'Chat messages',
+  input: 'Message',
+  placeholder: 'Write a message',
+  send: 'Send',
+  attach: 'Attach an image or PDF',
+  uploading: 'Uploading…',
+  unread: '{count} unread',
+  history: 'Earlier messages',
+  you: 'You',
+  failed: 'Not sent',
+  download: 'Download {name}',
+  imageAlt: 'Image shared in the chat: {name}',
+  tooLong: 'The message is {over} characters too long.',
+  counter: '{count} of {max} characters',
+  uploadFailed: 'The file could not be shared: {reason}',
+  notConnected: 'Chat is not connected.',
+  empty: 'No messages yet.',
+};
+export type ChatLabels = typeof CHAT_LABELS;
+
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+
+/** A message is about to be sent; cancel it to veto. */
+export class VcChatSendRequestEvent extends CustomEvent<{ text: string; attachment?: ChatAttachment }> {
+  constructor(detail: { text: string; attachment?: ChatAttachment }) {
+    super('vc-chat-send-request', { bubbles: true, composed: true, cancelable: true, detail });
+  }
+}
+
+/** A message from someone else arrived (live or as history). */
+export class VcChatMessageEvent extends CustomEvent<{ message: ChatMessage }> {
+  constructor(detail: { message: ChatMessage }) {
+    super('vc-chat-message', { bubbles: true, composed: true, detail });
+  }
+}
+
+/**
+ * The consultation chat. Everything a participant sends (names included) is shown as typed text; links are
+ * clickable but never fetched or previewed. Shared images are fetched with the participant's own token
+ * through `fetchAttachment` and shown from a local blob URL.
+ *
+ * The chat itself is a `ChatController` set on the `.chat` property.
+ *
+ * @fires vc-chat-send-request - Cancelable, before a message is sent; `detail: { text, attachment? }`.
+ * @fires vc-chat-message - A message from someone else arrived; `detail: { message }`.
+ * @fires vc-error - An upload or download failed (`upload_failed`, `download_failed`).
+ * @csspart base - The wrapper.
+ * @csspart header - The title row with the collapse toggle.
+ * @csspart toggle - The collapse/expand button.
+ * @csspart badge - The unread count.
+ * @csspart log - The message list.
+ * @csspart message - One message.
+ * @csspart name - A sender's name.
+ * @csspart time - A message's time.
+ * @csspart text - A message's text.
+ * @csspart attachment - A shared file.
+ * @csspart input - The message field.
+ * @csspart counter - The character counter.
+ * @csspart send-button - The send button.
+ * @csspart attach-button - The attach button.
+ * @cssprop --vc-chat-background - Background (default `--vc-color-surface`).
+ * @cssprop --vc-chat-own-background - Background of one's own messages (default `--vc-color-surface-raised`).
+ * @cssprop --vc-chat-gap - Space between messages (default `--vc-space-s`).
+ * @cssprop --vc-chat-padding - Inner spacing (default `--vc-space-m`).
+ * @cssprop --vc-chat-radius - Corner radius (default `--vc-radius-m`).
+ * @cssprop --vc-chat-badge-background - Unread badge background (default `--vc-color-danger`).
+ * @cssprop --vc-chat-badge-color - Unread badge text (default `--vc-color-on-danger`).
+ */
+export class VcChat extends VcElement {
+  static override styles = [...VcElement.styles, chatStyles];
+
+  /** The conversation; the session sets it once in the call. */
+  @property({ attribute: false }) chat?: ChatController;
+  /** Uploads a file to the token server; without it the attach button is hidden. */
+  @property({ attribute: false }) uploader?: Uploader;
+  /** Fetches a shared file with the participant's token (image previews, downloads). */
+  @property({ attribute: false }) fetchAttachment?: AttachmentFetcher;
+  /** Collapsed to its header; new messages then count as unread. */
+  @property({ type: Boolean, reflect: true }) collapsed = false;
+  /** UI strings (English by default). */
+  @property({ attribute: false }) labels: Partial<ChatLabels> = {};
+
+  @state() private messages: readonly ChatMessage[] = [];
+  @state() private draft = '';
+  @state() private unread = 0;
+  @state() private uploading = false;
+  @state() private error = '';
+  @state() private previews = new Map<string, string>();
+
+  @query('textarea') private input?: HTMLTextAreaElement;
+  @query('.log') private log?: HTMLElement;
+  @query('input[type=file]') private fileInput?: HTMLInputElement;
+
+  private unsubscribe?: () => void;
+  private seen = new Set<string>();
+  private readonly requested = new Set<string>();
+  private stickToBottom = true;
+
+  /** Number of messages from others that arrived while collapsed. */
+  get unreadCount(): number {
+    return this.unread;
+  }
+
+  private get maxLength(): number {
+    return this.chat?.maxLength ?? DEFAULT_MAX_LENGTH;
+  }
+
+  private l(key: keyof ChatLabels, params?: Record<string, string | number>): string {
+    const template = this.labels[key] ?? CHAT_LABELS[key];
+    return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.attach();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const url of this.previews.values()) URL.revokeObjectURL(url);
+    this.previews = new Map();
+    this.requested.clear();
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('chat') && this.isConnected) this.attach();
+    if (changed.has('collapsed') && !this.collapsed) this.unread = 0;
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    if (changed.has('messages' as keyof VcChat) && this.log && this.stickToBottom) this.log.scrollTop = this.log.scrollHeight;
+    for (const message of this.messages) {
+      const attachment = message.attachment;
+      if (attachment?.type.startsWith('image/') && !this.requested.has(attachment.id)) void this.loadPreview(attachment);
+    }
+  }
+
+  /** Focuses the message field. */
+  override focus(): void {
+    this.input?.focus();
+  }
+
+  private attach(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    const chat = this.chat;
+    if (!chat) {
+      this.messages = [];
+      return;
+    }
+    let first = true;
+    this.unsubscribe = chat.subscribe((messages) => {
+      const fresh = messages.filter((m) => !this.seen.has(m.id));
+      for (const m of fresh) this.seen.add(m.id);
+      if (!first) {
+        const fromOthers = fresh.filter((m) => !m.local);
+        if (this.collapsed) this.unread += fromOthers.length;
+        for (const message of fromOthers) this.dispatchEvent(new VcChatMessageEvent({ message }));
+      }
+      first = false;
+      const log = this.log;
+      this.stickToBottom = !log || log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+      this.messages = messages;
+    });
+  }
+
+  private async loadPreview(attachment: ChatAttachment): Promise<void> {
+    if (!this.fetchAttachment) return;
+    this.requested.add(attachment.id);
+    try {
+      const blob = await this.fetchAttachment(attachment);
+      if (!this.isConnected) return;
+      this.previews = new Map(this.previews).set(attachment.id, URL.createObjectURL(blob));
+    } catch (error) {
+      this.emitError('download_failed', `Could not load ${attachment.name}: ${String(error)}`);
+    }
+  }
+
+  private async download(attachment: ChatAttachment): Promise<void> {
+    if (!this.fetchAttachment) return;
+    try {
+      const blob = await this.fetchAttachment(attachment);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = attachment.name;
+      link.rel = 'noopener';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      this.emitError('download_failed', `Could not download ${attachment.name}: ${String(error)}`);
+    }
+  }
+
+  private onInput(event: Event): void {
+    this.draft = (event.target as HTMLTextAreaElement).value;
+    this.error = '';
+  }
+
+  private onKeyDown(event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    void this.submit();
+  }
+
+  private get length(): number {
+    return [...this.draft].length;
+  }
+
+  /** Sends the current draft (the send button and Enter do this). Resolves once sent or refused. */
+  async submit(attachment?: ChatAttachment): Promise<void> {
+    const chat = this.chat;
+    const text = this.draft;
+    if (!chat) {
+      this.error = this.l('notConnected');
+      return;
+    }
+    if (this.length > this.maxLength) return;
+    if (!text.trim() && !attachment) return;
+    const request = new VcChatSendRequestEvent({ text, ...(attachment ? { attachment } : {}) });
+    if (!this.dispatchEvent(request)) return;
+    this.draft = '';
+    this.stickToBottom = true;
+    try {
+      await chat.send(text, attachment);
+    } catch {
+      // Shown on the message itself ("Not sent").
+    }
+  }
+
+  private async onFile(event: Event): Promise<void> {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file || !this.uploader) return;
+    if (!ATTACHMENT_TYPES.includes(file.type as ChatAttachment['type'])) {
+      this.error = this.l('uploadFailed', { reason: 'only PNG, JPEG and PDF files can be shared' });
+      return;
+    }
+    this.uploading = true;
+    this.error = '';
+    try {
+      const attachment = await this.uploader(file);
+      await this.submit(attachment);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.error = this.l('uploadFailed', { reason });
+      this.emitError('upload_failed', reason);
+    } finally {
+      this.uploading = false;
+    }
+  }
+
+  private toggle(): void {
+    this.collapsed = !this.collapsed;
+  }
+
+  private renderText(text: string): TemplateResult[] {
+    const parts: TemplateResult[] = [];
+    let last = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      const start = match.index;
+      // Trailing punctuation belongs to the sentence, not the link.
+      const url = match[0].replace(/[.,;:!?)\]]+$/, '');
+      if (start > last) parts.push(html`${text.slice(last, start)}`);
+      parts.push(html`<a href=${url} target="_blank" rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">${url}</a>`);
+      last = start + url.length;
+    }
+    if (last < text.length) parts.push(html`${text.slice(last)}`);
+    return parts;
+  }
+
+  private renderAttachment(attachment: ChatAttachment): TemplateResult {
+    const preview = this.previews.get(attachment.id);
+    return html`<div class="attachment" part="attachment">
+      ${attachment.type.startsWith('image/') && preview
+        ? html`<img src=${preview} alt=${this.l('imageAlt', { name: attachment.name })} />`
+        : nothing}
+      <button class="button" type="button" @click=${() => this.download(attachment)} ?disabled=${!this.fetchAttachment}>
+        ${this.l('download', { name: attachment.name })}
+      </button>
+    </div>`;
+  }
+
+  private renderMessage(message: ChatMessage, time: Intl.DateTimeFormat): TemplateResult {
+    const classes = ['message', message.local ? 'own' : '', message.history ? 'history' : '', message.failed ? 'failed' : '']
+      .filter(Boolean)
+      .join(' ');
+    return html`<li class=${classes} part="message" data-id=${message.id}>
+      <div class="meta">
+        <span class="name" part="name">${message.local ? this.l('you') : message.name}</span>
+        <time part="time" datetime=${new Date(message.at).toISOString()}>${time.format(message.at)}</time>
+        ${message.failed ? html`<span class="error">${this.l('failed')}</span>` : nothing}
+      </div>
+      ${message.text ? html`<p class="text" part="text">${this.renderText(message.text)}</p>` : nothing}
+      ${message.attachment ? this.renderAttachment(message.attachment) : nothing}
+    </li>`;
+  }
+
+  override render(): TemplateResult {
+    const time = new Intl.DateTimeFormat(this.localize.locale, { hour: '2-digit', minute: '2-digit' });
+    const over = this.length - this.maxLength;
+    const history = this.messages.filter((m) => m.history);
+    const current = this.messages.filter((m) => !m.history);
+    return html`<section class="base" part="base" aria-labelledby="title">
+      <div class="header" part="header">
+        <button class="button toggle" part="toggle" type="button" aria-expanded=${String(!this.collapsed)} aria-controls="body" @click=${this.toggle}>
+          <span id="title">${this.l('title')}</span>
+          ${this.unread > 0
+            ? html`<span class="badge" part="badge">${this.l('unread', { count: this.unread })}</span>`
+            : nothing}
+        </button>
+      </div>
+      <div id="body" ?hidden=${this.collapsed}>
+        <div class="log" part="log" role="log" aria-live="polite" aria-label=${this.l('log')} tabindex="0">
+          <ol class="list">
+            ${history.length > 0 ? html`<li class="divider">${this.l('history')}</li>` : nothing}
+            ${history.map((m) => this.renderMessage(m, time))}
+            ${current.map((m) => this.renderMessage(m, time))}
+          </ol>
+        </div>
+        <form class="composer" @submit=${(e: Event) => (e.preventDefault(), void this.submit())}>
+          <label for="input" class="visually-hidden">${this.l('input')}</label>
+          <textarea
+            id="input"
+            part="input"
+            rows="2"
+            .value=${live(this.draft)}
+            placeholder=${this.l('placeholder')}
+            aria-describedby="counter"
+            aria-invalid=${over > 0 ? 'true' : 'false'}
+            ?disabled=${!this.chat}
+            @input=${this.onInput}
+            @keydown=${this.onKeyDown}
+          ></textarea>
+          <div class="actions">
+            ${this.uploader
+              ? html`<input type="file" hidden accept=${ATTACHMENT_TYPES.join(',')} @change=${this.onFile} />
+                  <button
+                    class="button"
+                    part="attach-button"
+                    type="button"
+                    aria-label=${this.l('attach')}
+                    title=${this.l('attach')}
+                    ?disabled=${this.uploading || !this.chat}
+                    @click=${() => this.fileInput?.click()}
+                  >
+                    <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2">
+                      <path d="M21 11l-8.5 8.5a5 5 0 01-7-7L14 4a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 7" />
+                    </svg>
+                  </button>`
+              : nothing}
+            <button class="button primary" part="send-button" type="submit" ?disabled=${!this.chat || over > 0 || !this.draft.trim()}>
+              ${this.l('send')}
+            </button>
+          </div>
+          <div class="status">
+            <span class="error" role="alert">${over > 0 ? this.l('tooLong', { over }) : this.error}${this.uploading ? this.l('uploading') : ''}</span>
+            <span id="counter" class="counter ${over > 0 ? 'over' : ''}" part="counter"
+              ><span aria-hidden="true">${this.length}/${this.maxLength}</span
+              ><span class="visually-hidden">${this.l('counter', { count: this.length, max: this.maxLength })}</span></span
+            >
+          </div>
+        </form>
+      </div>
+    </section>`;
+  }
+}
+
+VcChat.define('vc-chat');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vc-chat': VcChat;
+  }
+  interface HTMLElementEventMap {
+    'vc-chat-send-request': VcChatSendRequestEvent;
+    'vc-chat-message': VcChatMessageEvent;
+  }
+}
