@@ -16,6 +16,7 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
+import { z } from 'zod';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import type { Config } from './config.js';
 import { consultationRoutes } from './consultations/consultations.routes.js';
@@ -25,7 +26,7 @@ import { errorHandler, notFound } from './errors.js';
 import { lobbyRoutes } from './lobby/lobby.routes.js';
 import { LobbyService } from './lobby/lobby.service.js';
 import { practitionerRoutes } from './lobby/practitioner.routes.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi, errorBody } from './openapi.js';
 import { RouteRegistry, type RouteDoc } from './routing.js';
 import { browserCors, rateLimit, WindowCounter } from './security.js';
 import { statsRoutes } from './stats/stats.routes.js';
@@ -33,6 +34,7 @@ import type { Store } from './store/store.js';
 import { SqliteStore } from './store/sqlite.js';
 import { sweep, type SweepResult } from './sweeper.js';
 import { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
+import { createUploadsRouter, UploadService } from './uploads/index.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
 
@@ -48,6 +50,8 @@ export interface AppDeps {
   store?: Store;
   rooms?: RoomService;
   mailer?: CodeMailer;
+  /** Replaces the upload service built from config.uploads (tests). */
+  uploads?: UploadService;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -76,6 +80,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     practitionerTokens: new PractitionerTokens(config.secret, now),
     bus: new ConsultationBus(),
     mailer: deps.mailer,
+    uploads: deps.uploads ?? (config.uploads ? new UploadService(config.uploads, { now, log }) : undefined),
     now,
     log,
   };
@@ -97,10 +102,11 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const practitionerLimit = new WindowCounter(600, 60_000, now);
   app.use('/v1/lobby', browserCors(config), rateLimit(publicLimit));
   app.use('/v1/practitioner', browserCors(config), rateLimit(practitionerLimit));
+  app.use('/v1/rooms', browserCors(config), rateLimit(practitionerLimit));
 
   const json = express.json({ limit: '16kb' });
-  // The webhook route reads its raw body itself (the signature covers the exact bytes).
-  app.use((req, res, next) => (req.path.startsWith('/v1/webhooks/') ? next() : json(req, res, next)));
+  // The webhook and upload routes read their raw bodies themselves (signature over exact bytes; files).
+  app.use((req, res, next) => (/^\/v1\/(webhooks|rooms)\//.test(req.path) ? next() : json(req, res, next)));
 
   const routes = new RouteRegistry(app);
   consultationRoutes(routes, ctx, consultations);
@@ -108,6 +114,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   practitionerRoutes(routes, ctx, lobby, consultations);
   statsRoutes(routes, ctx);
   webhookRoutes(routes, ctx, webhooks);
+  if (ctx.uploads) mountUploads(routes, ctx, ctx.uploads);
   routes.add(
     { method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'none', tags: ['meta'],
       responses: { 200: { description: 'OpenAPI 3.1 document' } } },
@@ -150,6 +157,34 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     },
   };
 }
+
+/** Files shared during a call, authorised by the participant's own LiveKit grant for that room. */
+function mountUploads(routes: RouteRegistry, ctx: AppContext, uploads: UploadService): void {
+  const tags = ['participant'];
+  const room = (name: string) => (name.startsWith('vc-') ? ctx.store.getConsultation(name.slice(3)) : undefined);
+  routes.app.use(
+    createUploadsRouter({
+      service: uploads,
+      livekit: config(ctx),
+      isRoomActive: (name) => {
+        const c = room(name);
+        return c !== undefined && c.roomName === name && c.status !== 'ended';
+      },
+    }),
+  );
+  const errors = { 401: { description: 'Missing or invalid LiveKit token', schema: errorBody }, 403: { description: 'Token for another room', schema: errorBody },
+    410: { description: 'The consultation ended', schema: errorBody } };
+  routes.document({ method: 'post', path: '/v1/rooms/:room/uploads', summary: 'Share a file in the call (PDF or image; encrypted at rest)', auth: 'livekit', tags,
+    rawBody: 'application/octet-stream', responses: { 201: { description: 'Stored', schema: uploadInfo }, ...errors,
+      413: { description: 'Too large', schema: errorBody }, 415: { description: 'Type not allowed', schema: errorBody } } });
+  routes.document({ method: 'get', path: '/v1/rooms/:room/uploads/:id', summary: 'Download a shared file', auth: 'livekit', tags,
+    responses: { 200: { description: 'The file (as an attachment)', contentType: 'application/octet-stream' }, ...errors,
+      404: { description: 'No such file', schema: errorBody } } });
+}
+
+const config = (ctx: AppContext): { apiKey: string; apiSecret: string } => ({ apiKey: ctx.config.livekit.apiKey, apiSecret: ctx.config.livekit.apiSecret });
+
+const uploadInfo = z.object({ id: z.string(), name: z.string(), type: z.string(), size: z.int() });
 
 /** Closes a listening server, including idle keep-alive and event-stream connections. */
 export function closeServer(server: Server): Promise<void> {

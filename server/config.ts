@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { uploadOptionsSchema } from './uploads/uploads.schema.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in lowercase hex (64 characters)');
 
@@ -36,6 +37,8 @@ export const configSchema = z.strictObject({
   staleAfterHours: z.number().int().min(1).max(24 * 7).default(24),
   /** How often the sweeper runs; 0 disables it (tests call sweep() themselves). */
   sweepIntervalSeconds: z.number().int().min(0).max(3600).default(60),
+  /** Files shared in a call (encrypted at rest, deleted at session end). Absent: the upload routes are off. */
+  uploads: uploadOptionsSchema.optional(),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
 });
 

@@ -3,6 +3,7 @@ import type { CreateOptions } from 'livekit-server-sdk';
 import type { Config } from './config.js';
 import type { Store } from './store/store.js';
 import type { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
+import type { UploadService } from './uploads/index.js';
 
 /** The part of livekit-server-sdk's RoomServiceClient we use; tests may pass a fake. */
 export interface RoomService {
@@ -36,6 +37,7 @@ export interface AppContext {
   practitionerTokens: PractitionerTokens;
   bus: ConsultationBus;
   mailer: CodeMailer | undefined;
+  uploads: UploadService | undefined;
   now: () => number;
   log: (line: string) => void;
 }

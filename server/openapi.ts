@@ -9,6 +9,7 @@ const securityOf: Record<AuthKind, Json[]> = {
   tenant: [{ tenantApiKey: [] }],
   practitioner: [{ practitionerToken: [] }],
   ticket: [{ lobbyTicket: [] }],
+  livekit: [{ livekitGrant: [] }],
   webhook: [{ livekitWebhook: [] }],
   none: [],
 };
@@ -57,6 +58,7 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Json {
       security: securityOf[doc.auth],
       ...(parameters.length ? { parameters } : {}),
       ...(doc.body ? { requestBody: { required: false, content: { 'application/json': { schema: inputSchema(doc.body) } } } } : {}),
+      ...(doc.rawBody ? { requestBody: { required: true, content: { [doc.rawBody]: { schema: { type: 'string', contentMediaType: doc.rawBody } } } } } : {}),
       responses,
     };
     const path = openApiPath(doc.path);
@@ -75,6 +77,7 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Json {
         tenantApiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key (server-to-server only)' },
         practitionerToken: { type: 'http', scheme: 'bearer', description: 'Practitioner token from POST /v1/consultations/{id}/practitioner-tokens' },
         lobbyTicket: { type: 'http', scheme: 'bearer', description: 'Lobby ticket from POST /v1/lobby/join' },
+        livekitGrant: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "The participant's LiveKit grant for that room" },
         livekitWebhook: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'JWT signed by the SFU with a sha256 claim of the body' },
       },
     },

@@ -36,5 +36,6 @@ export async function sweep(ctx: AppContext, consultations: ConsultationService)
     }
   }
   const retention = ctx.store.deleteOlderThan(now - ctx.config.retentionDays * DAY_MS);
+  await ctx.uploads?.sweep(ctx.store.listOpenConsultations().map((c) => c.roomName));
   return { ended, retention };
 }

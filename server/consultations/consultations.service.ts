@@ -111,6 +111,12 @@ export class ConsultationService {
     });
     if (changed) this.ctx.bus.emit('ended', c.id);
     try {
+      await this.ctx.uploads?.endSession(c.roomName);
+    } catch (err) {
+      // The sweeper retries: it deletes the files of every room whose consultation is not open.
+      this.ctx.log(`deleting the uploads of an ended consultation failed: ${(err as Error).message}`);
+    }
+    try {
       await this.ctx.rooms.deleteRoom(c.roomName);
     } catch (err) {
       // Usually "room not found": it already closed. Anything else the sweeper does not retry: log it.

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TrackSource } from 'livekit-server-sdk';
+import { sessionDirName } from '../../server/uploads/index.js';
 import { call, createConsultation, decodeJwt, practitionerToken, startHarness, type Harness } from './helpers.js';
 
 describe('integrator API: consultations and practitioner grants', () => {
@@ -51,6 +53,39 @@ describe('integrator API: consultations and practitioner grants', () => {
     const ttl = Number(claims.exp) - Number(claims.nbf ?? claims.iat);
     assert.equal(ttl, h.config.grantTtlMinutes * 60);
     assert.ok(Math.abs(Date.parse(String(res.body.expiresAt)) - Number(claims.exp) * 1000) < 2000);
-    void TrackSource;
+  });
+});
+
+describe('ending a consultation deletes its uploads', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ withUploads: true });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('a participant uploads with their LiveKit grant; after the end the file is gone and uploads are refused', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const pt = await practitionerToken(h, h.keys.acme, id);
+    const grant = await call(h, 'POST', '/v1/practitioner/grant', { auth: pt });
+    const room = `vc-${id}`;
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 0x20)]);
+    const up = await fetch(`${h.base}/v1/rooms/${room}/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${String(grant.body.token)}`, 'content-type': 'application/octet-stream', 'x-filename': 'scan.png' },
+      body: png,
+    });
+    assert.equal(up.status, 201);
+    const info = (await up.json()) as { id: string };
+    const download = (): Promise<Response> =>
+      fetch(`${h.base}/v1/rooms/${room}/uploads/${info.id}`, { headers: { authorization: `Bearer ${String(grant.body.token)}` } });
+    const sessionDir = join(h.dir, 'uploads', sessionDirName(room));
+    assert.ok(readdirSync(sessionDir).includes(info.id), 'the encrypted file is on disk');
+    assert.equal((await call(h, 'POST', `/v1/consultations/${id}/end`, { auth: h.keys.acme, body: {} })).status, 200);
+    assert.ok(!existsSync(sessionDir), 'the session directory (files and key) is deleted');
+    assert.ok([404, 410].includes((await download()).status));
+    const again = await fetch(`${h.base}/v1/rooms/${room}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${String(grant.body.token)}` }, body: png });
+    assert.equal(again.status, 410);
   });
 });

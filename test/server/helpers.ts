@@ -33,7 +33,8 @@ function listen(server: VideoconsultApp, port = 0): Promise<Server> {
 }
 
 /** One SFU (pointed at this token server's webhook URL) + one token server on a temp SQLite file. */
-export async function startHarness(overrides: Partial<ConfigInput> = {}, deps: AppDeps = {}): Promise<Harness> {
+export async function startHarness(overrides: Partial<ConfigInput> & { withUploads?: boolean } = {}, deps: AppDeps = {}): Promise<Harness> {
+  const { withUploads, ...configOverrides } = overrides;
   const port = await freePort();
   const sfu = await startLivekit({ webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/livekit` });
   const dir = mkdtempSync(join(tmpdir(), 'vc-server-test-'));
@@ -49,7 +50,8 @@ export async function startHarness(overrides: Partial<ConfigInput> = {}, deps: A
       { id: 'globex', name: 'Globex Clinics', apiKeySha256: [sha256(keys.globex)], allowedOrigins: ['https://globex.example'] },
     ],
     sweepIntervalSeconds: 0,
-    ...overrides,
+    ...(withUploads ? { uploads: { directory: join(dir, 'uploads') } } : {}),
+    ...configOverrides,
   });
   const quiet = { log: () => undefined, ...deps };
   const h: Harness = {

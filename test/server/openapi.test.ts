@@ -3,11 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import { call, createConsultation, startHarness, type Harness } from './helpers.js';
 
 interface RouteLayer {
+  name?: string;
   route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: RouteLayer[] };
+}
+
+/** Route layers of the app, including those of routers mounted without a path prefix. */
+function routeLayers(stack: RouteLayer[]): RouteLayer[] {
+  return stack.flatMap((layer) => (layer.route ? [layer] : layer.handle?.stack ? routeLayers(layer.handle.stack) : []));
 }
 
 type Operation = {
-  requestBody?: { content: { 'application/json': { schema: { additionalProperties?: unknown; properties?: Record<string, unknown> } } } };
+  requestBody?: { content: { 'application/json'?: { schema: { additionalProperties?: unknown; properties?: Record<string, unknown> } } } };
   parameters?: { name: string; in: string }[];
   security: unknown[];
 };
@@ -16,7 +23,7 @@ describe('OpenAPI document', () => {
   let h: Harness;
   let doc: { openapi: string; paths: Record<string, Record<string, Operation>> };
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ withUploads: true });
     const res = await call<typeof doc>(h, 'GET', '/v1/openapi.json');
     assert.equal(res.status, 200);
     doc = res.body;
@@ -32,7 +39,7 @@ describe('OpenAPI document', () => {
   it('describes every route the Express app serves, and nothing it does not', () => {
     const stack = (h.server.app as unknown as { router: { stack: RouteLayer[] } }).router.stack;
     const served = new Set<string>();
-    for (const layer of stack) {
+    for (const layer of routeLayers(stack)) {
       if (!layer.route) continue;
       for (const method of Object.keys(layer.route.methods)) served.add(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
     }
@@ -40,7 +47,7 @@ describe('OpenAPI document', () => {
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
     assert.deepEqual([...served].filter((r) => !documented.has(r)), [], 'served but not documented');
     assert.deepEqual([...documented].filter((r) => !served.has(r)), [], 'documented but not served');
-    for (const expected of ['post /v1/consultations', 'post /v1/lobby/join', 'get /v1/lobby/events', 'post /v1/practitioner/grant', 'post /v1/webhooks/livekit', 'get /v1/stats']) {
+    for (const expected of ['post /v1/consultations', 'post /v1/lobby/join', 'get /v1/lobby/events', 'post /v1/practitioner/grant', 'post /v1/webhooks/livekit', 'get /v1/stats', 'post /v1/rooms/{room}/uploads']) {
       assert.ok(served.has(expected), expected);
     }
   });
@@ -48,13 +55,13 @@ describe('OpenAPI document', () => {
   it('every JSON body schema refuses unknown fields, and so does the server', async () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        const schema = op.requestBody?.content['application/json'].schema;
+        const schema = op.requestBody?.content['application/json']?.schema;
         if (schema) assert.equal(schema.additionalProperties, false, `${method} ${path}`);
       }
     }
     const id = await createConsultation(h, h.keys.acme);
     const op = doc.paths['/v1/consultations/{id}/access-codes']!.post!;
-    assert.ok(!('smuggled' in (op.requestBody!.content['application/json'].schema.properties ?? {})));
+    assert.ok(!('smuggled' in (op.requestBody!.content['application/json']!.schema.properties ?? {})));
     const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { smuggled: 1 } });
     assert.equal(res.status, 400);
   });
