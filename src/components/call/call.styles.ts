@@ -1,0 +1,184 @@
+import { css } from 'lit';
+
+export const callStyles = css`
+  :host {
+    min-height: 20rem;
+  }
+  .base {
+    position: relative;
+    display: grid;
+    grid-template-rows: auto 1fr auto;
+    height: var(--vc-call-height, 100%);
+    min-height: inherit;
+    background: var(--vc-call-background, var(--_vc-video-bg));
+    color: var(--_vc-on-video);
+    border-radius: var(--vc-call-radius, var(--_vc-radius-m));
+    overflow: hidden;
+  }
+  .banners {
+    display: grid;
+    gap: var(--_vc-space-xs);
+  }
+  .banner {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_vc-space-s);
+    align-items: center;
+    justify-content: center;
+    padding: var(--_vc-space-s) var(--_vc-space-m);
+    background: var(--vc-call-banner-background, var(--_vc-surface));
+    color: var(--_vc-text);
+    font-weight: 600;
+  }
+  .stage {
+    position: relative;
+    display: grid;
+    gap: var(--_vc-space-s);
+    padding: var(--_vc-space-s);
+    min-height: 0;
+  }
+  .stage.grid {
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 14rem), 1fr));
+    grid-auto-rows: minmax(8rem, 1fr);
+  }
+  .tile {
+    position: relative;
+    margin: 0;
+    min-height: 0;
+    border-radius: var(--vc-call-tile-radius, var(--_vc-radius-s));
+    overflow: hidden;
+    background: var(--vc-call-tile-background, #111827);
+    outline: 3px solid transparent;
+    transition: outline-color 150ms ease;
+  }
+  .tile.speaking {
+    outline-color: var(--vc-call-speaker-color, var(--_vc-primary));
+  }
+  video {
+    display: block;
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+  }
+  .tile.screen video {
+    object-fit: contain;
+  }
+  .tile.local video.camera {
+    transform: scaleX(-1);
+  }
+  .avatar {
+    position: absolute;
+    inset: 0;
+    display: grid;
+    place-items: center;
+    font-size: 2.5rem;
+    font-weight: 700;
+  }
+  figcaption {
+    position: absolute;
+    left: var(--_vc-space-s);
+    bottom: var(--_vc-space-s);
+    display: flex;
+    gap: var(--_vc-space-xs);
+    align-items: center;
+    max-width: calc(100% - 1rem);
+    padding: 0.125rem var(--_vc-space-s);
+    border-radius: var(--_vc-radius-s);
+    background: rgb(0 0 0 / 0.7);
+    color: #fff;
+    font-size: 0.875rem;
+    white-space: nowrap;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .self {
+    position: absolute;
+    width: var(--vc-call-self-view-width, clamp(6rem, 22%, 14rem));
+    aspect-ratio: 4 / 3;
+    z-index: 2;
+    touch-action: none;
+    cursor: grab;
+    box-shadow: 0 4px 16px rgb(0 0 0 / 0.4);
+  }
+  .self.top-left {
+    top: var(--_vc-space-m);
+    left: var(--_vc-space-m);
+  }
+  .self.top-right {
+    top: var(--_vc-space-m);
+    right: var(--_vc-space-m);
+  }
+  .self.bottom-left {
+    bottom: var(--_vc-space-m);
+    left: var(--_vc-space-m);
+  }
+  .self.bottom-right {
+    bottom: var(--_vc-space-m);
+    right: var(--_vc-space-m);
+  }
+  .self.dragging {
+    cursor: grabbing;
+    transition: none;
+  }
+  .waiting {
+    display: grid;
+    place-items: center;
+    text-align: center;
+    padding: var(--_vc-space-l);
+  }
+  .toolbar {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_vc-space-s);
+    align-items: center;
+    justify-content: center;
+    padding: var(--_vc-space-s);
+    background: var(--vc-call-toolbar-background, var(--_vc-surface));
+    color: var(--_vc-text);
+  }
+  .toolbar .button[aria-pressed='false'] {
+    border-width: 2px;
+    border-color: var(--_vc-danger);
+  }
+  .quality {
+    font-size: 0.875rem;
+    color: var(--_vc-text-muted);
+  }
+  .devices {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_vc-space-s);
+    padding: var(--_vc-space-s);
+    background: var(--_vc-surface);
+    color: var(--_vc-text);
+  }
+  .devices label {
+    display: grid;
+    gap: var(--_vc-space-xs);
+  }
+  @media (max-width: 40rem) and (orientation: portrait) {
+    .base {
+      border-radius: 0;
+      min-height: 100dvh;
+    }
+    .stage.grid {
+      grid-template-columns: 1fr 1fr;
+    }
+    .self {
+      width: 28%;
+      aspect-ratio: 3 / 4;
+    }
+    .toolbar .label {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .tile {
+      transition: none;
+    }
+  }
+`;

@@ -1,0 +1,308 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { SessionController } from '../../controllers/session-controller.js';
+import { VcEndRequestEvent, VcLeaveRequestEvent } from '../../events/events.js';
+import { icons } from '../../internal/icons.js';
+import { srcObject } from '../../internal/src-object.js';
+import { VcElement } from '../../internal/vc-element.js';
+import { listDevices, type DeviceLists } from '../../session/devices.js';
+import type { ParticipantView, VcSession } from '../../session/types.js';
+import { callStyles } from './call.styles.js';
+
+const CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
+type Corner = (typeof CORNERS)[number];
+
+/**
+ * The call: 1:1 (remote large, movable self-view) or a grid with active-speaker highlight; microphone, camera,
+ * screen share, device switching, leave and (practitioner) end for everyone; reconnecting banner and a one-click
+ * "enable sound" when the browser blocks autoplay.
+ *
+ * Keyboard: Tab through the toolbar; with focus inside the call, M toggles the microphone, V the camera and
+ * S screen sharing; the self-view moves between corners with the arrow keys.
+ *
+ * @fires vc-leave-request - Cancelable; the user asked to leave.
+ * @fires vc-end-request - Cancelable; the practitioner asked to end the consultation for everyone.
+ * @fires vc-error - An attribute has an invalid value, or no session was found.
+ * @csspart base - The wrapper.
+ * @csspart stage - The video area.
+ * @csspart tile - Each participant's video tile.
+ * @csspart self-view - The local participant's tile.
+ * @csspart toolbar - The control bar.
+ * @csspart mic-button - Microphone toggle.
+ * @csspart camera-button - Camera toggle.
+ * @csspart screen-button - Screen-share toggle.
+ * @csspart devices-button - Opens device selection.
+ * @csspart leave-button - Leave.
+ * @csspart end-button - End for everyone (practitioners).
+ * @csspart reconnecting-banner - Shown while reconnecting.
+ * @csspart sound-banner - Shown while the browser blocks sound.
+ * @cssprop --vc-call-background - Background behind the video (default `--vc-color-video-background`).
+ * @cssprop --vc-call-toolbar-background - Toolbar background (default `--vc-color-surface`).
+ * @cssprop --vc-call-banner-background - Banner background (default `--vc-color-surface`).
+ * @cssprop --vc-call-tile-background - Tile background without video.
+ * @cssprop --vc-call-tile-radius - Tile corner radius (default `--vc-radius-s`).
+ * @cssprop --vc-call-radius - Corner radius (default `--vc-radius-m`).
+ * @cssprop --vc-call-speaker-color - Active-speaker outline (default `--vc-color-primary`).
+ * @cssprop --vc-call-self-view-width - Width of the self-view in 1:1 layout.
+ * @cssprop --vc-call-height - Height of the call (default 100%).
+ */
+export class VcCall extends VcElement {
+  static override styles = [...VcElement.styles, callStyles];
+
+  /** Explicit session object (highest priority). */
+  @property({ attribute: false }) session?: VcSession;
+  /** Id of a `<vc-consultation>` whose session to use. */
+  @property({ attribute: 'session' }) sessionId?: string;
+  /** Where the self-view starts in the 1:1 layout. */
+  @property({ attribute: 'self-view-position', reflect: true }) selfViewPosition: Corner = 'bottom-right';
+  /** Turns off the M / V / S shortcuts (e.g. when the host page uses those keys). */
+  @property({ type: Boolean, attribute: 'no-shortcuts' }) noShortcuts = false;
+
+  @state() private devicesOpen = false;
+  @state() private devices: DeviceLists = { cameras: [], microphones: [], speakers: [] };
+  @state() private announcement = '';
+  @state() private dragging = false;
+
+  protected readonly sessions = new SessionController(this);
+  private knownRemotes?: Map<string, string>;
+
+  constructor() {
+    super();
+    this.addEventListener('keydown', (event) => this.onKeyDown(event));
+  }
+
+  onSessionMissing(id: string): void {
+    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('selfViewPosition') && !this.validateOneOf('self-view-position', this.selfViewPosition, CORNERS)) {
+      this.selfViewPosition = 'bottom-right';
+    }
+    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
+    this.announceArrivals();
+  }
+
+  private announceArrivals(): void {
+    const snapshot = this.sessions.snapshot;
+    if (!snapshot) return;
+    const remotes = new Map(snapshot.participants.filter((p) => !p.isLocal).map((p) => [p.identity, p.name]));
+    const previous = this.knownRemotes;
+    this.knownRemotes = remotes;
+    if (!previous) return;
+    const t = this.localize.t.bind(this.localize);
+    const messages = [
+      ...[...remotes].filter(([id]) => !previous.has(id)).map(([, name]) => t('call.joined', { name })),
+      ...[...previous].filter(([id]) => !remotes.has(id)).map(([, name]) => t('call.left', { name })),
+    ];
+    if (messages.length) this.announcement = messages.join('. ');
+  }
+
+  private onKeyDown(event: KeyboardEvent): void {
+    if (this.noShortcuts || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.composedPath()[0] as HTMLElement | undefined;
+    if (target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)) return;
+    const key = event.key.toLowerCase();
+    if (key === 'm') this.toggleMicrophone();
+    else if (key === 'v') this.toggleCamera();
+    else if (key === 's' && this.sessions.snapshot?.canScreenShare) this.toggleScreen();
+    else return;
+    event.preventDefault();
+  }
+
+  private toggleMicrophone(): void {
+    const s = this.sessions.session;
+    if (s) void s.setMicrophoneEnabled(!s.snapshot.microphoneEnabled);
+  }
+  private toggleCamera(): void {
+    const s = this.sessions.session;
+    if (s) void s.setCameraEnabled(!s.snapshot.cameraEnabled);
+  }
+  private toggleScreen(): void {
+    const s = this.sessions.session;
+    if (s) void s.setScreenShareEnabled(!s.snapshot.screenShareEnabled);
+  }
+
+  private requestLeave(): void {
+    const request = new VcLeaveRequestEvent();
+    this.dispatchEvent(request);
+    if (!request.defaultPrevented) void this.sessions.session?.leave();
+  }
+
+  private requestEnd(): void {
+    const request = new VcEndRequestEvent();
+    this.dispatchEvent(request);
+    if (!request.defaultPrevented) void this.sessions.session?.endForEveryone();
+  }
+
+  private async toggleDevices(): Promise<void> {
+    this.devicesOpen = !this.devicesOpen;
+    if (this.devicesOpen) this.devices = await listDevices().catch(() => this.devices);
+  }
+
+  private switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', event: Event): void {
+    void this.sessions.session?.switchDevice(kind, (event.target as HTMLSelectElement).value);
+  }
+
+  private onSelfKey(event: KeyboardEvent): void {
+    const [vertical, horizontal] = this.selfViewPosition.split('-') as ['top' | 'bottom', 'left' | 'right'];
+    const moves: Record<string, Corner> = {
+      ArrowUp: `top-${horizontal}`,
+      ArrowDown: `bottom-${horizontal}`,
+      ArrowLeft: `${vertical}-left`,
+      ArrowRight: `${vertical}-right`,
+    };
+    const next = moves[event.key];
+    if (!next) return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.selfViewPosition = next;
+  }
+
+  private onSelfPointerDown(event: PointerEvent): void {
+    const tile = event.currentTarget as HTMLElement;
+    const stage = tile.parentElement!;
+    tile.setPointerCapture(event.pointerId);
+    this.dragging = true;
+    const start = { x: event.clientX, y: event.clientY };
+    const move = (e: PointerEvent) => {
+      tile.style.transform = `translate(${e.clientX - start.x}px, ${e.clientY - start.y}px)`;
+    };
+    const up = (e: PointerEvent) => {
+      tile.removeEventListener('pointermove', move);
+      tile.removeEventListener('pointerup', up);
+      tile.removeEventListener('pointercancel', up);
+      tile.style.transform = '';
+      this.dragging = false;
+      const box = stage.getBoundingClientRect();
+      const top = e.clientY < box.top + box.height / 2;
+      const left = e.clientX < box.left + box.width / 2;
+      this.selfViewPosition = `${top ? 'top' : 'bottom'}-${left ? 'left' : 'right'}`;
+    };
+    tile.addEventListener('pointermove', move);
+    tile.addEventListener('pointerup', up);
+    tile.addEventListener('pointercancel', up);
+  }
+
+  private renderTile(p: ParticipantView, options: { self?: boolean; screen?: boolean } = {}) {
+    const t = this.localize.t.bind(this.localize);
+    const name = p.isLocal ? t('call.you') : p.name;
+    const track = options.screen ? p.screen : p.camera;
+    const label = options.screen ? t('call.screenOf', { name }) : name;
+    const classes = ['tile', p.isLocal ? 'local' : 'remote', p.isSpeaking && !options.screen ? 'speaking' : '', options.screen ? 'screen' : '',
+      options.self ? `self ${this.selfViewPosition}` : '', options.self && this.dragging ? 'dragging' : ''].join(' ');
+    return html`<figure class=${classes} part=${options.self ? 'tile self-view' : 'tile'} data-identity=${p.identity}
+      tabindex=${options.self ? '0' : nothing} aria-label=${options.self ? t('call.selfView') : label}
+      @keydown=${options.self ? this.onSelfKey : nothing} @pointerdown=${options.self ? this.onSelfPointerDown : nothing}>
+      ${track
+        ? html`<video class=${options.screen ? 'screen' : 'camera'} autoplay playsinline muted ${srcObject(track)}></video>`
+        : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`}
+      <figcaption>${label}${!options.screen && !p.microphoneEnabled ? html` · ${t('call.micOff')}` : nothing}</figcaption>
+    </figure>`;
+  }
+
+  private renderStage(participants: readonly ParticipantView[]) {
+    const local = participants.find((p) => p.isLocal);
+    const remotes = participants.filter((p) => !p.isLocal);
+    const sharer = remotes.find((p) => p.screen);
+    if (sharer) {
+      return html`<div class="stage" part="stage">
+        ${this.renderTile(sharer, { screen: true })} ${local ? this.renderTile(local, { self: true }) : nothing}
+      </div>`;
+    }
+    if (remotes.length <= 1) {
+      return html`<div class="stage" part="stage">
+        ${remotes[0]
+          ? this.renderTile(remotes[0])
+          : html`<div class="waiting" role="status">${this.localize.t('call.waitingOther')}</div>`}
+        ${local ? this.renderTile(local, { self: true }) : nothing}
+      </div>`;
+    }
+    return html`<div class="stage grid" part="stage">${[...remotes, ...(local ? [local] : [])].map((p) => this.renderTile(p))}</div>`;
+  }
+
+  private renderToolbar() {
+    const t = this.localize.t.bind(this.localize);
+    const s = this.sessions.snapshot;
+    if (!s) return nothing;
+    const local = s.participants.find((p) => p.isLocal);
+    const quality = local?.connectionQuality ?? 'unknown';
+    const button = (part: string, pressed: boolean | undefined, icon: unknown, label: string, onClick: () => void, variant = '', title = label) =>
+      html`<button class="button ${variant}" part=${part} type="button" aria-pressed=${pressed === undefined ? nothing : String(pressed)}
+        title=${title} @click=${onClick}>${icon}<span class="label">${label}</span></button>`;
+    return html`<div class="toolbar" part="toolbar" role="toolbar" aria-label=${t('call.label')}>
+      ${button('mic-button', s.microphoneEnabled, s.microphoneEnabled ? icons.mic : icons.micOff, t('dc.microphone'),
+        () => this.toggleMicrophone(), '', t(s.microphoneEnabled ? 'call.mute' : 'call.unmute'))}
+      ${button('camera-button', s.cameraEnabled, s.cameraEnabled ? icons.camera : icons.cameraOff, t('dc.camera'),
+        () => this.toggleCamera(), '', t(s.cameraEnabled ? 'call.cameraOff' : 'call.cameraOn'))}
+      ${s.canScreenShare && 'getDisplayMedia' in (navigator.mediaDevices ?? {})
+        ? button('screen-button', s.screenShareEnabled, icons.screen, t('call.shareStart'), () => this.toggleScreen(), '',
+            t(s.screenShareEnabled ? 'call.shareStop' : 'call.shareStart'))
+        : nothing}
+      <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"
+        @click=${() => void this.toggleDevices()}>${icons.settings}<span class="label">${t('call.devices')}</span></button>
+      <span class="quality" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>
+      ${button('leave-button', undefined, icons.leave, t('call.leave'), () => this.requestLeave(), 'danger')}
+      ${s.role === 'practitioner' ? button('end-button', undefined, icons.end, t('call.end'), () => this.requestEnd(), 'danger') : nothing}
+    </div>
+    <div id="devices" class="devices" ?hidden=${!this.devicesOpen}>
+      ${this.renderSelect('audioinput', t('dc.microphone'), this.devices.microphones)}
+      ${this.renderSelect('videoinput', t('dc.camera'), this.devices.cameras)}
+      ${this.renderSelect('audiooutput', t('dc.speaker'), this.devices.speakers)}
+    </div>`;
+  }
+
+  private renderSelect(kind: 'audioinput' | 'videoinput' | 'audiooutput', label: string, list: MediaDeviceInfo[]) {
+    if (!list.length) return nothing;
+    return html`<label>${label}
+      <select @change=${(e: Event) => this.switchDevice(kind, e)}>
+        ${list.map((d, i) => html`<option value=${d.deviceId}>${d.label || `${label} ${i + 1}`}</option>`)}
+      </select>
+    </label>`;
+  }
+
+  override render() {
+    const t = this.localize.t.bind(this.localize);
+    const s = this.sessions.snapshot;
+    const reconnecting = s?.state === 'reconnecting';
+    const connecting = s?.state === 'connecting' || s?.state === 'admitted';
+    return html`<section part="base" class="base" aria-label=${t('call.label')} aria-describedby="shortcuts">
+      <div class="banners">
+        <div role="status" aria-live="assertive">
+          ${reconnecting ? html`<p class="banner" part="reconnecting-banner">${t('call.reconnecting')}</p>` : nothing}
+          ${connecting ? html`<p class="banner">${t('call.connecting')}</p>` : nothing}
+        </div>
+        ${s?.audioBlocked
+          ? html`<div class="banner" part="sound-banner">
+              <span>${t('call.soundBlocked')}</span>
+              <button class="button primary" part="sound-button" type="button" @click=${() => void this.sessions.session?.startAudio()}>
+                ${icons.sound}${t('call.enableSound')}
+              </button>
+            </div>`
+          : nothing}
+      </div>
+      ${this.renderStage(s?.participants ?? [])}
+      <div>${this.renderToolbar()}</div>
+      <p id="shortcuts" class="visually-hidden">${this.noShortcuts ? '' : t('call.shortcuts')}</p>
+      <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
+    </section>`;
+  }
+}
+
+function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0]!.toUpperCase())
+    .join('');
+}
+
+VcCall.define('vc-call');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vc-call': VcCall;
+  }
+}

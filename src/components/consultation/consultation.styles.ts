@@ -1,0 +1,53 @@
+import { css } from 'lit';
+
+export const consultationStyles = css`
+  :host {
+    min-height: var(--vc-consultation-min-height, 28rem);
+  }
+  .base {
+    display: grid;
+    height: 100%;
+    min-height: inherit;
+    background: var(--vc-consultation-background, var(--_vc-surface));
+    color: var(--_vc-text);
+    border-radius: var(--vc-consultation-radius, var(--_vc-radius-m));
+  }
+  .in-call {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) auto;
+    gap: var(--_vc-space-s);
+    min-height: inherit;
+  }
+  .in-call > vc-call {
+    min-height: inherit;
+  }
+  aside {
+    display: grid;
+    align-content: start;
+    gap: var(--_vc-space-s);
+    width: var(--vc-consultation-sidebar-width, 20rem);
+    max-height: 100%;
+    overflow: auto;
+  }
+  aside:empty {
+    display: none;
+  }
+  .message {
+    display: grid;
+    gap: var(--_vc-space-s);
+    place-content: center;
+    text-align: center;
+    padding: var(--_vc-space-xl);
+  }
+  h2 {
+    font-size: 1.5rem;
+  }
+  @media (max-width: 48rem) {
+    .in-call {
+      grid-template-columns: 1fr;
+    }
+    aside {
+      width: auto;
+    }
+  }
+`;

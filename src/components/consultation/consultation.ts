@@ -1,0 +1,207 @@
+import { ContextProvider } from '@lit/context';
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { sessionContext } from '../../controllers/session-controller.js';
+import {
+  VcAdmittedEvent,
+  VcDeclinedEvent,
+  VcEndedEvent,
+  VcErrorEvent,
+  VcJoinedEvent,
+  VcLeftEvent,
+  VcStateChangeEvent,
+  VcWaitingEvent,
+  type VcDeviceCheckCompleteEvent,
+} from '../../events/events.js';
+import { VcElement } from '../../internal/vc-element.js';
+import { ConsultationSession, type StateChangeDetail } from '../../session/consultation-session.js';
+import { CALL_STATES } from '../../session/state-machine.js';
+import type { Admission, GrantInput, SessionRole } from '../../session/types.js';
+import '../call/call.js';
+import '../device-check/device-check.js';
+import '../waiting-room/waiting-room.js';
+import { consultationStyles } from './consultation.styles.js';
+
+const ROLES = ['patient', 'practitioner'] as const;
+const URL_PATTERN = /^https?:\/\/\S+$/;
+const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
+
+/**
+ * The one-tag drop-in: waiting room, device check and call for a patient or a practitioner.
+ *
+ * @fires vc-state-change - Every session state change, `{ state, previous }`.
+ * @fires vc-waiting - The patient is in the waiting room.
+ * @fires vc-admitted - The patient was admitted.
+ * @fires vc-joined - The local participant is in the call.
+ * @fires vc-left - The local participant left.
+ * @fires vc-ended - The consultation is over for this page, `{ reason }`.
+ * @fires vc-declined - The patient was declined, `{ reason? }`.
+ * @fires vc-error - `{ code, message }`: refused requests, lost connections, invalid attributes.
+ * @fires vc-leave-request - Cancelable, before leaving (bubbles from the inner elements).
+ * @fires vc-end-request - Cancelable, before ending for everyone.
+ * @slot chat - Reserved for `<vc-chat>`; shown beside the call.
+ * @slot whiteboard - Reserved for `<vc-whiteboard>`; shown beside the call.
+ * @csspart base - The wrapper.
+ * @csspart waiting-room - The inner `<vc-waiting-room>`.
+ * @csspart device-check - The practitioner's `<vc-device-check>`.
+ * @csspart call - The inner `<vc-call>`.
+ * @csspart sidebar - The column beside the call (queue, chat, whiteboard).
+ * @csspart end-screen - The "consultation ended" screen.
+ * @cssprop --vc-consultation-background - Background (default `--vc-color-surface`).
+ * @cssprop --vc-consultation-radius - Corner radius (default `--vc-radius-m`).
+ * @cssprop --vc-consultation-min-height - Minimum height (default 28rem).
+ * @cssprop --vc-consultation-sidebar-width - Width of the sidebar (default 20rem).
+ */
+export class VcConsultation extends VcElement {
+  static override styles = [...VcElement.styles, consultationStyles];
+
+  /** `patient` (default) or `practitioner`. Fixed once the consultation starts. */
+  @property({ reflect: true }) override role: SessionRole = 'patient';
+  /** Base URL of the token server. */
+  @property({ attribute: 'server-url' }) serverUrl = '';
+  /** Patient: the access code (otherwise the patient types it). */
+  @property({ attribute: 'access-code' }) accessCode = '';
+  /** Patient: the display name (otherwise the patient types it). */
+  @property({ attribute: 'display-name' }) displayName = '';
+  /** Practitioner: the token minted by the integrator API (queue and grant requests). */
+  @property({ attribute: 'practitioner-token' }) practitionerToken = '';
+  /** Practitioner: a grant from the host — JSON `Admission` or a bare LiveKit token (with `livekit-url`). */
+  @property() grant: GrantInput = '';
+  /** Practitioner: called whenever a fresh grant is needed; takes precedence over `grant`. */
+  @property({ attribute: false }) getGrant?: () => Promise<GrantInput>;
+  /** SFU URL: connection check, connection warm-up, and the URL for a bare grant token. */
+  @property({ attribute: 'livekit-url' }) livekitUrl = '';
+  /** URL of livekit-client's E2EE worker (`livekit-client/e2ee-worker`); required for encrypted consultations. */
+  @property({ attribute: 'e2ee-worker-url' }) e2eeWorkerUrl = '';
+  /** Lets the device check remember device choices in this browser. */
+  @property({ type: Boolean, attribute: 'remember-devices' }) rememberDevices = false;
+
+  @state() private hasSideContent = false;
+
+  /** The session behind this consultation: stable for the element's lifetime. */
+  readonly session = new ConsultationSession();
+
+  private readonly provider = new ContextProvider(this, { context: sessionContext, initialValue: this.session });
+  private announcement = '';
+
+  constructor() {
+    super();
+    this.session.addEventListener('statechange', (event) => this.onStateChange((event as CustomEvent<StateChangeDetail>).detail));
+    this.session.subscribe(
+      (s) => s.error,
+      (error) => {
+        if (error) this.dispatchEvent(new VcErrorEvent(error));
+      },
+    );
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.provider.setValue(this.session);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // Moving the element (disconnect + connect in one task) must not end the call; removing it does.
+    queueMicrotask(() => {
+      if (!this.isConnected) void this.session.leave();
+    });
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('role') && !this.validateOneOf('role', this.role, ROLES)) this.role = 'patient';
+    if (changed.has('serverUrl') && this.serverUrl && !URL_PATTERN.test(this.serverUrl)) {
+      this.reportInvalid('server-url', this.serverUrl, 'an http:// or https:// URL');
+    }
+    if (changed.has('livekitUrl') && this.livekitUrl && !SFU_PATTERN.test(this.livekitUrl)) {
+      this.reportInvalid('livekit-url', this.livekitUrl, 'a ws://, wss://, http:// or https:// URL');
+    }
+    if (changed.has('role') && this.session.state !== 'idle' && this.session.snapshot.role !== this.role) {
+      this.reportInvalid('role', this.role, `unchanged once the consultation started ("${this.session.snapshot.role}")`);
+    }
+    const workerUrl = this.e2eeWorkerUrl;
+    this.session.configure({
+      role: this.role,
+      ...(URL_PATTERN.test(this.serverUrl) ? { serverUrl: this.serverUrl } : {}),
+      ...(SFU_PATTERN.test(this.livekitUrl) ? { livekitUrl: this.livekitUrl } : {}),
+      ...(this.practitionerToken ? { practitionerToken: this.practitionerToken } : {}),
+      ...(this.grant ? { grant: this.grant as string | Admission } : {}),
+      ...(this.getGrant ? { getGrant: this.getGrant } : {}),
+      ...(workerUrl ? { createE2EEWorker: () => new Worker(workerUrl, { type: 'module' }) } : {}),
+    });
+  }
+
+  private onStateChange({ state, previous, snapshot }: StateChangeDetail): void {
+    this.dispatchEvent(new VcStateChangeEvent({ state, previous }));
+    if (state === 'waiting') this.dispatchEvent(new VcWaitingEvent(snapshot.queue ? { position: snapshot.queue.position } : {}));
+    if (state === 'admitted') {
+      this.announcement = this.localize.t('wr.admitted');
+      this.dispatchEvent(new VcAdmittedEvent());
+    }
+    if (state === 'in-call' && previous === 'connecting') this.dispatchEvent(new VcJoinedEvent());
+    if (state === 'declined') this.dispatchEvent(new VcDeclinedEvent(snapshot.declineReason ? { reason: snapshot.declineReason } : {}));
+    if (state === 'ended') {
+      if (snapshot.endReason === 'left') this.dispatchEvent(new VcLeftEvent());
+      this.dispatchEvent(new VcEndedEvent({ reason: snapshot.endReason ?? 'ended' }));
+    }
+    this.requestUpdate();
+  }
+
+  private startPractitioner(event: VcDeviceCheckCompleteEvent): void {
+    void this.session.startPractitioner({ tracks: event.detail.tracks, deviceCheck: event.detail.result });
+  }
+
+  private onSlotChange(): void {
+    const slots = [...(this.shadowRoot?.querySelectorAll('aside slot') ?? [])] as HTMLSlotElement[];
+    this.hasSideContent = slots.some((slot) => slot.assignedElements().length > 0);
+  }
+
+  override render() {
+    return html`<div part="base" class="base">
+      ${this.renderStep()}
+      <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
+    </div>`;
+  }
+
+  private renderStep() {
+    const t = this.localize.t.bind(this.localize);
+    const snapshot = this.session.snapshot;
+    const state = snapshot.state;
+    const practitioner = snapshot.role === 'practitioner';
+    if (state === 'ended') {
+      return html`<div class="message" part="end-screen" role="status">
+        <h2>${t(snapshot.endReason === 'left' ? 'c.leftTitle' : 'c.endedTitle')}</h2>
+        <p>${t('c.closeHint')}</p>
+      </div>`;
+    }
+    if (CALL_STATES.includes(state) && !(practitioner && state === 'admitted')) {
+      return html`<div class="in-call">
+        <vc-call part="call" theme=${this.theme} .session=${this.session}></vc-call>
+        <aside part="sidebar" ?hidden=${!practitioner && !this.hasSideContent}>
+          ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
+          <slot name="chat" @slotchange=${this.onSlotChange}></slot>
+          <slot name="whiteboard" @slotchange=${this.onSlotChange}></slot>
+        </aside>
+      </div>`;
+    }
+    if (practitioner && (state === 'idle' || state === 'checking-devices')) {
+      return html`<vc-device-check part="device-check" theme=${this.theme} livekit-url=${this.livekitUrl || nothing}
+        ?remember-devices=${this.rememberDevices} @vc-device-check-complete=${this.startPractitioner}></vc-device-check>`;
+    }
+    if (practitioner && state === 'failed') {
+      return html`<div class="message" role="alert"><h2>${t('wr.failedTitle')}</h2><p>${snapshot.error?.message ?? ''}</p></div>`;
+    }
+    return html`<vc-waiting-room part="waiting-room" mode="patient" theme=${this.theme} .session=${this.session}
+      access-code=${this.accessCode} display-name=${this.displayName} livekit-url=${this.livekitUrl || nothing}
+      ?remember-devices=${this.rememberDevices}></vc-waiting-room>`;
+  }
+}
+
+VcConsultation.define('vc-consultation');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vc-consultation': VcConsultation;
+  }
+}

@@ -1,0 +1,160 @@
+import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
+import type { LocalizeController } from '../../controllers/localize.js';
+import type { VcSession, WaitingPatient } from '../../session/types.js';
+
+/**
+ * The practitioner side of `<vc-waiting-room>`: renders the queue and owns its side effects (arrival sound,
+ * title badge, the "waiting N min" clock). A controller rather than an element so it shares the host's session.
+ */
+export class PractitionerQueue implements ReactiveController {
+  private known = new Set<string>();
+  private primed = false;
+  private originalTitle?: string;
+  private announcement = '';
+  private messaging?: string;
+  private clock?: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly localize: LocalizeController,
+    private readonly session: () => VcSession | undefined,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    // Minutes only: a 30 s refresh keeps "waiting N min" honest without busy re-rendering.
+    this.clock = setInterval(() => this.host.requestUpdate(), 30_000);
+  }
+
+  hostDisconnected(): void {
+    clearInterval(this.clock);
+    this.reset();
+  }
+
+  /** Restores the document title and forgets who was seen. */
+  reset(): void {
+    if (this.originalTitle !== undefined) document.title = this.originalTitle;
+    this.originalTitle = undefined;
+    this.known.clear();
+    this.primed = false;
+  }
+
+  /** Called after each render with the current queue: detects arrivals and updates the title badge. */
+  sync(patients: readonly WaitingPatient[], quiet: boolean, noTitleBadge: boolean): void {
+    const arrivals = patients.filter((p) => !this.known.has(p.ticketId));
+    this.known = new Set(patients.map((p) => p.ticketId));
+    // Patients already waiting when the page opens are not "new".
+    if (this.primed && arrivals.length) {
+      this.announcement = arrivals.map((p) => this.localize.t('q.arrived', { name: p.alias || p.name })).join('. ');
+      if (!quiet) playChime();
+      this.host.requestUpdate();
+    }
+    this.primed = true;
+    if (noTitleBadge) {
+      if (this.originalTitle !== undefined) document.title = this.originalTitle;
+      this.originalTitle = undefined;
+      return;
+    }
+    this.originalTitle ??= document.title;
+    const badged = patients.length ? `(${patients.length}) ${this.originalTitle}` : this.originalTitle;
+    if (document.title !== badged) document.title = badged;
+  }
+
+  private act(action: (session: VcSession) => Promise<void>): void {
+    const session = this.session();
+    if (session) void action(session);
+  }
+
+  private sendMessage(event: SubmitEvent, patient: WaitingPatient): void {
+    event.preventDefault();
+    const input = (event.target as HTMLFormElement).elements.namedItem('text') as HTMLInputElement;
+    const text = input.value.trim();
+    if (!text) return input.focus();
+    this.act((s) => s.sendMessage(patient.ticketId, text));
+    this.messaging = undefined;
+    this.host.requestUpdate();
+  }
+
+  private toggleMessage(ticketId: string): void {
+    this.messaging = this.messaging === ticketId ? undefined : ticketId;
+    this.host.requestUpdate();
+    if (this.messaging) {
+      void this.host.updateComplete.then(() => this.host.shadowRoot?.querySelector<HTMLInputElement>('#message-input')?.focus());
+    }
+  }
+
+  render() {
+    const t = this.localize.t.bind(this.localize);
+    const patients = this.session()?.snapshot.waitingPatients ?? [];
+    return html`<header>
+        <h2 id="queue-title">${t('q.title')}</h2>
+        <span class="badge">${t('q.count', { count: this.localize.number(patients.length) })}</span>
+        ${patients.length > 1
+          ? html`<button class="button primary" part="admit-all-button" type="button" @click=${() => this.act((s) => s.admitAll())}>
+              ${t('q.admitAll')}
+            </button>`
+          : nothing}
+      </header>
+      <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
+      ${patients.length === 0
+        ? html`<p class="muted">${t('q.empty')}</p>`
+        : html`<ul part="queue" aria-labelledby="queue-title">
+            ${patients.map((p) => this.renderPatient(p))}
+          </ul>`}`;
+  }
+
+  private renderPatient(patient: WaitingPatient) {
+    const t = this.localize.t.bind(this.localize);
+    const name = patient.alias ? `${patient.alias} (${patient.name})` : patient.name;
+    const since = Date.parse(patient.waitingSince);
+    const minutes = Number.isNaN(since) ? 0 : Math.max(0, Math.floor((Date.now() - since) / 60_000));
+    const verdict = patient.deviceCheck?.verdict;
+    return html`<li class="patient" part="patient" data-ticket=${patient.ticketId}>
+      <div class="patient-head">
+        <strong>${name}</strong>
+        <span class="muted">${t('q.waitingSince', { minutes: this.localize.number(minutes) })}</span>
+        <span class="badge ${verdict ?? ''}">${t(verdict ? `q.verdict.${verdict}` : 'q.verdict.none')}</span>
+      </div>
+      <div class="actions">
+        <button class="button primary" part="admit-button" type="button" aria-label=${t('q.admitNamed', { name })}
+          @click=${() => this.act((s) => s.admit(patient.ticketId))}>${t('q.admit')}</button>
+        <button class="button" part="message-button" type="button" aria-label=${t('q.messageNamed', { name })}
+          aria-expanded=${this.messaging === patient.ticketId ? 'true' : 'false'}
+          @click=${() => this.toggleMessage(patient.ticketId)}>${t('q.message')}</button>
+        <button class="button danger" part="decline-button" type="button" aria-label=${t('q.declineNamed', { name })}
+          @click=${() => this.act((s) => s.decline(patient.ticketId))}>${t('q.decline')}</button>
+      </div>
+      ${this.messaging === patient.ticketId
+        ? html`<form class="message-form" @submit=${(e: SubmitEvent) => this.sendMessage(e, patient)}>
+            <div class="field">
+              <label for="message-input">${t('q.messageLabel', { name })}</label>
+              <input id="message-input" name="text" maxlength="280" autocomplete="off" />
+            </div>
+            <button class="button primary" type="submit">${t('common.send')}</button>
+          </form>`
+        : nothing}
+    </li>`;
+  }
+}
+
+/** A short two-note chime made on the spot: no audio files, no third-party requests. */
+function playChime(): void {
+  try {
+    const context = new AudioContext();
+    const gain = context.createGain();
+    gain.connect(context.destination);
+    gain.gain.setValueAtTime(0.15, context.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, context.currentTime + 0.6);
+    [880, 660].forEach((frequency, i) => {
+      const oscillator = context.createOscillator();
+      oscillator.frequency.value = frequency;
+      oscillator.connect(gain);
+      oscillator.start(context.currentTime + i * 0.15);
+      oscillator.stop(context.currentTime + 0.6);
+    });
+    setTimeout(() => void context.close(), 1000);
+  } catch {
+    /* no audio available: the visual badge and the announcement remain */
+  }
+}

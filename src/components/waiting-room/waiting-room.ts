@@ -1,0 +1,216 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { SessionController } from '../../controllers/session-controller.js';
+import { VcLeaveRequestEvent, type VcDeviceCheckCompleteEvent } from '../../events/events.js';
+import { VcElement } from '../../internal/vc-element.js';
+import type { DeviceCheckResult, VcSession } from '../../session/types.js';
+import '../device-check/device-check.js';
+import { PractitionerQueue } from './practitioner-queue.js';
+import { waitingRoomStyles } from './waiting-room.styles.js';
+
+const MODES = ['auto', 'patient', 'practitioner'] as const;
+type Mode = (typeof MODES)[number];
+
+/**
+ * The waiting room. Patients: access-code + name form (unless the host supplies them), device check, then the
+ * queue position, estimated wait and practitioner messages. Practitioners: the live queue with admit, decline,
+ * message and admit-all, plus a sound and a title badge when someone arrives.
+ *
+ * @fires vc-leave-request - Cancelable; the patient asked to leave the waiting room.
+ * @fires vc-device-check-complete - Re-dispatched from the embedded device check.
+ * @fires vc-error - An attribute has an invalid value, or no session was found.
+ * @csspart base - The wrapper.
+ * @csspart form - The access-code form.
+ * @csspart join-button - The form's submit button.
+ * @csspart device-check - The embedded `<vc-device-check>`.
+ * @csspart status - The waiting status (position, estimate).
+ * @csspart messages - The list of practitioner messages.
+ * @csspart leave-button - The leave button.
+ * @csspart queue - The practitioner's list of waiting patients.
+ * @csspart patient - One waiting patient.
+ * @csspart admit-button - Admit buttons.
+ * @csspart decline-button - Decline buttons.
+ * @csspart admit-all-button - The admit-all button.
+ * @cssprop --vc-waiting-room-background - Background (default `--vc-color-surface`).
+ * @cssprop --vc-waiting-room-item-background - Background of messages and queue entries (default `--vc-color-surface-raised`).
+ * @cssprop --vc-waiting-room-padding - Inner spacing (default `--vc-space-l`).
+ * @cssprop --vc-waiting-room-radius - Corner radius (default `--vc-radius-m`).
+ */
+export class VcWaitingRoom extends VcElement {
+  static override styles = [...VcElement.styles, waitingRoomStyles];
+
+  /** `patient`, `practitioner`, or `auto` (the session's role). */
+  @property({ reflect: true }) mode: Mode = 'auto';
+  /** The access code, when the host already knows it (e.g. from the join link). */
+  @property({ attribute: 'access-code' }) accessCode = '';
+  /** The patient's name, when the host already knows it. */
+  @property({ attribute: 'display-name' }) displayName = '';
+  /** SFU URL for the device check's connection test. */
+  @property({ attribute: 'livekit-url' }) livekitUrl = '';
+  /** Lets the device check remember device choices locally. */
+  @property({ type: Boolean, attribute: 'remember-devices' }) rememberDevices = false;
+  /** Practitioner: no sound when a patient arrives. */
+  @property({ type: Boolean }) quiet = false;
+  /** Practitioner: do not put the waiting count into the document title. */
+  @property({ type: Boolean, attribute: 'no-title-badge' }) noTitleBadge = false;
+  /** Explicit session object (highest priority). */
+  @property({ attribute: false }) session?: VcSession;
+  /** Id of a `<vc-consultation>` whose session to use. */
+  @property({ attribute: 'session' }) sessionId?: string;
+
+  @state() private entered?: { code: string; name: string };
+  @state() private formError = '';
+  private lastCheck?: { result: DeviceCheckResult; tracks: MediaStreamTrack[] };
+
+  protected readonly sessions = new SessionController(this);
+  private readonly queue = new PractitionerQueue(this, this.localize, () => this.sessions.session);
+
+  onSessionMissing(id: string): void {
+    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('mode')) this.validateOneOf('mode', this.mode, MODES);
+    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
+    if ((changed.has('accessCode') || changed.has('displayName')) && this.accessCode.trim() && this.displayName.trim()) {
+      this.entered ??= { code: this.accessCode.trim(), name: this.displayName.trim() };
+    }
+  }
+
+  private get effectiveMode(): 'patient' | 'practitioner' {
+    if (this.mode === 'patient' || this.mode === 'practitioner') return this.mode;
+    return this.sessions.snapshot?.role ?? 'patient';
+  }
+
+  override updated(): void {
+    if (this.effectiveMode === 'practitioner') this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.queue.reset();
+    if (!this.sessions.session) for (const track of this.lastCheck?.tracks ?? []) track.stop();
+  }
+
+  private submit(event: SubmitEvent): void {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const data = new FormData(form);
+    const code = String(data.get('code') ?? '').trim();
+    const name = String(data.get('name') ?? '').trim();
+    const missing = !code ? 'wr.code' : !name ? 'wr.name' : undefined;
+    if (missing) {
+      this.formError = this.localize.t('wr.required', { field: this.localize.t(missing) });
+      (form.querySelector(`[name=${missing === 'wr.code' ? 'code' : 'name'}]`) as HTMLInputElement | null)?.focus();
+      return;
+    }
+    this.formError = '';
+    this.entered = { code, name };
+    if (this.lastCheck) void this.join();
+    else this.sessions.session?.beginDeviceCheck();
+  }
+
+  private onDeviceCheck(event: VcDeviceCheckCompleteEvent): void {
+    this.lastCheck = event.detail;
+    void this.join();
+  }
+
+  private async join(): Promise<void> {
+    const session = this.sessions.session;
+    if (!session || !this.entered || !this.lastCheck) return;
+    await session.join({ ...this.entered, deviceCheck: this.lastCheck.result, tracks: this.lastCheck.tracks });
+    // A refused code brings the form back; the device-check tracks stay with the session for the next try.
+    if (session.snapshot.error) this.entered = undefined;
+  }
+
+  private requestLeave(): void {
+    const request = new VcLeaveRequestEvent();
+    this.dispatchEvent(request);
+    if (!request.defaultPrevented) void this.sessions.session?.leave();
+  }
+
+  override render() {
+    const body = this.effectiveMode === 'practitioner' ? this.queue.render() : this.renderPatient();
+    return html`<section part="base" class="base">${body}</section>`;
+  }
+
+  private renderPatient() {
+    const t = this.localize.t.bind(this.localize);
+    const snapshot = this.sessions.snapshot;
+    const state = snapshot?.state ?? 'idle';
+    if (state === 'idle' || state === 'checking-devices') {
+      if (!this.entered) return this.renderForm(snapshot?.error?.message);
+      return html`<vc-device-check
+        part="device-check"
+        theme=${this.theme}
+        livekit-url=${this.livekitUrl || nothing}
+        ?remember-devices=${this.rememberDevices}
+        continue-label=${t('wr.join')}
+        @vc-device-check-complete=${this.onDeviceCheck}
+      ></vc-device-check>`;
+    }
+    if (state === 'joining-lobby') {
+      return html`<div class="spinner" aria-hidden="true"></div>
+        <p role="status">${t('wr.joining')}</p>`;
+    }
+    if (state === 'waiting') {
+      const queue = snapshot?.queue;
+      const minutes = queue?.estimatedWaitSeconds !== undefined ? Math.max(1, Math.round(queue.estimatedWaitSeconds / 60)) : undefined;
+      return html`<h2>${t('wr.waitingTitle')}</h2>
+        <div class="spinner" aria-hidden="true"></div>
+        <div part="status" role="status" aria-live="polite">
+          ${queue ? html`<p class="position">${t('wr.position', { position: this.localize.number(queue.position) })}</p>` : nothing}
+          ${minutes !== undefined ? html`<p>${t('wr.estimate', { minutes: this.localize.number(minutes) })}</p>` : nothing}
+        </div>
+        ${snapshot && snapshot.messages.length
+          ? html`<h3>${t('wr.messages')}</h3>
+              <ul part="messages" role="log" aria-live="polite">
+                ${snapshot.messages.map((m) => html`<li class="message">${m.text}</li>`)}
+              </ul>`
+          : nothing}
+        <div class="actions">
+          <button class="button" part="leave-button" type="button" @click=${this.requestLeave}>${t('wr.leave')}</button>
+        </div>`;
+    }
+    if (state === 'declined') {
+      return html`<h2>${t('wr.declinedTitle')}</h2>
+        <p role="status">${snapshot?.declineReason ?? t('wr.declinedText')}</p>`;
+    }
+    if (state === 'failed') {
+      return html`<h2>${t('wr.failedTitle')}</h2>
+        <p role="alert">${snapshot?.error?.message ?? ''}</p>`;
+    }
+    if (state === 'ended') return html`<h2>${t('c.endedTitle')}</h2>`;
+    return html`<p role="status">${t('wr.admitted')}</p>`;
+  }
+
+  private renderForm(serverError: string | undefined) {
+    const t = this.localize.t.bind(this.localize);
+    const error = this.formError || serverError || '';
+    return html`<h2 id="form-title">${t('wr.title')}</h2>
+      <form part="form" novalidate aria-labelledby="form-title" @submit=${this.submit}>
+        <div class="field">
+          <label for="code">${t('wr.code')}</label>
+          <input id="code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" required
+            .value=${this.accessCode} aria-invalid=${error ? 'true' : 'false'} aria-describedby="form-error" />
+        </div>
+        <div class="field">
+          <label for="name">${t('wr.name')}</label>
+          <input id="name" name="name" autocomplete="name" required .value=${this.displayName} aria-describedby="form-error" />
+        </div>
+        <p id="form-error" class="error" role="alert">${error}</p>
+        <div class="actions">
+          <button class="button primary" part="join-button" type="submit">${t('wr.join')}</button>
+        </div>
+      </form>`;
+  }
+}
+
+VcWaitingRoom.define('vc-waiting-room');
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vc-waiting-room': VcWaitingRoom;
+  }
+}

@@ -1,0 +1,3 @@
+import { en, type Translation } from './en.js';
+
+export const fr: Translation = { ...en };
