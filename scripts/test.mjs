@@ -23,11 +23,14 @@ function run(command, args, env = {}) {
   });
 }
 
-// Browser and SFU stages run in a fresh network namespace where only loopback exists (when we are root and
-// `unshare` works), so WebRTC and everything else provably stays on this machine.
+// Element tests run in a fresh network namespace where only loopback exists (when we are root and `unshare`
+// works), so nothing they do can leave the machine. End-to-end tests cannot: with loopback as its only
+// interface Chromium gathers no ICE candidates and WebRTC fails. They stay on loopback by construction
+// instead: the SFU binds and advertises 127.0.0.1 only, no STUN or TURN is configured, and Chromium runs
+// with background networking off. VC_NETNS=0 disables the namespace.
 let netnsChecked;
 async function loopbackOnly(command, args) {
-  if (process.env.VC_NO_NETNS || process.getuid?.() !== 0) return [command, args];
+  if (process.env.VC_NETNS === '0' || process.getuid?.() !== 0) return [command, args];
   netnsChecked ??= (await run('unshare', ['-n', 'ip', 'link', 'set', 'lo', 'up'])).code === 0;
   if (!netnsChecked) return [command, args];
   const quoted = [command, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
@@ -98,8 +101,9 @@ const stages = {
       const build = await run('node_modules/.bin/rollup', ['-c', '--silent']);
       if (build.code !== 0) return { passed: 0, failed: 1 };
     }
-    const command = await loopbackOnly('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]);
-    return nodeTestCounts(await run(...command));
+    return nodeTestCounts(
+      await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
+    );
   },
 };
 
