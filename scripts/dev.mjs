@@ -130,7 +130,7 @@ try {
 
   // Wait for the token server before printing URLs that would otherwise fail.
   for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${apiUrl}/v1/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${apiUrl}/v1/openapi.json`).then((r) => r.ok, () => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
