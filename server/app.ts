@@ -35,6 +35,7 @@ import { SqliteStore } from './store/sqlite.js';
 import { sweep, type SweepResult } from './sweeper.js';
 import { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
 import { createUploadsRouter, UploadService } from './uploads/index.js';
+import { SmtpMailer } from './delivery/smtp-mailer.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
 
@@ -67,6 +68,7 @@ export interface VideoconsultApp {
 
 export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsStore = !deps.store;
+  const ownsMailer = !deps.mailer;
   const store = deps.store ?? new SqliteStore(config.database.path);
   const now = deps.now ?? Date.now;
   const log = deps.log ?? ((line: string) => console.error(`[videoconsult] ${line}`));
@@ -79,7 +81,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     grants: new GrantService(config, now),
     practitionerTokens: new PractitionerTokens(config.secret, now),
     bus: new ConsultationBus(),
-    mailer: deps.mailer,
+    mailer: deps.mailer ?? (config.smtp ? new SmtpMailer(config.smtp) : undefined),
     uploads: deps.uploads ?? (config.uploads ? new UploadService(config.uploads, { now, log }) : undefined),
     now,
     log,
@@ -153,6 +155,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
       publicLimit.dispose();
       practitionerLimit.dispose();
       lobby.codeFailures.dispose();
+      if (ownsMailer) ctx.mailer?.close?.();
       if (ownsStore) store.close();
     },
   };

@@ -37,6 +37,18 @@ export const configSchema = z.strictObject({
   staleAfterHours: z.number().int().min(1).max(24 * 7).default(24),
   /** How often the sweeper runs; 0 disables it (tests call sweep() themselves). */
   sweepIntervalSeconds: z.number().int().min(0).max(3600).default(60),
+  /** Optional SMTP delivery of access codes by e-mail (`deliver: { email }`). */
+  smtp: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** true for implicit TLS (port 465); otherwise STARTTLS when offered (required if requireTLS). */
+      secure: z.boolean().default(false),
+      requireTLS: z.boolean().default(true),
+      auth: z.strictObject({ user: z.string().min(1), pass: z.string().min(1) }).optional(),
+      from: z.string().min(3),
+    })
+    .optional(),
   /** Files shared in a call (encrypted at rest, deleted at session end). Absent: the upload routes are off. */
   uploads: uploadOptionsSchema.optional(),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),

@@ -16,6 +16,7 @@ export interface RoomService {
 /** Sends an access code to a person; the address is used for this call only and never stored. */
 export interface CodeMailer {
   sendAccessCode(to: string, message: { code: string; joinUrl: string; expiresAt: string; locale: string }): Promise<void>;
+  close?(): void;
 }
 
 /**

@@ -1,0 +1,55 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import type { Config } from '../config.js';
+import type { CodeMailer } from '../context.js';
+
+type SmtpConfig = NonNullable<Config['smtp']>;
+
+const subjects: Record<string, string> = {
+  en: 'Your access code for the video consultation',
+  de: 'Ihr Zugangscode für die Videosprechstunde',
+  fr: "Votre code d'accès pour la téléconsultation",
+};
+
+/**
+ * Sends access codes over SMTP. The recipient address is passed straight to the transport and
+ * forgotten: it is not logged, stored or kept in memory after the call.
+ */
+export class SmtpMailer implements CodeMailer {
+  private readonly transport: Transporter<SMTPTransport.SentMessageInfo>;
+
+  constructor(private readonly smtp: SmtpConfig) {
+    this.transport = nodemailer.createTransport({
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.secure,
+      requireTLS: smtp.requireTLS,
+      ...(smtp.auth ? { auth: { user: smtp.auth.user, pass: smtp.auth.pass } } : {}),
+      // No logging: nodemailer's logger would print envelopes (addresses).
+      logger: false,
+      debug: false,
+      connectionTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+  }
+
+  async sendAccessCode(to: string, message: { code: string; joinUrl: string; expiresAt: string; locale: string }): Promise<void> {
+    const language = message.locale.split('-')[0] ?? 'en';
+    const expires = new Date(message.expiresAt).toUTCString();
+    await this.transport.sendMail({
+      from: this.smtp.from,
+      to,
+      subject: subjects[language] ?? subjects.en,
+      text: [
+        `Your access code: ${message.code}`,
+        '',
+        `Join here: ${message.joinUrl}`,
+        `The code works once and expires ${expires}.`,
+      ].join('\n'),
+    });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
