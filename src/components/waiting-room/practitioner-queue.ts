@@ -40,7 +40,7 @@ export class PractitionerQueue implements ReactiveController {
     this.primed = false;
   }
 
-  /** Called after each render with the current queue: detects arrivals and updates the title badge. */
+  /** Called before each render with the current queue: detects arrivals and updates the title badge. */
   sync(patients: readonly WaitingPatient[], quiet: boolean, noTitleBadge: boolean): void {
     const arrivals = patients.filter((p) => !this.known.has(p.ticketId));
     this.known = new Set(patients.map((p) => p.ticketId));
@@ -48,7 +48,6 @@ export class PractitionerQueue implements ReactiveController {
     if (this.primed && arrivals.length) {
       this.announcement = arrivals.map((p) => this.localize.t('q.arrived', { name: p.alias || p.name })).join('. ');
       if (!quiet) playChime();
-      this.host.requestUpdate();
     }
     this.primed = true;
     if (noTitleBadge) {

@@ -76,6 +76,7 @@ export class VcWaitingRoom extends VcElement {
     if ((changed.has('accessCode') || changed.has('displayName')) && this.accessCode.trim() && this.displayName.trim()) {
       this.entered ??= { code: this.accessCode.trim(), name: this.displayName.trim() };
     }
+    if (this.effectiveMode === 'practitioner') this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
   }
 
   private get effectiveMode(): 'patient' | 'practitioner' {
@@ -83,9 +84,6 @@ export class VcWaitingRoom extends VcElement {
     return this.sessions.snapshot?.role ?? 'patient';
   }
 
-  override updated(): void {
-    if (this.effectiveMode === 'practitioner') this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
-  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -165,9 +163,11 @@ export class VcWaitingRoom extends VcElement {
         </div>
         ${snapshot && snapshot.messages.length
           ? html`<h3>${t('wr.messages')}</h3>
-              <ul part="messages" role="log" aria-live="polite">
-                ${snapshot.messages.map((m) => html`<li class="message">${m.text}</li>`)}
-              </ul>`
+              <div role="log" aria-live="polite">
+                <ul part="messages">
+                  ${snapshot.messages.map((m) => html`<li class="message">${m.text}</li>`)}
+                </ul>
+              </div>`
           : nothing}
         <div class="actions">
           <button class="button" part="leave-button" type="button" @click=${this.requestLeave}>${t('wr.leave')}</button>
