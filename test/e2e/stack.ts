@@ -63,6 +63,9 @@ export interface Stack {
 
 /** Bundles test/e2e/pages/<name>.ts on request, so test pages can import livekit-client directly. */
 function serveTestPages(app: Express) {
+  app.get('/e2e/livekit-e2ee-worker.js', (_req, res) => {
+    res.type('text/javascript').sendFile(join(root, 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.mjs'));
+  });
   app.get('/e2e/:name.html', (req, res) => {
     if (!/^[a-z0-9-]+$/.test(req.params.name)) return res.status(400).end();
     res.sendFile(join(root, 'test/e2e/pages', `${req.params.name}.html`));

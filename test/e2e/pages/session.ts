@@ -1,0 +1,48 @@
+// A test page that drives the SDK's framework-free session core directly (no elements): the lobby
+// protocol, admission and the LiveKit connection exactly as <vc-consultation> uses them.
+import { ConsultationSession, type SessionConfig } from '../../../src/session/index.js';
+
+const params = new URLSearchParams(location.search);
+const api = {
+  session: undefined as ConsultationSession | undefined,
+  states: [] as string[],
+  create(config: SessionConfig) {
+    const session = new ConsultationSession({
+      createE2EEWorker: () => new Worker('/e2e/livekit-e2ee-worker.js', { type: 'module' }),
+      ...config,
+    });
+    session.addEventListener('statechange', (e) => api.states.push((e as CustomEvent<{ state: string }>).detail.state));
+    api.session = session;
+    return true;
+  },
+  state: () => api.session?.snapshot.state,
+  snapshot: () => JSON.parse(JSON.stringify({ ...api.session?.snapshot, participants: api.session?.snapshot.participants.map((p) => ({ ...p, camera: undefined, screen: undefined })) })),
+  /** Frames decoded from every remote camera track, via the inbound RTP stats of the page's peer connections. */
+  async remoteVideoPlaying(): Promise<boolean> {
+    const remote = api.session?.snapshot.participants.filter((p) => !p.isLocal && p.camera) ?? [];
+    if (remote.length === 0) return false;
+    for (const p of remote) {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.srcObject = new MediaStream([p.camera!]);
+      await video.play().catch(() => undefined);
+      const frames = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(0), 3000);
+        video.requestVideoFrameCallback(() => {
+          clearTimeout(timer);
+          resolve(1);
+        });
+      });
+      video.srcObject = null;
+      if (frames === 0) return false;
+    }
+    return true;
+  },
+};
+declare global {
+  interface Window {
+    vc: typeof api;
+  }
+}
+window.vc = api;
+document.body.dataset.ready = params.get('ready') ?? 'true';
