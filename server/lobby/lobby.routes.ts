@@ -99,7 +99,8 @@ function patientStream(ctx: AppContext, lobby: LobbyService, req: Request, res: 
       const position = lobby.position(entry);
       if (position !== undefined && position !== lastPosition) {
         lastPosition = position;
-        stream.send('queue', { position });
+        const estimate = lobby.estimatedWaitSeconds(entry, position);
+        stream.send('queue', estimate === undefined ? { position } : { position, estimatedWaitSeconds: estimate });
       }
     } else if (entry.status === 'declined') {
       finish('declined', entry.declineReason ? { reason: entry.declineReason } : {});

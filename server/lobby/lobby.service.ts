@@ -12,6 +12,7 @@ import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
 
 export const CODE_FAILURE_LIMIT = 5;
 export const CODE_FAILURE_WINDOW_MS = 15 * 60_000;
+const ESTIMATE_MIN_SAMPLES = 3;
 
 /** The waiting room: codes → tickets, the queue, admission, and the grants that follow. */
 export class LobbyService {
@@ -58,6 +59,17 @@ export class LobbyService {
   position(entry: LobbyEntryRow): number | undefined {
     const index = this.ctx.store.listLobbyEntries(entry.consultationId, 'waiting').findIndex((e) => e.id === entry.id);
     return index < 0 ? undefined : index + 1;
+  }
+
+  /**
+   * A rough estimate: the tenant's recent mean wait, scaled by the place in the queue. Omitted until
+   * there are enough admissions to average, rather than guessing.
+   */
+  estimatedWaitSeconds(entry: LobbyEntryRow, position: number): number | undefined {
+    const { seconds, samples } = this.ctx.store.averageWaitSeconds(entry.tenantId, 50);
+    if (samples < ESTIMATE_MIN_SAMPLES) return undefined;
+    const waited = Math.round((this.ctx.now() - entry.waitingSince) / 1000);
+    return Math.max(0, Math.round(seconds * position) - waited);
   }
 
   waitingPatients(consultationId: string): WaitingPatient[] {
@@ -107,7 +119,7 @@ export class LobbyService {
   private admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow): void {
     const identity = randomId('patient-', 9);
     this.ctx.store.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
-    this.ctx.store.setLobbyStatus(entry.id, 'admitted', { identity }, this.audit(consultation, 'patient.admit'));
+    this.ctx.store.setLobbyStatus(entry.id, 'admitted', { identity, admittedAt: this.ctx.now() }, this.audit(consultation, 'patient.admit'));
   }
 
   admitAll(consultation: ConsultationRow): number {

@@ -96,4 +96,12 @@ export const migrations: { version: number; sql: string }[] = [
       CREATE INDEX audit_log_tenant ON audit_log (tenant_id, at);
     `,
   },
+  {
+    // When patients were admitted: feeds the waiting-time estimate shown in the lobby.
+    version: 2,
+    sql: `
+      ALTER TABLE lobby_entries ADD COLUMN admitted_at INTEGER;
+      CREATE INDEX lobby_entries_admitted ON lobby_entries (tenant_id, admitted_at);
+    `,
+  },
 ];

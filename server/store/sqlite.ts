@@ -224,11 +224,18 @@ export class SqliteStore implements Store {
     ).map(toEntry);
   }
 
-  setLobbyStatus(id: string, status: LobbyStatus, patch: { identity?: string; declineReason?: string | null } = {}, audit?: AuditRow): void {
+  setLobbyStatus(
+    id: string,
+    status: LobbyStatus,
+    patch: { identity?: string; declineReason?: string | null; admittedAt?: number } = {},
+    audit?: AuditRow,
+  ): void {
     this.db.transaction(() => {
       this.db
-        .prepare('UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ? WHERE id = ?')
-        .run(status, patch.identity ?? null, patch.declineReason ?? null, id);
+        .prepare(
+          'UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at) WHERE id = ?',
+        )
+        .run(status, patch.identity ?? null, patch.declineReason ?? null, patch.admittedAt ?? null, id);
       if (status === 'declined' || status === 'left') {
         this.db
           .prepare('UPDATE issued_identities SET revoked = 1 WHERE identity = (SELECT identity FROM lobby_entries WHERE id = ?)')
@@ -236,6 +243,17 @@ export class SqliteStore implements Store {
       }
       if (audit) this.insertAudit(audit);
     })();
+  }
+
+  averageWaitSeconds(tenantId: string, sampleSize: number): { seconds: number; samples: number } {
+    const r = this.db
+      .prepare(
+        `SELECT AVG(admitted_at - waiting_since) AS avg, COUNT(*) AS n FROM (
+           SELECT admitted_at, waiting_since FROM lobby_entries WHERE tenant_id = ? AND admitted_at IS NOT NULL
+           ORDER BY admitted_at DESC LIMIT ?)`,
+      )
+      .get(tenantId, sampleSize) as SqlRow;
+    return { seconds: Math.round(Number(r.avg ?? 0) / 1000), samples: Number(r.n) };
   }
 
   addLobbyMessage(entryId: string, text: string, at: number, audit: AuditRow): void {

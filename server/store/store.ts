@@ -43,7 +43,9 @@ export interface Store {
   getLobbyEntry(id: string): LobbyEntryRow | undefined;
   /** Entries of one consultation in a given status, oldest first. */
   listLobbyEntries(consultationId: string, status: LobbyStatus): LobbyEntryRow[];
-  setLobbyStatus(id: string, status: LobbyStatus, patch?: { identity?: string; declineReason?: string | null }, audit?: AuditRow): void;
+  setLobbyStatus(id: string, status: LobbyStatus, patch?: { identity?: string; declineReason?: string | null; admittedAt?: number }, audit?: AuditRow): void;
+  /** Mean seconds from joining the lobby to admission over the tenant's most recent admissions. */
+  averageWaitSeconds(tenantId: string, sampleSize: number): { seconds: number; samples: number };
   addLobbyMessage(entryId: string, text: string, at: number, audit: AuditRow): void;
   listLobbyMessages(entryId: string): LobbyMessageRow[];
 

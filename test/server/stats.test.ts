@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { SqliteStore } from '../../server/store/sqlite.js';
-import { call, createConsultation, issueCode, practitionerToken, signWebhook, startHarness, type Harness } from './helpers.js';
+import { call, createConsultation, EventReader, issueCode, practitionerToken, signWebhook, startHarness, type Harness } from './helpers.js';
 
 const DAY = 86_400_000;
 let clock = Date.now();
@@ -96,6 +96,30 @@ describe('stats, audit log, sweeper and retention', () => {
     clock += 13 * 3_600_000;
     result = await h.server.sweep();
     assert.equal((await call(h, 'GET', `/v1/consultations/${fresh}`, { auth: h.keys.acme })).body.status, 'ended');
+  });
+
+  it('the lobby estimates the wait from the tenant\'s recent admissions, once there are enough of them', async () => {
+    const id = await createConsultation(h, h.keys.globex);
+    const pt = await practitionerToken(h, h.keys.globex, id);
+    const admitAfter = async (seconds: number): Promise<void> => {
+      const p = await call(h, 'POST', '/v1/lobby/join', { body: { code: await issueCode(h, h.keys.globex, id), name: 'Q' } });
+      clock += seconds * 1000;
+      await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: p.body.ticketId } });
+    };
+    const probe = async (): Promise<Record<string, unknown>> => {
+      const p = await call(h, 'POST', '/v1/lobby/join', { body: { code: await issueCode(h, h.keys.globex, id), name: 'Probe' } });
+      const stream = await EventReader.open(h, '/v1/lobby/events', String(p.body.ticket));
+      const queue = await stream.next('queue');
+      stream.close();
+      await call(h, 'POST', '/v1/lobby/leave', { auth: String(p.body.ticket) });
+      return queue;
+    };
+    await admitAfter(100);
+    await admitAfter(200);
+    assert.deepEqual(await probe(), { position: 1 }, 'no estimate from two samples');
+    await admitAfter(300);
+    assert.deepEqual(await probe(), { position: 1, estimatedWaitSeconds: 200 });
+    await call(h, 'POST', `/v1/consultations/${id}/end`, { auth: h.keys.globex });
   });
 
   it('retention deletes consultations, codes, lobby entries, stats, audit and webhook events older than retentionDays', async () => {

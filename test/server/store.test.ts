@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { migrations } from '../../server/store/migrations.js';
+import { SqliteStore } from '../../server/store/sqlite.js';
+import type { ConsultationRow } from '../../server/store/store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vc-store-test-'));
+const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x', consultationId: null };
+
+function consultation(id: string): ConsultationRow {
+  return {
+    id, tenantId: 't', roomName: `vc-${id}`, title: null, status: 'scheduled', scheduledAt: null, createdAt: 1, startedAt: null,
+    endedAt: null, maxParticipants: 4, patientScreenShare: false, e2ee: true, locale: 'en', e2eeKey: 'k',
+  };
+}
+
+describe('SQLite store', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('applies pending migrations to an existing database, each once, and records them', () => {
+    const path = join(dir, 'old.sqlite');
+    const old = new Database(path);
+    old.exec('CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    old.exec(migrations[0]!.sql);
+    old.prepare('INSERT INTO migrations VALUES (1, 0)').run();
+    old.close();
+    const store = new SqliteStore(path);
+    assert.deepEqual(store.db.prepare('SELECT version FROM migrations ORDER BY version').pluck().all(), migrations.map((m) => m.version));
+    const columns = store.db.prepare("SELECT name FROM pragma_table_info('lobby_entries')").pluck().all();
+    assert.ok(columns.includes('admitted_at'));
+    store.close();
+    new SqliteStore(path).close(); // a second open applies nothing (would throw on a duplicate column)
+  });
+
+  it('accepts :memory:', () => {
+    const store = new SqliteStore(':memory:');
+    store.insertConsultation(consultation('c1'), audit);
+    assert.equal(store.getConsultation('c1')?.roomName, 'vc-c1');
+    store.close();
+  });
+
+  it('redeeming a code is one transaction: if creating the lobby entry fails, the code stays unused', () => {
+    const store = new SqliteStore(':memory:');
+    store.insertConsultation(consultation('c1'), audit);
+    store.insertAccessCode({ codeHash: 'h1', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+    store.insertAccessCode({ codeHash: 'h2', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+    const entry = { id: 'e1', ticketHash: 'same', name: 'n', status: 'waiting' as const, waitingSince: 1, deviceCheck: null, identity: null, declineReason: null, osFamily: 'other' };
+    assert.ok(store.redeemAccessCode('h1', Date.now(), entry));
+    // Same ticket hash → the insert violates UNIQUE → everything in the transaction is rolled back.
+    assert.throws(() => store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2' }));
+    assert.equal(store.db.prepare("SELECT used_at FROM access_codes WHERE code_hash = 'h2'").pluck().get(), null);
+    assert.ok(store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2', ticketHash: 'other' }));
+    store.close();
+  });
+
+  it('ending is idempotent and writes exactly one stats row', () => {
+    const store = new SqliteStore(':memory:');
+    store.insertConsultation(consultation('c1'), audit);
+    assert.equal(store.endConsultation({ id: 'c1', endedAt: 5, audit }), true);
+    assert.equal(store.endConsultation({ id: 'c1', endedAt: 6, audit }), false);
+    assert.equal(store.db.prepare('SELECT COUNT(*) FROM session_stats').pluck().get(), 1);
+    assert.equal(store.getConsultation('c1')?.e2eeKey, null);
+    store.close();
+  });
+});
