@@ -85,6 +85,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     uploads: deps.uploads ?? (config.uploads ? new UploadService(config.uploads, { now, log }) : undefined),
     now,
     log,
+    streams: new Set(),
   };
   const consultations = new ConsultationService(ctx);
   const lobby = new LobbyService(ctx, consultations);
@@ -150,7 +151,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     async close() {
       if (timer) clearInterval(timer);
       await sweeping?.catch(() => undefined);
-      // Open event streams end with the process; tell their listeners to let go.
+      for (const endStream of [...ctx.streams]) endStream();
       ctx.bus.removeAllListeners();
       publicLimit.dispose();
       practitionerLimit.dispose();

@@ -41,4 +41,6 @@ export interface AppContext {
   uploads: UploadService | undefined;
   now: () => number;
   log: (line: string) => void;
+  /** Closers of the open event streams, so close() can end them. */
+  streams: Set<() => void>;
 }

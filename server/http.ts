@@ -30,7 +30,7 @@ export function bearer(req: Request): string | undefined {
 }
 
 /** Opens a server-sent-events response. Returns a writer and a way to learn of the client going away. */
-export function openEventStream(res: Response, pingMs: number): {
+export function openEventStream(res: Response, pingMs: number, open: Set<() => void>): {
   send(event: string, data: unknown, id?: string): void;
   onClose(fn: () => void): void;
   close(): void;
@@ -46,9 +46,15 @@ export function openEventStream(res: Response, pingMs: number): {
   const closers: (() => void)[] = [];
   let closed = false;
   const ping = setInterval(() => res.write(': ping\n\n'), pingMs);
+  const end = (): void => {
+    finish();
+    res.end();
+  };
+  open.add(end);
   const finish = (): void => {
     if (closed) return;
     closed = true;
+    open.delete(end);
     clearInterval(ping);
     for (const fn of closers) fn();
   };
@@ -60,9 +66,6 @@ export function openEventStream(res: Response, pingMs: number): {
     onClose(fn) {
       closers.push(fn);
     },
-    close() {
-      finish();
-      res.end();
-    },
+    close: end,
   };
 }

@@ -29,7 +29,7 @@ export function practitionerRoutes(routes: RouteRegistry, ctx: AppContext, lobby
       responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...tokenErrors } },
     (req, res) => {
       const { consultation } = authenticatePractitioner(ctx, req);
-      const stream = openEventStream(res, PING_MS);
+      const stream = openEventStream(res, PING_MS, ctx.streams);
       let last = '';
       const onChange = (id: string): void => {
         if (id !== consultation.id) return;

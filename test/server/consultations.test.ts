@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sessionDirName } from '../../server/uploads/index.js';
-import { call, createConsultation, decodeJwt, practitionerToken, startHarness, type Harness } from './helpers.js';
+import { call, createConsultation, decodeJwt, EventReader, practitionerToken, startHarness, type Harness } from './helpers.js';
 
 describe('integrator API: consultations and practitioner grants', () => {
   let h: Harness;
@@ -87,5 +87,21 @@ describe('ending a consultation deletes its uploads', () => {
     assert.ok([404, 410].includes((await download()).status));
     const again = await fetch(`${h.base}/v1/rooms/${room}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${String(grant.body.token)}` }, body: png });
     assert.equal(again.status, 410);
+  });
+});
+
+describe('createApp().close()', () => {
+  it('ends open event streams and stops using the store', async () => {
+    const h = await startHarness();
+    try {
+      const id = await createConsultation(h, h.keys.acme);
+      const pt = await practitionerToken(h, h.keys.acme, id);
+      const stream = await EventReader.open(h, '/v1/practitioner/events', pt);
+      await stream.next('queue');
+      await h.server.close();
+      await stream.waitClosed(2000);
+    } finally {
+      await h.stop();
+    }
   });
 });
