@@ -64,6 +64,8 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     // Ann leaves: Bob moves up.
     assert.equal((await call(h, 'POST', '/v1/lobby/leave', { auth: a.ticket })).status, 204);
     assert.deepEqual(await streamB.next('queue'), { position: 1 });
+    assert.equal((await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: a.ticketId } })).status, 409, 'Ann left: nothing to decline');
+    assert.equal((await call(h, 'POST', '/v1/practitioner/message', { auth: pt, body: { ticketId: a.ticketId, text: 'hi' } })).status, 409);
     assert.ok(!JSON.stringify(streamB.all()).includes('Ann'));
     streamB.close();
   });
@@ -132,6 +134,18 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     assert.equal(grant.status, 403);
     assert.equal((await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: p.ticketId } })).status, 409);
     assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: p.ticket })).status, 403);
+
+    // Admitted first, then removed: the grant it had is the last it gets.
+    const q = await joinLobby(h, await issueCode(h, h.keys.acme, id));
+    await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: q.ticketId } });
+    assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: q.ticket })).status, 200);
+    await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: q.ticketId } });
+    const after = await call<{ error: { code: string } }>(h, 'POST', '/v1/lobby/grant', { auth: q.ticket });
+    assert.equal(after.status, 403);
+    assert.equal(after.body.error.code, 'not_admitted');
+    const stream2 = await EventReader.open(h, '/v1/lobby/events', q.ticket);
+    await stream2.next('declined');
+    assert.ok(!stream2.all().some((e) => e.event === 'admitted'));
   });
 
   it('practitioner stream shows the queue; admit-all admits early arrivals; end tells everyone and deletes the room', async () => {
