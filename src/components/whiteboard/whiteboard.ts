@@ -63,7 +63,7 @@ export class VcWhiteboardClearRequestEvent extends CustomEvent<Record<string, ne
 
 type Gesture =
   | { type: 'draw'; pointerId: number; element: NewBoardElement }
-  | { type: 'erase'; pointerId: number; ids: Set<string> }
+  | { type: 'erase'; pointerId: number; ids: Set<string>; last?: { x: number; y: number } }
   | { type: 'pan'; pointerId: number; startX: number; startY: number; view: View };
 
 /**
@@ -165,10 +165,10 @@ export class VcWhiteboard extends VcElement {
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('tool')) this.validateOneOf('tool', this.tool, WHITEBOARD_TOOLS);
+    if (changed.has('sync')) this.attachSync();
   }
 
   override updated(changed: PropertyValues<this>): void {
-    if (changed.has('sync')) this.attachSync();
     if (changed.has('tool') && this.tool !== 'laser') this.localLaser = [];
     if (changed.has('textAt' as keyof VcWhiteboard) && this.textAt) this.textEditor?.focus();
     this.scheduleDraw();
@@ -267,7 +267,6 @@ export class VcWhiteboard extends VcElement {
     // Remote trails carry Date.now() times; ours performance.now(): draw each against its own clock.
     drawCursors(ctx, cursors.filter((c) => c.identity), this.view, Date.now());
     drawCursors(ctx, cursors.filter((c) => !c.identity), this.view, now);
-    if (elements.length !== this.count) this.count = elements.length;
     if (cursors.some((c) => c.laser)) this.scheduleDraw();
   }
 
@@ -283,6 +282,7 @@ export class VcWhiteboard extends VcElement {
     const sync = this.sync;
     if (!sync) return;
     const onChange = () => {
+      this.count = sync.elements().length;
       this.refreshUndo();
       this.refreshBackground();
       this.scheduleDraw();
@@ -426,10 +426,20 @@ export class VcWhiteboard extends VcElement {
     if (!this.gesture) this.sync?.setCursor(null);
   }
 
+  /** Erases along the segment from the previous pointer position, so a fast swipe misses nothing. */
   private eraseAt(p: { x: number; y: number }): void {
-    if (this.gesture?.type !== 'erase') return;
+    const gesture = this.gesture;
+    if (gesture?.type !== 'erase') return;
     const radius = Math.max(4, this.size) / this.view.scale;
-    for (const element of this.sync?.elements() ?? []) if (hitTest(element, p.x, p.y, radius)) this.gesture.ids.add(element.id);
+    const from = gesture.last ?? p;
+    const steps = Math.min(200, Math.max(1, Math.ceil(Math.hypot(p.x - from.x, p.y - from.y) / radius)));
+    const elements = this.sync?.elements() ?? [];
+    for (let i = 1; i <= steps; i++) {
+      const x = from.x + ((p.x - from.x) * i) / steps;
+      const y = from.y + ((p.y - from.y) * i) / steps;
+      for (const element of elements) if (!gesture.ids.has(element.id) && hitTest(element, x, y, radius)) gesture.ids.add(element.id);
+    }
+    gesture.last = { x: p.x, y: p.y };
   }
 
   private onWheel(event: WheelEvent): void {
