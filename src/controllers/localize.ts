@@ -21,11 +21,14 @@ let observer: MutationObserver | undefined;
 function watchDocumentLang(): void {
   if (observer || typeof MutationObserver === 'undefined') return;
   observer = new MutationObserver(() => hosts.forEach((host) => host.requestUpdate()));
-  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
+  // The whole light DOM: a host may set lang on any ancestor, or on the element itself.
+  observer.observe(document, { subtree: true, attributes: true, attributeFilter: ['lang'] });
 }
 
 /** Nearest `lang` walking up through shadow roots, then the document. */
-export function resolveLang(element: Element): string {
+export function resolveLang(element: HTMLElement): string {
+  // The property first: Lit renders before it reflects `lang` to the attribute.
+  if (element.lang) return element.lang;
   let node: Node | null = element;
   while (node) {
     if (node instanceof Element && node.getAttribute('lang')) return node.getAttribute('lang')!;

@@ -25,7 +25,7 @@ export class VcElement extends LitElement {
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     super.willUpdate(changed);
-    if (changed.has('theme')) this.validateOneOf('theme', this.theme, THEMES);
+    if (changed.has('theme') && !this.validateOneOf('theme', this.theme, THEMES)) this.theme = 'light';
   }
 
   protected emitError(code: string, message: string): void {

@@ -55,8 +55,11 @@ const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
 export class VcConsultation extends VcElement {
   static override styles = [...VcElement.styles, consultationStyles];
 
-  /** `patient` (default) or `practitioner`. Fixed once the consultation starts. */
-  @property({ reflect: true }) override role: SessionRole = 'patient';
+  /**
+   * `patient` (default) or `practitioner`. Fixed once the consultation starts. Not reflected: `role` is also an
+   * ARIA attribute, so we never write it ourselves.
+   */
+  @property() override role: SessionRole = 'patient';
   /** Base URL of the token server. */
   @property({ attribute: 'server-url' }) serverUrl = '';
   /** Patient: the access code (otherwise the patient types it). */

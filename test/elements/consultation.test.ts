@@ -1,0 +1,175 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import '../../src/index.js';
+import { VcConsultation } from '../../src/components/consultation/consultation.js';
+import type { VcCall } from '../../src/components/call/call.js';
+import type { VcDeviceCheck } from '../../src/components/device-check/device-check.js';
+import { FakeCallRoom } from './helpers/fake-call-room.js';
+import { FakeServer, until } from './helpers/fake-server.js';
+
+const ADMISSION = { livekitUrl: 'ws://sfu.test', token: 'lk', identity: 'p1', consultationId: 'c1' };
+
+function deep(root: Element, ...selectors: string[]): HTMLElement | null {
+  let node: Element | null = root;
+  for (const selector of selectors) node = node?.shadowRoot?.querySelector(selector) ?? null;
+  return node as HTMLElement | null;
+}
+
+function wire(el: VcConsultation, server: FakeServer): void {
+  el.session.configure({ fetch: server.fetch, lobbyBackoff: [1], createCallRoom: (callbacks) => new FakeCallRoom(callbacks) });
+}
+
+function record(el: HTMLElement, ...types: string[]): string[] {
+  const seen: string[] = [];
+  for (const type of types) el.addEventListener(type, () => seen.push(type));
+  return seen;
+}
+
+async function passDeviceCheck(check: () => VcDeviceCheck | null): Promise<void> {
+  await until(() => check()?.result !== undefined);
+  await check()!.updateComplete;
+  (check()!.shadowRoot!.querySelector('[part="continue-button"]') as HTMLButtonElement).click();
+}
+
+describe('<vc-consultation>', () => {
+  afterEach(() => {
+    for (const el of document.querySelectorAll('vc-consultation')) void (el as VcConsultation).session.leave();
+  });
+
+  it('takes a patient from device check through waiting into the call and out again', async () => {
+    const server = new FakeServer();
+    server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T', consultation: { id: 'c1', locale: 'en', e2ee: false } } }));
+    const el = await fixture<VcConsultation>(html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`);
+    wire(el, server);
+    const seen = record(el, 'vc-waiting', 'vc-admitted', 'vc-joined', 'vc-left', 'vc-ended');
+    await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
+    await until(() => el.session.state === 'waiting' && server.openStreams === 1);
+    expect(server.requests[0]!.body).to.deep.include({ code: 'ABC', name: 'Ann' });
+    server.event('queue', { position: 1 });
+    await until(() => !!deep(el, 'vc-waiting-room', '[part="status"] .position'));
+    server.event('admitted', ADMISSION);
+    await until(() => el.session.state === 'in-call');
+    await el.updateComplete;
+    const call = deep(el, 'vc-call') as VcCall;
+    expect(call).to.exist;
+    expect(FakeCallRoom.last!.publishedTracks.map((t) => t.kind).sort()).to.deep.equal(['audio', 'video']);
+    await call.updateComplete;
+    const ending = oneEvent(el, 'vc-ended');
+    (call.shadowRoot!.querySelector('[part="leave-button"]') as HTMLButtonElement).click();
+    const ended = await ending;
+    expect(ended.detail).to.deep.equal({ reason: 'left' });
+    expect(seen).to.deep.equal(['vc-waiting', 'vc-admitted', 'vc-joined', 'vc-left', 'vc-ended']);
+    await el.updateComplete;
+    expect(deep(el, '[part="end-screen"]')!.textContent).to.contain('You left the consultation');
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows the declined screen and fires vc-declined', async () => {
+    const server = new FakeServer();
+    server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T', consultation: { id: 'c1', locale: 'en', e2ee: false } } }));
+    const el = await fixture<VcConsultation>(html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`);
+    wire(el, server);
+    await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
+    await until(() => server.openStreams === 1);
+    setTimeout(() => server.event('declined', {}));
+    const declined = await oneEvent(el, 'vc-declined');
+    expect(declined.detail).to.deep.equal({});
+    await el.updateComplete;
+    const room = deep(el, 'vc-waiting-room')!;
+    await (room as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+    expect(room.shadowRoot!.textContent).to.contain('Your consultation request was declined');
+  });
+
+  it('reports a refused access code as vc-error and lets the patient retry', async () => {
+    const server = new FakeServer();
+    server.on('/v1/lobby/join', () => ({ status: 404, body: { error: { code: 'invalid_code', message: 'That code is not valid.' } } }));
+    const el = await fixture<VcConsultation>(html`<vc-consultation server-url="https://api.test" access-code="BAD" display-name="Ann"></vc-consultation>`);
+    wire(el, server);
+    const error = oneEvent(el, 'vc-error');
+    await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
+    expect((await error).detail).to.deep.equal({ code: 'invalid_code', message: 'That code is not valid.' });
+    await until(() => !!deep(el, 'vc-waiting-room', '#form-error')?.textContent);
+    expect(deep(el, 'vc-waiting-room', '#form-error')!.textContent).to.equal('That code is not valid.');
+    expect(el.session.state).to.equal('checking-devices');
+  });
+
+  it('runs the practitioner flow with the queue beside the call, and honours a vetoed end', async () => {
+    const server = new FakeServer();
+    server.on('/v1/practitioner/grant', () => ({ status: 200, body: ADMISSION }));
+    server.on('/v1/practitioner/end', () => ({ status: 200, body: {} }));
+    const el = await fixture<VcConsultation>(html`<vc-consultation role="practitioner" server-url="https://api.test" practitioner-token="PT"></vc-consultation>`);
+    wire(el, server);
+    const joined = oneEvent(el, 'vc-joined');
+    await passDeviceCheck(() => deep(el, 'vc-device-check') as VcDeviceCheck | null);
+    await joined;
+    await until(() => server.openStreams === 1);
+    server.event('queue', { patients: [{ ticketId: 't1', name: 'Ann', waitingSince: new Date().toISOString() }] });
+    await until(() => !!deep(el, '[part="sidebar"] vc-waiting-room', '[part="patient"]'));
+    const call = deep(el, 'vc-call') as VcCall;
+    await call.updateComplete;
+    el.addEventListener('vc-end-request', (e) => e.preventDefault(), { once: true });
+    (call.shadowRoot!.querySelector('[part="end-button"]') as HTMLButtonElement).click();
+    expect(server.requests.some((r) => r.url === '/v1/practitioner/end')).to.be.false;
+    const ended = oneEvent(el, 'vc-ended');
+    (call.shadowRoot!.querySelector('[part="end-button"]') as HTMLButtonElement).click();
+    expect((await ended).detail).to.deep.equal({ reason: 'ended' });
+    expect(server.requests.find((r) => r.url === '/v1/practitioner/end')!.authorization).to.equal('Bearer PT');
+  });
+
+  it('validates attributes with vc-error and keeps working', async () => {
+    const errors: string[] = [];
+    const el = await fixture<VcConsultation>(html`<vc-consultation role="doctor" server-url="not a url" livekit-url="tcp://x" theme="neon"
+      @vc-error=${(e: CustomEvent<{ code: string; message: string }>) => errors.push(e.detail.message)}></vc-consultation>`);
+    expect(errors).to.have.length(4);
+    expect(errors.join('\n')).to.contain('<vc-consultation> role must be one of "patient", "practitioner"; got "doctor"');
+    expect(errors.join('\n')).to.contain('server-url must be an http:// or https:// URL');
+    expect(el.role).to.equal('patient');
+    expect(deep(el, 'vc-waiting-room')).to.exist;
+  });
+
+  it('mirrors every attribute as a property', async () => {
+    const el = await fixture<VcConsultation>(html`<vc-consultation></vc-consultation>`);
+    el.role = 'practitioner';
+    el.theme = 'dark';
+    el.lang = 'de';
+    el.serverUrl = 'https://api.test';
+    await el.updateComplete;
+    expect(el.getAttribute('role')).to.equal(null);
+    el.setAttribute('role', 'patient');
+    expect(el.role).to.equal('patient');
+    expect(el.getAttribute('theme')).to.equal('dark');
+    expect(el.getAttribute('lang')).to.equal('de');
+    el.setAttribute('access-code', 'Q1');
+    el.setAttribute('practitioner-token', 'PT');
+    el.setAttribute('grant', '{"livekitUrl":"ws://x","token":"y"}');
+    expect([el.accessCode, el.practitionerToken, el.grant]).to.deep.equal(['Q1', 'PT', '{"livekitUrl":"ws://x","token":"y"}']);
+    expect(deep(el, 'vc-device-check')!.shadowRoot!.textContent).to.contain('Kamera');
+  });
+
+  it('lends its session to descendants by context and to others by id', async () => {
+    const el = await fixture<VcConsultation>(html`<div>
+      <vc-consultation id="consult-a" server-url="https://api.test"><vc-call slot="chat"></vc-call></vc-consultation>
+      <vc-call session="consult-a"></vc-call>
+    </div>`);
+    const [byContext, byId] = [...el.querySelectorAll('vc-call')] as VcCall[];
+    await byContext!.updateComplete;
+    await byId!.updateComplete;
+    // The toolbar only renders once a session is found.
+    expect(byContext!.shadowRoot!.querySelector('[part="toolbar"]')).to.exist;
+    expect(byId!.shadowRoot!.querySelector('[part="toolbar"]')).to.exist;
+    const lonely = await fixture<VcCall>(html`<vc-call></vc-call>`);
+    expect(lonely.shadowRoot!.querySelector('[part="toolbar"]')).to.be.null;
+  });
+
+  it('tolerates being defined twice', async () => {
+    expect(() => VcConsultation.define('vc-consultation')).not.to.throw();
+    await import('../../src/index.js?again' as string).catch(() => undefined);
+    expect(customElements.get('vc-consultation')).to.equal(VcConsultation);
+  });
+
+  it('passes an axe audit in the first step, in every theme', async () => {
+    for (const theme of ['light', 'dark', 'high-contrast']) {
+      const el = await fixture<VcConsultation>(html`<vc-consultation theme=${theme}></vc-consultation>`);
+      await expect(el).to.be.accessible();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import '../../src/components/waiting-room/waiting-room.js';
+import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
+import { pickLocale, translate, translations } from '../../src/controllers/localize.js';
+import { en } from '../../src/translations/en.js';
+import { FakeSession } from './helpers/fake-session.js';
+
+const REQUIRED = ['en', 'de', 'nl', 'fr', 'es', 'it', 'cs'];
+
+describe('translations', () => {
+  it('ships every required locale', () => {
+    expect(Object.keys(translations).sort()).to.deep.equal([...REQUIRED].sort());
+  });
+
+  for (const locale of REQUIRED) {
+    it(`${locale} has exactly the English keys, each non-empty, with the same placeholders`, () => {
+      const table = translations[locale] as Record<string, string>;
+      const missing = Object.keys(en).filter((key) => !(key in table));
+      const extra = Object.keys(table).filter((key) => !(key in en));
+      expect(missing, `${locale} lacks keys`).to.deep.equal([]);
+      expect(extra, `${locale} has unknown keys`).to.deep.equal([]);
+      for (const [key, english] of Object.entries(en)) {
+        const value = table[key]!;
+        expect(value.trim(), `${locale}.${key} is empty`).not.to.equal('');
+        const placeholders = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
+        expect(placeholders(value), `${locale}.${key} placeholders`).to.deep.equal(placeholders(english));
+      }
+    });
+  }
+
+  it('picks the closest locale and falls back to English', () => {
+    expect(pickLocale('de-AT')).to.equal('de');
+    expect(pickLocale('CS')).to.equal('cs');
+    expect(pickLocale('pt-BR')).to.equal('en');
+    expect(translate('fr', 'wr.position', { position: 3 })).to.equal('Vous êtes numéro 3 dans la file.');
+  });
+});
+
+describe('lang resolution', () => {
+  afterEach(() => document.documentElement.removeAttribute('lang'));
+
+  it('follows lang on the element, then on ancestors, then on the document, and reacts to changes', async () => {
+    const session = new FakeSession();
+    const wrapper = await fixture<HTMLDivElement>(html`<div lang="nl"><vc-waiting-room .session=${session}></vc-waiting-room></div>`);
+    const el = wrapper.querySelector('vc-waiting-room') as VcWaitingRoom;
+    const title = () => el.shadowRoot!.querySelector('h2')!.textContent;
+    expect(title()).to.equal('Neem deel aan uw consult');
+    el.lang = 'it';
+    await el.updateComplete;
+    expect(title()).to.equal('Partecipa alla tua visita');
+    el.removeAttribute('lang');
+    wrapper.removeAttribute('lang');
+    document.documentElement.lang = 'cs';
+    await new Promise((resolve) => setTimeout(resolve));
+    await el.updateComplete;
+    expect(title()).to.equal('Připojte se ke konzultaci');
+  });
+});
