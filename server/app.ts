@@ -36,6 +36,7 @@ import { sweep, type SweepResult } from './sweeper.js';
 import { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
 import { createUploadsRouter, UploadService } from './uploads/index.js';
 import { SmtpMailer } from './delivery/smtp-mailer.js';
+import { HttpSmsSender } from './delivery/http-sms.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
 
@@ -51,6 +52,8 @@ export interface AppDeps {
   store?: Store;
   rooms?: RoomService;
   mailer?: CodeMailer;
+  /** SMS delivery of codes; defaults to the HTTP gateway of config.sms. */
+  sms?: CodeMailer;
   /** Replaces the upload service built from config.uploads (tests). */
   uploads?: UploadService;
   now?: () => number;
@@ -82,6 +85,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     practitionerTokens: new PractitionerTokens(config.secret, now),
     bus: new ConsultationBus(),
     mailer: deps.mailer ?? (config.smtp ? new SmtpMailer(config.smtp) : undefined),
+    sms: deps.sms ?? (config.sms ? new HttpSmsSender(config.sms) : undefined),
     uploads: deps.uploads ?? (config.uploads ? new UploadService(config.uploads, { now, log }) : undefined),
     now,
     log,

@@ -49,6 +49,14 @@ export const configSchema = z.strictObject({
       from: z.string().min(3),
     })
     .optional(),
+  /** Optional SMS delivery of access codes (`deliver: { sms }`) through an HTTP gateway, see delivery/http-sms.ts. */
+  sms: z
+    .strictObject({
+      url: z.url(),
+      bearerToken: z.string().min(1).optional(),
+      from: z.string().min(1).max(20).optional(),
+    })
+    .optional(),
   /** Files shared in a call (encrypted at rest, deleted at session end). Absent: the upload routes are off. */
   uploads: uploadOptionsSchema.optional(),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),

@@ -38,6 +38,7 @@ export interface AppContext {
   practitionerTokens: PractitionerTokens;
   bus: ConsultationBus;
   mailer: CodeMailer | undefined;
+  sms: CodeMailer | undefined;
   uploads: UploadService | undefined;
   now: () => number;
   log: (line: string) => void;

@@ -37,7 +37,14 @@ export const createAccessCodeBody = z.strictObject({
   /** The name the practitioner sees instead of the one the patient types. */
   alias: z.string().trim().min(1).max(100).optional(),
   expiresInMinutes: z.int().min(5).max(60 * 24 * 30).default(1440),
-  deliver: z.strictObject({ email: z.email() }).optional(),
+  /** Send the code to exactly one of these; the address or number is used for that and never stored. */
+  deliver: z
+    .strictObject({
+      email: z.email().optional(),
+      sms: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be a phone number in E.164 form, like +41791234567').optional(),
+    })
+    .refine((d) => (d.email === undefined) !== (d.sms === undefined), 'give exactly one of email and sms')
+    .optional(),
 });
 
 export const accessCode = z.object({
@@ -45,7 +52,7 @@ export const accessCode = z.object({
   joinUrl: z.string(),
   expiresAt: z.string(),
   alias: z.string().optional(),
-  delivered: z.enum(['email']).optional(),
+  delivered: z.enum(['email', 'sms']).optional(),
 });
 
 export const createPractitionerTokenBody = z.strictObject({

@@ -31,6 +31,14 @@ export function accessCodeHash(secret: string, code: string): string {
   return keyedHash(secret, 'access-code', code);
 }
 
+export interface IssuedCode {
+  code: string;
+  joinUrl: string;
+  expiresAt: string;
+  alias?: string;
+  delivered?: 'email' | 'sms';
+}
+
 export class ConsultationService {
   constructor(private readonly ctx: AppContext) {}
 
@@ -126,14 +134,12 @@ export class ConsultationService {
     return this.ctx.store.getConsultation(c.id) ?? c;
   }
 
-  async issueAccessCode(
-    tenant: TenantConfig,
-    c: ConsultationRow,
-    input: z.output<typeof createAccessCodeBody>,
-  ): Promise<{ code: string; joinUrl: string; expiresAt: string; alias?: string; delivered?: 'email' }> {
+  async issueAccessCode(tenant: TenantConfig, c: ConsultationRow, input: z.output<typeof createAccessCodeBody>): Promise<IssuedCode> {
     if (c.status === 'ended') throw new ApiError(409, 'consultation_ended', 'This consultation has ended.');
-    if (input.deliver && !this.ctx.mailer) {
-      throw new ApiError(501, 'delivery_unavailable', 'This server has no e-mail delivery configured.');
+    const channel = input.deliver?.email !== undefined ? 'email' : input.deliver?.sms !== undefined ? 'sms' : undefined;
+    const sender = channel === 'email' ? this.ctx.mailer : channel === 'sms' ? this.ctx.sms : undefined;
+    if (channel && !sender) {
+      throw new ApiError(501, 'delivery_unavailable', `This server has no ${channel === 'email' ? 'e-mail' : 'SMS'} delivery configured.`);
     }
     const code = randomCode();
     const now = this.ctx.now();
@@ -153,20 +159,18 @@ export class ConsultationService {
     const joinUrl = new URL(this.ctx.config.publicUrl);
     // In the fragment, so the code never reaches a server log or a Referer header.
     joinUrl.hash = `code=${code}`;
-    const result: { code: string; joinUrl: string; expiresAt: string; alias?: string; delivered?: 'email' } = {
-      code,
-      joinUrl: joinUrl.toString(),
-      expiresAt: new Date(expiresAt).toISOString(),
-    };
+    const result: IssuedCode = { code, joinUrl: joinUrl.toString(), expiresAt: new Date(expiresAt).toISOString() };
     if (input.alias) result.alias = input.alias;
-    if (input.deliver && this.ctx.mailer) {
+    const to = input.deliver?.email ?? input.deliver?.sms;
+    if (channel && sender && to) {
       try {
-        await this.ctx.mailer.sendAccessCode(input.deliver.email, { code, joinUrl: result.joinUrl, expiresAt: result.expiresAt, locale: c.locale });
+        await sender.sendAccessCode(to, { code, joinUrl: result.joinUrl, expiresAt: result.expiresAt, locale: c.locale });
       } catch (err) {
-        this.ctx.log(`e-mail delivery failed: ${(err as Error).name}`);
-        throw new ApiError(502, 'delivery_failed', 'The access code was created but the e-mail could not be sent.');
+        // The error's message may contain the address: log only its kind.
+        this.ctx.log(`${channel} delivery failed: ${(err as Error).name}`);
+        throw new ApiError(502, 'delivery_failed', `The access code was created but could not be sent by ${channel === 'email' ? 'e-mail' : 'SMS'}.`);
       }
-      result.delivered = 'email';
+      result.delivered = channel;
     }
     return result;
   }

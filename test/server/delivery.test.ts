@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SqliteStore } from '../../server/store/sqlite.js';
@@ -64,5 +66,65 @@ describe('access code delivery by e-mail (SMTP)', () => {
     assert.equal(res.status, 502);
     assert.ok(!JSON.stringify(res.body).includes('unique-marker'));
     assert.ok(!logs.join('\n').includes('unique-marker'));
+  });
+});
+
+describe('access code delivery by SMS (HTTP gateway)', () => {
+  const NUMBER = '+41790001122';
+  let h: Harness;
+  let gateway: Server;
+  const received: { auth: string | undefined; body: Record<string, unknown> }[] = [];
+  const logs: string[] = [];
+  before(async () => {
+    gateway = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c: Buffer) => (data += c.toString()));
+      req.on('end', () => {
+        received.push({ auth: req.headers.authorization, body: JSON.parse(data) as Record<string, unknown> });
+        res.writeHead(received.length > 1 ? 500 : 202).end(`{"echo":"${NUMBER}"}`);
+      });
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    const { port } = gateway.address() as AddressInfo;
+    h = await startHarness({ sms: { url: `http://127.0.0.1:${port}/send`, bearerToken: 'gw-token', from: 'Praxis' } });
+    await h.restart({ log: (line) => logs.push(line) });
+  });
+  after(async () => {
+    await h?.stop();
+    await new Promise((r) => gateway?.close(r));
+  });
+
+  it('posts the code to the gateway; the number is nowhere in the database or logs; a gateway error is 502', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { sms: NUMBER } } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.delivered, 'sms');
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.auth, 'Bearer gw-token');
+    assert.equal(received[0]!.body.to, NUMBER);
+    assert.equal(received[0]!.body.from, 'Praxis');
+    assert.ok(String(received[0]!.body.text).includes(String(res.body.code)));
+
+    const failed = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { sms: NUMBER } } });
+    assert.equal(failed.status, 502);
+
+    const db = (h.server.store as SqliteStore).db;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const file of readdirSync(join(h.dir, 'db'))) {
+      assert.ok(!readFileSync(join(h.dir, 'db', file)).includes('790001122'), `${file} contains the number`);
+    }
+    assert.ok(!logs.join('\n').includes('790001122'));
+  });
+
+  it('validates the number and refuses both channels at once, and a channel that is not configured', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const bad = await call<{ error: { message: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { sms: '0791234567' } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /body\.deliver\.sms/);
+    const both = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { sms: NUMBER, email: 'a@b.example' } } });
+    assert.equal(both.status, 400);
+    const mail = await call<{ error: { code: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { email: 'a@b.example' } } });
+    assert.equal(mail.status, 501);
+    assert.equal(mail.body.error.code, 'delivery_unavailable');
   });
 });
