@@ -1,3 +1,4 @@
+import type { DataTransport } from './data-transport.js';
 import type { Admission, ParticipantView } from './types.js';
 
 export type CallDisconnectReason = 'client' | 'ended' | 'removed' | 'lost';
@@ -26,6 +27,8 @@ export interface CallRoom {
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
   startAudio(): Promise<void>;
+  /** Chat and whiteboard data over this room, once connected. */
+  dataTransport?(): DataTransport | undefined;
 }
 
 export interface CallRoomOptions {

@@ -376,6 +376,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
       screenShareEnabled: room.screenShareEnabled,
       canScreenShare: room.canScreenShare,
       audioBlocked: room.audioBlocked,
+      dataTransport: room.dataTransport?.(),
     });
   }
 
@@ -420,7 +421,14 @@ export class ConsultationSession extends EventTarget implements VcSession {
     void room?.disconnect().catch((error: unknown) => console.warn('[videoconsult] disconnect failed:', error));
     for (const track of this.tracks) track.stop();
     this.tracks = [];
-    this.update({ participants: [], microphoneEnabled: false, cameraEnabled: false, screenShareEnabled: false, audioBlocked: false });
+    this.update({
+      participants: [],
+      microphoneEnabled: false,
+      cameraEnabled: false,
+      screenShareEnabled: false,
+      audioBlocked: false,
+      dataTransport: undefined,
+    });
   }
 
   // ---- state -------------------------------------------------------------------------------------------------

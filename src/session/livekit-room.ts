@@ -9,6 +9,7 @@ import {
   type RemoteTrack,
 } from 'livekit-client';
 import type { CallRoom, CallRoomCallbacks, CallRoomOptions } from './call-room.js';
+import { createLivekitTransport, type DataTransport } from './data-transport.js';
 import type { Admission, ConnectionQualityLevel, ParticipantView } from './types.js';
 
 /** `TrackSource.SCREEN_SHARE` in @livekit/protocol (not a direct dependency). */
@@ -37,6 +38,7 @@ export class LiveKitCallRoom implements CallRoom {
   private keyProvider?: ExternalE2EEKeyProvider;
   private worker?: Worker;
   private leaving = false;
+  private transport?: DataTransport & { dispose(): void };
 
   constructor(
     private readonly callbacks: CallRoomCallbacks,
@@ -96,6 +98,7 @@ export class LiveKitCallRoom implements CallRoom {
       await room.setE2EEEnabled(true);
     }
     await room.connect(admission.livekitUrl, admission.token);
+    this.transport = createLivekitTransport(room);
     for (const track of tracks) {
       if (track.readyState !== 'live') continue;
       const source = track.kind === 'video' ? Track.Source.Camera : Track.Source.Microphone;
@@ -110,6 +113,8 @@ export class LiveKitCallRoom implements CallRoom {
 
   async disconnect(): Promise<void> {
     this.leaving = true;
+    this.transport?.dispose();
+    this.transport = undefined;
     const room = this.room;
     this.room = undefined;
     if (room) {
@@ -121,6 +126,10 @@ export class LiveKitCallRoom implements CallRoom {
     }
     this.worker?.terminate();
     this.worker = undefined;
+  }
+
+  dataTransport(): DataTransport | undefined {
+    return this.transport;
   }
 
   participants(): ParticipantView[] {

@@ -1,4 +1,5 @@
 /** Public types of the session core. No livekit-client types leak through here. */
+import type { DataTransport } from './data-transport.js';
 
 export type SessionRole = 'patient' | 'practitioner';
 
@@ -104,6 +105,8 @@ export interface SessionSnapshot {
   readonly declineReason?: string;
   readonly endReason?: EndReason;
   readonly error?: SessionError;
+  /** Data channel for chat and whiteboard while in the call (a new object after a rejoin). */
+  readonly dataTransport?: DataTransport;
 }
 
 export interface JoinRequest {

@@ -1,4 +1,5 @@
 import type { CallRoom, CallRoomCallbacks, CallDisconnectReason } from '../../../src/session/call-room.js';
+import { createLoopbackTransports, type DataTransport } from '../../../src/session/data-transport.js';
 import type { Admission, ParticipantView } from '../../../src/session/types.js';
 
 /** A media room that connects instantly and lets a test drive reconnects and disconnects. */
@@ -16,6 +17,7 @@ export class FakeCallRoom implements CallRoom {
   canScreenShare = true;
   audioBlocked = false;
   remote: ParticipantView[] = [];
+  transport?: DataTransport;
 
   constructor(readonly callbacks: CallRoomCallbacks) {
     FakeCallRoom.last = this;
@@ -29,6 +31,7 @@ export class FakeCallRoom implements CallRoom {
     if (this.failConnect) throw this.failConnect;
     this.admission = admission;
     this.publishedTracks = tracks;
+    this.transport = createLoopbackTransports(1)[0];
     this.microphoneEnabled = true;
     this.cameraEnabled = true;
   }
@@ -57,6 +60,9 @@ export class FakeCallRoom implements CallRoom {
     this.screenShareEnabled = enabled;
   }
   async switchDevice(): Promise<void> {}
+  dataTransport(): DataTransport | undefined {
+    return this.transport;
+  }
   async startAudio(): Promise<void> {
     this.audioBlocked = false;
   }

@@ -77,12 +77,15 @@ describe('ConsultationSession (patient)', () => {
     expect(FakeCallRoom.last!.admission!.token).to.equal('lk-token');
     expect(FakeCallRoom.last!.publishedTracks).to.deep.equal([track]);
     expect(session.snapshot.participants.map((p) => p.identity)).to.deep.equal(['me']);
+    expect(session.snapshot.dataTransport).to.exist;
+    expect(session.snapshot.dataTransport).to.equal(FakeCallRoom.last!.transport);
     expect(server.openStreams).to.equal(0);
     await session.leave();
     expect(session.state).to.equal('ended');
     expect(session.snapshot.endReason).to.equal('left');
     expect(FakeCallRoom.last!.disconnected).to.be.true;
     expect(track.readyState).to.equal('ended');
+    expect(session.snapshot.dataTransport).to.be.undefined;
   });
 
   it('ignores malformed events and unknown types with a warning', async () => {
