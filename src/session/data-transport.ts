@@ -79,6 +79,16 @@ class HandlerSet<H extends (...args: never[]) => void> {
   }
 }
 
+function notify<A extends unknown[]>(handlers: Iterable<(...args: A) => void>, ...args: A): void {
+  for (const handler of [...handlers]) {
+    try {
+      handler(...args);
+    } catch (error) {
+      console.warn('[videoconsult] transport listener threw:', error);
+    }
+  }
+}
+
 function peerOf(room: Room, identity: string): TransportPeer {
   const participant = room.remoteParticipants.get(identity);
   return { identity, name: participant?.name || identity };
@@ -101,15 +111,11 @@ export function createLivekitTransport(room: Room): DataTransport & { dispose():
     if (!participant || !topic) return;
     lossy.emit(topic, payload, peerOf(room, participant.identity));
   };
-  const onJoined = (participant: RemoteParticipant) => {
-    for (const handler of [...joined]) handler({ identity: participant.identity, name: participant.name || participant.identity });
-  };
-  const onLeft = (participant: RemoteParticipant) => {
-    for (const handler of [...left]) handler({ identity: participant.identity, name: participant.name || participant.identity });
-  };
-  const onReconnected = () => {
-    for (const handler of [...reconnected]) handler();
-  };
+  const onJoined = (participant: RemoteParticipant) =>
+    notify(joined, { identity: participant.identity, name: participant.name || participant.identity });
+  const onLeft = (participant: RemoteParticipant) =>
+    notify(left, { identity: participant.identity, name: participant.name || participant.identity });
+  const onReconnected = () => notify(reconnected);
   // String event names keep this module free of a runtime import of livekit-client.
   room.on('dataReceived' as never, onData as never);
   room.on('participantConnected' as never, onJoined as never);
@@ -327,17 +333,17 @@ class LoopbackMember {
         hub.remove(self);
       },
       reconnect() {
-        for (const handler of [...self.reconnectedHandlers]) handler();
+        notify(self.reconnectedHandlers);
       },
     };
   }
 
   joined(peer: TransportPeer): void {
-    for (const handler of [...this.joinedHandlers]) handler({ ...peer });
+    notify(this.joinedHandlers, { ...peer });
   }
 
   left(peer: TransportPeer): void {
-    for (const handler of [...this.leftHandlers]) handler({ ...peer });
+    notify(this.leftHandlers, { ...peer });
   }
 
   receive(kind: LoopbackPacket['kind'], topic: string, payload: string | Uint8Array, from: TransportPeer): void {

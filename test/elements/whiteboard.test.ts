@@ -496,7 +496,7 @@ describe('<vc-whiteboard>', () => {
     const [a, b] = boards as [WhiteboardSync, WhiteboardSync];
     const pdfLoaded = () => performance.getEntriesByType('resource').some((e) => e.name.includes('pdfjs-dist/build/pdf.mjs'));
     expect(pdfLoaded(), 'pdf.js loaded before any PDF was shown').to.equal(false);
-    const pdf = new Blob([minimalPdf(2)], { type: 'application/pdf' });
+    const pdf = new Blob([minimalPdf(2) as Uint8Array<ArrayBuffer>], { type: 'application/pdf' });
     const fetchAttachment = async () => pdf;
     const el = await board(b, { fetchAttachment });
     const shown = new Promise((resolve) => el.addEventListener('vc-whiteboard-document-shown', resolve, { once: true }));
