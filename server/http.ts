@@ -6,7 +6,8 @@ import { ApiError } from './errors.js';
 export function parse<T extends z.ZodType>(schema: T, input: unknown, where: 'body' | 'query' | 'params'): z.output<T> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  // An unknown field is the likelier mistake (a typo, or a client for another version): name it first.
+  const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0];
   let field = issue?.path.join('.') ?? '';
   let detail = issue?.message ?? 'invalid';
   if (issue?.code === 'unrecognized_keys') {

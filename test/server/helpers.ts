@@ -250,7 +250,7 @@ export async function practitionerToken(h: Harness, key: string, id: string): Pr
   return String(res.body.token);
 }
 
-/** Joins the lobby; each call uses a distinct fake client address so rate limits do not interfere. */
+/** Joins the lobby with a valid code (successful joins do not count against the lockout). */
 export async function joinLobby(h: Harness, code: string, name = 'Pat Patient'): Promise<{ ticket: string; ticketId: string }> {
   const res = await call(h, 'POST', '/v1/lobby/join', { body: { code, name } });
   if (res.status !== 201) throw new Error(`join failed: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createConsultation, startHarness, type Harness } from './helpers.js';
+import { call, createConsultation, issueCode, joinLobby, practitionerToken, startHarness, type Harness } from './helpers.js';
 
 interface RouteLayer {
   name?: string;
@@ -64,6 +64,29 @@ describe('OpenAPI document', () => {
     assert.ok(!('smuggled' in (op.requestBody!.content['application/json']!.schema.properties ?? {})));
     const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { smuggled: 1 } });
     assert.equal(res.status, 400);
+  });
+
+  it('the server refuses, as 400 invalid_request, a body with a field the document does not allow, on every JSON operation', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const pt = await practitionerToken(h, h.keys.acme, id);
+    const patient = await joinLobby(h, await issueCode(h, h.keys.acme, id));
+    const credentials: Record<string, string | undefined> = { tenantApiKey: h.keys.acme, practitionerToken: pt, lobbyTicket: patient.ticket };
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (!op.requestBody?.content['application/json']) continue;
+        const scheme = Object.keys((op.security[0] as Record<string, unknown> | undefined) ?? {})[0];
+        const res = await call<{ error: { code: string; message: string } }>(h, method.toUpperCase(), path.replace('{id}', id), {
+          auth: scheme ? credentials[scheme] : undefined,
+          body: { notInTheSpec: true },
+        });
+        assert.equal(res.status, 400, `${method} ${path}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'invalid_request');
+        assert.match(res.body.error.message, /notInTheSpec/);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 12, `only ${checked} operations checked`);
   });
 
   it('documents query parameters and the authentication of each operation', () => {
