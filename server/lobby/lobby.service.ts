@@ -108,10 +108,18 @@ export class LobbyService {
     return entry;
   }
 
+  /** Patients who may still be admitted: the room holds maxParticipants, one place is the practitioner's. */
+  private freePlaces(consultation: ConsultationRow): number {
+    return Math.max(0, consultation.maxParticipants - 1 - this.ctx.store.listLobbyEntries(consultation.id, 'admitted').length);
+  }
+
   admit(consultation: ConsultationRow, ticketId: string): void {
     const entry = this.entryOf(consultation, ticketId);
     if (entry.status === 'admitted') return;
     if (entry.status !== 'waiting') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
+    if (this.freePlaces(consultation) === 0) {
+      throw new ApiError(409, 'room_full', `The room is full (${consultation.maxParticipants} participants including you).`);
+    }
     this.admitEntry(consultation, entry);
     this.ctx.bus.emit('changed', consultation.id);
   }
@@ -122,8 +130,9 @@ export class LobbyService {
     this.ctx.store.setLobbyStatus(entry.id, 'admitted', { identity, admittedAt: this.ctx.now() }, this.audit(consultation, 'patient.admit'));
   }
 
+  /** Admits in arrival order, as many as the room has places for; the rest keep waiting. */
   admitAll(consultation: ConsultationRow): number {
-    const waiting = this.ctx.store.listLobbyEntries(consultation.id, 'waiting');
+    const waiting = this.ctx.store.listLobbyEntries(consultation.id, 'waiting').slice(0, this.freePlaces(consultation));
     for (const entry of waiting) this.admitEntry(consultation, entry);
     if (waiting.length) this.ctx.bus.emit('changed', consultation.id);
     return waiting.length;

@@ -184,6 +184,22 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: String(late.body.ticket) })).status, 410);
   });
 
+  it('admits no more patients than the room holds (one place is the practitioner\'s); admit-all fills the free places in order', async () => {
+    const id = await createConsultation(h, h.keys.acme, { maxParticipants: 3 });
+    const pt = await practitionerToken(h, h.keys.acme, id);
+    const patients = [];
+    for (let i = 0; i < 4; i++) patients.push(await joinLobby(h, await issueCode(h, h.keys.acme, id), `P${i}`));
+    assert.equal((await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: patients[3]!.ticketId } })).status, 200);
+    assert.deepEqual((await call(h, 'POST', '/v1/practitioner/admit-all', { auth: pt })).body, { admitted: 1 });
+    assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: patients[0]!.ticket })).status, 200, 'the earliest arrival got the place');
+    const full = await call<{ error: { code: string } }>(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: patients[1]!.ticketId } });
+    assert.equal(full.status, 409);
+    assert.equal(full.body.error.code, 'room_full');
+    // Someone leaves: a place is free again.
+    await call(h, 'POST', '/v1/lobby/leave', { auth: patients[3]!.ticket });
+    assert.equal((await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: patients[1]!.ticketId } })).status, 200);
+  });
+
   it('the queue and the place in it survive a token-server restart', async () => {
     const id = await createConsultation(h, h.keys.acme);
     await joinLobby(h, await issueCode(h, h.keys.acme, id), 'First');
