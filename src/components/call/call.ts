@@ -13,6 +13,7 @@ const CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as cons
 type Corner = (typeof CORNERS)[number];
 
 /**
+ * @tagname vc-call
  * The call: 1:1 (remote large, movable self-view) or a grid with active-speaker highlight; microphone, camera,
  * screen share, device switching, leave and (practitioner) end for everyone; reconnecting banner and a one-click
  * "enable sound" when the browser blocks autoplay.

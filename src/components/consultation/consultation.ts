@@ -27,6 +27,7 @@ const URL_PATTERN = /^https?:\/\/\S+$/;
 const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
 
 /**
+ * @tagname vc-consultation
  * The one-tag drop-in: waiting room, device check and call for a patient or a practitioner.
  *
  * @fires vc-state-change - Every session state change, `{ state, previous }`.

@@ -9,6 +9,7 @@ import { deviceCheckStyles } from './device-check.styles.js';
 const STORAGE_KEY = 'videoconsult.devices';
 
 /**
+ * @tagname vc-device-check
  * Checks camera, microphone, speaker and the connection to the SFU, and explains how to fix each failure.
  * Nothing leaves the browser; device choices are stored locally only when the host sets `remember-devices`.
  *

@@ -12,6 +12,7 @@ const MODES = ['auto', 'patient', 'practitioner'] as const;
 type Mode = (typeof MODES)[number];
 
 /**
+ * @tagname vc-waiting-room
  * The waiting room. Patients: access-code + name form (unless the host supplies them), device check, then the
  * queue position, estimated wait and practitioner messages. Practitioners: the live queue with admit, decline,
  * message and admit-all, plus a sound and a title badge when someone arrives.
