@@ -67,3 +67,21 @@ describe('SQLite store', () => {
     store.close();
   });
 });
+
+describe('SQLite store files', () => {
+  it('are readable by the owner only', async () => {
+    const { statSync } = await import('node:fs');
+    const base = mkdtempSync(join(tmpdir(), 'vc-store-perm-'));
+    try {
+      const path = join(base, 'nested', 'db.sqlite');
+      const store = new SqliteStore(path);
+      store.insertConsultation(consultation('c1'), audit);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600);
+      assert.equal(statSync(join(base, 'nested')).mode & 0o777, 0o700);
+      store.close();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
