@@ -176,6 +176,11 @@ export class UploadService {
     return result;
   }
 
+  /** Whether this process holds the session's key in memory (for tests and health checks). */
+  holdsKey(room: string): boolean {
+    return this.keys.has(sessionDirName(room));
+  }
+
   /** Bytes a session currently uses against its quota. */
   async usage(room: string): Promise<number> {
     return this.storedBytes(sessionDirName(room));

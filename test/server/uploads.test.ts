@@ -280,8 +280,11 @@ describe('uploads: nothing outlives the session', () => {
       const keep = (await upload(h, 'room-stays', png())).json<{ id: string }>().id;
       const dir = join(h.directory, sessionDirName('room-end'));
       assert.equal((await readdir(dir)).length, 3);
+      assert.equal(h.service.holdsKey('room-end'), true);
 
       await h.service.endSession('room-end');
+      assert.equal(h.service.holdsKey('room-end'), false);
+      assert.equal(h.service.holdsKey('room-stays'), true);
       await assert.rejects(stat(dir), { code: 'ENOENT' });
       for (const id of ids) assert.equal((await download(h, 'room-end', id)).status, 404);
       const again = await upload(h, 'room-end', png());
@@ -335,8 +338,11 @@ describe('uploads: nothing outlives the session', () => {
       const lostDir = join(directory, sessionDirName('room-lost'));
       assert.ok((await readdir(lostDir)).includes('key'));
 
+      assert.equal(h.service.holdsKey('room-lost'), true);
       const result = await h.service.sweep(new Set(['room-live', 'room-never-uploaded']));
       assert.equal(result.removedSessions, 1);
+      assert.equal(h.service.holdsKey('room-lost'), false);
+      assert.equal(h.service.holdsKey('room-live'), true);
       await assert.rejects(stat(lostDir), { code: 'ENOENT' });
       assert.equal((await download(h, 'room-lost', lost)).status, 404);
       assert.equal((await download(h, 'room-live', live)).status, 200);
