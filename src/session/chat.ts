@@ -64,7 +64,8 @@ const attachmentSchema = z.object({
 });
 
 function wireSchemas(maxLength: number, maxHistory: number) {
-  const text = z.string().max(maxLength);
+  // Counted in code points, like the sender and the counter do (an emoji is one character, two UTF-16 units).
+  const text = z.string().refine((value) => [...value].length <= maxLength, `longer than ${maxLength} characters`);
   const message = z.object({
     type: z.literal('message'),
     id: z.string().regex(ID_PATTERN),

@@ -57,6 +57,15 @@ describe('ChatController', () => {
     expect(practitioner.messages[10]).to.include({ from: 'p2', name: 'Bea' });
   });
 
+  it('counts length in characters, so a message full of emoji at the limit arrives', async () => {
+    const [a, b] = createLoopbackTransports(2);
+    new ChatController(a!, { role: 'patient', maxLength: 10 });
+    const receiver = new ChatController(b!, { role: 'patient', maxLength: 10 });
+    await new ChatController(a!, { role: 'patient', maxLength: 10 }).send('😀'.repeat(10));
+    await a!.hub.flush();
+    expect(receiver.messages.map((m) => m.text)).to.deep.equal(['😀'.repeat(10)]);
+  });
+
   it('rejects local messages that are empty or too long', async () => {
     const [a] = createLoopbackTransports(1);
     const chat = new ChatController(a!, { role: 'patient', maxLength: 5 });

@@ -245,6 +245,9 @@ describe('WhiteboardSync', () => {
     expect(b.background()).to.equal(undefined);
     expect(b.cursors()).to.have.length(0);
     expect(quiet.warnings.length).to.be.greaterThan(20);
+    // Handled by the sync itself (reasons logged), never thrown into the transport.
+    expect(quiet.warnings.filter((w) => w.includes('threw'))).to.deep.equal([]);
+    expect(quiet.warnings.some((w) => w.includes('bad update'))).to.equal(true);
     // Still works afterwards.
     b.addElement(stroke(9, 9));
     await hub.flush();
