@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
 
 export type ElementKind = 'pen' | 'highlighter' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text';
@@ -74,24 +74,25 @@ const CURSOR_TTL_MS = 5_000;
 const LASER_TRAIL_MS = 1_000;
 const MAX_POINTS = 20_000;
 
-const coordinate = z.number().finite().min(-1e7).max(1e7);
+const coordinate = z.number().check(z.minimum(-1e7), z.maximum(1e7));
+const colorSchema = z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/));
 const elementSchema = z.object({
-  id: z.string().min(1).max(64),
+  id: z.string().check(z.minLength(1), z.maxLength(64)),
   kind: z.enum(ELEMENT_KINDS as [ElementKind, ...ElementKind[]]),
-  author: z.string().max(256),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/),
-  size: z.number().finite().min(0.5).max(200),
-  points: z.array(coordinate).min(2).max(MAX_POINTS),
-  text: z.string().max(2000).optional(),
+  author: z.string().check(z.maxLength(256)),
+  color: colorSchema,
+  size: z.number().check(z.minimum(0.5), z.maximum(200)),
+  points: z.array(coordinate).check(z.minLength(2), z.maxLength(MAX_POINTS)),
+  text: z.optional(z.string().check(z.maxLength(2000))),
 });
 const backgroundSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
-  name: z.string().max(255),
+  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/)),
+  name: z.string().check(z.maxLength(255)),
   type: z.enum(['image/png', 'image/jpeg', 'application/pdf']),
-  page: z.number().int().min(1).max(10_000),
+  page: z.int().check(z.minimum(1), z.maximum(10_000)),
 });
 const cursorSchema = z.union([
-  z.object({ x: coordinate, y: coordinate, laser: z.boolean(), color: z.string().regex(/^#[0-9a-fA-F]{6}$/) }),
+  z.object({ x: coordinate, y: coordinate, laser: z.boolean(), color: colorSchema }),
   z.object({ hidden: z.literal(true) }),
 ]);
 
