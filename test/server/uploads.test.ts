@@ -265,6 +265,12 @@ describe('uploads: authorisation by the participant’s LiveKit grant', () => {
     assert.equal((await send(`${h.baseUrl}/v1/rooms/room-a/uploads/${fileInA}`, { headers: { Authorization: `Bearer ${good}` } })).status, 200);
   });
 
+  test('the grant is checked before the body is read: a stranger’s oversized upload gets 401, not 413', async () => {
+    const res = await send(`${h.baseUrl}/v1/rooms/room-a/uploads`, { method: 'POST', body: png('', 11 * 1024 * 1024) });
+    assert.equal(res.status, 401);
+    assert.equal(errorCode(res), 'unauthorized');
+  });
+
   test('a bad id is a 400 and an unknown one a 404', async () => {
     assert.equal((await download(h, 'room-a', 'short')).status, 400);
     assert.equal((await download(h, 'room-a', randomBytes(16).toString('base64url'))).status, 404);
