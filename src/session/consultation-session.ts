@@ -185,7 +185,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
     if (!['idle', 'checking-devices'].includes(this.current.state)) return;
     this.tracks = options.tracks ?? [];
     if (options.deviceCheck) this.update({ deviceCheck: options.deviceCheck });
-    this.openQueue();
+    this.watchQueue();
     this.transition('connecting');
     let admission: Admission;
     try {
@@ -197,7 +197,9 @@ export class ConsultationSession extends EventTarget implements VcSession {
     await this.connectWith(admission);
   }
 
-  private openQueue(): void {
+  /** Practitioner: starts following the waiting-room queue (idempotent; also done by `startPractitioner`). */
+  watchQueue(): void {
+    if (this.current.role !== 'practitioner' || isTerminal(this.current.state)) return;
     const { serverUrl, practitionerToken } = this.config;
     if (!serverUrl || !practitionerToken || this.queueStream) return;
     this.queueStream = new LobbyStream({

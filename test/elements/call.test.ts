@@ -145,3 +145,13 @@ describe('<vc-call>', () => {
     expect(errors).to.deep.equal(['session_not_found']);
   });
 });
+
+describe('<vc-call> themes', () => {
+  for (const theme of ['dark', 'high-contrast']) {
+    it(`passes axe (including contrast) in the ${theme} theme`, async () => {
+      const session = new FakeSession({ state: 'reconnecting', audioBlocked: true, role: 'practitioner', participants: [me(), remote('a')] });
+      const el = await fixture<VcCall>(html`<vc-call .session=${session} theme=${theme}></vc-call>`);
+      await expect(el).to.be.accessible();
+    });
+  }
+});

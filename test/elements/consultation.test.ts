@@ -96,14 +96,20 @@ describe('<vc-consultation>', () => {
     const server = new FakeServer();
     server.on('/v1/practitioner/grant', () => ({ status: 200, body: ADMISSION }));
     server.on('/v1/practitioner/end', () => ({ status: 200, body: {} }));
-    const el = await fixture<VcConsultation>(html`<vc-consultation role="practitioner" server-url="https://api.test" practitioner-token="PT"></vc-consultation>`);
+    // Wired before it connects: the practitioner follows the queue from the start.
+    const el = document.createElement('vc-consultation');
     wire(el, server);
-    const joined = oneEvent(el, 'vc-joined');
-    await passDeviceCheck(() => deep(el, 'vc-device-check') as VcDeviceCheck | null);
-    await joined;
+    Object.assign(el, { role: 'practitioner', serverUrl: 'https://api.test', practitionerToken: 'PT' });
+    await fixture(html`<div></div>`).then((parent) => parent.append(el));
     await until(() => server.openStreams === 1);
     server.event('queue', { patients: [{ ticketId: 't1', name: 'Ann', waitingSince: new Date().toISOString() }] });
     await until(() => !!deep(el, '[part="sidebar"] vc-waiting-room', '[part="patient"]'));
+    expect(deep(el, 'vc-device-check')).to.exist;
+    const joined = oneEvent(el, 'vc-joined');
+    await passDeviceCheck(() => deep(el, 'vc-device-check') as VcDeviceCheck | null);
+    await joined;
+    await until(() => !!deep(el, '[part="sidebar"] vc-waiting-room', '[part="patient"]'));
+    expect(server.streamOpens).to.equal(1);
     const call = deep(el, 'vc-call') as VcCall;
     await call.updateComplete;
     el.addEventListener('vc-end-request', (e) => e.preventDefault(), { once: true });

@@ -163,3 +163,17 @@ describe('<vc-waiting-room> practitioner', () => {
     expect(errors[0]).to.contain('mode must be one of "auto", "patient", "practitioner"; got "doctor"');
   });
 });
+
+describe('<vc-waiting-room> themes', () => {
+  for (const theme of ['dark', 'high-contrast']) {
+    it(`passes axe in the ${theme} theme, waiting and as a queue`, async () => {
+      const waiting = new FakeSession({ state: 'waiting', queue: { position: 1, estimatedWaitSeconds: 60 }, messages: [{ text: 'Hello', at: '' }] });
+      await expect(await room(waiting, html`<vc-waiting-room .session=${waiting} theme=${theme}></vc-waiting-room>`)).to.be.accessible();
+      const queue = new FakeSession({
+        role: 'practitioner',
+        waitingPatients: [{ ticketId: 't', name: 'Ann', waitingSince: new Date().toISOString(), deviceCheck: { verdict: 'failed', camera: 'ok', microphone: 'denied', network: 'ok' } }],
+      });
+      await expect(await room(queue, html`<vc-waiting-room .session=${queue} theme=${theme} quiet no-title-badge></vc-waiting-room>`)).to.be.accessible();
+    });
+  }
+});

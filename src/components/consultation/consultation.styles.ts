@@ -12,7 +12,7 @@ export const consultationStyles = css`
     color: var(--_vc-text);
     border-radius: var(--vc-consultation-radius, var(--_vc-radius-m));
   }
-  .in-call {
+  .with-sidebar {
     display: grid;
     grid-template-columns: minmax(0, 1fr) auto;
     gap: var(--_vc-space-s);
@@ -43,7 +43,7 @@ export const consultationStyles = css`
     font-size: 1.5rem;
   }
   @media (max-width: 48rem) {
-    .in-call {
+    .with-sidebar {
       grid-template-columns: 1fr;
     }
     aside {

@@ -134,6 +134,8 @@ export class VcConsultation extends VcElement {
       ...(this.getGrant ? { getGrant: this.getGrant } : {}),
       ...(workerUrl ? { createE2EEWorker: () => new Worker(workerUrl, { type: 'module' }) } : {}),
     });
+    // The practitioner sees who is waiting while still checking their own devices.
+    if (this.role === 'practitioner') this.session.watchQueue();
   }
 
   private onStateChange({ state, previous, snapshot }: StateChangeDetail): void {
@@ -180,7 +182,7 @@ export class VcConsultation extends VcElement {
       </div>`;
     }
     if (CALL_STATES.includes(state) && !(practitioner && state === 'admitted')) {
-      return html`<div class="in-call">
+      return html`<div class="with-sidebar in-call">
         <vc-call part="call" theme=${this.theme} .session=${this.session}></vc-call>
         <aside part="sidebar" ?hidden=${!practitioner && !this.hasSideContent}>
           ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
@@ -190,8 +192,13 @@ export class VcConsultation extends VcElement {
       </div>`;
     }
     if (practitioner && (state === 'idle' || state === 'checking-devices')) {
-      return html`<vc-device-check part="device-check" theme=${this.theme} livekit-url=${this.livekitUrl || nothing}
-        ?remember-devices=${this.rememberDevices} @vc-device-check-complete=${this.startPractitioner}></vc-device-check>`;
+      return html`<div class="with-sidebar">
+        <vc-device-check part="device-check" theme=${this.theme} livekit-url=${this.livekitUrl || nothing}
+          ?remember-devices=${this.rememberDevices} @vc-device-check-complete=${this.startPractitioner}></vc-device-check>
+        <aside part="sidebar">
+          <vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>
+        </aside>
+      </div>`;
     }
     if (practitioner && state === 'failed') {
       return html`<div class="message" role="alert"><h2>${t('wr.failedTitle')}</h2><p>${snapshot.error?.message ?? ''}</p></div>`;
