@@ -105,6 +105,7 @@ export function practitionerRoutes(routes: RouteRegistry, ctx: AppContext, lobby
       const identity = `practitioner-${claims.p}`;
       ctx.store.addIssuedIdentity(consultation.id, identity, 'practitioner', osFamily(req.get('user-agent')), ctx.now());
       await consultations.ensureRoom(consultation);
+      ctx.store.insertAudit({ tenantId: consultation.tenantId, at: ctx.now(), actor: 'practitioner', action: 'practitioner.grant', consultationId: consultation.id });
       res.set('Cache-Control', 'no-store').json(await ctx.grants.practitioner(consultation, identity, claims.n));
     },
   );

@@ -55,7 +55,7 @@ describe('stats, audit log, sweeper and retention', () => {
 
     const audit = await call<{ items: { actor: string; action: string; consultationId?: string }[] }>(h, 'GET', '/v1/audit', { auth: h.keys.acme });
     const actions = audit.body.items.map((a) => `${a.actor}:${a.action}`);
-    for (const expected of ['integrator:consultation.create', 'integrator:access_code.issue', 'integrator:practitioner_token.issue', 'practitioner:patient.message', 'practitioner:patient.admit', 'integrator:consultation.end']) {
+    for (const expected of ['integrator:consultation.create', 'integrator:access_code.issue', 'integrator:practitioner_token.issue', 'practitioner:patient.message', 'practitioner:patient.admit', 'practitioner:practitioner.grant', 'integrator:consultation.end']) {
       assert.ok(actions.includes(expected), `audit lacks ${expected}: ${actions.join(', ')}`);
     }
     assert.ok(audit.body.items.every((a) => a.consultationId === id));
