@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { DataTransport, TransportPeer, Unsubscribe } from './data-transport.js';
+import { TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
 
 /** A file shared in the chat. The bytes live on the token server, readable by the room's participants only. */
 export interface ChatAttachment {
@@ -50,7 +50,7 @@ export interface ChatControllerOptions {
   topic?: string;
 }
 
-export const CHAT_TOPIC = 'vc.chat';
+export const CHAT_TOPIC = TOPICS.chat;
 export const DEFAULT_MAX_LENGTH = 2000;
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -40,6 +40,13 @@ export interface DataTransport {
   onReconnected(handler: () => void): Unsubscribe;
 }
 
+/** The data topics of the SDK (kept here so watching a topic does not pull in its module). */
+export const TOPICS = {
+  chat: 'vc.chat',
+  whiteboard: 'vc.whiteboard',
+  whiteboardCursor: 'vc.whiteboard.cursor',
+} as const;
+
 /** LiveKit's reliable data packets are limited to about 15 KiB; we stay well below. */
 export const MAX_RELIABLE_PACKET_BYTES = 15 * 1024;
 /** Lossy packets should fit one MTU. */

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import * as z from 'zod/mini';
-import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
+import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
 
 export type ElementKind = 'pen' | 'highlighter' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text';
 export const ELEMENT_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse', 'text'];
@@ -55,8 +55,8 @@ export interface WhiteboardSyncOptions {
   now?: () => number;
 }
 
-export const WHITEBOARD_TOPIC = 'vc.whiteboard';
-export const CURSOR_TOPIC = 'vc.whiteboard.cursor';
+export const WHITEBOARD_TOPIC = TOPICS.whiteboard;
+export const CURSOR_TOPIC = TOPICS.whiteboardCursor;
 
 const MAGIC = 0x57; // 'W'
 const HEADER_BYTES = 10;

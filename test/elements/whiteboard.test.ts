@@ -2,7 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { LoopbackHub, MAX_RELIABLE_PACKET_BYTES, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { WHITEBOARD_TOPIC, WhiteboardSync, type BoardElement, type NewBoardElement } from '../../src/session/whiteboard-sync.js';
-import { loadWhiteboard } from '../../src/components/whiteboard/lazy.js';
+import { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from '../../src/components/whiteboard/lazy.js';
 import type { VcWhiteboard } from '../../src/components/whiteboard/whiteboard.js';
 
 const DOC_ID = 'BBBBBBBBBBBBBBBBBBBBBB';
@@ -270,6 +270,26 @@ describe('WhiteboardSync', () => {
     await new Promise((r) => setTimeout(r, 80));
     await hub.flush();
     expect(b.cursors()).to.have.length(0);
+  });
+});
+
+describe('watchWhiteboard', () => {
+  it('wakes a participant without a board when someone opens theirs, and the late board converges', async () => {
+    const hub = new LoopbackHub();
+    const practitioner = hub.join('doc', 'Dr. Adams');
+    const patient = hub.join('pat', 'Pat');
+    const woken: string[] = [];
+    watchWhiteboard(patient, (by) => woken.push(by.name));
+    const board = new WhiteboardSync(practitioner, { role: 'practitioner' });
+    board.addElement(stroke(0, 0));
+    board.addElement(stroke(10, 10));
+    await hub.flush();
+    expect(woken).to.deep.equal(['Dr. Adams']);
+    const { WhiteboardSync: LazySync } = await loadWhiteboardSync();
+    const patientBoard = new LazySync(patient, { role: 'patient' });
+    await hub.flush();
+    expectConverged(board, patientBoard);
+    expect(woken).to.have.length(1);
   });
 });
 
