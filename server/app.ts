@@ -28,7 +28,7 @@ import { LobbyService } from './lobby/lobby.service.js';
 import { practitionerRoutes } from './lobby/practitioner.routes.js';
 import { buildOpenApi, errorBody } from './openapi.js';
 import { RouteRegistry, type RouteDoc } from './routing.js';
-import { browserCors, rateLimit, WindowCounter } from './security.js';
+import { browserCors, rateLimit, StreamSlots, WindowCounter } from './security.js';
 import { statsRoutes } from './stats/stats.routes.js';
 import type { Store } from './store/store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -90,6 +90,8 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     now,
     log,
     streams: new Set(),
+    patientSlots: new StreamSlots(3),
+    practitionerSlots: new StreamSlots(10),
   };
   const consultations = new ConsultationService(ctx);
   const lobby = new LobbyService(ctx, consultations);

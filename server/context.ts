@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { CreateOptions } from 'livekit-server-sdk';
 import type { Config } from './config.js';
+import type { StreamSlots } from './security.js';
 import type { Store } from './store/store.js';
 import type { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
 import type { UploadService } from './uploads/index.js';
@@ -44,4 +45,7 @@ export interface AppContext {
   log: (line: string) => void;
   /** Closers of the open event streams, so close() can end them. */
   streams: Set<() => void>;
+  /** Concurrent stream caps (newest wins): 3 per lobby ticket, 10 per consultation for practitioners. */
+  patientSlots: StreamSlots;
+  practitionerSlots: StreamSlots;
 }

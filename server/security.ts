@@ -46,6 +46,32 @@ export class WindowCounter {
   }
 }
 
+/**
+ * Caps concurrent event streams per key (a ticket, a consultation), so one credential cannot hold many.
+ * The newest connection wins: a patient whose network flapped must not be locked out by half-dead
+ * connections the server has not noticed yet, so the oldest stream is closed instead.
+ */
+export class StreamSlots {
+  private readonly open = new Map<string, (() => void)[]>();
+
+  constructor(readonly limit: number) {}
+
+  /** Registers a stream (closing the oldest beyond the limit); the returned function unregisters it. */
+  acquire(key: string, close: () => void): () => void {
+    const list = this.open.get(key) ?? [];
+    this.open.set(key, list);
+    list.push(close);
+    while (list.length > this.limit) list.shift()?.();
+    return () => {
+      const current = this.open.get(key);
+      if (!current) return;
+      const index = current.indexOf(close);
+      if (index >= 0) current.splice(index, 1);
+      if (current.length === 0) this.open.delete(key);
+    };
+  }
+}
+
 /** The client as seen through `trust proxy`; used only as an in-memory key. */
 export function clientKey(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';

@@ -72,6 +72,7 @@ export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: Lobby
 function patientStream(ctx: AppContext, lobby: LobbyService, req: Request, res: Response): void {
   const { entry: first } = authenticateTicket(ctx, req);
   const stream = openEventStream(res, PING_MS, ctx.streams);
+  stream.onClose(ctx.patientSlots.acquire(first.id, () => stream.close()));
   const lastSeen = Number(req.get('last-event-id'));
   let lastMessageId = Number.isFinite(lastSeen) ? lastSeen : 0;
   let lastPosition: number | undefined;

@@ -30,6 +30,7 @@ export function practitionerRoutes(routes: RouteRegistry, ctx: AppContext, lobby
     (req, res) => {
       const { consultation } = authenticatePractitioner(ctx, req);
       const stream = openEventStream(res, PING_MS, ctx.streams);
+      stream.onClose(ctx.practitionerSlots.acquire(consultation.id, () => stream.close()));
       let last = '';
       const onChange = (id: string): void => {
         if (id !== consultation.id) return;

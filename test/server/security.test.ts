@@ -151,6 +151,21 @@ describe('security', () => {
     assert.equal((await call(h, 'POST', '/v1/practitioner/grant', { auth: h.keys.acme })).status, 401);
   });
 
+  it('caps concurrent event streams per ticket at 3: a new connection closes the oldest', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const p = await joinLobby(h, await issueCode(h, h.keys.acme, id));
+    const streams = [];
+    for (let i = 0; i < 4; i++) {
+      const s = await EventReader.open(h, '/v1/lobby/events', p.ticket);
+      assert.equal(s.status, 200);
+      await s.next('queue');
+      streams.push(s);
+    }
+    await streams[0]!.waitClosed(2000);
+    assert.deepEqual(streams.map((s) => s.closed), [true, false, false, false]);
+    for (const s of streams) s.close();
+  });
+
   it('no response ever sets a cookie', async () => {
     const id = await createConsultation(h, h.keys.acme);
     const pt = await practitionerToken(h, h.keys.acme, id);
