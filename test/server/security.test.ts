@@ -166,6 +166,43 @@ describe('security', () => {
     for (const s of streams) s.close();
   });
 
+  it('logs carry no keys, codes, tickets, tokens or names, even when things go wrong', async () => {
+    const logs: string[] = [];
+    let sfuDown = false;
+    await h.restart({
+      log: (line) => logs.push(line),
+      rooms: {
+        createRoom: async (o) => {
+          if (sfuDown) throw new Error('connect ECONNREFUSED');
+          return h.rooms.createRoom(o);
+        },
+        deleteRoom: async (r) => {
+          if (sfuDown) throw new Error('connect ECONNREFUSED');
+          return h.rooms.deleteRoom(r);
+        },
+        removeParticipant: (r, i) => h.rooms.removeParticipant(r, i),
+        listRooms: (n) => h.rooms.listRooms(n),
+      },
+    });
+    const id = await createConsultation(h, h.keys.acme);
+    const code = await issueCode(h, h.keys.acme, id);
+    const p = await joinLobby(h, code, 'Quentin Lognamé');
+    const pt = await practitionerToken(h, h.keys.acme, id);
+    await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: p.ticketId } });
+    const grant = await call(h, 'POST', '/v1/lobby/grant', { auth: p.ticket });
+    sfuDown = true;
+    assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: p.ticket })).status, 502);
+    assert.equal((await call(h, 'POST', '/v1/practitioner/grant', { auth: pt })).status, 502);
+    await call(h, 'POST', `/v1/consultations/${id}/end`, { auth: h.keys.acme, body: {} });
+    sfuDown = false;
+    assert.ok(logs.length >= 2, `the failure paths logged nothing: ${JSON.stringify(logs)}`);
+    const all = logs.join('\n');
+    for (const secret of [h.keys.acme, code, p.ticket, pt, String(grant.body.token), 'Quentin', h.config.secret, h.sfu.apiSecret]) {
+      assert.ok(!all.includes(secret), `a log line contains ${secret.slice(0, 12)}…`);
+    }
+    await h.restart();
+  });
+
   it('no response ever sets a cookie', async () => {
     const id = await createConsultation(h, h.keys.acme);
     const pt = await practitionerToken(h, h.keys.acme, id);
