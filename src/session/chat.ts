@@ -51,6 +51,14 @@ export interface ChatControllerOptions {
 }
 
 export const CHAT_TOPIC = TOPICS.chat;
+
+/**
+ * The token server names practitioners `practitioner-<id>` and generates every identity itself (patients
+ * cannot choose theirs), so the prefix is a trustworthy role check: pass it as `isHistorySource`.
+ */
+export function isPractitionerPeer(peer: TransportPeer): boolean {
+  return peer.identity.startsWith('practitioner-');
+}
 export const DEFAULT_MAX_LENGTH = 2000;
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

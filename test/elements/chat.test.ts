@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { ChatController, createHttpUploads, type ChatAttachment } from '../../src/session/chat.js';
+import { ChatController, createHttpUploads, isPractitionerPeer, type ChatAttachment } from '../../src/session/chat.js';
 import { LoopbackHub, createLoopbackTransports, type LoopbackTransport } from '../../src/session/data-transport.js';
 import '../../src/components/chat/chat.js';
 import type { VcChat } from '../../src/components/chat/chat.js';
@@ -154,6 +154,25 @@ describe('ChatController', () => {
       quiet.restore();
     }
     expect(victim.messages).to.have.length(0);
+  });
+
+  it('takes history only from a practitioner identity when told to', async () => {
+    const hub = new LoopbackHub();
+    const practitioner = new ChatController(hub.join('practitioner-abc', 'Dr. Adams'), { role: 'practitioner' });
+    await practitioner.send('real');
+    const mallory = hub.join('patient-mallory');
+    const quiet = silenceWarnings();
+    try {
+      const forged = { type: 'history', messages: [{ id: 'f1', from: 'practitioner-abc', name: 'Dr. Adams', text: 'forged', at: 0 }] };
+      const victimTransport = hub.join('patient-victim');
+      // Mallory's forged answer reaches the victim before the practitioner's real one.
+      await mallory.sendText('vc.chat', JSON.stringify(forged), { to: ['patient-victim'] });
+      const victim = new ChatController(victimTransport, { role: 'patient', isHistorySource: isPractitionerPeer });
+      await hub.flush();
+      expect(victim.messages.map((m) => m.text)).to.deep.equal(['real']);
+    } finally {
+      quiet.restore();
+    }
   });
 
   it('keeps nothing anywhere but memory', async () => {
