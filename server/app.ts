@@ -21,7 +21,7 @@ import { RoomServiceClient } from 'livekit-server-sdk';
 import type { Config } from './config.js';
 import { consultationRoutes } from './consultations/consultations.routes.js';
 import { ConsultationService } from './consultations/consultations.service.js';
-import { ConsultationBus, type AppContext, type CodeMailer, type RoomService } from './context.js';
+import { ConsultationBus, type AppContext, type CodeSender, type RoomService } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { lobbyRoutes } from './lobby/lobby.routes.js';
 import { LobbyService } from './lobby/lobby.service.js';
@@ -42,7 +42,7 @@ import { WebhookService } from './webhooks/webhooks.service.js';
 
 export type { Config } from './config.js';
 export { loadConfig, parseConfig, ConfigError } from './config.js';
-export type { RoomService, CodeMailer } from './context.js';
+export type { RoomService, CodeSender } from './context.js';
 export type { Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite.js';
 
@@ -51,9 +51,9 @@ export const API_VERSION = '1.0.0';
 export interface AppDeps {
   store?: Store;
   rooms?: RoomService;
-  mailer?: CodeMailer;
+  mailer?: CodeSender;
   /** SMS delivery of codes; defaults to the HTTP gateway of config.sms. */
-  sms?: CodeMailer;
+  sms?: CodeSender;
   /** Replaces the upload service built from config.uploads (tests). */
   uploads?: UploadService;
   now?: () => number;

@@ -14,8 +14,8 @@ export interface RoomService {
   listRooms(names?: string[]): Promise<{ name: string }[]>;
 }
 
-/** Sends an access code to a person; the address is used for this call only and never stored. */
-export interface CodeMailer {
+/** Sends an access code by e-mail or SMS; the address or number is used for this call only and never stored. */
+export interface CodeSender {
   sendAccessCode(to: string, message: { code: string; joinUrl: string; expiresAt: string; locale: string }): Promise<void>;
   close?(): void;
 }
@@ -38,8 +38,8 @@ export interface AppContext {
   grants: GrantService;
   practitionerTokens: PractitionerTokens;
   bus: ConsultationBus;
-  mailer: CodeMailer | undefined;
-  sms: CodeMailer | undefined;
+  mailer: CodeSender | undefined;
+  sms: CodeSender | undefined;
   uploads: UploadService | undefined;
   now: () => number;
   log: (line: string) => void;

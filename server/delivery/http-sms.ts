@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { CodeMailer } from '../context.js';
+import type { CodeSender } from '../context.js';
 
 type SmsConfig = NonNullable<Config['sms']>;
 
@@ -8,7 +8,7 @@ type SmsConfig = NonNullable<Config['sms']>;
  * bearer token). Adapt a provider with a small relay, or replace this with deps.sms. The number is used
  * for this request only: not logged, not stored.
  */
-export class HttpSmsSender implements CodeMailer {
+export class HttpSmsSender implements CodeSender {
   constructor(private readonly sms: SmsConfig) {}
 
   async sendAccessCode(to: string, message: { code: string; joinUrl: string; expiresAt: string; locale: string }): Promise<void> {

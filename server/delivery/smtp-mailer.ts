@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Config } from '../config.js';
-import type { CodeMailer } from '../context.js';
+import type { CodeSender } from '../context.js';
 
 type SmtpConfig = NonNullable<Config['smtp']>;
 
@@ -15,7 +15,7 @@ const subjects: Record<string, string> = {
  * Sends access codes over SMTP. The recipient address is passed straight to the transport and
  * forgotten: it is not logged, stored or kept in memory after the call.
  */
-export class SmtpMailer implements CodeMailer {
+export class SmtpMailer implements CodeSender {
   private readonly transport: Transporter<SMTPTransport.SentMessageInfo>;
 
   constructor(private readonly smtp: SmtpConfig) {
