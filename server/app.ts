@@ -6,8 +6,9 @@
  * - `config`: a parsed `Config` (see config.ts; `parseConfig()` validates a plain object, `loadConfig()`
  *   reads VC_CONFIG + environment). LiveKit is configured by `config.livekit = { url, apiKey, apiSecret, apiUrl? }`.
  * - `deps` (all optional): `store` (defaults to SQLite at config.database.path, ':memory:' allowed),
- *   `rooms` (defaults to livekit-server-sdk's RoomServiceClient), `mailer` (e-mail delivery of codes),
- *   `now` (clock), `log` (a line logger; never receives secrets, codes or addresses).
+ *   `rooms` (defaults to livekit-server-sdk's RoomServiceClient), `mailer` / `sms` (code delivery; default
+ *   from config.smtp / config.sms), `uploads` (default from config.uploads), `now` (clock), `log` (a line
+ *   logger; never receives secrets, codes or addresses).
  * - Returns `app` (an Express app: call `app.listen()` yourself, or mount it), `close()` (stops the
  *   sweeper, ends open event streams, closes the store it opened), `sweep()` (one sweeper pass, for tests
  *   and cron), `store` and `routes` (the route table the OpenAPI document is built from).
