@@ -5,6 +5,7 @@ export const callStyles = css`
     min-height: 20rem;
   }
   .base {
+    container: call / inline-size;
     position: relative;
     display: grid;
     grid-template-rows: auto 1fr auto;
@@ -29,6 +30,7 @@ export const callStyles = css`
     background: var(--vc-call-banner-background, var(--_vc-surface));
     color: var(--_vc-text);
     font-weight: 600;
+    border-bottom: 4px solid var(--vc-call-banner-accent, var(--_vc-warning));
   }
   .stage {
     position: relative;
@@ -131,18 +133,40 @@ export const callStyles = css`
     flex-wrap: wrap;
     gap: var(--_vc-space-s);
     align-items: center;
-    justify-content: center;
+    justify-content: space-between;
     padding: var(--_vc-space-s);
     background: var(--vc-call-toolbar-background, var(--_vc-surface));
     color: var(--_vc-text);
   }
-  .toolbar .button[aria-pressed='false'] {
+  .toolbar .group {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_vc-space-s);
+  }
+  .toolbar .button.off {
     border-width: 2px;
     border-color: var(--_vc-danger);
+    color: var(--_vc-danger);
   }
   .quality {
     font-size: 0.875rem;
     color: var(--_vc-text-muted);
+  }
+  .quality.poor,
+  .quality.lost {
+    color: var(--_vc-danger);
+    font-weight: 600;
+  }
+  .muted-icon {
+    display: inline-flex;
+  }
+  .muted-icon svg {
+    width: 1rem;
+    height: 1rem;
+  }
+  .name {
+    overflow: hidden;
+    text-overflow: ellipsis;
   }
   .devices {
     display: flex;
@@ -168,12 +192,19 @@ export const callStyles = css`
       width: 28%;
       aspect-ratio: 3 / 4;
     }
+  }
+  /* Sized by the element, not the viewport: an embed may sit in a narrow column of a wide page. */
+  @container call (max-width: 64rem) {
+    .toolbar {
+      justify-content: center;
+    }
     .toolbar .label {
       position: absolute;
       width: 1px;
       height: 1px;
       overflow: hidden;
       clip: rect(0 0 0 0);
+      white-space: nowrap;
     }
   }
   @media (prefers-reduced-motion: reduce) {

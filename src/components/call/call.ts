@@ -199,7 +199,10 @@ export class VcCall extends VcElement {
       ${track
         ? html`<video class=${options.screen ? 'screen' : 'camera'} autoplay playsinline muted ${srcObject(track)}></video>`
         : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`}
-      <figcaption>${label}${!options.screen && !p.microphoneEnabled ? html` · ${t('call.micOff')}` : nothing}</figcaption>
+      <figcaption>
+        ${!options.screen && !p.microphoneEnabled ? html`<span class="muted-icon" role="img" aria-label=${t('call.micOff')}>${icons.micOff}</span>` : nothing}
+        <span class="name">${label}</span>
+      </figcaption>
     </figure>`;
   }
 
@@ -233,19 +236,23 @@ export class VcCall extends VcElement {
       html`<button class="button ${variant}" part=${part} type="button" aria-pressed=${pressed === undefined ? nothing : String(pressed)}
         title=${title} @click=${onClick}>${icon}<span class="label">${label}</span></button>`;
     return html`<div class="toolbar" part="toolbar" role="toolbar" aria-label=${t('call.label')}>
+      <div class="group">
       ${button('mic-button', s.microphoneEnabled, s.microphoneEnabled ? icons.mic : icons.micOff, t('dc.microphone'),
-        () => this.toggleMicrophone(), '', t(s.microphoneEnabled ? 'call.mute' : 'call.unmute'))}
+        () => this.toggleMicrophone(), s.microphoneEnabled ? '' : 'off', t(s.microphoneEnabled ? 'call.mute' : 'call.unmute'))}
       ${button('camera-button', s.cameraEnabled, s.cameraEnabled ? icons.camera : icons.cameraOff, t('dc.camera'),
-        () => this.toggleCamera(), '', t(s.cameraEnabled ? 'call.cameraOff' : 'call.cameraOn'))}
+        () => this.toggleCamera(), s.cameraEnabled ? '' : 'off', t(s.cameraEnabled ? 'call.cameraOff' : 'call.cameraOn'))}
       ${s.canScreenShare && 'getDisplayMedia' in (navigator.mediaDevices ?? {})
         ? button('screen-button', s.screenShareEnabled, icons.screen, t('call.shareStart'), () => this.toggleScreen(), '',
             t(s.screenShareEnabled ? 'call.shareStop' : 'call.shareStart'))
         : nothing}
       <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"
         @click=${() => void this.toggleDevices()}>${icons.settings}<span class="label">${t('call.devices')}</span></button>
-      <span class="quality" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>
+      </div>
+      <span class="quality ${quality}" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>
+      <div class="group">
       ${button('leave-button', undefined, icons.leave, t('call.leave'), () => this.requestLeave(), 'danger')}
       ${s.role === 'practitioner' ? button('end-button', undefined, icons.end, t('call.end'), () => this.requestEnd(), 'danger') : nothing}
+      </div>
     </div>
     <div id="devices" class="devices" ?hidden=${!this.devicesOpen}>
       ${this.renderSelect('audioinput', t('dc.microphone'), this.devices.microphones)}

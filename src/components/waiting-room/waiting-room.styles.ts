@@ -71,9 +71,14 @@ export const waitingRoomStyles = css`
   .patient-head {
     display: flex;
     flex-wrap: wrap;
-    gap: var(--_vc-space-s);
+    gap: var(--_vc-space-s) var(--_vc-space-m);
     align-items: baseline;
-    justify-content: space-between;
+  }
+  .patient-head .badge {
+    margin-inline-start: auto;
+  }
+  header .button {
+    margin-inline-start: auto;
   }
   .badge {
     display: inline-block;
@@ -108,7 +113,7 @@ export const waitingRoomStyles = css`
   }
   header {
     display: flex;
-    justify-content: space-between;
+    justify-content: flex-start;
     align-items: center;
     gap: var(--_vc-space-s);
     flex-wrap: wrap;
