@@ -416,6 +416,21 @@ describe('<vc-chat>', () => {
     expect(shadow(el).querySelector('[part=attach-button]')).to.equal(null);
   });
 
+  for (const theme of ['dark', 'high-contrast'] as const) {
+    it(`is accessible in the ${theme} theme`, async () => {
+      await practitioner.send('hello');
+      await settle(transports[0]!.hub);
+      const el = await fixture<VcChat>(html`<vc-chat theme=${theme} .chat=${patient} collapsed></vc-chat>`);
+      await practitioner.send('unread');
+      await settle(transports[0]!.hub, el);
+      expect(el.unreadCount).to.equal(1);
+      await expect(el).to.be.accessible();
+      el.collapsed = false;
+      await el.updateComplete;
+      await expect(el).to.be.accessible();
+    });
+  }
+
   it('is accessible, expanded and collapsed', async () => {
     await practitioner.send('hello https://example.invalid');
     await settle(transports[0]!.hub);

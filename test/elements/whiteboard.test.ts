@@ -567,6 +567,16 @@ describe('<vc-whiteboard>', () => {
     expect([pixel[0], pixel[1], pixel[2]]).to.deep.equal([0, 255, 0]);
   });
 
+  for (const theme of ['dark', 'high-contrast'] as const) {
+    it(`passes an axe audit in the ${theme} theme`, async () => {
+      const [a] = boards as [WhiteboardSync];
+      const el = await board(a);
+      el.theme = theme;
+      await el.updateComplete;
+      await expect(el).to.be.accessible();
+    });
+  }
+
   it('passes an axe audit', async () => {
     const [a] = boards as [WhiteboardSync];
     const el = await board(a, { uploader: async () => ({ id: DOC_ID, name: 'x.png', type: 'image/png', size: 1, url: '' }) });
