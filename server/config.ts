@@ -35,6 +35,11 @@ export const configSchema = z.strictObject({
   retentionDays: z.number().int().min(1).max(90).default(90),
   /** A consultation nobody ended is ended by the sweeper this long after its start (or scheduled time). */
   staleAfterHours: z.number().int().min(1).max(24 * 7).default(24),
+  /**
+   * Per-consultation cap on codes that are issued but not yet used or expired: bounds how many valid codes
+   * a guesser could hit for one consultation, and how many patients one consultation can invite at once.
+   */
+  maxOpenCodesPerConsultation: z.number().int().min(1).max(10_000).default(200),
   /** How often the sweeper runs; 0 disables it (tests call sweep() themselves). */
   sweepIntervalSeconds: z.number().int().min(0).max(3600).default(60),
   /** Optional SMTP delivery of access codes by e-mail (`deliver: { email }`). */

@@ -73,7 +73,7 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
     { method: 'post', path: '/v1/consultations/:id/access-codes', summary: 'Issue a one-session access code (shown once)', auth: 'tenant', tags,
       body: createAccessCodeBody,
       responses: { 201: { description: 'The code, shown once', schema: accessCode }, ...authErrors, ...notFound,
-        409: { description: 'The consultation has ended', schema: errorBody }, 501: { description: 'No e-mail or SMS delivery configured', schema: errorBody }, 502: { description: 'Delivery failed', schema: errorBody } } },
+        409: { description: 'The consultation has ended, or has too many unused codes', schema: errorBody }, 501: { description: 'No e-mail or SMS delivery configured', schema: errorBody }, 502: { description: 'Delivery failed', schema: errorBody } } },
     async (req, res) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);

@@ -141,8 +141,11 @@ export class ConsultationService {
     if (channel && !sender) {
       throw new ApiError(501, 'delivery_unavailable', `This server has no ${channel === 'email' ? 'e-mail' : 'SMS'} delivery configured.`);
     }
-    const code = randomCode();
     const now = this.ctx.now();
+    if (this.ctx.store.countOpenAccessCodes(c.id, now) >= this.ctx.config.maxOpenCodesPerConsultation) {
+      throw new ApiError(409, 'too_many_codes', 'This consultation has too many unused access codes. Wait for some to be used or to expire.');
+    }
+    const code = randomCode();
     const expiresAt = now + input.expiresInMinutes * 60_000;
     this.ctx.store.insertAccessCode(
       {

@@ -182,6 +182,12 @@ export class SqliteStore implements Store {
     })();
   }
 
+  countOpenAccessCodes(consultationId: string, now: number): number {
+    return Number(
+      this.db.prepare('SELECT COUNT(*) FROM access_codes WHERE consultation_id = ? AND used_at IS NULL AND expires_at > ?').pluck().get(consultationId, now),
+    );
+  }
+
   redeemAccessCode(
     codeHash: string,
     now: number,

@@ -33,6 +33,8 @@ export interface Store {
   endConsultation(input: EndConsultationInput): boolean;
 
   insertAccessCode(row: AccessCodeRow, audit: AuditRow): void;
+  /** Codes of a consultation that are neither used nor expired. */
+  countOpenAccessCodes(consultationId: string, now: number): number;
   /**
    * Consumes a valid (unused, unexpired, consultation not ended) code and creates the lobby entry
    * in one transaction. Returns undefined when the code cannot be used, whatever the reason.

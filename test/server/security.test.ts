@@ -46,6 +46,24 @@ describe('security', () => {
     await h.restart();
   });
 
+  it('caps the unused codes of one consultation (per-consultation brute-force bound)', async () => {
+    h.config.maxOpenCodesPerConsultation = 3;
+    try {
+      const id = await createConsultation(h, h.keys.acme);
+      const codes = [];
+      for (let i = 0; i < 3; i++) codes.push(await issueCode(h, h.keys.acme, id));
+      const fourth = await call<ErrorReply>(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: {} });
+      assert.equal(fourth.status, 409);
+      assert.equal(fourth.body.error.code, 'too_many_codes');
+      await joinLobby(h, codes[0]!); // a used code frees its place
+      assert.equal((await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: {} })).status, 201);
+      const other = await createConsultation(h, h.keys.acme);
+      assert.equal((await call(h, 'POST', `/v1/consultations/${other}/access-codes`, { auth: h.keys.acme, body: {} })).status, 201);
+    } finally {
+      h.config.maxOpenCodesPerConsultation = 200;
+    }
+  });
+
   it('isolates tenants: another tenant sees 404, cannot end, issue codes or mint tokens, and does not list it', async () => {
     const id = await createConsultation(h, h.keys.acme, { title: 'Acme only' });
     for (const [method, path] of [
