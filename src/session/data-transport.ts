@@ -74,6 +74,14 @@ class HandlerSet<H extends (...args: never[]) => void> {
     return true;
   }
 
+  keys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+
   emit(key: string, ...args: Parameters<H>): void {
     for (const handler of [...(this.byKey.get(key) ?? [])]) {
       try {
@@ -195,6 +203,11 @@ export function createLivekitTransport(room: Room): DataTransport & { dispose():
       room.off('participantConnected' as never, onJoined as never);
       room.off('participantDisconnected' as never, onLeft as never);
       room.off('reconnected' as never, onReconnected as never);
+      for (const topic of text.keys()) room.unregisterTextStreamHandler(topic);
+      for (const topic of bytes.keys()) room.unregisterByteStreamHandler(topic);
+      text.clear();
+      bytes.clear();
+      lossy.clear();
       joined.clear();
       left.clear();
       reconnected.clear();

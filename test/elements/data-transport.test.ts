@@ -177,7 +177,11 @@ describe('createLivekitTransport', () => {
     room.emit('participantDisconnected', { identity: 'ann', name: 'Ann' });
     room.emit('reconnected');
     expect(events).to.deep.equal(['joined ann ann', 'left ann', 'reconnected']);
+    transport.onText('a', () => undefined);
+    transport.onBytes('b', () => undefined);
+    expect([room.textHandlers.size, room.byteHandlers.size]).to.deep.equal([1, 1]);
     transport.dispose();
+    expect([room.textHandlers.size, room.byteHandlers.size]).to.deep.equal([0, 0]);
     room.emit('reconnected');
     expect(events).to.have.length(3);
     expect([...room.listeners.values()].every((set) => set.size === 0)).to.equal(true);
