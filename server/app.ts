@@ -144,11 +144,12 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     });
     return sweeping;
   };
-  const timer =
-    config.sweepIntervalSeconds > 0
-      ? setInterval(() => void runSweep().catch((err: unknown) => log(`sweep failed: ${(err as Error).message}`)), config.sweepIntervalSeconds * 1000)
-      : undefined;
+  const sweepInBackground = (): void => void runSweep().catch((err: unknown) => log(`sweep failed: ${(err as Error).message}`));
+  const timer = config.sweepIntervalSeconds > 0 ? setInterval(sweepInBackground, config.sweepIntervalSeconds * 1000) : undefined;
   timer?.unref();
+  // Once at start too: what ended while this server was down is cleaned up without waiting an interval.
+  const firstSweep = config.sweepIntervalSeconds > 0 ? setTimeout(sweepInBackground, 1000) : undefined;
+  firstSweep?.unref();
 
   return {
     app,
@@ -157,6 +158,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     sweep: runSweep,
     async close() {
       if (timer) clearInterval(timer);
+      if (firstSweep) clearTimeout(firstSweep);
       await sweeping?.catch(() => undefined);
       for (const endStream of [...ctx.streams]) endStream();
       ctx.bus.removeAllListeners();
