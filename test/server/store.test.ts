@@ -85,3 +85,41 @@ describe('SQLite store files', () => {
     }
   });
 });
+
+describe('the sweeper timer', () => {
+  it('runs by itself every sweepIntervalSeconds and ends stale consultations', async () => {
+    const { createApp } = await import('../../server/app.js');
+    const { parseConfig } = await import('../../server/config.js');
+    const { sha256 } = await import('./helpers.js');
+    let clock = Date.now();
+    const config = parseConfig({
+      livekit: { url: 'ws://127.0.0.1:9', apiKey: 'k', apiSecret: 'x'.repeat(32) },
+      secret: 's'.repeat(32),
+      database: { path: ':memory:' },
+      tenants: [{ id: 't', name: 'T', apiKeySha256: [sha256('key')] }],
+      sweepIntervalSeconds: 1,
+      staleAfterHours: 1,
+    });
+    const rooms = { createRoom: async () => ({}), deleteRoom: async () => undefined, removeParticipant: async () => undefined, listRooms: async () => [] };
+    const server = createApp(config, { rooms, now: () => clock, log: () => undefined });
+    const http = server.app.listen(0, '127.0.0.1');
+    await new Promise((r) => http.once('listening', r));
+    try {
+      const base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+      const created = (await (await fetch(`${base}/v1/consultations`, { method: 'POST', headers: { authorization: 'Bearer key', 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string };
+      const status = async (): Promise<string> => ((await (await fetch(`${base}/v1/consultations/${created.id}`, { headers: { authorization: 'Bearer key' } })).json()) as { status: string }).status;
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await status(), 'scheduled');
+      clock += 2 * 3_600_000;
+      const deadline = Date.now() + 5000;
+      while ((await status()) !== 'ended') {
+        assert.ok(Date.now() < deadline, 'the sweeper did not end the stale consultation within 5 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
+      await server.close();
+    }
+  });
+});
