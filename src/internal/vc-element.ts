@@ -28,6 +28,41 @@ export class VcElement extends LitElement {
     if (changed.has('theme') && !this.validateOneOf('theme', this.theme, THEMES)) this.theme = 'light';
   }
 
+  /**
+   * Moves focus to the current step's landmark (`[data-step-focus]`), so keyboard and screen-reader users
+   * are not left on a removed element when the flow moves on.
+   */
+  async focusStep(): Promise<void> {
+    await this.updateComplete;
+    const target = this.renderRoot.querySelector<HTMLElement>('[data-step-focus]');
+    if (target instanceof VcElement) await target.focusStep();
+    else target?.focus({ preventScroll: false });
+  }
+
+  /** Remembers whether focus is inside before a step change, and restores it into the new step after. */
+  private focusWasInside = false;
+  private lastStep?: string;
+
+  /** Subclasses return a key that changes whenever a different step (screen) is shown. */
+  protected get step(): string | undefined {
+    return undefined;
+  }
+
+  protected override update(changed: Map<PropertyKey, unknown>): void {
+    this.focusWasInside = !!(this.renderRoot as ShadowRoot | undefined)?.activeElement;
+    super.update(changed);
+  }
+
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    super.updated(changed);
+    const step = this.step;
+    if (step !== this.lastStep) {
+      const moved = this.lastStep !== undefined;
+      this.lastStep = step;
+      if (moved && this.focusWasInside) void this.focusStep();
+    }
+  }
+
   protected emitError(code: string, message: string): void {
     this.dispatchEvent(new VcErrorEvent({ code, message }));
   }

@@ -10,6 +10,18 @@ export const baseStyles = css`
     line-height: 1.5;
     color: var(--_vc-text);
     -webkit-text-size-adjust: 100%;
+    /* Inherited properties a host page may have set globally: reset so the embed looks the same everywhere. */
+    font-style: normal;
+    font-weight: 400;
+    letter-spacing: normal;
+    word-spacing: normal;
+    text-align: start;
+    text-indent: 0;
+    text-transform: none;
+    text-shadow: none;
+    white-space: normal;
+    visibility: visible;
+    cursor: auto;
   }
   :host([hidden]),
   [hidden] {

@@ -51,6 +51,7 @@ describe('<vc-consultation>', () => {
     await el.updateComplete;
     const call = deep(el, 'vc-call') as VcCall;
     expect(call).to.exist;
+    expect(el.getAttribute('state')).to.equal('in-call');
     expect(FakeCallRoom.last!.publishedTracks.map((t) => t.kind).sort()).to.deep.equal(['audio', 'video']);
     await call.updateComplete;
     const ending = oneEvent(el, 'vc-ended');
@@ -58,6 +59,7 @@ describe('<vc-consultation>', () => {
     const ended = await ending;
     expect(ended.detail).to.deep.equal({ reason: 'left' });
     expect(seen).to.deep.equal(['vc-waiting', 'vc-admitted', 'vc-joined', 'vc-left', 'vc-ended']);
+    expect(el.getAttribute('state')).to.equal('ended');
     await el.updateComplete;
     expect(deep(el, '[part="end-screen"]')!.textContent).to.contain('You left the consultation');
     await expect(el).to.be.accessible();

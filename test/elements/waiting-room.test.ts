@@ -34,6 +34,27 @@ describe('<vc-waiting-room> patient', () => {
     expect(session.called('join')).to.deep.equal([[{ code: 'ABC-123', name: 'Ann', deviceCheck: result, tracks: [] }]]);
   });
 
+  it('moves focus into the next step when the flow moves on', async () => {
+    const session = new FakeSession();
+    const el = await room(session);
+    ($(el, '#code') as HTMLInputElement).value = 'X1';
+    ($(el, '#name') as HTMLInputElement).value = 'Ann';
+    const join = $(el, '[part="join-button"]') as HTMLButtonElement;
+    join.focus();
+    join.click();
+    await el.updateComplete;
+    const check = $(el, 'vc-device-check') as HTMLElement & { updateComplete: Promise<unknown> };
+    await check.updateComplete;
+    await new Promise((resolve) => setTimeout(resolve));
+    expect(el.shadowRoot!.activeElement).to.equal(check);
+    expect(check.shadowRoot!.activeElement?.id).to.equal('title');
+    session.set({ state: 'waiting' });
+    await el.updateComplete;
+    await new Promise((resolve) => setTimeout(resolve));
+    // Focus was inside the device check, so it follows to the waiting screen's heading.
+    expect(el.shadowRoot!.activeElement?.textContent).to.contain('Please wait');
+  });
+
   it('skips the form when the host supplies code and name', async () => {
     const session = new FakeSession();
     const el = await room(session, html`<vc-waiting-room .session=${session} access-code="X1" display-name="Ann"></vc-waiting-room>`);

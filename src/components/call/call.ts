@@ -275,7 +275,7 @@ export class VcCall extends VcElement {
     const s = this.sessions.snapshot;
     const reconnecting = s?.state === 'reconnecting';
     const connecting = s?.state === 'connecting' || s?.state === 'admitted';
-    return html`<section part="base" class="base" aria-label=${t('call.label')} aria-describedby="shortcuts">
+    return html`<section part="base" class="base" tabindex="-1" data-step-focus aria-label=${t('call.label')} aria-describedby="shortcuts">
       <div class="banners">
         <div role="status" aria-live="assertive">
           ${reconnecting ? html`<p class="banner" part="reconnecting-banner">${t('call.reconnecting')}</p>` : nothing}

@@ -30,6 +30,8 @@ const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
  * @tagname vc-consultation
  * The one-tag drop-in: waiting room, device check and call for a patient or a practitioner.
  *
+ * The current session state is mirrored (read-only) in the `state` attribute, e.g. `vc-consultation[state='waiting']`.
+ *
  * @fires vc-state-change - Every session state change, `{ state, previous }`.
  * @fires vc-waiting - The patient is in the waiting room.
  * @fires vc-admitted - The patient was admitted.
@@ -102,6 +104,7 @@ export class VcConsultation extends VcElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.provider.setValue(this.session);
+    if (!this.hasAttribute('state')) this.setAttribute('state', this.session.state);
   }
 
   override disconnectedCallback(): void {
@@ -139,6 +142,8 @@ export class VcConsultation extends VcElement {
   }
 
   private onStateChange({ state, previous, snapshot }: StateChangeDetail): void {
+    // Read-only mirror for host CSS and end-to-end tests: vc-consultation[state='in-call'].
+    this.setAttribute('state', state);
     this.dispatchEvent(new VcStateChangeEvent({ state, previous }));
     if (state === 'waiting') this.dispatchEvent(new VcWaitingEvent(snapshot.queue ? { position: snapshot.queue.position } : {}));
     if (state === 'admitted') {
@@ -152,6 +157,13 @@ export class VcConsultation extends VcElement {
       this.dispatchEvent(new VcEndedEvent({ reason: snapshot.endReason ?? 'ended' }));
     }
     this.requestUpdate();
+  }
+
+  protected override get step(): string {
+    const state = this.session.snapshot.state;
+    if (state === 'ended') return 'ended';
+    if (CALL_STATES.includes(state)) return 'call';
+    return 'pre-call';
   }
 
   private startPractitioner(event: VcDeviceCheckCompleteEvent): void {
@@ -177,13 +189,13 @@ export class VcConsultation extends VcElement {
     const practitioner = snapshot.role === 'practitioner';
     if (state === 'ended') {
       return html`<div class="message" part="end-screen" role="status">
-        <h2>${t(snapshot.endReason === 'left' ? 'c.leftTitle' : 'c.endedTitle')}</h2>
+        <h2 tabindex="-1" data-step-focus>${t(snapshot.endReason === 'left' ? 'c.leftTitle' : 'c.endedTitle')}</h2>
         <p>${t('c.closeHint')}</p>
       </div>`;
     }
     if (CALL_STATES.includes(state) && !(practitioner && state === 'admitted')) {
       return html`<div class="with-sidebar in-call">
-        <vc-call part="call" theme=${this.theme} .session=${this.session}></vc-call>
+        <vc-call part="call" data-step-focus theme=${this.theme} .session=${this.session}></vc-call>
         <aside part="sidebar" ?hidden=${!practitioner && !this.hasSideContent}>
           ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
           <slot name="chat" @slotchange=${this.onSlotChange}></slot>
@@ -203,7 +215,7 @@ export class VcConsultation extends VcElement {
     if (practitioner && state === 'failed') {
       return html`<div class="message" role="alert"><h2>${t('wr.failedTitle')}</h2><p>${snapshot.error?.message ?? ''}</p></div>`;
     }
-    return html`<vc-waiting-room part="waiting-room" mode="patient" theme=${this.theme} .session=${this.session}
+    return html`<vc-waiting-room part="waiting-room" data-step-focus mode="patient" theme=${this.theme} .session=${this.session}
       access-code=${this.accessCode} display-name=${this.displayName} livekit-url=${this.livekitUrl || nothing}
       ?remember-devices=${this.rememberDevices}></vc-waiting-room>`;
   }

@@ -222,7 +222,7 @@ export class VcDeviceCheck extends VcElement {
     const result = this.result;
     const verdictKey = result ? (`dc.verdict.${result.verdict}` as const) : undefined;
     return html`<section part="base" class="base" aria-labelledby="title">
-      <h2 id="title">${t('dc.title')}</h2>
+      <h2 id="title" tabindex="-1" data-step-focus>${t('dc.title')}</h2>
       <div class="layout">
         <video part="preview" aria-label=${t('dc.cameraPreview')} autoplay playsinline muted ?hidden=${this.camera !== 'ok'}></video>
         <div class="controls">

@@ -80,6 +80,13 @@ export class VcWaitingRoom extends VcElement {
     if (this.effectiveMode === 'practitioner') this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
   }
 
+  protected override get step(): string {
+    const state = this.sessions.snapshot?.state ?? 'idle';
+    if (this.effectiveMode === 'practitioner') return 'queue';
+    if (state === 'idle' || state === 'checking-devices') return this.entered ? 'device-check' : 'form';
+    return state;
+  }
+
   private get effectiveMode(): 'patient' | 'practitioner' {
     if (this.mode === 'patient' || this.mode === 'practitioner') return this.mode;
     return this.sessions.snapshot?.role ?? 'patient';
@@ -141,6 +148,7 @@ export class VcWaitingRoom extends VcElement {
     if (state === 'idle' || state === 'checking-devices') {
       if (!this.entered) return this.renderForm(snapshot?.error?.message);
       return html`<vc-device-check
+        data-step-focus
         part="device-check"
         theme=${this.theme}
         livekit-url=${this.livekitUrl || nothing}
@@ -151,12 +159,12 @@ export class VcWaitingRoom extends VcElement {
     }
     if (state === 'joining-lobby') {
       return html`<div class="spinner" aria-hidden="true"></div>
-        <p role="status">${t('wr.joining')}</p>`;
+        <p role="status" tabindex="-1" data-step-focus>${t('wr.joining')}</p>`;
     }
     if (state === 'waiting') {
       const queue = snapshot?.queue;
       const minutes = queue?.estimatedWaitSeconds !== undefined ? Math.max(1, Math.round(queue.estimatedWaitSeconds / 60)) : undefined;
-      return html`<h2>${t('wr.waitingTitle')}</h2>
+      return html`<h2 tabindex="-1" data-step-focus>${t('wr.waitingTitle')}</h2>
         <div class="spinner" aria-hidden="true"></div>
         <div part="status" role="status" aria-live="polite">
           ${queue ? html`<p class="position">${t('wr.position', { position: this.localize.number(queue.position) })}</p>` : nothing}
@@ -175,21 +183,21 @@ export class VcWaitingRoom extends VcElement {
         </div>`;
     }
     if (state === 'declined') {
-      return html`<h2>${t('wr.declinedTitle')}</h2>
+      return html`<h2 tabindex="-1" data-step-focus>${t('wr.declinedTitle')}</h2>
         <p role="status">${snapshot?.declineReason ?? t('wr.declinedText')}</p>`;
     }
     if (state === 'failed') {
-      return html`<h2>${t('wr.failedTitle')}</h2>
+      return html`<h2 tabindex="-1" data-step-focus>${t('wr.failedTitle')}</h2>
         <p role="alert">${snapshot?.error?.message ?? ''}</p>`;
     }
-    if (state === 'ended') return html`<h2>${t('c.endedTitle')}</h2>`;
-    return html`<p role="status">${t('wr.admitted')}</p>`;
+    if (state === 'ended') return html`<h2 tabindex="-1" data-step-focus>${t('c.endedTitle')}</h2>`;
+    return html`<p role="status" tabindex="-1" data-step-focus>${t('wr.admitted')}</p>`;
   }
 
   private renderForm(serverError: string | undefined) {
     const t = this.localize.t.bind(this.localize);
     const error = this.formError || serverError || '';
-    return html`<h2 id="form-title">${t('wr.title')}</h2>
+    return html`<h2 id="form-title" tabindex="-1" data-step-focus>${t('wr.title')}</h2>
       <form part="form" novalidate aria-labelledby="form-title" @submit=${this.submit}>
         <div class="field">
           <label for="code">${t('wr.code')}</label>
