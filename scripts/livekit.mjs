@@ -202,8 +202,15 @@ export async function startLivekit({ port, webhookUrl, udpStart, keys = devKeys(
     });
   await launch();
 
+  // No orphan SFU when the parent exits or is stopped by a signal (Ctrl-C, a test runner's timeout).
   const cleanupOnExit = () => child?.kill('SIGKILL');
   process.on('exit', cleanupOnExit);
+  const onSignal = (signal) => {
+    child?.kill('SIGKILL');
+    // Whoever else listens (e.g. `npm start`) shuts down gracefully; otherwise keep the default: exit.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, onSignal);
   return {
     url: `ws://127.0.0.1:${sfuPort}`,
     httpUrl: `http://127.0.0.1:${sfuPort}`,
@@ -216,6 +223,7 @@ export async function startLivekit({ port, webhookUrl, udpStart, keys = devKeys(
     async stop() {
       await waitExit('SIGTERM', 5000);
       process.off('exit', cleanupOnExit);
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(signal, onSignal);
       rmSync(dir, { recursive: true, force: true });
     },
     /** Simulates a crash (`kill -9`). */
