@@ -102,11 +102,11 @@ export function browserCors(config: Config): RequestHandler {
     res.vary('Origin');
     if (origin && allowed.has(origin)) {
       res.set('Access-Control-Allow-Origin', origin);
-      res.set('Access-Control-Expose-Headers', 'Retry-After');
+      res.set('Access-Control-Expose-Headers', 'Retry-After, Content-Disposition');
       if (req.method === 'OPTIONS') {
         res.set({
           'Access-Control-Allow-Methods': 'GET, POST',
-          'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID',
+          'Access-Control-Allow-Headers': 'Authorization, Content-Type, Last-Event-ID, X-Filename',
           'Access-Control-Max-Age': '600',
         });
         res.status(204).end();
