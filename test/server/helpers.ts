@@ -33,10 +33,27 @@ function listen(server: VideoconsultApp, port = 0): Promise<Server> {
 
 /** One SFU (pointed at this token server's webhook URL) + one token server on a temp SQLite file. */
 export async function startHarness(overrides: Partial<ConfigInput> & { withUploads?: boolean } = {}, deps: AppDeps = {}): Promise<Harness> {
-  const { withUploads, ...configOverrides } = overrides;
   const port = await freePort();
   const sfu = await startLivekit({ webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/livekit` });
   const dir = mkdtempSync(join(tmpdir(), 'vc-server-test-'));
+  try {
+    return await assemble(sfu, dir, port, overrides, deps);
+  } catch (err) {
+    // Never leave an SFU running behind a failed setup.
+    await sfu.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function assemble(
+  sfu: RunningLivekit,
+  dir: string,
+  port: number,
+  overrides: Partial<ConfigInput> & { withUploads?: boolean },
+  deps: AppDeps,
+): Promise<Harness> {
+  const { withUploads, ...configOverrides } = overrides;
   const keys = { acme: `acme_${randomBytes(16).toString('hex')}`, globex: `globex_${randomBytes(16).toString('hex')}` };
   const config = parseConfig({
     port,
