@@ -1,60 +1,23 @@
-import type { CallDisconnectReason, CallRoom, CallRoomFactory } from './call-room.js';
-import { ApiRequestError, joinUrl, postJson, type FetchLike } from './http.js';
+import type { CallDisconnectReason, CallRoom } from './call-room.js';
+import { describe, joinUrl, postJson, type FetchLike } from './http.js';
+import { INITIAL_SNAPSHOT } from './initial-snapshot.js';
+import type { SessionConfig, StateChangeDetail } from './session-config.js';
 import { LobbyStream } from './lobby-client.js';
 import { parseAdmission, parseMessage, parsePatients, parseQueue } from './lobby-events.js';
 import { LiveKitCallRoom } from './livekit-room.js';
-import { parseGrant } from './grant.js';
+import { resolvePractitionerGrant } from './grant.js';
 import { canTransition, isTerminal } from './state-machine.js';
 import type {
   Admission,
   ConsultationInfo,
   DeviceCheckResult,
   EndReason,
-  GrantInput,
   JoinRequest,
-  SessionRole,
   SessionSnapshot,
   SessionState,
   Unsubscribe,
   VcSession,
 } from './types.js';
-
-export interface SessionConfig {
-  /** Base URL of the token server, e.g. `https://consult.example.com`. */
-  serverUrl?: string;
-  role?: SessionRole;
-  /** The SFU URL; lets the session warm up the media connection while the patient waits. */
-  livekitUrl?: string;
-  /** Practitioner token (minted by the integrator API) for the queue and `/v1/practitioner/*`. */
-  practitionerToken?: string;
-  /** Practitioner grant from the host page: a JSON `Admission` or a bare LiveKit token. */
-  grant?: GrantInput;
-  /** Called whenever a fresh practitioner grant is needed (first join and after a lost connection). */
-  getGrant?: () => Promise<GrantInput>;
-  fetch?: FetchLike;
-  createCallRoom?: CallRoomFactory;
-  createE2EEWorker?: () => Worker;
-  lobbyBackoff?: readonly number[];
-}
-
-export interface StateChangeDetail {
-  state: SessionState;
-  previous: SessionState;
-  snapshot: SessionSnapshot;
-}
-
-const INITIAL: SessionSnapshot = Object.freeze({
-  state: 'idle' as SessionState,
-  role: 'patient' as SessionRole,
-  messages: [],
-  waitingPatients: [],
-  participants: [],
-  microphoneEnabled: false,
-  cameraEnabled: false,
-  screenShareEnabled: false,
-  canScreenShare: false,
-  audioBlocked: false,
-});
 
 interface Subscription {
   selector: (snapshot: SessionSnapshot) => unknown;
@@ -68,7 +31,7 @@ interface Subscription {
  */
 export class ConsultationSession extends EventTarget implements VcSession {
   private config: SessionConfig = {};
-  private current: SessionSnapshot = INITIAL;
+  private current: SessionSnapshot = INITIAL_SNAPSHOT;
   private readonly subscriptions = new Set<Subscription>();
   private ticket?: string;
   private lobby?: LobbyStream;
@@ -144,7 +107,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
     this.lobby = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/lobby/events'),
       token: answer.ticket,
-      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended'],
+      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended', 'error'],
       onEvent: (type, data) => this.onLobbyEvent(type, data),
       onFatal: (_status, code, message) => this.fail(code, message),
       ...(this.config.fetch ? { fetch: this.config.fetch } : {}),
@@ -155,8 +118,18 @@ export class ConsultationSession extends EventTarget implements VcSession {
   }
 
   private onLobbyEvent(type: string, data: Record<string, unknown>): void {
-    if (this.current.state !== 'waiting') return;
-    if (type === 'queue') {
+    // The stream stays open through the call: the server reports the end (or a removal) there too.
+    if (this.current.state !== 'waiting') {
+      if (type === 'ended') this.finish('ended');
+      else if (type === 'declined' && !isTerminal(this.current.state)) this.finish('removed');
+      return;
+    }
+    if (type === 'error') {
+      // e.g. grant_failed: the server closes the stream and the reconnect retries.
+      const code = typeof data.code === 'string' ? data.code : 'lobby_error';
+      const message = typeof data.message === 'string' ? data.message : 'The waiting room reported an error.';
+      this.update({ error: { code, message } });
+    } else if (type === 'queue') {
       const queue = parseQueue(data);
       if (queue) this.update({ queue });
     } else if (type === 'message') {
@@ -165,7 +138,6 @@ export class ConsultationSession extends EventTarget implements VcSession {
     } else if (type === 'admitted') {
       const admission = parseAdmission(data);
       if (!admission) return;
-      this.lobby?.close();
       this.transition('admitted');
       void this.connectWith(admission);
     } else if (type === 'declined') {
@@ -189,7 +161,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
     this.transition('connecting');
     let admission: Admission;
     try {
-      admission = await this.practitionerGrant();
+      admission = await resolvePractitionerGrant(this.config, this.fetchImpl);
     } catch (error) {
       const { code, message } = describe(error);
       return this.fail(code, message);
@@ -216,20 +188,6 @@ export class ConsultationSession extends EventTarget implements VcSession {
       ...(this.config.lobbyBackoff ? { backoff: this.config.lobbyBackoff } : {}),
     });
     this.queueStream.open();
-  }
-
-  private async practitionerGrant(): Promise<Admission> {
-    const { grant, getGrant, serverUrl, practitionerToken } = this.config;
-    let input: GrantInput | undefined;
-    if (getGrant) input = await getGrant();
-    else if (grant) input = grant;
-    else if (serverUrl && practitionerToken) {
-      input = await postJson<Admission>(this.fetchImpl, joinUrl(serverUrl, '/v1/practitioner/grant'), {
-        token: practitionerToken,
-      });
-    }
-    if (input === undefined) throw new ApiRequestError(0, 'missing_grant', 'No practitioner grant or token is configured.');
-    return parseGrant(input, this.config.livekitUrl);
   }
 
   admit(ticketId: string): Promise<void> {
@@ -321,7 +279,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
   }
 
   private async freshGrant(): Promise<Admission> {
-    if (this.current.role === 'practitioner') return this.practitionerGrant();
+    if (this.current.role === 'practitioner') return resolvePractitionerGrant(this.config, this.fetchImpl);
     const answer = await postJson<Record<string, unknown>>(this.fetchImpl, joinUrl(this.config.serverUrl ?? '', '/v1/lobby/grant'), {
       token: this.ticket ?? '',
     });
@@ -462,11 +420,4 @@ export class ConsultationSession extends EventTarget implements VcSession {
   private get fetchImpl(): FetchLike {
     return this.config.fetch ?? globalThis.fetch.bind(globalThis);
   }
-}
-
-function describe(error: unknown, fallbackCode = 'unexpected_error', fallbackMessage = 'Something went wrong.') {
-  if (error instanceof ApiRequestError) return { code: error.code, message: error.message };
-  const code = (error as { code?: unknown })?.code;
-  const message = error instanceof Error && error.message ? error.message : fallbackMessage;
-  return { code: typeof code === 'string' ? code : fallbackCode, message };
 }

@@ -56,3 +56,11 @@ export async function postJson<T>(
   }
   return parsed as T;
 }
+
+/** `{ code, message }` from anything thrown: API errors keep their code, others get the fallback. */
+export function describe(error: unknown, fallbackCode = 'unexpected_error', fallbackMessage = 'Something went wrong.') {
+  if (error instanceof ApiRequestError) return { code: error.code, message: error.message };
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error && error.message ? error.message : fallbackMessage;
+  return { code: typeof code === 'string' ? code : fallbackCode, message };
+}

@@ -28,6 +28,8 @@ export class LobbyStream {
   private retryTimer?: ReturnType<typeof setTimeout>;
   private attempt = 0;
   private closed = false;
+  /** Sent back as `Last-Event-ID` on reconnect so the server skips what we already have. */
+  private lastEventId?: string;
   private readonly fetchImpl: FetchLike;
 
   constructor(private readonly options: LobbyStreamOptions) {
@@ -57,7 +59,11 @@ export class LobbyStream {
     this.controller = controller;
     try {
       const response = await this.fetchImpl(this.options.url, {
-        headers: { Accept: 'text/event-stream', Authorization: `Bearer ${this.options.token}` },
+        headers: {
+          Accept: 'text/event-stream',
+          Authorization: `Bearer ${this.options.token}`,
+          ...(this.lastEventId !== undefined ? { 'Last-Event-ID': this.lastEventId } : {}),
+        },
         credentials: 'omit',
         cache: 'no-store',
         signal: controller.signal,
@@ -93,6 +99,7 @@ export class LobbyStream {
         if (done) break;
         for (const event of parser.push(decoder.decode(value, { stream: true }))) {
           if (this.closed) return;
+          if (event.id !== undefined) this.lastEventId = event.id;
           this.dispatch(event.event, event.data);
         }
       }

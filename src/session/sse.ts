@@ -3,6 +3,8 @@
 export interface SseEvent {
   event: string;
   data: string;
+  /** The last `id:` seen so far (SSE ids persist across events), if any. */
+  id?: string;
 }
 
 /** Feeds text chunks, yields complete events. Comment lines (`: ping`) and unknown fields are skipped. */
@@ -10,6 +12,7 @@ export class SseParser {
   private buffer = '';
   private eventType = '';
   private dataLines: string[] = [];
+  private lastId?: string;
 
   push(chunk: string): SseEvent[] {
     this.buffer += chunk;
@@ -41,7 +44,8 @@ export class SseParser {
         this.eventType = '';
         return undefined;
       }
-      const event = { event: this.eventType || 'message', data: this.dataLines.join('\n') };
+      const event: SseEvent = { event: this.eventType || 'message', data: this.dataLines.join('\n') };
+      if (this.lastId !== undefined) event.id = this.lastId;
       this.eventType = '';
       this.dataLines = [];
       return event;
@@ -53,6 +57,7 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'event') this.eventType = value;
     else if (field === 'data') this.dataLines.push(value);
+    else if (field === 'id' && !value.includes('\0')) this.lastId = value;
     return undefined;
   }
 }

@@ -14,7 +14,8 @@ import {
   type VcDeviceCheckCompleteEvent,
 } from '../../events/events.js';
 import { VcElement } from '../../internal/vc-element.js';
-import { ConsultationSession, type StateChangeDetail } from '../../session/consultation-session.js';
+import { ConsultationSession } from '../../session/consultation-session.js';
+import type { StateChangeDetail } from '../../session/session-config.js';
 import { CALL_STATES } from '../../session/state-machine.js';
 import type { Admission, GrantInput, SessionRole } from '../../session/types.js';
 import '../call/call.js';

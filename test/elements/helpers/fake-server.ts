@@ -4,6 +4,7 @@ export interface RecordedRequest {
   url: string;
   method: string;
   authorization: string | null;
+  lastEventId: string | null;
   body: unknown;
 }
 
@@ -48,6 +49,7 @@ export class FakeServer {
       url: url.pathname,
       method: init.method ?? 'GET',
       authorization: headers.get('Authorization'),
+      lastEventId: headers.get('Last-Event-ID'),
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
     };
     this.requests.push(request);

@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
-import { ConsultationSession, type SessionConfig } from '../../../src/session/consultation-session.js';
+import { ConsultationSession } from '../../../src/session/consultation-session.js';
+import type { SessionConfig } from '../../../src/session/session-config.js';
 import { SseParser } from '../../../src/session/sse.js';
 import { canTransition } from '../../../src/session/state-machine.js';
 import type { SessionState } from '../../../src/session/types.js';
@@ -79,8 +80,10 @@ describe('ConsultationSession (patient)', () => {
     expect(session.snapshot.participants.map((p) => p.identity)).to.deep.equal(['me']);
     expect(session.snapshot.dataTransport).to.exist;
     expect(session.snapshot.dataTransport).to.equal(FakeCallRoom.last!.transport);
-    expect(server.openStreams).to.equal(0);
+    // The lobby stream stays open through the call (the server reports the end there too).
+    expect(server.openStreams).to.equal(1);
     await session.leave();
+    expect(server.openStreams).to.equal(0);
     expect(session.state).to.equal('ended');
     expect(session.snapshot.endReason).to.equal('left');
     expect(FakeCallRoom.last!.disconnected).to.be.true;
@@ -122,6 +125,36 @@ describe('ConsultationSession (patient)', () => {
     expect(opens.map((r) => r.authorization)).to.deep.equal(['Bearer T1', 'Bearer T1']);
     expect(session.state).to.equal('waiting');
     session.dispose();
+  });
+
+  it('resumes after a drop with Last-Event-ID, so messages are not repeated', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.send('id: 7\nevent: message\ndata: {"text":"hello","at":"2026-01-01T10:00:00Z"}\n\n');
+    await until(() => session.snapshot.messages.length === 1);
+    server.dropStreams();
+    await until(() => server.streamOpens === 2);
+    const opens = server.requests.filter((r) => r.url === '/v1/lobby/events');
+    expect(opens.map((r) => r.lastEventId)).to.deep.equal([null, '7']);
+    session.dispose();
+  });
+
+  it('records a lobby error event and keeps waiting; ends when the server ends the call', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.event('error', { code: 'grant_failed', message: 'Admission failed. Reconnect to try again.' });
+    await until(() => session.snapshot.error?.code === 'grant_failed');
+    expect(session.state).to.equal('waiting');
+    server.event('admitted', ADMISSION);
+    await until(() => session.state === 'in-call');
+    server.event('ended', {});
+    await until(() => session.state === 'ended');
+    expect(session.snapshot.endReason).to.equal('ended');
+    expect(FakeCallRoom.last!.disconnected).to.be.true;
   });
 
   it('returns to the form with invalid_code when the code is refused', async () => {

@@ -1,0 +1,27 @@
+import type { CallRoomFactory } from './call-room.js';
+import type { FetchLike } from './http.js';
+import type { GrantInput, SessionRole, SessionSnapshot, SessionState } from './types.js';
+
+export interface SessionConfig {
+  /** Base URL of the token server, e.g. `https://consult.example.com`. */
+  serverUrl?: string;
+  role?: SessionRole;
+  /** The SFU URL; lets the session warm up the media connection while the patient waits. */
+  livekitUrl?: string;
+  /** Practitioner token (minted by the integrator API) for the queue and `/v1/practitioner/*`. */
+  practitionerToken?: string;
+  /** Practitioner grant from the host page: a JSON `Admission` or a bare LiveKit token. */
+  grant?: GrantInput;
+  /** Called whenever a fresh practitioner grant is needed (first join and after a lost connection). */
+  getGrant?: () => Promise<GrantInput>;
+  fetch?: FetchLike;
+  createCallRoom?: CallRoomFactory;
+  createE2EEWorker?: () => Worker;
+  lobbyBackoff?: readonly number[];
+}
+
+export interface StateChangeDetail {
+  state: SessionState;
+  previous: SessionState;
+  snapshot: SessionSnapshot;
+}
