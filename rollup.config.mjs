@@ -3,7 +3,7 @@
 //      livekit-client stay external (they are dependencies, deduplicated by the host's bundler);
 //  (b) dist/videoconsult.js: the self-contained embed bundle a host page loads with one
 //      <script type="module"> tag; lazily loaded parts (e.g. the whiteboard) become chunks beside it.
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -20,6 +20,37 @@ const componentEntries = () => {
   return entries;
 };
 
+// Workers must load from the host's own origin (no CDN), next to the code that starts them. Sources write
+// `new URL('./<name>', import.meta.url)`; this emits the file as an asset and points the URL at it,
+// wherever the chunk that uses it ends up.
+const workerFiles = {
+  'livekit-e2ee-worker.mjs': 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.mjs',
+  'pdf.worker.min.mjs': 'node_modules/pdfjs-dist/build/pdf.worker.min.mjs',
+};
+function workerAssets() {
+  const pattern = /new URL\(\s*['"]\.\/([\w.-]+\.mjs)['"]\s*,\s*import\.meta\.url\s*\)/g;
+  let refs;
+  return {
+    name: 'worker-assets',
+    buildStart() {
+      refs = new Map();
+    },
+    transform(code, id) {
+      if (!id.includes('/src/') || !code.includes('import.meta.url')) return null;
+      let changed = false;
+      const out = code.replace(pattern, (match, name) => {
+        const source = workerFiles[name];
+        if (!source) return match;
+        changed = true;
+        if (!refs.has(name)) refs.set(name, this.emitFile({ type: 'asset', fileName: name, source: readFileSync(source) }));
+        const ref = refs.get(name);
+        return `new URL(import.meta.ROLLUP_FILE_URL_${ref})`;
+      });
+      return changed ? { code: out, map: null } : null;
+    },
+  };
+}
+
 const isDependency = (id) => /^(lit|@lit\/|@lit-labs\/|livekit-client)(\/|$)/.test(id);
 
 export default [
@@ -30,6 +61,7 @@ export default [
     plugins: [
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', outDir: 'dist/lib', declarationDir: 'dist/lib', sourceMap: true }),
+      workerAssets(), // after TypeScript, which compiles from disk and would drop an earlier transform
     ],
   },
   {
@@ -44,6 +76,7 @@ export default [
     plugins: [
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationMap: false, outDir: 'dist', sourceMap: true }),
+      workerAssets(),
       terser({ format: { comments: false } }),
     ],
   },

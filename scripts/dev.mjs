@@ -82,6 +82,7 @@ try {
         publicUrl: `${demoUrl}/patient.html`,
         livekit: { url: sfu.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
         database: { path: join(dataDir, 'videoconsult.sqlite') },
+        uploads: { directory: join(dataDir, 'uploads') },
         secret,
         tenants: [
           {
