@@ -14,6 +14,16 @@ export class VcErrorEvent extends CustomEvent<VcErrorDetail> {
   constructor(detail: VcErrorDetail) {
     super('vc-error', init(detail));
   }
+
+  /** Same as `detail.code`. */
+  get code(): string {
+    return this.detail.code;
+  }
+
+  /** Same as `detail.message`. */
+  get message(): string {
+    return this.detail.message;
+  }
 }
 
 /** The patient is in the waiting room. */

@@ -32,8 +32,11 @@ export interface CallRoom {
 }
 
 export interface CallRoomOptions {
-  /** Creates the LiveKit E2EE worker; required when the admission carries an `e2eeKey`. */
-  createE2EEWorker?: () => Worker;
+  /**
+   * Creates the LiveKit E2EE worker when an admission carries an `e2eeKey`. Defaults to
+   * `./livekit-e2ee-worker.mjs` beside the bundle (the embed build puts it there).
+   */
+  createE2EEWorker?: () => Worker | Promise<Worker>;
 }
 
 export type CallRoomFactory = (callbacks: CallRoomCallbacks, options: CallRoomOptions) => CallRoom;

@@ -45,14 +45,8 @@ export class LiveKitCallRoom implements CallRoom {
     private readonly options: CallRoomOptions,
   ) {}
 
-  private ensureRoom(): Room {
+  private ensureRoom(encryption?: { keyProvider: ExternalE2EEKeyProvider; worker: Worker }): Room {
     if (this.room) return this.room;
-    let encryption: { keyProvider: ExternalE2EEKeyProvider; worker: Worker } | undefined;
-    if (this.options.createE2EEWorker) {
-      this.keyProvider = new ExternalE2EEKeyProvider();
-      this.worker = this.options.createE2EEWorker();
-      encryption = { keyProvider: this.keyProvider, worker: this.worker };
-    }
     const room = new Room({ adaptiveStream: true, dynacast: true, ...(encryption ? { encryption } : {}) });
     const changed = () => this.callbacks.onChange();
     for (const event of CHANGE_EVENTS) room.on(event, changed);
@@ -87,15 +81,23 @@ export class LiveKitCallRoom implements CallRoom {
   }
 
   async connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void> {
-    const room = this.ensureRoom();
+    let room: Room;
     if (admission.e2eeKey) {
-      if (!this.keyProvider) {
-        throw Object.assign(new Error('This consultation is end-to-end encrypted, but no E2EE worker is configured.'), {
-          code: 'e2ee_unavailable',
-        });
+      // Encryption is fixed when a Room is built, and the key only arrives with the admission: replace the
+      // warmed-up (never connected) room by an encrypting one. The worker only starts for encrypted calls.
+      this.room?.removeAllListeners();
+      this.room = undefined;
+      try {
+        this.worker = this.options.createE2EEWorker ? await this.options.createE2EEWorker() : defaultE2EEWorker();
+      } catch (error) {
+        throw Object.assign(new Error(`The end-to-end encryption worker could not start: ${String(error)}`), { code: 'e2ee_unavailable' });
       }
+      this.keyProvider = new ExternalE2EEKeyProvider();
+      room = this.ensureRoom({ keyProvider: this.keyProvider, worker: this.worker });
       await this.keyProvider.setKey(admission.e2eeKey);
       await room.setE2EEEnabled(true);
+    } else {
+      room = this.ensureRoom();
     }
     await room.connect(admission.livekitUrl, admission.token);
     this.transport = createLivekitTransport(room);
@@ -179,6 +181,14 @@ export class LiveKitCallRoom implements CallRoom {
     await this.room?.startAudio();
     this.callbacks.onChange();
   }
+}
+
+/**
+ * livekit-client's E2EE worker, next to this module. The embed build copies it there
+ * (rollup.config.mjs, `workerAssets`); module workers must come from the host page's own origin.
+ */
+function defaultE2EEWorker(): Worker {
+  return new Worker(new URL('./livekit-e2ee-worker.mjs', import.meta.url), { type: 'module' });
 }
 
 function viewOf(participant: Participant, isLocal: boolean): ParticipantView {

@@ -16,7 +16,8 @@ export interface SessionConfig {
   getGrant?: () => Promise<GrantInput>;
   fetch?: FetchLike;
   createCallRoom?: CallRoomFactory;
-  createE2EEWorker?: () => Worker;
+  /** Starts livekit-client's E2EE worker (default: `./livekit-e2ee-worker.mjs` beside the bundle). */
+  createE2EEWorker?: () => Worker | Promise<Worker>;
   lobbyBackoff?: readonly number[];
 }
 

@@ -3,6 +3,7 @@ import '../../src/index.js';
 import { VcConsultation } from '../../src/components/consultation/consultation.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { VcDeviceCheck } from '../../src/components/device-check/device-check.js';
+import type { VcErrorEvent } from '../../src/events/events.js';
 import { FakeCallRoom } from './helpers/fake-call-room.js';
 import { FakeServer, until } from './helpers/fake-server.js';
 
@@ -88,7 +89,9 @@ describe('<vc-consultation>', () => {
     wire(el, server);
     const error = oneEvent(el, 'vc-error');
     await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
-    expect((await error).detail).to.deep.equal({ code: 'invalid_code', message: 'That code is not valid.' });
+    const event = (await error) as VcErrorEvent;
+    expect(event.detail).to.deep.equal({ code: 'invalid_code', message: 'That code is not valid.' });
+    expect([event.code, event.message]).to.deep.equal(['invalid_code', 'That code is not valid.']);
     await until(() => !!deep(el, 'vc-waiting-room', '#form-error')?.textContent);
     expect(deep(el, 'vc-waiting-room', '#form-error')!.textContent).to.equal('That code is not valid.');
     expect(el.session.state).to.equal('checking-devices');

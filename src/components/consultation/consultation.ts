@@ -78,7 +78,10 @@ export class VcConsultation extends VcElement {
   @property({ attribute: false }) getGrant?: () => Promise<GrantInput>;
   /** SFU URL: connection check, connection warm-up, and the URL for a bare grant token. */
   @property({ attribute: 'livekit-url' }) livekitUrl = '';
-  /** URL of livekit-client's E2EE worker (`livekit-client/e2ee-worker`); required for encrypted consultations. */
+  /**
+   * URL of livekit-client's E2EE worker (`livekit-client/e2ee-worker`), same origin as the page. Defaults to
+   * `livekit-e2ee-worker.mjs` beside the embed bundle, where the build puts it.
+   */
   @property({ attribute: 'e2ee-worker-url' }) e2eeWorkerUrl = '';
   /** Lets the device check remember device choices in this browser. */
   @property({ type: Boolean, attribute: 'remember-devices' }) rememberDevices = false;
