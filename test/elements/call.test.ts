@@ -3,6 +3,7 @@ import '../../src/components/call/call.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { ParticipantView } from '../../src/session/types.js';
 import { canvasTrack, FakeSession } from './helpers/fake-session.js';
+import { until } from './helpers/fake-server.js';
 
 const me = (patch: Partial<ParticipantView> = {}): ParticipantView => ({
   identity: 'me', name: 'Dr Who', isLocal: true, isSpeaking: false, connectionQuality: 'good',
@@ -154,4 +155,39 @@ describe('<vc-call> themes', () => {
       await expect(el).to.be.accessible();
     });
   }
+});
+
+describe('<vc-call> connection states', () => {
+  it('says it is connecting while admitted or connecting, and nothing once in the call', async () => {
+    const session = new FakeSession({ state: 'connecting', participants: [] });
+    const el = await callWith(session);
+    expect($(el, '.banner')!.textContent).to.contain('Connecting…');
+    await expect(el).to.be.accessible();
+    session.set({ state: 'in-call', participants: [me(), remote('a')] });
+    await el.updateComplete;
+    expect($(el, '.banner')).to.be.null;
+  });
+
+  it('shows a poor connection prominently', async () => {
+    const session = new FakeSession({ state: 'in-call', participants: [me({ connectionQuality: 'poor' }), remote('a')] });
+    const el = await callWith(session);
+    expect($(el, '[part="quality"]')!.textContent).to.equal('Connection: poor');
+    expect($(el, '[part="quality"]')!.classList.contains('poor')).to.be.true;
+  });
+
+  it('switches devices from the device panel', async () => {
+    // Device ids are only listed once the page has media permission.
+    (await navigator.mediaDevices.getUserMedia({ audio: true })).getTracks().forEach((t) => t.stop());
+    const session = new FakeSession({ state: 'in-call', participants: [me(), remote('a')] });
+    const el = await callWith(session);
+    const toggle = $(el, '[part="devices-button"]')!;
+    expect(toggle.getAttribute('aria-expanded')).to.equal('false');
+    toggle.click();
+    await until(() => !!$(el, '#devices select'));
+    expect(toggle.getAttribute('aria-expanded')).to.equal('true');
+    const select = $(el, '#devices select') as HTMLSelectElement;
+    select.dispatchEvent(new Event('change'));
+    expect(session.called('switchDevice')[0]![0]).to.equal('audioinput');
+    await expect(el).to.be.accessible();
+  });
 });

@@ -198,3 +198,27 @@ describe('<vc-waiting-room> themes', () => {
     });
   }
 });
+
+describe('<vc-waiting-room> every patient state', () => {
+  const expected: Record<string, string> = {
+    idle: 'Join your consultation',
+    'checking-devices': 'Join your consultation',
+    'joining-lobby': 'Joining…',
+    waiting: 'Please wait, you will be let in shortly',
+    admitted: 'You have been let in. Connecting…',
+    connecting: 'You have been let in. Connecting…',
+    'in-call': 'You have been let in. Connecting…',
+    reconnecting: 'You have been let in. Connecting…',
+    ended: 'The consultation has ended',
+    declined: 'Your consultation request was declined',
+    failed: 'Something went wrong',
+  };
+  for (const [state, text] of Object.entries(expected)) {
+    it(`renders ${state} accessibly`, async () => {
+      const session = new FakeSession({ state: state as never, error: state === 'failed' ? { code: 'x', message: 'Broken.' } : undefined });
+      const el = await room(session);
+      expect(el.shadowRoot!.textContent!.replace(/\s+/g, ' ')).to.contain(text);
+      await expect(el).to.be.accessible();
+    });
+  }
+});
