@@ -72,6 +72,13 @@ export class LocalizeController implements ReactiveController {
     return translate(this.locale, key, params);
   }
 
+  /** A translated sentence for a known error code, else the server's (English) message. */
+  error(error: { code: string; message: string } | undefined): string {
+    if (!error) return '';
+    const key = `err.${error.code}`;
+    return key in en ? this.t(key as TranslationKey) : error.message;
+  }
+
   /** Locale-aware number formatting (positions, minutes). */
   number(value: number): string {
     return new Intl.NumberFormat(this.locale).format(value);

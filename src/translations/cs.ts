@@ -104,4 +104,10 @@ export const cs: Translation = {
   'c.leftTitle': 'Opustili jste konzultaci',
   'c.closeHint': 'Nyní můžete tuto stránku zavřít.',
   'c.loading': 'Načítání…',
+
+  'err.invalid_code': 'Tento přístupový kód není platný. Zkontrolujte ho a zkuste to znovu.',
+  'err.too_many_attempts': 'Příliš mnoho pokusů. Chvíli počkejte a zkuste to znovu.',
+  'err.network_error': 'Server konzultace není dostupný. Zkontrolujte připojení.',
+  'err.connection_lost': 'Spojení s hovorem bylo přerušeno.',
+  'err.e2ee_unavailable': 'Šifrované spojení se nepodařilo navázat.',
 };

@@ -104,4 +104,10 @@ export const de: Translation = {
   'c.leftTitle': 'Sie haben die Sprechstunde verlassen',
   'c.closeHint': 'Sie können diese Seite jetzt schließen.',
   'c.loading': 'Wird geladen…',
+
+  'err.invalid_code': 'Dieser Zugangscode ist ungültig. Bitte prüfen und erneut versuchen.',
+  'err.too_many_attempts': 'Zu viele Versuche. Bitte warten Sie kurz und versuchen Sie es erneut.',
+  'err.network_error': 'Der Server der Sprechstunde ist nicht erreichbar. Prüfen Sie Ihre Verbindung.',
+  'err.connection_lost': 'Die Verbindung zum Anruf ist abgebrochen.',
+  'err.e2ee_unavailable': 'Die verschlüsselte Verbindung konnte nicht aufgebaut werden.',
 };

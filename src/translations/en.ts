@@ -103,6 +103,12 @@ export const en = {
   'c.leftTitle': 'You left the consultation',
   'c.closeHint': 'You can close this page now.',
   'c.loading': 'Loading…',
+
+  'err.invalid_code': 'This access code is not valid. Check it and try again.',
+  'err.too_many_attempts': 'Too many attempts. Please wait a moment and try again.',
+  'err.network_error': 'The consultation server cannot be reached. Check your connection.',
+  'err.connection_lost': 'The connection to the call was lost.',
+  'err.e2ee_unavailable': 'The encrypted connection could not be set up.',
 } as const;
 
 export type TranslationKey = keyof typeof en;

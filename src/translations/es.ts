@@ -104,4 +104,10 @@ export const es: Translation = {
   'c.leftTitle': 'Ha salido de la consulta',
   'c.closeHint': 'Ya puede cerrar esta página.',
   'c.loading': 'Cargando…',
+
+  'err.invalid_code': 'Este código de acceso no es válido. Revíselo e inténtelo de nuevo.',
+  'err.too_many_attempts': 'Demasiados intentos. Espere un momento e inténtelo de nuevo.',
+  'err.network_error': 'No se puede contactar con el servidor de la consulta. Compruebe su conexión.',
+  'err.connection_lost': 'Se perdió la conexión con la llamada.',
+  'err.e2ee_unavailable': 'No se pudo establecer la conexión cifrada.',
 };

@@ -104,4 +104,10 @@ export const fr: Translation = {
   'c.leftTitle': 'Vous avez quitté la consultation',
   'c.closeHint': 'Vous pouvez maintenant fermer cette page.',
   'c.loading': 'Chargement…',
+
+  'err.invalid_code': 'Ce code d’accès n’est pas valide. Vérifiez-le et réessayez.',
+  'err.too_many_attempts': 'Trop de tentatives. Patientez un instant puis réessayez.',
+  'err.network_error': 'Le serveur de consultation est injoignable. Vérifiez votre connexion.',
+  'err.connection_lost': 'La connexion à l’appel a été perdue.',
+  'err.e2ee_unavailable': 'La connexion chiffrée n’a pas pu être établie.',
 };

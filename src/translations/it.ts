@@ -104,4 +104,10 @@ export const it: Translation = {
   'c.leftTitle': 'Hai lasciato la visita',
   'c.closeHint': 'Ora puoi chiudere questa pagina.',
   'c.loading': 'Caricamento…',
+
+  'err.invalid_code': 'Questo codice di accesso non è valido. Controllalo e riprova.',
+  'err.too_many_attempts': 'Troppi tentativi. Attendi un momento e riprova.',
+  'err.network_error': 'Il server della visita non è raggiungibile. Controlla la connessione.',
+  'err.connection_lost': 'La connessione alla chiamata si è interrotta.',
+  'err.e2ee_unavailable': 'Non è stato possibile stabilire la connessione cifrata.',
 };

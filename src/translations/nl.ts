@@ -104,4 +104,10 @@ export const nl: Translation = {
   'c.leftTitle': 'U heeft het consult verlaten',
   'c.closeHint': 'U kunt deze pagina nu sluiten.',
   'c.loading': 'Laden…',
+
+  'err.invalid_code': 'Deze toegangscode is niet geldig. Controleer hem en probeer het opnieuw.',
+  'err.too_many_attempts': 'Te veel pogingen. Wacht even en probeer het opnieuw.',
+  'err.network_error': 'De server van het consult is niet bereikbaar. Controleer uw verbinding.',
+  'err.connection_lost': 'De verbinding met het gesprek is verbroken.',
+  'err.e2ee_unavailable': 'De versleutelde verbinding kon niet worden opgezet.',
 };

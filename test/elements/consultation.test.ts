@@ -93,7 +93,7 @@ describe('<vc-consultation>', () => {
     expect(event.detail).to.deep.equal({ code: 'invalid_code', message: 'That code is not valid.' });
     expect([event.code, event.message]).to.deep.equal(['invalid_code', 'That code is not valid.']);
     await until(() => !!deep(el, 'vc-waiting-room', '#form-error')?.textContent);
-    expect(deep(el, 'vc-waiting-room', '#form-error')!.textContent).to.equal('That code is not valid.');
+    expect(deep(el, 'vc-waiting-room', '#form-error')!.textContent).to.equal('This access code is not valid. Check it and try again.');
     expect(el.session.state).to.equal('checking-devices');
   });
 

@@ -64,8 +64,12 @@ describe('<vc-waiting-room> patient', () => {
 
   it('shows a refused code on the form', async () => {
     const session = new FakeSession({ state: 'checking-devices', error: { code: 'invalid_code', message: 'That code is not valid.' } });
-    const el = await room(session);
-    expect($(el, '#form-error')!.textContent).to.equal('That code is not valid.');
+    const el = await room(session, html`<vc-waiting-room .session=${session} lang="de"></vc-waiting-room>`);
+    // Known codes are translated; unknown ones show the server's message.
+    expect($(el, '#form-error')!.textContent).to.equal('Dieser Zugangscode ist ungültig. Bitte prüfen und erneut versuchen.');
+    session.set({ error: { code: 'brand_new_code', message: 'Something new.' } });
+    await el.updateComplete;
+    expect($(el, '#form-error')!.textContent).to.equal('Something new.');
     expect($(el, '#code')!.getAttribute('aria-invalid')).to.equal('true');
   });
 
@@ -103,7 +107,7 @@ describe('<vc-waiting-room> patient', () => {
     await expect(el).to.be.accessible();
     session.set({ state: 'failed', error: { code: 'network_error', message: 'The server cannot be reached.' } });
     await el.updateComplete;
-    expect($(el, '[role="alert"]')!.textContent).to.contain('The server cannot be reached.');
+    expect($(el, '[role="alert"]')!.textContent).to.contain('The consultation server cannot be reached.');
   });
 
   it('renders hostile text as text', async () => {

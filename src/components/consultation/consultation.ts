@@ -217,7 +217,7 @@ export class VcConsultation extends VcElement {
       </div>`;
     }
     if (practitioner && state === 'failed') {
-      return html`<div class="message" role="alert"><h2>${t('wr.failedTitle')}</h2><p>${snapshot.error?.message ?? ''}</p></div>`;
+      return html`<div class="message" role="alert"><h2>${t('wr.failedTitle')}</h2><p>${this.localize.error(snapshot.error)}</p></div>`;
     }
     return html`<vc-waiting-room part="waiting-room" data-step-focus mode="patient" theme=${this.theme} .session=${this.session}
       access-code=${this.accessCode} display-name=${this.displayName} livekit-url=${this.livekitUrl || nothing}

@@ -146,7 +146,7 @@ export class VcWaitingRoom extends VcElement {
     const snapshot = this.sessions.snapshot;
     const state = snapshot?.state ?? 'idle';
     if (state === 'idle' || state === 'checking-devices') {
-      if (!this.entered) return this.renderForm(snapshot?.error?.message);
+      if (!this.entered) return this.renderForm(this.localize.error(snapshot?.error) || undefined);
       return html`<vc-device-check
         data-step-focus
         part="device-check"
@@ -188,7 +188,7 @@ export class VcWaitingRoom extends VcElement {
     }
     if (state === 'failed') {
       return html`<h2 tabindex="-1" data-step-focus>${t('wr.failedTitle')}</h2>
-        <p role="alert">${snapshot?.error?.message ?? ''}</p>`;
+        <p role="alert">${this.localize.error(snapshot?.error)}</p>`;
     }
     if (state === 'ended') return html`<h2 tabindex="-1" data-step-focus>${t('c.endedTitle')}</h2>`;
     return html`<p role="status" tabindex="-1" data-step-focus>${t('wr.admitted')}</p>`;
