@@ -77,6 +77,7 @@ export const cs: Translation = {
   'call.cameraOn': 'Zapnout kameru',
   'call.shareStart': 'Sdílet obrazovku',
   'call.shareStop': 'Ukončit sdílení',
+  'call.sharing': 'Sdílíte svou obrazovku.',
   'call.leave': 'Opustit hovor',
   'call.end': 'Ukončit pro všechny',
   'call.devices': 'Zařízení',

@@ -77,6 +77,7 @@ export const de: Translation = {
   'call.cameraOn': 'Kamera einschalten',
   'call.shareStart': 'Bildschirm teilen',
   'call.shareStop': 'Teilen beenden',
+  'call.sharing': 'Sie teilen Ihren Bildschirm.',
   'call.leave': 'Anruf verlassen',
   'call.end': 'Für alle beenden',
   'call.devices': 'Geräte',

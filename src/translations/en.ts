@@ -76,6 +76,7 @@ export const en = {
   'call.cameraOn': 'Turn camera on',
   'call.shareStart': 'Share screen',
   'call.shareStop': 'Stop sharing',
+  'call.sharing': 'You are sharing your screen.',
   'call.leave': 'Leave call',
   'call.end': 'End for everyone',
   'call.devices': 'Devices',

@@ -77,6 +77,7 @@ export const es: Translation = {
   'call.cameraOn': 'Encender cámara',
   'call.shareStart': 'Compartir pantalla',
   'call.shareStop': 'Dejar de compartir',
+  'call.sharing': 'Está compartiendo su pantalla.',
   'call.leave': 'Salir de la llamada',
   'call.end': 'Finalizar para todos',
   'call.devices': 'Dispositivos',

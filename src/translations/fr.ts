@@ -77,6 +77,7 @@ export const fr: Translation = {
   'call.cameraOn': 'Allumer la caméra',
   'call.shareStart': 'Partager l’écran',
   'call.shareStop': 'Arrêter le partage',
+  'call.sharing': 'Vous partagez votre écran.',
   'call.leave': 'Quitter l’appel',
   'call.end': 'Terminer pour tous',
   'call.devices': 'Appareils',

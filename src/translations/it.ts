@@ -77,6 +77,7 @@ export const it: Translation = {
   'call.cameraOn': 'Accendi videocamera',
   'call.shareStart': 'Condividi schermo',
   'call.shareStop': 'Interrompi condivisione',
+  'call.sharing': 'Stai condividendo lo schermo.',
   'call.leave': 'Esci dalla chiamata',
   'call.end': 'Termina per tutti',
   'call.devices': 'Dispositivi',

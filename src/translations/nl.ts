@@ -77,6 +77,7 @@ export const nl: Translation = {
   'call.cameraOn': 'Camera aanzetten',
   'call.shareStart': 'Scherm delen',
   'call.shareStop': 'Delen stoppen',
+  'call.sharing': 'U deelt uw scherm.',
   'call.leave': 'Gesprek verlaten',
   'call.end': 'Voor iedereen beëindigen',
   'call.devices': 'Apparaten',

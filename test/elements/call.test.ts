@@ -74,6 +74,15 @@ describe('<vc-call>', () => {
     expect(mic.getAttribute('aria-pressed')).to.equal('false');
   });
 
+  it('tells the user they are sharing and lets them stop from the banner', async () => {
+    const session = new FakeSession({ state: 'in-call', screenShareEnabled: true, participants: [me(), remote('a')] });
+    const el = await callWith(session);
+    const banner = $(el, '[part="sharing-banner"]')!;
+    expect(banner.textContent).to.contain('You are sharing your screen.');
+    (banner.querySelector('button') as HTMLButtonElement).click();
+    expect(session.called('setScreenShareEnabled')).to.deep.equal([[false]]);
+  });
+
   it('hides screen share without permission and end-for-everyone for patients', async () => {
     const session = new FakeSession({ state: 'in-call', canScreenShare: false, participants: [me()] });
     const el = await callWith(session);

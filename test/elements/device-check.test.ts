@@ -98,3 +98,22 @@ describe('<vc-device-check>', () => {
     expect(errors).to.deep.equal(['invalid_attribute']);
   });
 });
+
+describe('<vc-device-check> remembering devices', () => {
+  afterEach(() => localStorage.removeItem('videoconsult.devices'));
+
+  it('stores nothing without the host attribute, and only after the user opts in with it', async () => {
+    localStorage.removeItem('videoconsult.devices');
+    const plain = await checked();
+    expect($(plain, '[part="remember-checkbox"]')).to.be.null;
+    const el = await checked(html`<vc-device-check remember-devices></vc-device-check>`);
+    const box = $(el, '[part="remember-checkbox"]') as HTMLInputElement;
+    expect(box.checked).to.be.false;
+    expect(localStorage.getItem('videoconsult.devices')).to.be.null;
+    box.click();
+    expect(JSON.parse(localStorage.getItem('videoconsult.devices')!)).to.deep.equal({ camera: '', microphone: '' });
+    box.click();
+    expect(localStorage.getItem('videoconsult.devices')).to.be.null;
+    await expect(el).to.be.accessible();
+  });
+});

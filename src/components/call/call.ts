@@ -37,6 +37,7 @@ type Corner = (typeof CORNERS)[number];
  * @csspart end-button - End for everyone (practitioners).
  * @csspart reconnecting-banner - Shown while reconnecting.
  * @csspart sound-banner - Shown while the browser blocks sound.
+ * @csspart sharing-banner - Shown while the local participant shares their screen.
  * @cssprop --vc-call-background - Background behind the video (default `--vc-color-video-background`).
  * @cssprop --vc-call-toolbar-background - Toolbar background (default `--vc-color-surface`).
  * @cssprop --vc-call-banner-background - Banner background (default `--vc-color-surface`).
@@ -281,6 +282,12 @@ export class VcCall extends VcElement {
           ${reconnecting ? html`<p class="banner" part="reconnecting-banner">${t('call.reconnecting')}</p>` : nothing}
           ${connecting ? html`<p class="banner">${t('call.connecting')}</p>` : nothing}
         </div>
+        ${s?.screenShareEnabled
+          ? html`<div class="banner" part="sharing-banner">
+              <span>${t('call.sharing')}</span>
+              <button class="button" type="button" @click=${() => this.toggleScreen()}>${t('call.shareStop')}</button>
+            </div>`
+          : nothing}
         ${s?.audioBlocked
           ? html`<div class="banner" part="sound-banner">
               <span>${t('call.soundBlocked')}</span>

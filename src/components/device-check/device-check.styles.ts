@@ -83,6 +83,17 @@ export const deviceCheckStyles = css`
   .verdict.failed {
     border-color: var(--_vc-danger);
   }
+  .check {
+    display: flex;
+    gap: var(--_vc-space-s);
+    align-items: center;
+    font-weight: 400;
+  }
+  .check input {
+    min-height: auto;
+    width: 1.25rem;
+    height: 1.25rem;
+  }
   .actions {
     display: flex;
     flex-wrap: wrap;

@@ -31,7 +31,10 @@ export class VcDeviceCheck extends VcElement {
 
   /** SFU URL (`ws(s)://` or `http(s)://`) for the connection check; without it the network is "not checked". */
   @property({ attribute: 'livekit-url' }) livekitUrl = '';
-  /** The host consents to remembering device choices in this browser's localStorage. */
+  /**
+   * The host allows remembering device choices in this browser's localStorage; the user still opts in with a
+   * checkbox. Without it nothing is stored.
+   */
   @property({ type: Boolean, attribute: 'remember-devices' }) rememberDevices = false;
   /** Label of the continue button when everything works (defaults to "Continue"). */
   @property({ attribute: 'continue-label' }) continueLabel = '';
@@ -43,6 +46,7 @@ export class VcDeviceCheck extends VcElement {
   @state() private devices: DeviceLists = { cameras: [], microphones: [], speakers: [] };
   @state() private cameraId = '';
   @state() private microphoneId = '';
+  @state() private remember = false;
 
   @query('video') private video?: HTMLVideoElement;
 
@@ -156,21 +160,35 @@ export class VcDeviceCheck extends VcElement {
     const id = (event.target as HTMLSelectElement).value;
     if (kind === 'camera') this.cameraId = id;
     else this.microphoneId = id;
-    if (this.rememberDevices) {
-      try {
-        localStorage.setItem(STORAGE_KEY, JSON.stringify({ camera: this.cameraId, microphone: this.microphoneId }));
-      } catch {
-        /* storage may be disabled in a sandboxed iframe: remembering is a convenience */
-      }
-    }
+    this.store();
     void this.check();
+  }
+
+  private store(): void {
+    try {
+      if (this.rememberDevices && this.remember) {
+        localStorage.setItem(STORAGE_KEY, JSON.stringify({ camera: this.cameraId, microphone: this.microphoneId }));
+      } else {
+        localStorage.removeItem(STORAGE_KEY);
+      }
+    } catch {
+      /* storage may be disabled in a sandboxed iframe: remembering is a convenience */
+    }
+  }
+
+  private toggleRemember(event: Event): void {
+    this.remember = (event.target as HTMLInputElement).checked;
+    this.store();
   }
 
   private restoreChoices(): void {
     try {
-      const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as { camera?: unknown; microphone?: unknown };
+      const raw = localStorage.getItem(STORAGE_KEY);
+      if (!raw) return;
+      const saved = JSON.parse(raw) as { camera?: unknown; microphone?: unknown };
       if (typeof saved.camera === 'string') this.cameraId = saved.camera;
       if (typeof saved.microphone === 'string') this.microphoneId = saved.microphone;
+      this.remember = true;
     } catch {
       /* ignore */
     }
@@ -234,6 +252,10 @@ export class VcDeviceCheck extends VcElement {
           </div>
           <button class="button" part="test-sound-button" type="button" @click=${this.playTestSound}>${t('dc.testSound')}</button>
           <span class="fix">${t('dc.testSoundHint')}</span>
+          ${this.rememberDevices
+            ? html`<label class="check"><input type="checkbox" part="remember-checkbox" .checked=${this.remember}
+                @change=${this.toggleRemember} /> ${t('dc.remember')}</label>`
+            : nothing}
         </div>
       </div>
       <ul part="results">
