@@ -1,17 +1,22 @@
 // A bare livekit-client page for the foundation test and the join-speed baseline: no SDK elements,
 // just a Room with the fake camera and microphone.
-import { Room, RoomEvent, Track, type RemoteTrack } from 'livekit-client';
+import { ExternalE2EEKeyProvider, Room, RoomEvent, Track, type RemoteTrack } from 'livekit-client';
 
-const room = new Room();
+let room = new Room();
 const received: string[] = [];
-room.on(RoomEvent.DataReceived, (payload) => received.push(new TextDecoder().decode(payload)));
-room.on(RoomEvent.TrackSubscribed, (track) => {
-  if (track.kind === Track.Kind.Video) {
-    const video = track.attach();
-    video.muted = true;
-    document.body.append(video);
-  }
-});
+let subscribedVideoTracks = 0;
+function listen(r: Room) {
+  r.on(RoomEvent.DataReceived, (payload) => received.push(new TextDecoder().decode(payload)));
+  r.on(RoomEvent.TrackSubscribed, (track) => {
+    if (track.kind === Track.Kind.Video) {
+      subscribedVideoTracks += 1;
+      const video = track.attach();
+      video.muted = true;
+      document.body.append(video);
+    }
+  });
+}
+listen(room);
 
 async function framesDecoded(): Promise<number> {
   let total = 0;
@@ -28,13 +33,22 @@ async function framesDecoded(): Promise<number> {
 }
 
 const api = {
-  async join(url: string, token: string) {
+  /** With `e2eeKey`, joins with livekit-client's E2EE (the worker from our own origin) and that key. */
+  async join(url: string, token: string, e2eeKey?: string) {
+    if (e2eeKey) {
+      const keyProvider = new ExternalE2EEKeyProvider();
+      room = new Room({ encryption: { keyProvider, worker: new Worker('/e2e/livekit-e2ee-worker.js', { type: 'module' }) } });
+      listen(room);
+      await keyProvider.setKey(e2eeKey);
+      await room.setE2EEEnabled(true);
+    }
     await room.connect(url, token);
     await room.localParticipant.enableCameraAndMicrophone();
     return room.localParticipant.identity;
   },
   remoteIdentities: () => [...room.remoteParticipants.keys()],
   framesDecoded,
+  subscribedVideoTracks: () => subscribedVideoTracks,
   async send(text: string) {
     await room.localParticipant.publishData(new TextEncoder().encode(text), { reliable: true });
   },

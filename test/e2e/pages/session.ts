@@ -17,15 +17,17 @@ const api = {
   },
   state: () => api.session?.snapshot.state,
   snapshot: () => JSON.parse(JSON.stringify({ ...api.session?.snapshot, participants: api.session?.snapshot.participants.map((p) => ({ ...p, camera: undefined, screen: undefined })) })),
-  /** Frames decoded from every remote camera track, via the inbound RTP stats of the page's peer connections. */
-  async remoteVideoPlaying(): Promise<boolean> {
-    const remote = api.session?.snapshot.participants.filter((p) => !p.isLocal && p.camera) ?? [];
+  /** True when every remote camera track (or those of the named participants) renders a frame. */
+  async remoteVideoPlaying(names?: string[]): Promise<boolean> {
+    const remote =
+      api.session?.snapshot.participants.filter((p) => !p.isLocal && p.camera && (!names || names.includes(p.name))) ?? [];
     if (remote.length === 0) return false;
     for (const p of remote) {
       const video = document.createElement('video');
       video.muted = true;
       video.srcObject = new MediaStream([p.camera!]);
-      await video.play().catch(() => undefined);
+      // Not awaited: play() never settles for a track that yields no decodable frame.
+      void video.play().catch(() => undefined);
       const frames = await new Promise<number>((resolve) => {
         const timer = setTimeout(() => resolve(0), 3000);
         video.requestVideoFrameCallback(() => {

@@ -1,0 +1,80 @@
+// Steps shared by the end-to-end tests: a consultation set up through the integrator API, a practitioner
+// page and patient pages driving the SDK's session core, admission through the practitioner API.
+import type { Page } from 'playwright-core';
+import type { Stack } from './stack.js';
+
+export interface Consultation {
+  id: string;
+  practitionerToken: string;
+  codes: string[];
+}
+
+export async function createConsultation(
+  stack: Stack,
+  options: { patients?: number; e2ee?: boolean; maxParticipants?: number; patientScreenShare?: boolean } = {},
+): Promise<Consultation> {
+  const { patients = 1, ...settings } = options;
+  const { id } = await stack.integrator<{ id: string }>('POST', '/v1/consultations', { title: 'E2E', ...settings });
+  const codes: string[] = [];
+  for (let i = 0; i < patients; i++) {
+    codes.push((await stack.integrator<{ code: string }>('POST', `/v1/consultations/${id}/access-codes`, { alias: `Patient ${i + 1}` })).code);
+  }
+  const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${id}/practitioner-tokens`, { name: 'Dr. Test' });
+  return { id, practitionerToken: token, codes };
+}
+
+export async function openSessionPage(stack: Stack, config: Record<string, unknown>): Promise<Page> {
+  const page = await stack.newPage();
+  await page.goto(`${stack.pagesUrl}/e2e/session.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  await page.evaluate((c) => window.vc.create(c), { serverUrl: stack.apiUrl, ...config });
+  return page;
+}
+
+export async function waitForState(page: Page, state: string, timeout = 20000): Promise<void> {
+  await page.waitForFunction((s) => window.vc.state() === s, state, { timeout }).catch(async (err: Error) => {
+    const snapshot = await page.evaluate(() => window.vc.snapshot()).catch(() => 'page gone');
+    throw new Error(`${err.message} (waiting for "${state}"); snapshot: ${JSON.stringify(snapshot)}`);
+  });
+}
+
+export async function startPractitioner(stack: Stack, consultation: Consultation): Promise<Page> {
+  const page = await openSessionPage(stack, { role: 'practitioner', practitionerToken: consultation.practitionerToken });
+  await page.evaluate(() => void window.vc.session!.startPractitioner());
+  await waitForState(page, 'in-call');
+  return page;
+}
+
+export async function patientWaits(stack: Stack, code: string, name: string): Promise<Page> {
+  const page = await openSessionPage(stack, { role: 'patient' });
+  await page.evaluate(
+    ([accessCode, displayName]) =>
+      void window.vc.session!.join({
+        code: accessCode!,
+        name: displayName!,
+        deviceCheck: { verdict: 'ok', camera: 'ok', microphone: 'ok', network: 'ok' },
+      }),
+    [code, name],
+  );
+  await waitForState(page, 'waiting');
+  return page;
+}
+
+/** The practitioner page admits the (only or named) waiting patient through its own session. */
+export async function admitFromPractitioner(practitioner: Page, name: string): Promise<void> {
+  await practitioner.waitForFunction((n) => window.vc.session!.snapshot.waitingPatients.some((p) => p.name === n), name, { timeout: 15000 });
+  await practitioner.evaluate((n) => {
+    const patient = window.vc.session!.snapshot.waitingPatients.find((p) => p.name === n)!;
+    return window.vc.session!.admit(patient.ticketId);
+  }, name);
+}
+
+/** Waits until `participants` remote cameras are there and every one (or every named one) renders frames. */
+export async function waitForRemoteVideo(page: Page, participants: number, names?: string[], timeout = 20000): Promise<void> {
+  await page.waitForFunction(
+    (n) => window.vc.session!.snapshot.participants.filter((p) => !p.isLocal && p.camera).length >= n,
+    participants,
+    { timeout },
+  );
+  await page.waitForFunction((n) => window.vc.remoteVideoPlaying(n), names, { timeout, polling: 500 });
+}
