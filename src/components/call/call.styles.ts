@@ -46,7 +46,7 @@ export const callStyles = css`
   .tile {
     position: relative;
     margin: 0;
-    min-height: 0;
+    min-height: 8rem;
     border-radius: var(--vc-call-tile-radius, var(--_vc-radius-s));
     overflow: hidden;
     background: var(--vc-call-tile-background, #111827);
@@ -56,7 +56,10 @@ export const callStyles = css`
   .tile.speaking {
     outline-color: var(--vc-call-speaker-color, var(--_vc-primary));
   }
+  /* Absolutely placed so a video's intrinsic size never grows the call past its box (and the toolbar out of view). */
   video {
+    position: absolute;
+    inset: 0;
     display: block;
     width: 100%;
     height: 100%;
@@ -142,6 +145,11 @@ export const callStyles = css`
     display: flex;
     flex-wrap: wrap;
     gap: var(--_vc-space-s);
+  }
+  .toolbar .button.active {
+    background: var(--_vc-primary);
+    border-color: var(--_vc-primary);
+    color: var(--_vc-on-primary);
   }
   .toolbar .button.off {
     border-width: 2px;

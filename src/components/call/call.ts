@@ -243,13 +243,15 @@ export class VcCall extends VcElement {
       ${button('camera-button', s.cameraEnabled, s.cameraEnabled ? icons.camera : icons.cameraOff, t('dc.camera'),
         () => this.toggleCamera(), s.cameraEnabled ? '' : 'off', t(s.cameraEnabled ? 'call.cameraOff' : 'call.cameraOn'))}
       ${s.canScreenShare && 'getDisplayMedia' in (navigator.mediaDevices ?? {})
-        ? button('screen-button', s.screenShareEnabled, icons.screen, t('call.shareStart'), () => this.toggleScreen(), '',
+        ? button('screen-button', s.screenShareEnabled, icons.screen, t('call.shareStart'), () => this.toggleScreen(), s.screenShareEnabled ? 'active' : '',
             t(s.screenShareEnabled ? 'call.shareStop' : 'call.shareStart'))
         : nothing}
       <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"
         @click=${() => void this.toggleDevices()}>${icons.settings}<span class="label">${t('call.devices')}</span></button>
       </div>
-      <span class="quality ${quality}" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>
+      ${quality === 'unknown'
+        ? nothing
+        : html`<span class="quality ${quality}" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>`}
       <div class="group">
       ${button('leave-button', undefined, icons.leave, t('call.leave'), () => this.requestLeave(), 'danger')}
       ${s.role === 'practitioner' ? button('end-button', undefined, icons.end, t('call.end'), () => this.requestEnd(), 'danger') : nothing}
