@@ -27,8 +27,15 @@ export interface CallRoom {
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
   startAudio(): Promise<void>;
+  /** Bytes received so far from remote tracks, by kind (diagnostics and end-to-end tests). */
+  receivedBytes?(): Promise<ReceivedBytes>;
   /** Chat and whiteboard data over this room, once connected. */
   dataTransport?(): DataTransport | undefined;
+}
+
+export interface ReceivedBytes {
+  audio: number;
+  video: number;
 }
 
 export interface CallRoomOptions {

@@ -288,6 +288,11 @@ export class ConsultationSession extends EventTarget implements VcSession {
     return admission;
   }
 
+  /** Bytes received from remote audio and video so far: proof that media flows (diagnostics, e2e tests). */
+  async receivedBytes(): Promise<{ audio: number; video: number }> {
+    return (await this.room?.receivedBytes?.()) ?? { audio: 0, video: 0 };
+  }
+
   setMicrophoneEnabled(enabled: boolean): Promise<void> {
     return this.roomAction((room) => room.setMicrophoneEnabled(enabled), 'microphone_failed', 'The microphone could not be switched.');
   }

@@ -8,7 +8,7 @@ import {
   type Participant,
   type RemoteTrack,
 } from 'livekit-client';
-import type { CallRoom, CallRoomCallbacks, CallRoomOptions } from './call-room.js';
+import type { CallRoom, CallRoomCallbacks, CallRoomOptions, ReceivedBytes } from './call-room.js';
 import { createLivekitTransport, type DataTransport } from './data-transport.js';
 import type { Admission, ConnectionQualityLevel, ParticipantView } from './types.js';
 
@@ -128,6 +128,21 @@ export class LiveKitCallRoom implements CallRoom {
     }
     this.worker?.terminate();
     this.worker = undefined;
+  }
+
+  async receivedBytes(): Promise<ReceivedBytes> {
+    const totals: ReceivedBytes = { audio: 0, video: 0 };
+    for (const participant of this.room?.remoteParticipants.values() ?? []) {
+      for (const publication of participant.trackPublications.values()) {
+        const report = await publication.track?.getRTCStatsReport();
+        report?.forEach((stat: { type?: string; kind?: string; bytesReceived?: number }) => {
+          if (stat.type !== 'inbound-rtp' || typeof stat.bytesReceived !== 'number') return;
+          if (stat.kind === 'audio') totals.audio += stat.bytesReceived;
+          else if (stat.kind === 'video') totals.video += stat.bytesReceived;
+        });
+      }
+    }
+    return totals;
   }
 
   dataTransport(): DataTransport | undefined {

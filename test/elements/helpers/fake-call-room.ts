@@ -60,6 +60,9 @@ export class FakeCallRoom implements CallRoom {
     this.screenShareEnabled = enabled;
   }
   async switchDevice(): Promise<void> {}
+  async receivedBytes(): Promise<{ audio: number; video: number }> {
+    return { audio: 1234, video: 5678 };
+  }
   dataTransport(): DataTransport | undefined {
     return this.transport;
   }

@@ -80,6 +80,7 @@ describe('ConsultationSession (patient)', () => {
     expect(session.snapshot.participants.map((p) => p.identity)).to.deep.equal(['me']);
     expect(session.snapshot.dataTransport).to.exist;
     expect(session.snapshot.dataTransport).to.equal(FakeCallRoom.last!.transport);
+    expect(await session.receivedBytes()).to.deep.equal({ audio: 1234, video: 5678 });
     // The lobby stream stays open through the call (the server reports the end there too).
     expect(server.openStreams).to.equal(1);
     await session.leave();
@@ -89,6 +90,7 @@ describe('ConsultationSession (patient)', () => {
     expect(FakeCallRoom.last!.disconnected).to.be.true;
     expect(track.readyState).to.equal('ended');
     expect(session.snapshot.dataTransport).to.be.undefined;
+    expect(await session.receivedBytes()).to.deep.equal({ audio: 0, video: 0 });
   });
 
   it('ignores malformed events and unknown types with a warning', async () => {
