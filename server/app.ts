@@ -108,8 +108,8 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     next();
   });
 
-  const publicLimit = new WindowCounter(120, 60_000, now);
-  const practitionerLimit = new WindowCounter(600, 60_000, now);
+  const publicLimit = new WindowCounter(config.rateLimits.lobbyPerMinute, 60_000, now);
+  const practitionerLimit = new WindowCounter(config.rateLimits.practitionerPerMinute, 60_000, now);
   app.use('/v1/lobby', browserCors(config), rateLimit(publicLimit));
   app.use('/v1/practitioner', browserCors(config), rateLimit(practitionerLimit));
   app.use('/v1/rooms', browserCors(config), rateLimit(practitionerLimit));

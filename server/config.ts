@@ -40,6 +40,16 @@ export const configSchema = z.strictObject({
    * a guesser could hit for one consultation, and how many patients one consultation can invite at once.
    */
   maxOpenCodesPerConsultation: z.number().int().min(1).max(10_000).default(200),
+  /**
+   * Requests per client and minute on the browser-facing endpoints (kept in memory only; IP addresses are
+   * never written anywhere). Separate from the access-code lockout, which counts failed attempts.
+   */
+  rateLimits: z
+    .strictObject({
+      lobbyPerMinute: z.number().int().min(1).max(1_000_000).default(120),
+      practitionerPerMinute: z.number().int().min(1).max(1_000_000).default(600),
+    })
+    .default({ lobbyPerMinute: 120, practitionerPerMinute: 600 }),
   /** How often the sweeper runs; 0 disables it (tests call sweep() themselves). */
   sweepIntervalSeconds: z.number().int().min(0).max(3600).default(60),
   /** Optional SMTP delivery of access codes by e-mail (`deliver: { email }`). */
