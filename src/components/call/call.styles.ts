@@ -141,6 +141,12 @@ export const callStyles = css`
     background: var(--vc-call-toolbar-background, var(--_vc-surface));
     color: var(--_vc-text);
   }
+  /* Controls stay reachable when the host page makes the call taller than the screen. */
+  .controls {
+    position: sticky;
+    bottom: 0;
+    z-index: 3;
+  }
   .toolbar .group {
     display: flex;
     flex-wrap: wrap;
@@ -191,7 +197,6 @@ export const callStyles = css`
   @media (max-width: 40rem) and (orientation: portrait) {
     .base {
       border-radius: 0;
-      min-height: 100dvh;
     }
     .stage.grid {
       grid-template-columns: 1fr 1fr;

@@ -300,7 +300,7 @@ export class VcCall extends VcElement {
           : nothing}
       </div>
       ${this.renderStage(s?.participants ?? [])}
-      <div>${this.renderToolbar()}</div>
+      <div class="controls">${this.renderToolbar()}</div>
       <p id="shortcuts" class="visually-hidden">${this.noShortcuts ? '' : t('call.shortcuts')}</p>
       <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
     </section>`;
