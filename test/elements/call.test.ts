@@ -116,6 +116,10 @@ describe('<vc-call>', () => {
     $(el, '[part="sound-button"]')!.click();
     expect(session.called('startAudio')).to.have.length(1);
     await expect(el).to.be.accessible();
+    session.set({ state: 'in-call' });
+    await el.updateComplete;
+    expect($(el, '[part="reconnecting-banner"]')).to.be.null;
+    expect($$(el, '[aria-live="polite"]').map((n) => n.textContent).join(' ')).to.contain('Reconnected.');
   });
 
   it('announces who joins and leaves', async () => {

@@ -86,9 +86,13 @@ export class VcCall extends VcElement {
     this.announceArrivals();
   }
 
+  private lastState?: string;
+
   private announceArrivals(): void {
     const snapshot = this.sessions.snapshot;
     if (!snapshot) return;
+    if (this.lastState === 'reconnecting' && snapshot.state === 'in-call') this.announcement = this.localize.t('call.reconnected');
+    this.lastState = snapshot.state;
     const remotes = new Map(snapshot.participants.filter((p) => !p.isLocal).map((p) => [p.identity, p.name]));
     const previous = this.knownRemotes;
     this.knownRemotes = remotes;
