@@ -86,7 +86,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
     this.tracks = request.tracks ?? [];
     this.update({ error: undefined, ...(request.deviceCheck ? { deviceCheck: request.deviceCheck } : {}) });
     this.transition('joining-lobby');
-    let answer: { ticket: string; consultation: ConsultationInfo };
+    let answer: { ticket: string; consultation: ConsultationInfo; livekitUrl?: unknown };
     try {
       answer = await postJson(this.fetchImpl, joinUrl(serverUrl, '/v1/lobby/join'), {
         body: { code: request.code, name: request.name, ...(request.deviceCheck ? { deviceCheck: request.deviceCheck } : {}) },
@@ -114,7 +114,9 @@ export class ConsultationSession extends EventTarget implements VcSession {
       ...(this.config.lobbyBackoff ? { backoff: this.config.lobbyBackoff } : {}),
     });
     this.lobby.open();
-    if (this.config.livekitUrl) void this.ensureRoom().prepare(this.config.livekitUrl);
+    // Warm up DNS/TLS to the SFU while waiting (the URL from the host, or from the server if it sends one).
+    const warmUrl = this.config.livekitUrl ?? (typeof answer.livekitUrl === 'string' ? answer.livekitUrl : undefined);
+    if (warmUrl) void this.ensureRoom().prepare(warmUrl);
   }
 
   private onLobbyEvent(type: string, data: Record<string, unknown>): void {
