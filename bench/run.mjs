@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --only name,name]`: loopback only, bounded in time, one table,
 // and bench/results/<timestamp>.json with machine facts, versions and every raw sample.
 import { bundleSize } from './bundle-size.mjs';
+import { lobbyJoin, waitingRoomCapacity } from './lobby.mjs';
 import { machineFacts, printTable, writeResults } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -10,6 +11,8 @@ const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 
 const benchmarks = {
   'bundle-size': () => bundleSize({ quick }),
+  'lobby-join': () => lobbyJoin({ quick }),
+  'waiting-room': () => waitingRoomCapacity({ quick }),
 };
 
 const started = Date.now();

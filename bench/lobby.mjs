@@ -1,0 +1,277 @@
+// Token-server benchmarks on loopback, against the real CLI (server/main.ts) in its own process with a
+// real SFU, and a bare Express baseline in an identical process:
+//  - lobby join: autocannon (10 connections) on POST /v1/lobby/join with valid, unused codes;
+//  - waiting-room capacity: N concurrent lobby streams, one queue change, time until all see it, RSS.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { freePort, startLivekit } from '../scripts/livekit.mjs';
+import { summarize } from './lib.mjs';
+
+// BENCH_PROFILE=dir writes a V8 CPU profile of the token server there (open it in Chrome DevTools).
+const nodeArgs = ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
+
+function spawnServer(args, env, readyPattern) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ready = new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      output += chunk;
+      if (readyPattern.test(output)) resolve();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}) before it was ready:\n${output}`)));
+  });
+  return {
+    child,
+    ready,
+    rssBytes() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The real token server (CLI) with limits raised so the limiter is not what we measure. */
+async function startTokenServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-bench-'));
+  const [apiPort] = [await freePort()];
+  const sfu = await startLivekit({ webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/livekit` });
+  const apiKey = `vk_bench_${randomBytes(12).toString('hex')}`;
+  const configFile = join(dir, 'config.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      port: apiPort,
+      livekit: { url: sfu.url, apiKey: sfu.apiKey, apiSecret: sfu.apiSecret },
+      database: { path: join(dir, 'bench.sqlite') },
+      secret: randomBytes(32).toString('hex'),
+      tenants: [{ id: 'bench', name: 'Bench', apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')], allowedOrigins: [] }],
+      maxOpenCodesPerConsultation: 10_000,
+      rateLimits: { lobbyPerMinute: 1_000_000, practitionerPerMinute: 1_000_000 },
+    }),
+  );
+  const server = spawnServer([...nodeArgs, 'server/main.ts'], { VC_CONFIG: configFile }, /listening on/);
+  await server.ready;
+  const base = `http://127.0.0.1:${apiPort}`;
+  const call = async (path, body, token = apiKey) => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${path} → ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  return {
+    base,
+    call,
+    server,
+    /** Issues n codes through the integrator API, 8 requests at a time. */
+    async codes(consultationId, n) {
+      const out = [];
+      let issued = 0;
+      const worker = async () => {
+        while (issued < n) {
+          issued += 1;
+          out.push((await call(`/v1/consultations/${consultationId}/access-codes`, {})).code);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      return out;
+    },
+    async stop() {
+      await server.stop();
+      await sfu.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs autocannon; `elapsed` is measured here because autocannon reports the configured duration. */
+function cannon(opts) {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve({ ...result, elapsed: (performance.now() - started) / 1000 })));
+  });
+}
+
+export async function lobbyJoin({ quick }) {
+  const codesNeeded = quick ? 2000 : 20000;
+  const stack = await startTokenServer();
+  const basePort = await freePort();
+  const baseline = spawnServer(['bench/baseline-server.mjs'], { PORT: String(basePort) }, /ready/);
+  try {
+    await baseline.ready;
+    // Codes spread over consultations of 5,000 (a consultation caps its open codes).
+    const codes = [];
+    while (codes.length < codesNeeded) {
+      const consultation = await stack.call('/v1/consultations', { title: 'bench', maxParticipants: 16 });
+      codes.push(...(await stack.codes(consultation.id, Math.min(5000, codesNeeded - codes.length))));
+    }
+    const body = (code, i) => JSON.stringify({ code, name: `Patient ${i}` });
+    // Each request redeems a fresh code (shared counter across connections). The run is bounded by the
+    // number of codes (about `duration` seconds' worth), not by time: requests after the last code would
+    // measure 404s, and autocannon pads a duration-bounded run to whole seconds.
+    let next = 0;
+    const ours = await cannon({
+      url: stack.base,
+      connections: 10,
+      amount: codes.length,
+      headers: { 'content-type': 'application/json' },
+      requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) }],
+    });
+    next = 0;
+    const base = await cannon({
+      url: `http://127.0.0.1:${basePort}`,
+      connections: 10,
+      amount: codes.length,
+      headers: { 'content-type': 'application/json' },
+      // The same client work per request as above (a body built per request), so the client's own cost
+      // weighs on both sides alike.
+      requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) }],
+    });
+    // Throughput as completed requests over the real elapsed time (the run may end early when the codes
+    // run out, which per-second averages would misreport).
+    const rate = (r) => r.requests.total / r.elapsed;
+    const ratio = rate(ours) / rate(base);
+    const rows = [
+      {
+        benchmark: 'lobby join endpoint',
+        metric: 'requests/s (10 connections)',
+        value: rate(ours),
+        baseline: rate(base),
+        ratio,
+        target: '≥ 0.7× bare Express',
+        met: ratio >= 0.7 && ours.non2xx === 0,
+      },
+      {
+        benchmark: 'lobby join endpoint',
+        metric: 'p99 latency',
+        unit: 'ms',
+        value: ours.latency.p99,
+        baseline: base.latency.p99,
+        target: '≤ 20 ms',
+        met: ours.latency.p99 <= 20,
+      },
+    ];
+    return {
+      rows,
+      raw: {
+        ours: { seconds: ours.elapsed, requests: ours.requests, latency: ours.latency, non2xx: ours.non2xx, errors: ours.errors },
+        baseline: { seconds: base.elapsed, requests: base.requests, latency: base.latency, non2xx: base.non2xx, errors: base.errors },
+      },
+    };
+  } finally {
+    await baseline.stop();
+    await stack.stop();
+  }
+}
+
+/** Opens a lobby stream and records every queue position with the time it arrived. */
+function openStream(base, ticket, dispatcher) {
+  const events = [];
+  const controller = new AbortController();
+  const done = (async () => {
+    const res = await undiciFetch(`${base}/v1/lobby/events`, {
+      headers: { authorization: `Bearer ${ticket}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+      dispatcher,
+    });
+    if (!res.ok) throw new Error(`stream answered ${res.status}`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (block.startsWith('event: queue')) {
+          const data = JSON.parse(block.split('\n').find((l) => l.startsWith('data:')).slice(5));
+          events.push({ position: data.position, at: performance.now() });
+        }
+      }
+    }
+  })().catch((err) => {
+    if (err.name !== 'AbortError') events.push({ error: String(err) });
+  });
+  return { events, close: () => controller.abort(), done };
+}
+
+export async function waitingRoomCapacity({ quick }) {
+  const patients = quick ? 100 : 1000;
+  const stack = await startTokenServer();
+  const dispatcher = new Agent({ connections: patients + 50, pipelining: 0, headersTimeout: 0, bodyTimeout: 0 });
+  const streams = [];
+  try {
+    const consultation = await stack.call('/v1/consultations', { title: 'capacity' });
+    const codes = await stack.codes(consultation.id, patients);
+    const { token } = await stack.call(`/v1/consultations/${consultation.id}/practitioner-tokens`, { name: 'Dr. Bench' });
+    const tickets = [];
+    for (let i = 0; i < codes.length; i++) {
+      const joined = await stack.call('/v1/lobby/join', { code: codes[i], name: `Patient ${i}` }, null);
+      tickets.push(joined);
+    }
+    for (const { ticket } of tickets) streams.push(openStream(stack.base, ticket, dispatcher));
+    // Everyone has their first position.
+    const deadline = Date.now() + 60_000;
+    while (streams.some((s) => s.events.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const connected = streams.filter((s) => s.events.length > 0).length;
+    const rssBefore = stack.server.rssBytes();
+    // One queue change: the practitioner admits the first patient; everyone else moves up one place.
+    const changedAt = performance.now();
+    await stack.call('/v1/practitioner/admit', { ticketId: tickets[0].ticketId }, token);
+    const moved = streams.slice(1);
+    const waitUntil = Date.now() + 30_000;
+    while (moved.some((s, i) => !s.events.some((e) => e.position === i + 1 && e.at >= changedAt)) && Date.now() < waitUntil) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const latencies = moved.map((s, i) => {
+      const hit = s.events.find((e) => e.position === i + 1 && e.at >= changedAt);
+      return hit ? hit.at - changedAt : Number.NaN;
+    });
+    const seen = latencies.filter((l) => !Number.isNaN(l));
+    const lost = moved.length - seen.length;
+    const rss = Math.max(rssBefore, stack.server.rssBytes());
+    const all = seen.length ? Math.max(...seen) : Number.NaN;
+    return {
+      rows: [
+        {
+          benchmark: 'waiting-room capacity',
+          metric: `${patients} streams: all see new position`,
+          unit: 'ms',
+          value: all,
+          target: '≤ 1000 ms, none lost',
+          met: lost === 0 && connected === patients && all <= 1000,
+        },
+        { benchmark: 'waiting-room capacity', metric: 'per-patient update latency', unit: 'ms', value: summarize(seen) },
+        {
+          benchmark: 'waiting-room capacity',
+          metric: 'token-server RSS',
+          unit: 'B',
+          value: rss,
+          target: '≤ 250 MB',
+          met: rss <= 250 * 1024 * 1024,
+        },
+      ],
+      raw: { patients, connected, lost, latenciesMs: latencies, rssBytes: rss },
+    };
+  } finally {
+    for (const s of streams) s.close();
+    await dispatcher.close().catch(() => undefined);
+    await stack.stop();
+  }
+}
