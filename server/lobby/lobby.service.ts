@@ -19,8 +19,18 @@ export class LobbyService {
   /** Failed code attempts per client (in memory only). */
   readonly codeFailures: WindowCounter;
 
+  /**
+   * Queue order per consultation, computed once per change instead of once per waiting patient's stream:
+   * with N patients waiting, one change used to read N² rows (bench: waiting-room capacity). Every write
+   * that changes the queue emits `changed` or `ended`; the invalidation runs before the streams' listeners.
+   */
+  private readonly queueOrder = new Map<string, Map<string, number>>();
+
   constructor(private readonly ctx: AppContext, private readonly consultations: ConsultationService) {
     this.codeFailures = new WindowCounter(CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS, ctx.now);
+    const invalidate = (consultationId: string): void => void this.queueOrder.delete(consultationId);
+    ctx.bus.prependListener('changed', invalidate);
+    ctx.bus.prependListener('ended', invalidate);
   }
 
   private audit(c: ConsultationRow, action: string): AuditRow {
@@ -57,8 +67,12 @@ export class LobbyService {
 
   /** 1-based place among those still waiting, or undefined if no longer waiting. */
   position(entry: LobbyEntryRow): number | undefined {
-    const index = this.ctx.store.listLobbyEntries(entry.consultationId, 'waiting').findIndex((e) => e.id === entry.id);
-    return index < 0 ? undefined : index + 1;
+    let order = this.queueOrder.get(entry.consultationId);
+    if (!order) {
+      order = new Map(this.ctx.store.listLobbyEntries(entry.consultationId, 'waiting').map((e, i) => [e.id, i + 1]));
+      this.queueOrder.set(entry.consultationId, order);
+    }
+    return order.get(entry.id);
   }
 
   /**
