@@ -1,5 +1,5 @@
 import type { CallDisconnectReason, CallRoom } from './call-room.js';
-import { describe, joinUrl, postJson, type FetchLike } from './http.js';
+import { ApiRequestError, describe, joinUrl, postJson, type FetchLike } from './http.js';
 import { INITIAL_SNAPSHOT } from './initial-snapshot.js';
 import type { SessionConfig, StateChangeDetail } from './session-config.js';
 import { LobbyStream } from './lobby-client.js';
@@ -18,6 +18,11 @@ import type {
   Unsubscribe,
   VcSession,
 } from './types.js';
+
+/** Waits between rejoin attempts after a lost connection; the last value repeats. */
+const REJOIN_BACKOFF_MS = [0, 500, 1000, 2000, 3000];
+/** After this long without getting back into the call, the session fails with `connection_lost`. */
+const REJOIN_GIVE_UP_MS = 90_000;
 
 interface Subscription {
   selector: (snapshot: SessionSnapshot) => unknown;
@@ -39,7 +44,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
   private room?: CallRoom;
   private tracks: MediaStreamTrack[] = [];
   private changeQueued = false;
-  private reconnectAttempted = false;
+  private rejoining = false;
 
   constructor(config: SessionConfig = {}) {
     super();
@@ -261,22 +266,53 @@ export class ConsultationSession extends EventTarget implements VcSession {
     this.transition('in-call');
   }
 
+  /**
+   * A lost connection (the SFU restarted, the network was gone longer than livekit-client's own resume
+   * could bridge): rejoin with a fresh grant — never through the lobby again — retrying with backoff
+   * while the server or SFU comes back, until the consultation is over or REJOIN_GIVE_UP_MS pass.
+   */
   private async onRoomDisconnected(reason: CallDisconnectReason): Promise<void> {
     if (isTerminal(this.current.state)) return;
     if (reason === 'ended') return this.finish('ended');
     if (reason === 'removed') return this.finish('removed');
     if (reason === 'client') return this.finish('left');
-    // Lost: one fresh grant and a new room before giving up.
-    if (this.reconnectAttempted) return this.fail('connection_lost', 'The connection to the call was lost.');
-    this.reconnectAttempted = true;
-    const old = this.room;
-    this.room = undefined;
-    await old?.disconnect().catch(() => undefined);
+    if (this.rejoining) return;
+    this.rejoining = true;
     try {
-      const admission = await this.freshGrant();
-      await this.connectWith(admission);
-    } catch {
-      this.fail('connection_lost', 'The connection to the call was lost.');
+      await this.rejoin();
+    } finally {
+      this.rejoining = false;
+    }
+  }
+
+  private async rejoin(): Promise<void> {
+    if (this.current.state === 'in-call') this.transition('reconnecting');
+    const started = Date.now();
+    for (let attempt = 0; !isTerminal(this.current.state); attempt++) {
+      await new Promise((r) => setTimeout(r, REJOIN_BACKOFF_MS[Math.min(attempt, REJOIN_BACKOFF_MS.length - 1)]));
+      if (isTerminal(this.current.state)) return;
+      const old = this.room;
+      this.room = undefined;
+      await old?.disconnect().catch(() => undefined);
+      try {
+        const admission = await this.freshGrant();
+        const room = this.ensureRoom();
+        await room.connect(admission, this.tracks);
+        if (this.room !== room || isTerminal(this.current.state)) return;
+        this.refreshRoom();
+        if (this.current.state !== 'in-call') this.transition('in-call');
+        return;
+      } catch (error) {
+        if (error instanceof ApiRequestError && error.status === 410) return this.finish('ended');
+        if (error instanceof ApiRequestError && [401, 403, 404].includes(error.status)) {
+          return this.fail('connection_lost', 'You are no longer admitted to this consultation.');
+        }
+        // Anything else (server or SFU not back yet, network still down) is worth another try.
+        console.warn(`[videoconsult] rejoin attempt ${attempt + 1} failed:`, error);
+      }
+      if (Date.now() - started > REJOIN_GIVE_UP_MS) {
+        return this.fail('connection_lost', 'The connection to the call was lost.');
+      }
     }
   }
 

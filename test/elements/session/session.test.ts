@@ -219,6 +219,53 @@ describe('ConsultationSession (patient)', () => {
     expect(session.snapshot.endReason).to.equal('ended');
   });
 
+  it('keeps rejoining while the server or SFU is down, staying "reconnecting", and is back after each loss', async () => {
+    const server = new FakeServer();
+    let grantAnswers = 0;
+    server.on('/v1/lobby/grant', () => {
+      grantAnswers += 1;
+      // The first two tries find the SFU still down.
+      return grantAnswers <= 2
+        ? { status: 502, body: { error: { code: 'sfu_unavailable', message: 'The media server could not be reached.' } } }
+        : { status: 200, body: { ...ADMISSION, token: `fresh-${grantAnswers}` } };
+    });
+    const session = patientSession(server);
+    const seen = states(session);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.event('admitted', ADMISSION);
+    await until(() => session.state === 'in-call');
+    const first = FakeCallRoom.last!;
+    first.drop('lost');
+    expect(session.state).to.equal('reconnecting');
+    await until(() => session.state === 'in-call');
+    expect(grantAnswers).to.equal(3);
+    expect(FakeCallRoom.last!.admission!.token).to.equal('fresh-3');
+    // A second loss later in the same call is bridged too (no "one attempt per session").
+    const second = FakeCallRoom.last!;
+    second.drop('lost');
+    await until(() => FakeCallRoom.last !== second && session.state === 'in-call');
+    expect(FakeCallRoom.last!.admission!.token).to.equal('fresh-4');
+    expect(seen.filter((s) => s === 'reconnecting').length).to.equal(2);
+    expect(seen.slice(seen.indexOf('in-call'))).to.not.include('waiting', 'never back through the lobby');
+    await session.leave();
+  });
+
+  it('stops rejoining when the consultation ended (410) or the patient was removed (403)', async () => {
+    for (const [status, expected] of [[410, 'ended'], [403, 'failed']] as const) {
+      const server = new FakeServer();
+      server.on('/v1/lobby/grant', () => ({ status, body: { error: { code: 'x', message: 'No.' } } }));
+      const session = patientSession(server);
+      await session.join({ code: 'ABC', name: 'Ann' });
+      await until(() => server.openStreams === 1);
+      server.event('admitted', ADMISSION);
+      await until(() => session.state === 'in-call');
+      FakeCallRoom.last!.drop('lost');
+      await until(() => session.state === expected);
+      expect(server.requests.filter((r) => r.url === '/v1/lobby/grant').length).to.equal(1);
+    }
+  });
+
   it('notifies subscribers only when the selected value changes', async () => {
     const server = new FakeServer();
     const session = patientSession(server);
