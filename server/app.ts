@@ -132,6 +132,13 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
       res.json(openApi);
     },
   );
+  routes.add(
+    { method: 'get', path: '/v1/health', summary: 'Liveness: the process answers HTTP (nothing about its dependencies)', auth: 'none', tags: ['meta'],
+      responses: { 200: { description: 'Alive', schema: healthBody } } },
+    (_req, res) => {
+      res.json({ status: 'ok' });
+    },
+  );
   const openApi = buildOpenApi(routes.docs, API_VERSION);
 
   app.use(notFound);
@@ -196,6 +203,8 @@ function mountUploads(routes: RouteRegistry, ctx: AppContext, uploads: UploadSer
 }
 
 const config = (ctx: AppContext): { apiKey: string; apiSecret: string } => ({ apiKey: ctx.config.livekit.apiKey, apiSecret: ctx.config.livekit.apiSecret });
+
+const healthBody = z.object({ status: z.literal('ok') });
 
 const uploadInfo = z.object({ id: z.string(), name: z.string(), type: z.string(), size: z.int() });
 

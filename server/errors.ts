@@ -25,6 +25,8 @@ interface BodyParserError {
 }
 
 function fromBodyParser(err: unknown): ApiError | undefined {
+  // Express's router cannot percent-decode a path parameter such as `%E0%A4%A`: the client's mistake, not ours.
+  if (err instanceof URIError) return new ApiError(400, 'invalid_path', 'The request path is not validly percent-encoded.');
   const e = err as BodyParserError;
   switch (e?.type) {
     case 'entity.too.large':
