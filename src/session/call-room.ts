@@ -31,6 +31,8 @@ export interface CallRoom {
   receivedBytes?(): Promise<ReceivedBytes>;
   /** Chat and whiteboard data over this room, once connected. */
   dataTransport?(): DataTransport | undefined;
+  /** The room's name and this participant's current LiveKit token (refreshed by the SFU), once connected. */
+  currentGrant?(): { room: string; token: string } | undefined;
 }
 
 export interface ReceivedBytes {

@@ -48,6 +48,8 @@ export interface ChatControllerOptions {
   isHistorySource?: (peer: TransportPeer) => boolean;
   now?: () => number;
   topic?: string;
+  /** The conversation so far (e.g. from before a reconnect that replaced the room); kept as it was. */
+  initialMessages?: readonly ChatMessage[];
 }
 
 export const CHAT_TOPIC = TOPICS.chat;
@@ -132,6 +134,8 @@ export class ChatController extends EventTarget {
     this.now = options.now ?? Date.now;
     this.topic = options.topic ?? CHAT_TOPIC;
     this.schema = wireSchemas(this.maxLength, this.maxHistory);
+    this.list = (options.initialMessages ?? []).slice(-this.maxHistory);
+    for (const message of this.list) this.ids.add(message.id);
     this.unsubscribes.push(
       transport.onText(this.topic, (text, from) => this.receive(text, from)),
       transport.onParticipantJoined((peer) => {
@@ -319,15 +323,18 @@ export interface HttpUploadsOptions {
   /** The participant's current LiveKit JWT (a function, so a refreshed grant is picked up). */
   token: string | (() => string);
   fetch?: typeof fetch;
-  /** Refused before uploading; the server enforces its own limit too (413). Default 20 MiB. */
+  /** Refused before uploading; the server enforces its own limit too (413). Default 10 MiB, the server's default. */
   maxBytes?: number;
 }
+
+/** The token server's default `uploads.maxFileBytes`: the SDK refuses larger files before sending a byte. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 
 export function createHttpUploads(options: HttpUploadsOptions): { upload: Uploader; download: AttachmentFetcher } {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const base = `${options.serverUrl.replace(/\/+$/, '')}/v1/rooms/${encodeURIComponent(options.room)}/uploads`;
   const auth = () => ({ Authorization: `Bearer ${typeof options.token === 'function' ? options.token() : options.token}` });
-  const maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? MAX_UPLOAD_BYTES;
 
   const upload: Uploader = async (file, init) => {
     if (!ATTACHMENT_TYPES.includes(file.type as AttachmentType)) throw new UploadError(415, 'Only PNG, JPEG and PDF files can be shared.');

@@ -9,6 +9,7 @@ import { resolvePractitionerGrant } from './grant.js';
 import { canTransition, isTerminal } from './state-machine.js';
 import type {
   Admission,
+  CallAccess,
   ConsultationInfo,
   DeviceCheckResult,
   EndReason,
@@ -329,6 +330,13 @@ export class ConsultationSession extends EventTarget implements VcSession {
   /** Bytes received from remote audio and video so far: proof that media flows (diagnostics, e2e tests). */
   async receivedBytes(): Promise<{ audio: number; video: number }> {
     return (await this.room?.receivedBytes?.()) ?? { audio: 0, video: 0 };
+  }
+
+  /** The token server and this participant's current LiveKit grant, while in the call (file sharing uses them). */
+  callAccess(): CallAccess | undefined {
+    const grant = this.room?.currentGrant?.();
+    const serverUrl = this.config.serverUrl;
+    return grant && serverUrl ? { serverUrl, ...grant } : undefined;
   }
 
   setMicrophoneEnabled(enabled: boolean): Promise<void> {

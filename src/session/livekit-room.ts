@@ -39,6 +39,7 @@ export class LiveKitCallRoom implements CallRoom {
   private worker?: Worker;
   private leaving = false;
   private transport?: DataTransport & { dispose(): void };
+  private admissionToken?: string;
 
   constructor(
     private readonly callbacks: CallRoomCallbacks,
@@ -100,6 +101,7 @@ export class LiveKitCallRoom implements CallRoom {
       room = this.ensureRoom();
     }
     await room.connect(admission.livekitUrl, admission.token);
+    this.admissionToken = admission.token;
     this.transport = createLivekitTransport(room);
     for (const track of tracks) {
       if (track.readyState !== 'live') continue;
@@ -117,6 +119,7 @@ export class LiveKitCallRoom implements CallRoom {
     this.leaving = true;
     this.transport?.dispose();
     this.transport = undefined;
+    this.admissionToken = undefined;
     const room = this.room;
     this.room = undefined;
     if (room) {
@@ -147,6 +150,15 @@ export class LiveKitCallRoom implements CallRoom {
 
   dataTransport(): DataTransport | undefined {
     return this.transport;
+  }
+
+  currentGrant(): { room: string; token: string } | undefined {
+    const room = this.room;
+    if (!room || !this.admissionToken || room.state === 'disconnected' || !room.name) return undefined;
+    // The SFU refreshes the token during the call (same grants, later expiry); livekit-client keeps it on its
+    // engine without a public getter. Fall back to the admission's token when that ever changes.
+    const refreshed = (room.engine as unknown as { token?: unknown } | undefined)?.token;
+    return { room: room.name, token: typeof refreshed === 'string' && refreshed ? refreshed : this.admissionToken };
   }
 
   participants(): ParticipantView[] {

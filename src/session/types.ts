@@ -122,6 +122,16 @@ export type GrantInput = string | Admission;
 
 export type Unsubscribe = () => void;
 
+/** What shared files need while in the call: the token server and this participant's current LiveKit grant. */
+export interface CallAccess {
+  /** Base URL of the token server (uploads live there). */
+  serverUrl: string;
+  /** The LiveKit room name (the upload routes' `:room`). */
+  room: string;
+  /** The current LiveKit JWT: it authorises uploads and downloads for this room. */
+  token: string;
+}
+
 /**
  * What the elements need from a session. `ConsultationSession` implements it; tests use a fake.
  */
@@ -142,4 +152,6 @@ export interface VcSession {
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
   startAudio(): Promise<void>;
+  /** The token server and the current LiveKit grant while in the call (chat and whiteboard uploads). */
+  callAccess?(): CallAccess | undefined;
 }

@@ -1,12 +1,19 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
+import { SessionController } from '../../controllers/session-controller.js';
 import { VcElement } from '../../internal/vc-element.js';
+import type { TranslationKey } from '../../translations/en.js';
 import type { AttachmentFetcher, ChatAttachment, ChatController, ChatMessage, Uploader } from '../../session/chat.js';
-import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH } from '../../session/chat.js';
+import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH, UploadError } from '../../session/chat.js';
+import { collaborationFor, type Collaboration } from '../../session/collaboration.js';
+import type { VcSession } from '../../session/types.js';
 import { chatStyles } from './chat.styles.js';
 
-/** English UI strings; override any of them with the `labels` property. */
+/**
+ * The UI strings in English. The element shows them in its language (`lang`, see the translations); the
+ * `labels` property overrides any of them.
+ */
 export const CHAT_LABELS = {
   title: 'Chat',
   log: 'Chat messages',
@@ -26,6 +33,8 @@ export const CHAT_LABELS = {
   uploadFailed: 'The file could not be shared: {reason}',
   notConnected: 'Chat is not connected.',
   empty: 'No messages yet.',
+  tooLarge: 'the file is larger than {max} MB',
+  wrongType: 'only PNG, JPEG and PDF files can be shared',
 };
 export type ChatLabels = typeof CHAT_LABELS;
 
@@ -35,6 +44,13 @@ const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
 export class VcChatSendRequestEvent extends CustomEvent<{ text: string; attachment?: ChatAttachment }> {
   constructor(detail: { text: string; attachment?: ChatAttachment }) {
     super('vc-chat-send-request', { bubbles: true, composed: true, cancelable: true, detail });
+  }
+}
+
+/** The user collapsed or expanded the chat. */
+export class VcChatToggleEvent extends CustomEvent<{ collapsed: boolean }> {
+  constructor(detail: { collapsed: boolean }) {
+    super('vc-chat-toggle', { bubbles: true, composed: true, detail });
   }
 }
 
@@ -50,10 +66,14 @@ export class VcChatMessageEvent extends CustomEvent<{ message: ChatMessage }> {
  * clickable but never fetched or previewed. Shared images are fetched with the participant's own token
  * through `fetchAttachment` and shown from a local blob URL.
  *
- * The chat itself is a `ChatController` set on the `.chat` property.
+ * The conversation is the session's (found by `.session`, `session="id"` naming a `<vc-consultation>`, or
+ * the context of an enclosing one): it starts when the call connects, with file sharing through the
+ * consultation's `server-url` authorised by the participant's own LiveKit grant. A `ChatController` set on
+ * `.chat` (with `.uploader` / `.fetchAttachment`) takes precedence.
  *
  * @fires vc-chat-send-request - Cancelable, before a message is sent; `detail: { text, attachment? }`.
  * @fires vc-chat-message - A message from someone else arrived; `detail: { message }`.
+ * @fires vc-chat-toggle - The user collapsed or expanded the chat; `detail: { collapsed }`.
  * @fires vc-error - An upload or download failed (`upload_failed`, `download_failed`).
  * @csspart base - The wrapper.
  * @csspart header - The title row with the collapse toggle.
@@ -80,7 +100,11 @@ export class VcChatMessageEvent extends CustomEvent<{ message: ChatMessage }> {
 export class VcChat extends VcElement {
   static override styles = [...VcElement.styles, chatStyles];
 
-  /** The conversation; the session sets it once in the call. */
+  /** Explicit session object (highest priority for finding the session). */
+  @property({ attribute: false }) session?: VcSession;
+  /** Id of a `<vc-consultation>` whose session to use. */
+  @property({ attribute: 'session' }) sessionId?: string;
+  /** A conversation set by hand; otherwise the session's. */
   @property({ attribute: false }) chat?: ChatController;
   /** Uploads a file to the token server; without it the attach button is hidden. */
   @property({ attribute: false }) uploader?: Uploader;
@@ -102,6 +126,10 @@ export class VcChat extends VcElement {
   @query('.log') private log?: HTMLElement;
   @query('input[type=file]') private fileInput?: HTMLInputElement;
 
+  protected readonly sessions = new SessionController(this);
+  private collaboration?: Collaboration;
+  private attachedTo?: ChatController;
+  private readonly onCollaborationChange = () => this.requestUpdate();
   private unsubscribe?: () => void;
   private seen = new Set<string>();
   private readonly requested = new Set<string>();
@@ -113,12 +141,31 @@ export class VcChat extends VcElement {
   }
 
   private get maxLength(): number {
-    return this.chat?.maxLength ?? DEFAULT_MAX_LENGTH;
+    return this.activeChat?.maxLength ?? DEFAULT_MAX_LENGTH;
+  }
+
+  /** The conversation shown: `.chat`, else the session's. */
+  private get activeChat(): ChatController | undefined {
+    return this.chat ?? this.collaboration?.chat;
+  }
+
+  private get activeUploader(): Uploader | undefined {
+    if (this.uploader) return this.uploader;
+    return this.collaboration?.canShareFiles ? this.collaboration.upload : undefined;
+  }
+
+  private get activeFetcher(): AttachmentFetcher | undefined {
+    return this.fetchAttachment ?? this.collaboration?.fetchAttachment;
   }
 
   private l(key: keyof ChatLabels, params?: Record<string, string | number>): string {
-    const template = this.labels[key] ?? CHAT_LABELS[key];
+    const template = this.labels[key];
+    if (template === undefined) return this.localize.t(`chat.${key}` as TranslationKey, params);
     return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
+  }
+
+  onSessionMissing(id: string): void {
+    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
   }
 
   override connectedCallback(): void {
@@ -128,8 +175,11 @@ export class VcChat extends VcElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.collaboration?.removeEventListener('change', this.onCollaborationChange);
+    this.collaboration = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.attachedTo = undefined;
     for (const url of this.previews.values()) URL.revokeObjectURL(url);
     this.previews = new Map();
     this.requested.clear();
@@ -137,7 +187,15 @@ export class VcChat extends VcElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (changed.has('chat') && this.isConnected) this.attach();
+    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
+    const session = this.sessions.session;
+    const collaboration = session ? collaborationFor(session) : undefined;
+    if (collaboration !== this.collaboration) {
+      this.collaboration?.removeEventListener('change', this.onCollaborationChange);
+      this.collaboration = collaboration;
+      collaboration?.addEventListener('change', this.onCollaborationChange);
+    }
+    if (this.activeChat !== this.attachedTo && this.isConnected) this.attach();
     if (changed.has('collapsed') && !this.collapsed) this.unread = 0;
   }
 
@@ -157,7 +215,8 @@ export class VcChat extends VcElement {
   private attach(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    const chat = this.chat;
+    const chat = this.activeChat;
+    this.attachedTo = chat;
     if (!chat) {
       this.messages = [];
       return;
@@ -179,10 +238,11 @@ export class VcChat extends VcElement {
   }
 
   private async loadPreview(attachment: ChatAttachment): Promise<void> {
-    if (!this.fetchAttachment) return;
+    const fetcher = this.activeFetcher;
+    if (!fetcher) return;
     this.requested.add(attachment.id);
     try {
-      const blob = await this.fetchAttachment(attachment);
+      const blob = await fetcher(attachment);
       if (!this.isConnected) return;
       this.previews = new Map(this.previews).set(attachment.id, URL.createObjectURL(blob));
     } catch (error) {
@@ -191,9 +251,10 @@ export class VcChat extends VcElement {
   }
 
   private async download(attachment: ChatAttachment): Promise<void> {
-    if (!this.fetchAttachment) return;
+    const fetcher = this.activeFetcher;
+    if (!fetcher) return;
     try {
-      const blob = await this.fetchAttachment(attachment);
+      const blob = await fetcher(attachment);
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
@@ -223,7 +284,7 @@ export class VcChat extends VcElement {
 
   /** Sends the current draft (the send button and Enter do this). Resolves once sent or refused. */
   async submit(attachment?: ChatAttachment): Promise<void> {
-    const chat = this.chat;
+    const chat = this.activeChat;
     const text = this.draft;
     if (!chat) {
       this.error = this.l('notConnected');
@@ -246,19 +307,26 @@ export class VcChat extends VcElement {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (!file || !this.uploader) return;
+    const uploader = this.activeUploader;
+    if (!file || !uploader) return;
     if (!ATTACHMENT_TYPES.includes(file.type as ChatAttachment['type'])) {
-      this.error = this.l('uploadFailed', { reason: 'only PNG, JPEG and PDF files can be shared' });
+      this.error = this.l('uploadFailed', { reason: this.l('wrongType') });
       return;
     }
     this.uploading = true;
     this.error = '';
     try {
-      const attachment = await this.uploader(file);
+      const attachment = await uploader(file);
       await this.submit(attachment);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.error = this.l('uploadFailed', { reason });
+      const shown =
+        error instanceof UploadError && error.status === 413
+          ? this.l('tooLarge', { max: 10 })
+          : error instanceof UploadError && error.status === 415
+            ? this.l('wrongType')
+            : reason;
+      this.error = this.l('uploadFailed', { reason: shown });
       this.emitError('upload_failed', reason);
     } finally {
       this.uploading = false;
@@ -267,6 +335,7 @@ export class VcChat extends VcElement {
 
   private toggle(): void {
     this.collapsed = !this.collapsed;
+    this.dispatchEvent(new VcChatToggleEvent({ collapsed: this.collapsed }));
   }
 
   private renderText(text: string): TemplateResult[] {
@@ -290,7 +359,7 @@ export class VcChat extends VcElement {
       ${attachment.type.startsWith('image/') && preview
         ? html`<img src=${preview} alt=${this.l('imageAlt', { name: attachment.name })} />`
         : nothing}
-      <button class="button" type="button" @click=${() => this.download(attachment)} ?disabled=${!this.fetchAttachment}>
+      <button class="button" type="button" @click=${() => this.download(attachment)} ?disabled=${!this.activeFetcher}>
         ${this.l('download', { name: attachment.name })}
       </button>
     </div>`;
@@ -316,6 +385,8 @@ export class VcChat extends VcElement {
     const over = this.length - this.maxLength;
     const history = this.messages.filter((m) => m.history);
     const current = this.messages.filter((m) => !m.history);
+    const chat = this.activeChat;
+    const uploader = this.activeUploader;
     return html`<section class="base" part="base" aria-labelledby="title">
       <div class="header" part="header">
         <button class="button toggle" part="toggle" type="button" aria-expanded=${String(!this.collapsed)} aria-controls="body" @click=${this.toggle}>
@@ -343,12 +414,12 @@ export class VcChat extends VcElement {
             placeholder=${this.l('placeholder')}
             aria-describedby="counter"
             aria-invalid=${over > 0 ? 'true' : 'false'}
-            ?disabled=${!this.chat}
+            ?disabled=${!chat}
             @input=${this.onInput}
             @keydown=${this.onKeyDown}
           ></textarea>
           <div class="actions">
-            ${this.uploader
+            ${uploader
               ? html`<input type="file" hidden accept=${ATTACHMENT_TYPES.join(',')} @change=${this.onFile} />
                   <button
                     class="button"
@@ -356,7 +427,7 @@ export class VcChat extends VcElement {
                     type="button"
                     aria-label=${this.l('attach')}
                     title=${this.l('attach')}
-                    ?disabled=${this.uploading || !this.chat}
+                    ?disabled=${this.uploading || !chat}
                     @click=${() => this.fileInput?.click()}
                   >
                     <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2">
@@ -364,7 +435,7 @@ export class VcChat extends VcElement {
                     </svg>
                   </button>`
               : nothing}
-            <button class="button primary" part="send-button" type="submit" ?disabled=${!this.chat || over > 0 || !this.draft.trim()}>
+            <button class="button primary" part="send-button" type="submit" ?disabled=${!chat || over > 0 || !this.draft.trim()}>
               ${this.l('send')}
             </button>
           </div>
@@ -390,5 +461,6 @@ declare global {
   interface HTMLElementEventMap {
     'vc-chat-send-request': VcChatSendRequestEvent;
     'vc-chat-message': VcChatMessageEvent;
+    'vc-chat-toggle': VcChatToggleEvent;
   }
 }

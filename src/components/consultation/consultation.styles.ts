@@ -18,8 +18,35 @@ export const consultationStyles = css`
     gap: var(--_vc-space-s);
     min-height: inherit;
   }
-  .in-call > vc-call {
+  .main {
+    display: grid;
+    grid-template-rows: minmax(0, 1fr) auto;
+    gap: var(--_vc-space-s);
+    min-width: 0;
     min-height: inherit;
+  }
+  .main > vc-call {
+    min-height: inherit;
+  }
+  .board-open .main {
+    grid-template-rows: minmax(0, 1fr) var(--vc-consultation-call-height-with-board, 14rem) auto;
+  }
+  .board-open .main > vc-call {
+    min-height: 0;
+    --vc-call-height: var(--vc-consultation-call-height-with-board, 14rem);
+  }
+  .tools {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: var(--_vc-space-s);
+  }
+  /* The chat has its own header toggle beside the call; the button is for phones, where it is hidden. */
+  .chat-button {
+    display: none;
+  }
+  .tools .error:empty {
+    display: none;
   }
   aside {
     display: grid;
@@ -48,6 +75,14 @@ export const consultationStyles = css`
     }
     aside {
       width: auto;
+    }
+  }
+  @media (max-width: 48rem) and (orientation: portrait) {
+    .chat-button {
+      display: inline-flex;
+    }
+    .in-call vc-chat[collapsed] {
+      display: none;
     }
   }
 `;

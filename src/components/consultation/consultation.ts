@@ -16,14 +16,19 @@ import {
 import { VcElement } from '../../internal/vc-element.js';
 import { ConsultationSession } from '../../session/consultation-session.js';
 import type { StateChangeDetail } from '../../session/session-config.js';
-import { CALL_STATES } from '../../session/state-machine.js';
+import { CALL_STATES, isTerminal } from '../../session/state-machine.js';
 import type { Admission, GrantInput, SessionRole } from '../../session/types.js';
+import { collaborationFor } from '../../session/collaboration.js';
 import '../call/call.js';
+import '../chat/chat.js';
+import type { VcChat } from '../chat/chat.js';
+import { loadWhiteboard } from '../whiteboard/lazy.js';
 import '../device-check/device-check.js';
 import '../waiting-room/waiting-room.js';
 import { consultationStyles } from './consultation.styles.js';
 
 const ROLES = ['patient', 'practitioner'] as const;
+const NARROW_PORTRAIT = '(max-width: 48rem) and (orientation: portrait)';
 const URL_PATTERN = /^https?:\/\/\S+$/;
 const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
 
@@ -43,18 +48,28 @@ const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
  * @fires vc-error - `{ code, message }`: refused requests, lost connections, invalid attributes.
  * @fires vc-leave-request - Cancelable, before leaving (bubbles from the inner elements).
  * @fires vc-end-request - Cancelable, before ending for everyone.
- * @slot chat - Reserved for `<vc-chat>`; shown beside the call.
- * @slot whiteboard - Reserved for `<vc-whiteboard>`; shown beside the call.
+ * In the call a chat sits beside the video (collapsible, with an unread count; on a phone held upright it
+ * opens from the "Chat" button), and the "Whiteboard" button loads the shared board on first use; it also
+ * opens by itself when another participant opens theirs.
+ *
+ * @slot chat - Replaces the built-in `<vc-chat>` beside the call.
+ * @slot whiteboard - Extra content beside the call (e.g. a `<vc-whiteboard>` of your own).
  * @csspart base - The wrapper.
  * @csspart waiting-room - The inner `<vc-waiting-room>`.
  * @csspart device-check - The practitioner's `<vc-device-check>`.
  * @csspart call - The inner `<vc-call>`.
  * @csspart sidebar - The column beside the call (queue, chat, whiteboard).
+ * @csspart chat - The built-in `<vc-chat>`.
+ * @csspart whiteboard - The `<vc-whiteboard>`, while open.
+ * @csspart tools - The row with the chat and whiteboard buttons.
+ * @csspart chat-button - Opens and closes the chat (shown on narrow portrait screens).
+ * @csspart whiteboard-button - Opens and closes the whiteboard.
  * @csspart end-screen - The "consultation ended" screen.
  * @cssprop --vc-consultation-background - Background (default `--vc-color-surface`).
  * @cssprop --vc-consultation-radius - Corner radius (default `--vc-radius-m`).
  * @cssprop --vc-consultation-min-height - Minimum height (default 28rem).
  * @cssprop --vc-consultation-sidebar-width - Width of the sidebar (default 20rem).
+ * @cssprop --vc-consultation-call-height-with-board - Height of the call while the whiteboard is open (default 14rem).
  */
 export class VcConsultation extends VcElement {
   static override styles = [...VcElement.styles, consultationStyles];
@@ -86,13 +101,24 @@ export class VcConsultation extends VcElement {
   /** Lets the device check remember device choices in this browser. */
   @property({ type: Boolean, attribute: 'remember-devices' }) rememberDevices = false;
 
+  /** Hides the built-in chat. */
+  @property({ type: Boolean, attribute: 'no-chat' }) noChat = false;
+  /** Hides the whiteboard button (the board still opens nowhere: it is never loaded). */
+  @property({ type: Boolean, attribute: 'no-whiteboard' }) noWhiteboard = false;
+
   @state() private hasSideContent = false;
+  @state() private chatCollapsed?: boolean;
+  @state() private board: 'closed' | 'loading' | 'open' | 'failed' = 'closed';
+  /** The user closed the board: a peer's activity does not reopen it. */
+  private boardDismissed = false;
 
   /** The session behind this consultation: stable for the element's lifetime. */
   readonly session = new ConsultationSession();
 
   private readonly provider = new ContextProvider(this, { context: sessionContext, initialValue: this.session });
   private announcement = '';
+  /** Chat and whiteboard of this session (they start once the call is connected). */
+  private readonly collaboration = collaborationFor(this.session);
 
   constructor() {
     super();
@@ -103,6 +129,46 @@ export class VcConsultation extends VcElement {
         if (error) this.dispatchEvent(new VcErrorEvent(error));
       },
     );
+    this.collaboration.addEventListener('change', () => {
+      if (this.collaboration.whiteboardActive && this.board === 'closed' && !this.boardDismissed && !this.noWhiteboard) {
+        void this.openWhiteboard();
+      }
+      this.requestUpdate();
+    });
+  }
+
+  /** Loads the whiteboard (once) and shows it. */
+  async openWhiteboard(): Promise<void> {
+    if (this.board === 'open' || this.board === 'loading') return;
+    this.board = 'loading';
+    try {
+      await loadWhiteboard();
+      await this.collaboration.openWhiteboard();
+      this.board = CALL_STATES.includes(this.session.state) ? 'open' : 'closed';
+    } catch (error) {
+      this.board = 'failed';
+      this.emitError('whiteboard_unavailable', `The whiteboard could not be loaded: ${String(error)}`);
+    }
+  }
+
+  /** Hides the whiteboard (it keeps syncing in the background while the call lasts). */
+  closeWhiteboard(): void {
+    this.boardDismissed = true;
+    this.board = 'closed';
+  }
+
+  private toggleWhiteboard(): void {
+    if (this.board === 'open') this.closeWhiteboard();
+    else void this.openWhiteboard();
+  }
+
+  private get chatElement(): VcChat | null {
+    return this.renderRoot.querySelector('vc-chat');
+  }
+
+  private toggleChat(): void {
+    this.chatCollapsed = !(this.chatCollapsed ?? false);
+    if (!this.chatCollapsed) void this.updateComplete.then(() => this.chatElement?.focus());
   }
 
   override connectedCallback(): void {
@@ -156,6 +222,11 @@ export class VcConsultation extends VcElement {
     }
     if (state === 'in-call' && previous === 'connecting') this.dispatchEvent(new VcJoinedEvent());
     if (state === 'declined') this.dispatchEvent(new VcDeclinedEvent(snapshot.declineReason ? { reason: snapshot.declineReason } : {}));
+    if (isTerminal(state)) {
+      this.board = 'closed';
+      this.boardDismissed = false;
+      this.chatCollapsed = undefined;
+    }
     if (state === 'ended') {
       if (snapshot.endReason === 'left') this.dispatchEvent(new VcLeftEvent());
       this.dispatchEvent(new VcEndedEvent({ reason: snapshot.endReason ?? 'ended' }));
@@ -186,6 +257,51 @@ export class VcConsultation extends VcElement {
     </div>`;
   }
 
+  private renderCall(practitioner: boolean) {
+    const t = this.localize.t.bind(this.localize);
+    // Phones held upright start with the chat closed behind its button; everything else with it open.
+    const collapsed = (this.chatCollapsed ??= typeof matchMedia === 'function' && matchMedia(NARROW_PORTRAIT).matches);
+    const unread = collapsed ? (this.chatElement?.unreadCount ?? 0) : 0;
+    const boardOpen = this.board === 'open';
+    const showChat = !this.noChat;
+    return html`<div class="with-sidebar in-call ${boardOpen ? 'board-open' : ''}">
+      <div class="main">
+        ${boardOpen
+          ? html`<vc-whiteboard part="whiteboard" theme=${this.theme} .session=${this.session}></vc-whiteboard>`
+          : nothing}
+        <vc-call part="call" data-step-focus theme=${this.theme} .session=${this.session}></vc-call>
+        ${showChat || !this.noWhiteboard
+          ? html`<div class="tools" part="tools" role="toolbar" aria-label=${t('c.tools')}>
+              ${showChat
+                ? html`<button class="button chat-button" part="chat-button" type="button" aria-controls="chat"
+                    aria-expanded=${String(!collapsed)} @click=${this.toggleChat}>
+                    ${unread > 0 ? t('c.chatUnread', { count: unread }) : t('c.chat')}
+                  </button>`
+                : nothing}
+              ${this.noWhiteboard
+                ? nothing
+                : html`<button class="button" part="whiteboard-button" type="button" aria-pressed=${String(boardOpen)}
+                    ?disabled=${this.board === 'loading'} @click=${this.toggleWhiteboard}>
+                    ${this.board === 'loading' ? t('c.whiteboardLoading') : t('c.whiteboard')}
+                  </button>`}
+              <span class="error" role="status">${this.board === 'failed' ? t('c.whiteboardFailed') : ''}</span>
+            </div>`
+          : nothing}
+      </div>
+      <aside part="sidebar" ?hidden=${!practitioner && !showChat && !this.hasSideContent}>
+        ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
+        <slot name="chat" @slotchange=${this.onSlotChange}
+          >${showChat
+            ? html`<vc-chat id="chat" part="chat" theme=${this.theme} .session=${this.session} ?collapsed=${collapsed}
+                @vc-chat-toggle=${(e: CustomEvent<{ collapsed: boolean }>) => (this.chatCollapsed = e.detail.collapsed)}
+                @vc-chat-message=${() => this.requestUpdate()}></vc-chat>`
+            : nothing}</slot
+        >
+        <slot name="whiteboard" @slotchange=${this.onSlotChange}></slot>
+      </aside>
+    </div>`;
+  }
+
   private renderStep() {
     const t = this.localize.t.bind(this.localize);
     const snapshot = this.session.snapshot;
@@ -198,14 +314,7 @@ export class VcConsultation extends VcElement {
       </div>`;
     }
     if (CALL_STATES.includes(state) && !(practitioner && state === 'admitted')) {
-      return html`<div class="with-sidebar in-call">
-        <vc-call part="call" data-step-focus theme=${this.theme} .session=${this.session}></vc-call>
-        <aside part="sidebar" ?hidden=${!practitioner && !this.hasSideContent}>
-          ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
-          <slot name="chat" @slotchange=${this.onSlotChange}></slot>
-          <slot name="whiteboard" @slotchange=${this.onSlotChange}></slot>
-        </aside>
-      </div>`;
+      return this.renderCall(practitioner);
     }
     if (practitioner && (state === 'idle' || state === 'checking-devices')) {
       return html`<div class="with-sidebar">

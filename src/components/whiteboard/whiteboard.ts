@@ -1,7 +1,11 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { SessionController } from '../../controllers/session-controller.js';
 import { VcElement } from '../../internal/vc-element.js';
+import type { TranslationKey } from '../../translations/en.js';
 import type { AttachmentFetcher, ChatAttachment, Uploader } from '../../session/chat.js';
+import { collaborationFor, type Collaboration } from '../../session/collaboration.js';
+import type { VcSession } from '../../session/types.js';
 import type { BoardBackground, BoardElement, ElementKind, NewBoardElement, RemoteCursor, WhiteboardSync } from '../../session/whiteboard-sync.js';
 import { BackgroundLoader, defaultPdfWorkerSrc, type LoadedBackground } from './background.js';
 import { icon, type IconName } from './icons.js';
@@ -11,7 +15,10 @@ import { whiteboardStyles } from './whiteboard.styles.js';
 export type WhiteboardTool = 'pen' | 'highlighter' | 'eraser' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text' | 'pan' | 'laser';
 export const WHITEBOARD_TOOLS: readonly WhiteboardTool[] = ['pen', 'highlighter', 'eraser', 'line', 'arrow', 'rect', 'ellipse', 'text', 'pan', 'laser'];
 
-/** English UI strings; override any of them with the `labels` property. */
+/**
+ * The UI strings in English. The element shows them in its language (`lang`, see the translations); the
+ * `labels` property overrides any of them.
+ */
 export const WHITEBOARD_LABELS = {
   toolbar: 'Whiteboard tools',
   pen: 'Pen',
@@ -71,11 +78,15 @@ type Gesture =
  * ellipse, text, pan and zoom, a laser pointer and live cursors, a shared image or PDF as background, undo
  * and redo of one's own actions, clear (practitioner), and PNG export to this device only.
  *
- * The board is a `WhiteboardSync` set on the `.sync` property. Load this module lazily with
- * `loadWhiteboard()` from `./lazy.js`.
+ * The board is the session's (found by `.session`, `session="id"` naming a `<vc-consultation>`, or the
+ * context of an enclosing one): connected to it, the element starts the session's board sync once in the
+ * call, and shares documents through the consultation's `server-url` with the participant's own grant. A
+ * `WhiteboardSync` set on `.sync` (with `.uploader` / `.fetchAttachment`) takes precedence. Load this module
+ * lazily with `loadWhiteboard()` from `./lazy.js`.
  *
  * @fires vc-whiteboard-clear-request - Cancelable, before the practitioner clears the board.
  * @fires vc-error - A document could not be shown or uploaded (`document_failed`, `upload_failed`).
+ * @fires vc-whiteboard-document-shown - A shared document (image or PDF page) was loaded and drawn.
  * @csspart base - The wrapper.
  * @csspart toolbar - The toolbar.
  * @csspart tool-button - Each tool button (pressed state in `aria-pressed`).
@@ -94,7 +105,11 @@ type Gesture =
 export class VcWhiteboard extends VcElement {
   static override styles = [...VcElement.styles, whiteboardStyles];
 
-  /** The shared board; the session sets it. */
+  /** Explicit session object (highest priority for finding the session). */
+  @property({ attribute: false }) session?: VcSession;
+  /** Id of a `<vc-consultation>` whose session to use. */
+  @property({ attribute: 'session' }) sessionId?: string;
+  /** A board set by hand; otherwise the session's. */
   @property({ attribute: false }) sync?: WhiteboardSync;
   /** Fetches a shared document with the participant's token. */
   @property({ attribute: false }) fetchAttachment?: AttachmentFetcher;
@@ -123,20 +138,35 @@ export class VcWhiteboard extends VcElement {
   @query('.text-editor') private textEditor?: HTMLTextAreaElement;
   @query('input[type=file]') private fileInput?: HTMLInputElement;
 
+  protected readonly sessions = new SessionController(this);
+  private collaboration?: Collaboration;
+  private readonly onCollaborationChange = () => this.requestUpdate();
+  /** The board actually shown: `.sync`, else the session's. */
+  private board?: WhiteboardSync;
   private gesture?: Gesture;
   private frame = 0;
   private resizeObserver?: ResizeObserver;
   private detach?: () => void;
   private localLaser: Array<{ x: number; y: number; at: number }> = [];
   private readonly backgrounds = new BackgroundLoader(
-    () => this.fetchAttachment,
+    () => this.fetchAttachment ?? this.collaboration?.fetchAttachment,
     () => this.pdfWorkerSrc || defaultPdfWorkerSrc(),
   );
   private backgroundLoad?: AbortController;
 
   private l(key: keyof WhiteboardLabels, params?: Record<string, string | number>): string {
-    const template = this.labels[key] ?? WHITEBOARD_LABELS[key];
+    const template = this.labels[key];
+    if (template === undefined) return this.localize.t(`wb.${key}` as TranslationKey, params);
     return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
+  }
+
+  onSessionMissing(id: string): void {
+    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
+  }
+
+  private get activeUploader(): Uploader | undefined {
+    if (this.uploader) return this.uploader;
+    return this.collaboration?.canShareFiles ? this.collaboration.upload : undefined;
   }
 
   override connectedCallback(): void {
@@ -147,6 +177,8 @@ export class VcWhiteboard extends VcElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.collaboration?.removeEventListener('change', this.onCollaborationChange);
+    this.collaboration = undefined;
     this.removeEventListener('keydown', this.onHostKeyDown);
     this.detach?.();
     this.detach = undefined;
@@ -165,7 +197,17 @@ export class VcWhiteboard extends VcElement {
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('tool')) this.validateOneOf('tool', this.tool, WHITEBOARD_TOOLS);
-    if (changed.has('sync')) this.attachSync();
+    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
+    const session = this.sessions.session;
+    const collaboration = session ? collaborationFor(session) : undefined;
+    if (collaboration !== this.collaboration) {
+      this.collaboration?.removeEventListener('change', this.onCollaborationChange);
+      this.collaboration = collaboration;
+      collaboration?.addEventListener('change', this.onCollaborationChange);
+    }
+    // Shown standalone or in a consultation, the board is open: start the session's sync (once in the call).
+    if (!this.sync && collaboration && !collaboration.whiteboard && collaboration.chat) void collaboration.openWhiteboard().catch(() => undefined);
+    if ((this.sync ?? collaboration?.whiteboard) !== this.board) this.attachSync();
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -177,18 +219,18 @@ export class VcWhiteboard extends VcElement {
   // --- public API -------------------------------------------------------------------------------------------
 
   undo(): void {
-    this.sync?.undo();
+    this.board?.undo();
   }
 
   redo(): void {
-    this.sync?.redo();
+    this.board?.redo();
   }
 
   /** Practitioner only; fires the cancelable `vc-whiteboard-clear-request` first. */
   clear(): boolean {
-    if (!this.sync || this.sync.role !== 'practitioner') return false;
+    if (!this.board || this.board.role !== 'practitioner') return false;
     if (!this.dispatchEvent(new VcWhiteboardClearRequestEvent())) return false;
-    return this.sync.clear();
+    return this.board.clear();
   }
 
   zoomBy(factor: number, around?: { x: number; y: number }): void {
@@ -206,12 +248,12 @@ export class VcWhiteboard extends VcElement {
 
   /** Shows an already uploaded image or PDF (e.g. from the chat) as everyone's background. */
   showDocument(attachment: Pick<ChatAttachment, 'id' | 'name' | 'type'>, page = 1): void {
-    this.sync?.setBackground({ id: attachment.id, name: attachment.name, type: attachment.type, page });
+    this.board?.setBackground({ id: attachment.id, name: attachment.name, type: attachment.type, page });
   }
 
   /** The whole board (drawing and document) as a PNG. Stays on this device unless the caller sends it. */
   async exportPng(): Promise<Blob> {
-    const elements = this.sync?.elements() ?? [];
+    const elements = this.board?.elements() ?? [];
     const box = bounds(elements);
     const bg = this.loaded;
     const left = Math.min(box?.left ?? 0, 0);
@@ -255,15 +297,15 @@ export class VcWhiteboard extends VcElement {
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
     if (this.loaded) ctx.drawImage(this.loaded.source, 0, 0, this.loaded.width, this.loaded.height);
     const erasing = this.gesture?.type === 'erase' ? this.gesture.ids : undefined;
-    const elements = this.sync?.elements() ?? [];
+    const elements = this.board?.elements() ?? [];
     for (const element of elements) if (!erasing?.has(element.id)) drawElement(ctx, element);
     if (this.gesture?.type === 'draw') drawElement(ctx, { ...this.gesture.element, id: 'draft', author: '' }, true);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const now = performance.now();
-    const cursors: RemoteCursor[] = [...(this.sync?.cursors() ?? [])];
+    const cursors: RemoteCursor[] = [...(this.board?.cursors() ?? [])];
     this.localLaser = this.localLaser.filter((p) => now - p.at < 1000);
     const last = this.localLaser.at(-1);
-    if (last) cursors.push({ identity: '', name: this.sync?.transport.localName ?? '', x: last.x, y: last.y, laser: true, color: this.color, trail: this.localLaser, at: now });
+    if (last) cursors.push({ identity: '', name: this.board?.transport.localName ?? '', x: last.x, y: last.y, laser: true, color: this.color, trail: this.localLaser, at: now });
     // Remote trails carry Date.now() times; ours performance.now(): draw each against its own clock.
     drawCursors(ctx, cursors.filter((c) => c.identity), this.view, Date.now());
     drawCursors(ctx, cursors.filter((c) => !c.identity), this.view, now);
@@ -279,7 +321,8 @@ export class VcWhiteboard extends VcElement {
   private attachSync(): void {
     this.detach?.();
     this.detach = undefined;
-    const sync = this.sync;
+    const sync = this.sync ?? this.collaboration?.whiteboard;
+    this.board = sync;
     if (!sync) return;
     const onChange = () => {
       this.count = sync.elements().length;
@@ -301,12 +344,12 @@ export class VcWhiteboard extends VcElement {
   }
 
   private refreshUndo(): void {
-    this.canUndo = this.sync?.canUndo ?? false;
-    this.canRedo = this.sync?.canRedo ?? false;
+    this.canUndo = this.board?.canUndo ?? false;
+    this.canRedo = this.board?.canRedo ?? false;
   }
 
   private refreshBackground(): void {
-    const background = this.sync?.background();
+    const background = this.board?.background();
     const key = background ? `${background.id}:${background.page}` : undefined;
     if (key === this.loaded?.key && this.backgroundState === 'ready') return;
     if (!background) {
@@ -359,7 +402,7 @@ export class VcWhiteboard extends VcElement {
   }
 
   private onPointerDown(event: PointerEvent): void {
-    if (!this.sync || this.gesture) return;
+    if (!this.board || this.gesture) return;
     if (event.pointerType === 'mouse' && event.button !== 0 && event.button !== 1) return;
     try {
       (event.target as Element).setPointerCapture(event.pointerId);
@@ -387,7 +430,7 @@ export class VcWhiteboard extends VcElement {
 
   private onPointerMove(event: PointerEvent): void {
     const p = this.toBoard(event);
-    this.sync?.setCursor({ x: p.x, y: p.y, laser: this.tool === 'laser', color: this.color });
+    this.board?.setCursor({ x: p.x, y: p.y, laser: this.tool === 'laser', color: this.color });
     if (this.tool === 'laser') {
       this.localLaser.push({ x: p.x, y: p.y, at: performance.now() });
       this.scheduleDraw();
@@ -415,15 +458,15 @@ export class VcWhiteboard extends VcElement {
     if (gesture.type === 'draw') {
       const [x1, y1, x2, y2] = gesture.element.points;
       const degenerate = gesture.element.points.length === 4 && gesture.element.kind !== 'pen' && x1 === x2 && y1 === y2;
-      if (!degenerate) this.sync?.addElement(gesture.element);
+      if (!degenerate) this.board?.addElement(gesture.element);
     } else if (gesture.type === 'erase' && gesture.ids.size > 0) {
-      this.sync?.removeElements(gesture.ids);
+      this.board?.removeElements(gesture.ids);
     }
     this.scheduleDraw();
   }
 
   private onPointerLeave(): void {
-    if (!this.gesture) this.sync?.setCursor(null);
+    if (!this.gesture) this.board?.setCursor(null);
   }
 
   /** Erases along the segment from the previous pointer position, so a fast swipe misses nothing. */
@@ -433,7 +476,7 @@ export class VcWhiteboard extends VcElement {
     const radius = Math.max(4, this.size) / this.view.scale;
     const from = gesture.last ?? p;
     const steps = Math.min(200, Math.max(1, Math.ceil(Math.hypot(p.x - from.x, p.y - from.y) / radius)));
-    const elements = this.sync?.elements() ?? [];
+    const elements = this.board?.elements() ?? [];
     for (let i = 1; i <= steps; i++) {
       const x = from.x + ((p.x - from.x) * i) / steps;
       const y = from.y + ((p.y - from.y) * i) / steps;
@@ -477,7 +520,7 @@ export class VcWhiteboard extends VcElement {
     const at = this.textAt;
     const text = this.textEditor?.value.trim() ?? '';
     this.textAt = undefined;
-    if (at && text) this.sync?.addElement({ kind: 'text', color: this.color, size: this.size, points: [round(at.x), round(at.y)], text: text.slice(0, 2000) });
+    if (at && text) this.board?.addElement({ kind: 'text', color: this.color, size: this.size, points: [round(at.x), round(at.y)], text: text.slice(0, 2000) });
     this.stage?.focus();
   }
 
@@ -496,9 +539,9 @@ export class VcWhiteboard extends VcElement {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (!file || !this.uploader) return;
+    if (!file || !this.activeUploader) return;
     try {
-      this.showDocument(await this.uploader(file));
+      this.showDocument(await this.activeUploader(file));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.error = this.l('documentFailed', { reason });
@@ -507,10 +550,10 @@ export class VcWhiteboard extends VcElement {
   }
 
   private changePage(delta: number): void {
-    const background = this.sync?.background();
+    const background = this.board?.background();
     if (!background || !this.loaded) return;
     const page = Math.min(this.loaded.pages, Math.max(1, background.page + delta));
-    if (page !== background.page) this.sync?.setBackground({ ...background, page });
+    if (page !== background.page) this.board?.setBackground({ ...background, page });
   }
 
   /** Arrow keys move between toolbar controls (the ARIA toolbar pattern). */
@@ -543,7 +586,7 @@ export class VcWhiteboard extends VcElement {
   }
 
   override render(): TemplateResult {
-    const sync = this.sync;
+    const sync = this.board;
     const background = sync?.background();
     const practitioner = sync?.role === 'practitioner';
     return html`<section class="base" part="base">
@@ -573,7 +616,7 @@ export class VcWhiteboard extends VcElement {
           ${this.button('export', this.l('export'), () => void this.downloadPng())}
         </div>
         <div class="group">
-          ${this.uploader
+          ${this.activeUploader
             ? html`<input type="file" hidden accept="image/png,image/jpeg,application/pdf" @change=${this.onDocumentFile} />
                 ${this.button('document', this.l('document'), () => this.fileInput?.click(), { disabled: !sync })}`
             : nothing}

@@ -1,0 +1,169 @@
+import type { AttachmentFetcher, Uploader } from './chat.js';
+import { ChatController, createHttpUploads, isPractitionerPeer } from './chat.js';
+import { TOPICS, type DataTransport, type Unsubscribe } from './data-transport.js';
+import { isTerminal } from './state-machine.js';
+import type { VcSession } from './types.js';
+import type { WhiteboardSync } from './whiteboard-sync.js';
+
+/**
+ * Chat, file sharing and whiteboard of one session, shared by every element that shows them (the chat inside
+ * `<vc-consultation>` and a standalone `<vc-chat session="…">` see the same conversation): one per session,
+ * from `collaborationFor(session)`.
+ *
+ * - The `ChatController` starts as soon as the call is connected (so nothing is missed while the chat is
+ *   collapsed or not yet shown) and is replaced, messages kept, when a reconnect brings a new room.
+ * - The whiteboard costs nothing until it is opened: `openWhiteboard()` loads yjs and the sync on demand; a
+ *   peer who opens theirs flips `whiteboardActive` so the UI can offer or show it. The board's document
+ *   survives a new room (it resyncs with the peers).
+ * - Leaving the call disposes all of it: nothing outlives the session.
+ *
+ * Event: `change` whenever `chat`, `whiteboard`, `whiteboardActive` or the upload access changes.
+ */
+export class Collaboration extends EventTarget {
+  private chatController?: ChatController;
+  private sync?: WhiteboardSync;
+  private syncLoading?: Promise<WhiteboardSync | undefined>;
+  private transport?: DataTransport;
+  private unwatch?: Unsubscribe;
+  private active = false;
+  private ended = false;
+
+  /** Uploads a file to the token server with the participant's current grant. */
+  readonly upload: Uploader = (file, options) => this.uploads().upload(file, options);
+  /** Fetches a shared file with the participant's current grant (never from a URL a peer sent). */
+  readonly fetchAttachment: AttachmentFetcher = (attachment, options) => this.uploads().download(attachment, options);
+
+  constructor(readonly session: VcSession) {
+    super();
+    session.subscribe(
+      (s) => (isTerminal(s.state) ? undefined : s.dataTransport),
+      () => this.onTransport(),
+    );
+    this.onTransport();
+  }
+
+  /** The conversation, while in the call. */
+  get chat(): ChatController | undefined {
+    return this.chatController;
+  }
+
+  /** The board's sync once opened (by `openWhiteboard()`) and while in the call. */
+  get whiteboard(): WhiteboardSync | undefined {
+    return this.sync;
+  }
+
+  /** Someone (this participant or a peer) opened or drew on the board during this call. */
+  get whiteboardActive(): boolean {
+    return this.active;
+  }
+
+  /** File sharing is possible: in the call, with a token server and a grant to authorise with. */
+  get canShareFiles(): boolean {
+    return !!this.transport && !!this.session.callAccess?.();
+  }
+
+  /** Loads the board's sync code (once) and starts syncing; resolves undefined when not in a call. */
+  openWhiteboard(): Promise<WhiteboardSync | undefined> {
+    if (this.sync) return Promise.resolve(this.sync);
+    this.syncLoading ??= import('./whiteboard-sync.js')
+      .then(({ WhiteboardSync }) => {
+        this.syncLoading = undefined;
+        const transport = this.transport;
+        if (!transport || this.ended) return undefined;
+        this.sync ??= new WhiteboardSync(transport, { role: this.session.snapshot.role });
+        this.markActive();
+        this.changed();
+        return this.sync;
+      })
+      .catch((error: unknown) => {
+        this.syncLoading = undefined;
+        throw error;
+      });
+    return this.syncLoading;
+  }
+
+  private uploads(): ReturnType<typeof createHttpUploads> {
+    const access = this.session.callAccess?.();
+    if (!access) throw new Error('Files can only be shared during the call, with a server-url.');
+    // Read at each request: the SFU refreshes the grant during the call.
+    return createHttpUploads({
+      serverUrl: access.serverUrl,
+      room: access.room,
+      token: () => this.session.callAccess?.()?.token ?? access.token,
+    });
+  }
+
+  private onTransport(): void {
+    const snapshot = this.session.snapshot;
+    const next = isTerminal(snapshot.state) ? undefined : snapshot.dataTransport;
+    if (isTerminal(snapshot.state)) this.ended = true;
+    if (next === this.transport) return;
+    const previous = this.chatController;
+    const previousSync = this.sync;
+    previous?.dispose();
+    previousSync?.destroy();
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.chatController = undefined;
+    this.sync = undefined;
+    this.transport = next;
+    if (next) {
+      const role = snapshot.role;
+      this.chatController = new ChatController(next, {
+        role,
+        isHistorySource: isPractitionerPeer,
+        ...(previous ? { initialMessages: previous.messages } : {}),
+      });
+      if (previousSync) {
+        // Same document on the new room: the peers' sync fills in whatever happened meanwhile.
+        void import('./whiteboard-sync.js').then(({ WhiteboardSync }) => {
+          if (this.transport !== next || this.sync) return;
+          this.sync = new WhiteboardSync(next, { role, doc: previousSync.doc });
+          this.changed();
+        });
+      } else if (!this.active) {
+        this.unwatch = watchBoard(next, () => {
+          this.markActive();
+          this.changed();
+        });
+      }
+    } else if (this.ended) {
+      this.active = false;
+    }
+    this.changed();
+  }
+
+  private markActive(): void {
+    this.active = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
+  }
+
+  private changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+/** Same as `watchWhiteboard` in the lazy board module, kept here so the session core does not import UI code. */
+function watchBoard(transport: DataTransport, onActive: () => void): Unsubscribe {
+  let done = false;
+  const unsubscribe = transport.onBytes(TOPICS.whiteboard, () => {
+    if (done) return;
+    done = true;
+    queueMicrotask(unsubscribe);
+    onActive();
+  });
+  return () => {
+    done = true;
+    unsubscribe();
+  };
+}
+
+const collaborations = new WeakMap<VcSession, Collaboration>();
+
+/** The one `Collaboration` of `session` (created on first use). */
+export function collaborationFor(session: VcSession): Collaboration {
+  let collaboration = collaborations.get(session);
+  if (!collaboration) collaborations.set(session, (collaboration = new Collaboration(session)));
+  return collaboration;
+}
