@@ -23,8 +23,8 @@ export async function createConsultation(
   return { id, practitionerToken: token, codes };
 }
 
-export async function openSessionPage(stack: Stack, config: Record<string, unknown>): Promise<Page> {
-  const page = await stack.newPage();
+export async function openSessionPage(stack: Stack, config: Record<string, unknown>, options: { ownBrowser?: boolean } = {}): Promise<Page> {
+  const page = await stack.newPage(options);
   await page.goto(`${stack.pagesUrl}/e2e/session.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   await page.evaluate((c) => window.vc.create(c), { serverUrl: stack.apiUrl, ...config });
@@ -45,8 +45,8 @@ export async function startPractitioner(stack: Stack, consultation: Consultation
   return page;
 }
 
-export async function patientWaits(stack: Stack, code: string, name: string): Promise<Page> {
-  const page = await openSessionPage(stack, { role: 'patient' });
+export async function patientWaits(stack: Stack, code: string, name: string, options: { ownBrowser?: boolean } = {}): Promise<Page> {
+  const page = await openSessionPage(stack, { role: 'patient' }, options);
   await page.evaluate(
     ([accessCode, displayName]) =>
       void window.vc.session!.join({

@@ -54,8 +54,16 @@ export interface Stack {
   apiKey: string;
   /** Integrator API call with the tenant's key. */
   integrator<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
-  /** Opens a fresh browser context (no shared storage: another person on another device). */
-  newPage(): Promise<Page>;
+  /**
+   * Opens a fresh browser context (no shared storage: another person on another device). With
+   * `ownBrowser`, in a Chromium process of its own, so faults can be injected into that one browser.
+   */
+  newPage(options?: { ownBrowser?: boolean }): Promise<Page>;
+  /**
+   * Freezes the network of a page opened with `ownBrowser` for `ms` milliseconds: its Chromium network
+   * service (which owns every socket, WebRTC's UDP included) is stopped with SIGSTOP, then resumed.
+   */
+  cutNetwork(page: Page, ms: number): Promise<void>;
   stopTokenServer(): Promise<void>;
   startTokenServer(): Promise<void>;
   stop(): Promise<void>;
@@ -134,7 +142,9 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<Stack
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
   let browser: Browser | undefined;
+  const ownBrowsers = new Map<Page, Browser>();
   const contexts: BrowserContext[] = [];
+  const launch = () => chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
   return {
     sfu,
     config,
@@ -151,20 +161,38 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<Stack
       if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
       return (text ? JSON.parse(text) : undefined) as T;
     },
-    async newPage() {
-      browser ??= await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
-      const context = await browser.newContext({ viewport: { width: 1024, height: 720 } });
+    async newPage(options = {}) {
+      const target = options.ownBrowser ? await launch() : (browser ??= await launch());
+      const context = await target.newContext({ viewport: { width: 1024, height: 720 } });
       contexts.push(context);
       const page = await context.newPage();
+      if (options.ownBrowser) ownBrowsers.set(page, target);
       page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
       if (process.env.E2E_CONSOLE) page.on('console', (m) => console.error(`[page] ${m.text()}`));
       return page;
+    },
+    async cutNetwork(page, ms) {
+      const own = ownBrowsers.get(page);
+      if (!own) throw new Error('cutNetwork needs a page opened with { ownBrowser: true }');
+      const cdp = await own.newBrowserCDPSession();
+      const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { id: number; type: string }[] };
+      await cdp.detach();
+      const services = processInfo.filter((p) => p.type === 'network.mojom.NetworkService').map((p) => p.id);
+      if (services.length !== 1) throw new Error(`expected one network service process, found ${services.length}`);
+      const pid = services[0]!;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await new Promise((r) => setTimeout(r, ms));
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
     },
     startTokenServer,
     stopTokenServer,
     async stop() {
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser?.close().catch(() => undefined);
+      for (const own of ownBrowsers.values()) await own.close().catch(() => undefined);
       await stopTokenServer();
       await closeServer(pagesServer);
       await sfu.stop();

@@ -1,0 +1,113 @@
+// Fault tests through the real stack, bounded in time and on loopback only: the SFU killed with SIGKILL
+// and restarted, the token server restarted, a page's network cut for a few seconds. Recovery times are
+// printed as test diagnostics (the benchmark measures them properly).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { admitFromPractitioner, createConsultation, patientWaits, startPractitioner, waitForRemoteVideo, waitForState } from './flows.js';
+import { startStack, type Stack } from './stack.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+async function callBetweenTwoPages(options: { patientOwnBrowser?: boolean } = {}): Promise<{ practitioner: Page; patient: Page }> {
+  const consultation = await createConsultation(stack, { patients: 2 });
+  const practitioner = await startPractitioner(stack, consultation);
+  const patient = await patientWaits(stack, consultation.codes[0]!, 'Pat', { ownBrowser: options.patientOwnBrowser ?? false });
+  await admitFromPractitioner(practitioner, 'Pat');
+  await waitForState(patient, 'in-call');
+  await waitForRemoteVideo(practitioner, 1);
+  await waitForRemoteVideo(patient, 1);
+  return { practitioner, patient };
+}
+
+/** Resets the page's record of states, so a test can ask what happened after a fault. */
+const markStates = (page: Page) => page.evaluate(() => (window.vc.states.length = 0));
+const statesSince = (page: Page) => page.evaluate(() => [...window.vc.states]);
+
+test('SFU killed with SIGKILL mid-call and restarted: both pages are back in the call with video, no user action', async (t) => {
+  const { practitioner, patient } = await callBetweenTwoPages();
+  await markStates(practitioner);
+  await markStates(patient);
+  await stack.sfu.kill();
+  const restartedAt = Date.now();
+  await stack.sfu.restart();
+  // Both pages notice, rejoin with fresh grants (the server re-creates the room) and decode video again.
+  for (const page of [practitioner, patient]) {
+    await page.waitForFunction(() => window.vc.states.includes('reconnecting'), undefined, { timeout: 30000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}; states since the kill: ${(await statesSince(page)).join(' → ')}`);
+    });
+    await waitForState(page, 'in-call', 60000);
+  }
+  await waitForRemoteVideo(practitioner, 1, undefined, 30000);
+  await waitForRemoteVideo(patient, 1, undefined, 30000);
+  t.diagnostic(`back in call with video ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the SFU restarted`);
+  for (const page of [practitioner, patient]) {
+    const states = await statesSince(page);
+    assert.ok(!states.includes('waiting'), `never back in the lobby: ${states.join(' → ')}`);
+    assert.ok(!states.includes('failed'), `never failed: ${states.join(' → ')}`);
+  }
+});
+
+/** Video bytes received by the page so far (from the session's inbound RTP stats). */
+const videoBytes = (page: Page) => page.evaluate(() => window.vc.session!.receivedBytes().then((b) => b.video));
+
+test('a page loses its network for a few seconds: video resumes on both sides without re-admission', async (t) => {
+  const { practitioner, patient } = await callBetweenTwoPages({ patientOwnBrowser: true });
+  await markStates(patient);
+  const start = await videoBytes(patient);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok((await videoBytes(patient)) > start, 'video flows before the cut');
+  // Every socket of the patient's browser freezes for 5 s (its network service is stopped).
+  const cut = stack.cutNetwork(patient, 5000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const atCut = await videoBytes(patient);
+  await new Promise((r) => setTimeout(r, 3000));
+  const during = (await videoBytes(patient)) - atCut;
+  await cut;
+  const backAt = Date.now();
+  assert.equal(during, 0, 'no video arrives while the network is cut');
+  await waitForState(patient, 'in-call', 60000);
+  await waitForRemoteVideo(patient, 1, undefined, 30000);
+  await waitForRemoteVideo(practitioner, 1, undefined, 30000);
+  const resumed = await videoBytes(patient);
+  await patient.waitForFunction((n) => window.vc.session!.receivedBytes().then((b) => b.video > n), resumed, { timeout: 15000 });
+  t.diagnostic(`video back on both pages ${((Date.now() - backAt) / 1000).toFixed(1)} s after the network returned`);
+  const states = await statesSince(patient);
+  assert.ok(!states.includes('waiting') && !states.includes('failed'), `no re-admission, no failure: ${states.join(' → ')}`);
+});
+
+test('token server restarted: the call continues and a waiting patient keeps their position', async (t) => {
+  const consultation = await createConsultation(stack, { patients: 3 });
+  const practitioner = await startPractitioner(stack, consultation);
+  const inCall = await patientWaits(stack, consultation.codes[0]!, 'First');
+  await admitFromPractitioner(practitioner, 'First');
+  await waitForState(inCall, 'in-call');
+  const second = await patientWaits(stack, consultation.codes[1]!, 'Second');
+  const third = await patientWaits(stack, consultation.codes[2]!, 'Third');
+  await third.waitForFunction(() => window.vc.session!.snapshot.queue?.position === 2, undefined, { timeout: 15000 });
+  await waitForRemoteVideo(inCall, 1);
+
+  await stack.stopTokenServer();
+  // While it is down the call goes on: media flows through the SFU, which does not need us.
+  await waitForRemoteVideo(inCall, 1);
+  await waitForRemoteVideo(practitioner, 1, ['First']);
+  const downAt = Date.now();
+  await stack.startTokenServer();
+  // The waiting patients' streams reconnect with their tickets and keep their places.
+  await second.waitForFunction(() => window.vc.session!.snapshot.queue?.position === 1, undefined, { timeout: 30000 });
+  await third.waitForFunction(() => window.vc.session!.snapshot.queue?.position === 2, undefined, { timeout: 30000 });
+  assert.equal(await second.evaluate(() => window.vc.state()), 'waiting');
+  assert.equal(await third.evaluate(() => window.vc.state()), 'waiting');
+  // And the queue still works: the practitioner admits the next patient after the restart.
+  await admitFromPractitioner(practitioner, 'Second');
+  await waitForState(second, 'in-call', 30000);
+  await third.waitForFunction(() => window.vc.session!.snapshot.queue?.position === 1, undefined, { timeout: 30000 });
+  t.diagnostic(`queue usable again ${((Date.now() - downAt) / 1000).toFixed(1)} s after the restart began`);
+  assert.equal(await inCall.evaluate(() => window.vc.state()), 'in-call');
+});
