@@ -205,6 +205,10 @@ export const callStyles = css`
       width: 28%;
       aspect-ratio: 3 / 4;
     }
+    /* A landscape camera on a portrait phone: show all of the other person, not a sliver of the middle. */
+    .stage:not(.grid) .tile.remote video.camera {
+      object-fit: contain;
+    }
   }
   /* Sized by the element, not the viewport: an embed may sit in a narrow column of a wide page. */
   @container call (max-width: 64rem) {
