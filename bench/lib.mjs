@@ -28,7 +28,7 @@ export function machineFacts() {
   };
   let chromium;
   try {
-    chromium = execSync(`${process.env.CHROMIUM_BIN || '/usr/bin/chromium'} --version`, { encoding: 'utf8' }).trim();
+    chromium = execSync(`${process.env.CHROMIUM_BIN || '/usr/bin/chromium'} --version`, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     chromium = undefined;
   }

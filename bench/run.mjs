@@ -2,6 +2,8 @@
 // and bench/results/<timestamp>.json with machine facts, versions and every raw sample.
 import { bundleSize } from './bundle-size.mjs';
 import { lobbyJoin, waitingRoomCapacity } from './lobby.mjs';
+import { whiteboardSync } from './whiteboard.mjs';
+import { joinSpeed, recovery } from './join-speed.mjs';
 import { machineFacts, printTable, writeResults } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -13,6 +15,9 @@ const benchmarks = {
   'bundle-size': () => bundleSize({ quick }),
   'lobby-join': () => lobbyJoin({ quick }),
   'waiting-room': () => waitingRoomCapacity({ quick }),
+  whiteboard: () => whiteboardSync({ quick }),
+  'join-speed': () => joinSpeed({ quick }),
+  recovery: () => recovery({ quick }),
 };
 
 const started = Date.now();

@@ -5,6 +5,8 @@ import { ExternalE2EEKeyProvider, Room, RoomEvent, Track, type RemoteTrack } fro
 let room = new Room();
 const received: string[] = [];
 let subscribedVideoTracks = 0;
+/** Wall-clock time of the first remote video frame rendered (join-speed baseline). */
+let firstFrameAt = 0;
 function listen(r: Room) {
   r.on(RoomEvent.DataReceived, (payload) => received.push(new TextDecoder().decode(payload)));
   r.on(RoomEvent.TrackSubscribed, (track) => {
@@ -12,6 +14,7 @@ function listen(r: Room) {
       subscribedVideoTracks += 1;
       const video = track.attach();
       video.muted = true;
+      (video as HTMLVideoElement).requestVideoFrameCallback(() => (firstFrameAt ||= Date.now()));
       document.body.append(video);
     }
   });
@@ -49,6 +52,7 @@ const api = {
   remoteIdentities: () => [...room.remoteParticipants.keys()],
   framesDecoded,
   subscribedVideoTracks: () => subscribedVideoTracks,
+  firstFrameAt: () => firstFrameAt,
   async send(text: string) {
     await room.localParticipant.publishData(new TextEncoder().encode(text), { reliable: true });
   },

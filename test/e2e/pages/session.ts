@@ -12,9 +12,29 @@ const api = {
       ...config,
     });
     session.addEventListener('statechange', (e) => api.states.push((e as CustomEvent<{ state: string }>).detail.state));
+    // The wall-clock time of the first remote camera frame this page renders (join-speed benchmark).
+    let watching: MediaStreamTrack | undefined;
+    session.subscribe(
+      (s) => s.participants.find((p) => !p.isLocal && p.camera)?.camera,
+      (track) => {
+        if (!track || watching || api.firstFrameAt) return;
+        watching = track;
+        const video = document.createElement('video');
+        video.muted = true;
+        video.srcObject = new MediaStream([track]);
+        video.requestVideoFrameCallback(() => (api.firstFrameAt = Date.now()));
+        void video.play().catch(() => undefined);
+      },
+    );
     api.session = session;
     return true;
   },
+  firstFrameAt: 0,
+  /** The device check's tracks, as <vc-device-check> hands them to the session. */
+  async deviceTracks(): Promise<void> {
+    api.tracks = (await navigator.mediaDevices.getUserMedia({ audio: true, video: true })).getTracks();
+  },
+  tracks: [] as MediaStreamTrack[],
   state: () => api.session?.snapshot.state,
   snapshot: () => JSON.parse(JSON.stringify({ ...api.session?.snapshot, participants: api.session?.snapshot.participants.map((p) => ({ ...p, camera: undefined, screen: undefined })) })),
   /** True when every remote camera track (or those of the named participants) renders a frame. */
