@@ -109,21 +109,9 @@ const collab = {
   documentsShown: () => documentsShown.length,
   backgroundName: () => (vc.session ? (sdk.collaborationFor(vc.session).whiteboard?.background()?.name ?? '') : ''),
   errors: () => errors,
-  /** Where the whiteboard chunk told pdf.js to load its worker from. */
-  pdfWorkerSrc: async () => {
-    const pdfjs = await import(/* runtime */ ((await resourceOf('pdf')) ?? 'none'));
-    return (pdfjs as { GlobalWorkerOptions?: { workerSrc?: string } }).GlobalWorkerOptions?.workerSrc ?? '';
-  },
   /** URLs of the scripts this page loaded (proves what came from dist/ and when). */
   loadedScripts: () => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\.m?js($|\?)/.test(n)),
 };
-
-async function resourceOf(prefix: string): Promise<string | undefined> {
-  return performance
-    .getEntriesByType('resource')
-    .map((e) => e.name)
-    .find((n) => n.includes(`/dist/chunks/${prefix}-`));
-}
 
 declare global {
   interface Window {
