@@ -29,9 +29,9 @@ export class Collaboration extends EventTarget {
   private ended = false;
 
   /** Uploads a file to the token server with the participant's current grant. */
-  readonly upload: Uploader = (file, options) => this.uploads().upload(file, options);
+  readonly upload: Uploader = async (file, options) => this.uploads().upload(file, options);
   /** Fetches a shared file with the participant's current grant (never from a URL a peer sent). */
-  readonly fetchAttachment: AttachmentFetcher = (attachment, options) => this.uploads().download(attachment, options);
+  readonly fetchAttachment: AttachmentFetcher = async (attachment, options) => this.uploads().download(attachment, options);
 
   constructor(readonly session: VcSession) {
     super();
