@@ -28,7 +28,8 @@ function watchDocumentLang(): void {
 /** Nearest `lang` walking up through shadow roots, then the document. */
 export function resolveLang(element: HTMLElement): string {
   // The property first: Lit renders before it reflects `lang` to the attribute.
-  if (element.lang) return element.lang;
+  // A host page may assign anything to the property; only a non-empty string is a language.
+  if (typeof element.lang === 'string' && element.lang) return element.lang;
   let node: Node | null = element;
   while (node) {
     if (node instanceof Element && node.getAttribute('lang')) return node.getAttribute('lang')!;

@@ -60,7 +60,9 @@ export class SessionController implements ReactiveController {
   /** Call when `session` or `sessionId` changed. */
   resolve(): void {
     if (!this.connected) return;
-    const next = this.host.session ?? this.byId() ?? this.fromContext;
+    const candidate = this.host.session ?? this.byId() ?? this.fromContext;
+    // A host page may assign anything to `.session`: whatever cannot be subscribed to counts as no session.
+    const next = typeof candidate?.subscribe === 'function' ? candidate : undefined;
     if (next === this.resolved) return;
     this.unsubscribe?.();
     this.resolved = next;

@@ -230,8 +230,9 @@ export class ChatController extends EventTarget {
   private receive(raw: string, from: TransportPeer): void {
     if (this.disposed) return;
     // A generous bound before parsing: JSON escaping can inflate text up to 6x.
+    if (typeof raw !== 'string') return drop(from, 'not text');
     const limit = (this.maxLength * 6 + 4096) * (raw.startsWith('{"type":"history"') ? this.maxHistory : 1);
-    if (typeof raw !== 'string' || raw.length > limit) return drop(from, 'oversize message');
+    if (raw.length > limit) return drop(from, 'oversize message');
     let json: unknown;
     try {
       json = JSON.parse(raw);

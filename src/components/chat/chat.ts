@@ -146,7 +146,9 @@ export class VcChat extends VcElement {
 
   /** The conversation shown: `.chat`, else the session's. */
   private get activeChat(): ChatController | undefined {
-    return this.chat ?? this.collaboration?.chat;
+    // A host page may assign anything to `.chat`: only something with subscribe() is a conversation.
+    const chat = typeof (this.chat as Partial<ChatController> | undefined)?.subscribe === 'function' ? this.chat : undefined;
+    return chat ?? this.collaboration?.chat;
   }
 
   private get activeUploader(): Uploader | undefined {
@@ -159,8 +161,8 @@ export class VcChat extends VcElement {
   }
 
   private l(key: keyof ChatLabels, params?: Record<string, string | number>): string {
-    const template = this.labels[key];
-    if (template === undefined) return this.localize.t(`chat.${key}` as TranslationKey, params);
+    const template = this.labels?.[key]; // null when a host page cleared it
+    if (typeof template !== 'string') return this.localize.t(`chat.${key}` as TranslationKey, params);
     return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
   }
 

@@ -74,8 +74,11 @@ export class VcWaitingRoom extends VcElement {
     super.willUpdate(changed);
     if (changed.has('mode')) this.validateOneOf('mode', this.mode, MODES);
     if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
-    if ((changed.has('accessCode') || changed.has('displayName')) && this.accessCode.trim() && this.displayName.trim()) {
-      this.entered ??= { code: this.accessCode.trim(), name: this.displayName.trim() };
+    // Removing the attribute makes the property null, and a host page may assign anything: trim strings only.
+    const code = typeof this.accessCode === 'string' ? this.accessCode.trim() : '';
+    const name = typeof this.displayName === 'string' ? this.displayName.trim() : '';
+    if ((changed.has('accessCode') || changed.has('displayName')) && code && name) {
+      this.entered ??= { code, name };
     }
     if (this.effectiveMode === 'practitioner') this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
   }

@@ -155,8 +155,8 @@ export class VcWhiteboard extends VcElement {
   private backgroundLoad?: AbortController;
 
   private l(key: keyof WhiteboardLabels, params?: Record<string, string | number>): string {
-    const template = this.labels[key];
-    if (template === undefined) return this.localize.t(`wb.${key}` as TranslationKey, params);
+    const template = this.labels?.[key]; // null when a host page cleared it
+    if (typeof template !== 'string') return this.localize.t(`wb.${key}` as TranslationKey, params);
     return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
   }
 
@@ -321,7 +321,9 @@ export class VcWhiteboard extends VcElement {
   private attachSync(): void {
     this.detach?.();
     this.detach = undefined;
-    const sync = this.sync ?? this.collaboration?.whiteboard;
+    const candidate = this.sync ?? this.collaboration?.whiteboard;
+    // A host page may assign anything to `.sync`: only a WhiteboardSync-like object is a board.
+    const sync = typeof candidate?.addEventListener === 'function' && typeof candidate.elements === 'function' ? candidate : undefined;
     this.board = sync;
     if (!sync) return;
     const onChange = () => {
