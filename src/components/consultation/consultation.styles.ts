@@ -25,9 +25,7 @@ export const consultationStyles = css`
     min-width: 0;
     min-height: inherit;
   }
-  .main > vc-call {
-    min-height: inherit;
-  }
+  /* The call takes what the tools row leaves (the 1fr row); inheriting the whole min-height pushed that row out of the box. */
   .board-open .main {
     grid-template-rows: minmax(0, 1fr) var(--vc-consultation-call-height-with-board, 14rem) auto;
   }

@@ -1,0 +1,62 @@
+// Layout regressions seen in the screenshots (docs/screenshots, scripts/screenshots.mjs).
+import { expect, fixture, html } from '@open-wc/testing';
+import { setViewport } from '@web/test-runner-commands';
+import '../../src/index.js';
+import type { VcConsultation } from '../../src/components/consultation/consultation.js';
+import type { VcCall } from '../../src/components/call/call.js';
+import type { ParticipantView } from '../../src/session/types.js';
+import { FakeCallRoom } from './helpers/fake-call-room.js';
+import { canvasTrack, FakeSession } from './helpers/fake-session.js';
+import { until } from './helpers/fake-server.js';
+
+const me = (): ParticipantView => ({
+  identity: 'me', name: 'Dr Who', isLocal: true, isSpeaking: false, connectionQuality: 'good',
+  microphoneEnabled: true, cameraEnabled: true, camera: canvasTrack('#f00'),
+});
+const remote = (): ParticipantView => ({
+  identity: 'a', name: 'Patient A', isLocal: false, isSpeaking: false, connectionQuality: 'excellent',
+  microphoneEnabled: true, cameraEnabled: true, camera: canvasTrack('#0f0'),
+});
+const ADMISSION = { livekitUrl: 'ws://sfu.test', token: 'lk', identity: 'practitioner-1' };
+
+async function inCall(style: string): Promise<VcConsultation> {
+  const parent = await fixture<HTMLDivElement>(html`<div></div>`);
+  parent.innerHTML = `<vc-consultation role="practitioner" style="${style}"></vc-consultation>`;
+  const el = parent.firstElementChild as VcConsultation;
+  await el.updateComplete;
+  el.session.configure({ grant: ADMISSION, createCallRoom: (callbacks) => new FakeCallRoom(callbacks) });
+  await el.session.startPractitioner();
+  await until(() => el.session.state === 'in-call', 'in call');
+  await el.updateComplete;
+  return el;
+}
+
+describe('<vc-consultation> layout', () => {
+  afterEach(async () => {
+    await setViewport({ width: 800, height: 600 });
+    for (const el of document.querySelectorAll('vc-consultation')) await (el as VcConsultation).session.leave();
+  });
+
+  it('keeps the tools row (chat, whiteboard) inside its own box when the host sets a min-height', async () => {
+    const el = await inCall('display: block; min-height: 560px');
+    const tools = () => el.shadowRoot!.querySelector('[part="tools"]');
+    await until(() => (tools()?.getBoundingClientRect().height ?? 0) > 0, 'the tools row');
+    const box = el.getBoundingClientRect();
+    const row = tools()!.getBoundingClientRect();
+    expect(row.bottom).to.be.at.most(box.bottom + 0.5);
+    expect(Math.round(box.height)).to.equal(560);
+  });
+
+  it('on a portrait phone the remote camera is contained, not cropped; the self-view still fills its tile', async () => {
+    await setViewport({ width: 390, height: 844 });
+    const session = new FakeSession({ state: 'in-call', participants: [me(), remote()] });
+    const call = await fixture<VcCall>(html`<vc-call .session=${session} style="height: 700px"></vc-call>`);
+    const video = call.shadowRoot!.querySelector('figure.remote video.camera') as HTMLVideoElement;
+    expect(getComputedStyle(video).objectFit).to.equal('contain');
+    const self = call.shadowRoot!.querySelector('figure.self video') as HTMLVideoElement;
+    expect(getComputedStyle(self).objectFit).to.equal('cover');
+    // On a desktop-sized viewport the remote camera fills the stage as before.
+    await setViewport({ width: 1024, height: 720 });
+    expect(getComputedStyle(video).objectFit).to.equal('cover');
+  });
+});
