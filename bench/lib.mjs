@@ -77,9 +77,9 @@ export function printTable(rows) {
   console.log([line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n'));
 }
 
-export function writeResults(payload) {
-  mkdirSync('bench/results', { recursive: true });
-  const file = join('bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+export function writeResults(dir, payload) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(payload, null, 2));
   return file;
 }

@@ -105,6 +105,15 @@ const stages = {
       await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
     );
   },
+  /** Every benchmark once (`--quick`): they must still work; their figures are not judged here. */
+  async bench() {
+    requireChromium();
+    ensureLivekitServer();
+    const result = await run('node', ['--import', 'tsx', 'bench/run.mjs', '--quick', '--out=.tmp/bench']);
+    const m = /^benchmarks: (\d+) ran, (\d+) failed$/m.exec(result.output);
+    if (!m) return { passed: 0, failed: 1 };
+    return { passed: Number(m[1]), failed: Number(m[2]) + (result.code !== 0 && Number(m[2]) === 0 ? 1 : 0) };
+  },
 };
 
 const wanted = process.argv.slice(2);
