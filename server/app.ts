@@ -43,6 +43,7 @@ import { WebhookService } from './webhooks/webhooks.service.js';
 
 export type { Config } from './config.js';
 export { loadConfig, parseConfig, ConfigError } from './config.js';
+export { answerClientError } from './errors.js';
 export type { RoomService, CodeSender } from './context.js';
 export type { Store } from './store/store.js';
 export { SqliteStore } from './store/sqlite.js';

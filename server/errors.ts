@@ -1,4 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** The one error type of the HTTP API. Rendered as `{ error: { code, message } }`. */
 export class ApiError extends Error {
@@ -56,4 +58,28 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     if (res.headersSent) return;
     res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
   };
+}
+
+/**
+ * `server.on('clientError', answerClientError)`: what Node's HTTP parser refuses before Express sees it
+ * (headers over 16 KiB, malformed framing) is answered in the API's error shape instead of Node's empty 400.
+ */
+export function answerClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const e =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError(431, 'headers_too_large', 'The request headers are larger than this server accepts.')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError(408, 'request_timeout', 'The request took too long to arrive.')
+        : new ApiError(400, 'bad_request', 'The request could not be read.');
+  // A response to HEAD has no body; rawPacket (when Node gives it) starts with the request line.
+  const head = err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+  const body = head ? '' : JSON.stringify({ error: { code: e.code, message: e.message } });
+  socket.end(
+    `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${head ? 0 : Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -4,7 +4,7 @@
  * VC_SECRET, VC_HOST, VC_PORT, VC_PUBLIC_URL, VC_DATABASE (see config.ts).
  */
 import type { AddressInfo } from 'node:net';
-import { closeServer, createApp } from './app.js';
+import { answerClientError, closeServer, createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
 function main(): void {
@@ -24,6 +24,7 @@ function main(): void {
     const host = address.includes(':') ? `[${address}]` : address;
     console.log(`videoconsult token server listening on http://${host}:${port}`);
   });
+  http.on('clientError', answerClientError);
   http.on('error', (err) => {
     console.error(`Cannot listen on ${config.host}:${config.port}: ${err.message}`);
     process.exit(1);
