@@ -135,6 +135,10 @@ test('a second waiting patient sees only their own position, never another patie
   await queueEntry(pages.practitioner, 'Bruno Zweite').waitFor({ timeout: WAIT });
   assert.equal(await queueEntry(pages.practitioner, 'Anna Erste').count(), 1);
 
+  // The same text dump on the practitioner's page does find both names: the check below can see a leak.
+  const practitionerText = await pages.practitioner.evaluate(() => window.vcPage.deepText());
+  for (const name of ['Anna Erste', 'Patient A', 'Bruno Zweite', 'Patient B']) assert.ok(practitionerText.includes(name), name);
+
   const everything = await bruno.evaluate(() => window.vcPage.deepText());
   assert.match(everything, /You are number 2 in line\./, 'deepText reaches into the shadow roots');
   for (const other of ['Anna', 'Erste', 'Patient A']) {
