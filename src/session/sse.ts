@@ -7,9 +7,18 @@ export interface SseEvent {
   id?: string;
 }
 
+/**
+ * Longest line kept: far above anything the token server sends (a practitioner's queue of hundreds of
+ * patients is tens of KiB). Without a bound, a stream without line ends (a wrong URL serving a big file)
+ * would grow the buffer without limit and rescan it on every chunk.
+ */
+export const MAX_SSE_LINE = 1024 * 1024;
+
 /** Feeds text chunks, yields complete events. Comment lines (`: ping`) and unknown fields are skipped. */
 export class SseParser {
   private buffer = '';
+  /** Inside an oversize line: everything up to its end is discarded, and the event it belonged to too. */
+  private skippingLine = false;
   private eventType = '';
   private dataLines: string[] = [];
   private lastId?: string;
@@ -24,8 +33,19 @@ export class SseParser {
       const skip = this.buffer[newline] === '\r' && this.buffer[newline + 1] === '\n' ? 2 : 1;
       this.buffer = this.buffer.slice(newline + skip);
       if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (this.skippingLine) {
+        this.skippingLine = false;
+        continue;
+      }
       const event = this.processLine(line);
       if (event) events.push(event);
+    }
+    if (this.buffer.length > MAX_SSE_LINE) {
+      console.warn(`[videoconsult] dropping an event stream line longer than ${MAX_SSE_LINE} characters`);
+      this.buffer = '';
+      this.skippingLine = true;
+      this.eventType = '';
+      this.dataLines = [];
     }
     return events;
   }

@@ -15,7 +15,7 @@ import { ChatController, isPractitionerPeer } from '../../src/session/chat.js';
 import { LoopbackHub, MAX_RELIABLE_PACKET_BYTES, TOPICS, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { LobbyStream } from '../../src/session/lobby-client.js';
 import { parseAdmission, parseMessage, parsePatients, parseQueue } from '../../src/session/lobby-events.js';
-import { SseParser, type SseEvent } from '../../src/session/sse.js';
+import { MAX_SSE_LINE, SseParser, type SseEvent } from '../../src/session/sse.js';
 import { WhiteboardSync, validElement } from '../../src/session/whiteboard-sync.js';
 
 const DEFAULT_SEED = 20261123;
@@ -620,6 +620,26 @@ describe('hostile input: regressions (each was an uncaught TypeError before its 
       expect(threw(warnings.lines)).to.deep.equal([]);
       expect(warnings.lines.some((l) => l.includes('dropped a chat message from patient-1: not text'))).to.equal(true);
       chat.dispose();
+    } finally {
+      warnings.restore();
+    }
+  });
+});
+
+describe('hostile input: SSE line bound', () => {
+  it('regression: a stream without line ends is dropped at MAX_SSE_LINE instead of buffered without limit; parsing resumes after it', () => {
+    const warnings = watchWarnings();
+    try {
+      const parser = new SseParser();
+      const chunk = 'y'.repeat(64 * 1024);
+      const seen: SseEvent[] = [];
+      seen.push(...parser.push('event: queue\ndata: {"position":3}\n'));
+      for (let i = 0; i < 48; i++) seen.push(...parser.push(chunk)); // 3 MiB in one line
+      expect((parser as unknown as { buffer: string }).buffer.length).to.be.at.most(MAX_SSE_LINE + chunk.length);
+      seen.push(...parser.push('\n\nevent: queue\ndata: {"position":2}\n\n'));
+      // The event the oversize line belonged to is gone; the next one arrives intact.
+      expect(seen).to.deep.equal([{ event: 'queue', data: '{"position":2}' }]);
+      expect(warnings.lines.some((l) => l.includes('longer than'))).to.equal(true);
     } finally {
       warnings.restore();
     }
