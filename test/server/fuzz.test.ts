@@ -576,7 +576,7 @@ describe('HTTP API fuzz', () => {
     const used = await joinLobby(h, await issueCode(h, h.keys.globex, preserved.id), 'Waiting Wanda');
     preserved.ticket = used.ticket;
     preserved.ticketId = used.ticketId;
-    preserved.code = await issueCode(h, h.keys.globex, preserved.id);
+    preserved.code = await issueCode(h, h.keys.globex, preserved.id, { expiresInMinutes: 43_200 }); // outlives the clock moves
     preserved.consultation = (await call(h, 'GET', `/v1/consultations/${preserved.id}`, { auth: h.keys.globex })).body;
   });
   after(async () => {
@@ -632,14 +632,22 @@ describe('HTTP API fuzz', () => {
     const seenCodes = new Map<string, number>();
     let sent = 0;
     let target: Target | undefined;
+    let rotationsPastLockout = 0;
     try {
       while (sent < TOTAL && Date.now() - started < TIME_CAP_MS) {
         // A fresh consultation whenever the fuzz ended the last one (practitioner end, consultation end),
         // so valid credentials keep reaching the code behind authentication.
         if (!target || h.server.store.getConsultation(target.consultationId)?.status === 'ended' || !['waiting', 'admitted'].includes(h.server.store.getLobbyEntry(target.ticketId)?.status ?? '')) {
           const consultationId = await createConsultation(h, h.keys.acme);
-          skew += 16 * 60_000; // past the failed-code lockout that the fuzz's wrong codes set off
-          const patient = await joinLobby(h, await issueCode(h, h.keys.acme, consultationId));
+          const code = await issueCode(h, h.keys.acme, consultationId);
+          let patient: { ticket: string; ticketId: string };
+          try {
+            patient = await joinLobby(h, code);
+          } catch {
+            rotationsPastLockout++;
+            skew += 16 * 60_000; // past the failed-code lockout that the fuzz's wrong codes set off
+            patient = await joinLobby(h, code);
+          }
           const at = new AccessToken(h.sfu.apiKey, h.sfu.apiSecret, { identity: 'patient-fuzz', ttl: '10m' });
           at.addGrant({ roomJoin: true, room: `vc-${consultationId}`, canPublishData: true });
           target = { consultationId, practitioner: await practitionerToken(h, h.keys.acme, consultationId), ...patient, livekit: await at.toJwt() };
@@ -673,6 +681,7 @@ describe('HTTP API fuzz', () => {
     } finally {
       agent.destroy();
     }
+    t.diagnostic(`server clock moved ${rotationsPastLockout} × 16 min past the failed-code lockout to set up fresh targets`);
     t.diagnostic(`${sent} requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
     t.diagnostic(`error codes: ${JSON.stringify(Object.fromEntries([...seenCodes].sort((a, b) => b[1] - a[1])))}`);
