@@ -66,7 +66,7 @@ function requireChromium() {
 const stages = {
   async typecheck() {
     const results = [];
-    for (const project of ['tsconfig.json', 'tsconfig.test.json', 'tsconfig.server.json', 'tsconfig.check.json', 'tsconfig.pages.json']) {
+    for (const project of ['tsconfig.json', 'tsconfig.test.json', 'tsconfig.server.json', 'tsconfig.check.json']) {
       if (!existsSync(project)) continue;
       console.log(`\n── tsc -p ${project} --noEmit`);
       results.push(await run('node_modules/.bin/tsc', ['-p', project, '--noEmit']));
