@@ -249,6 +249,30 @@ describe('hostile input: element attributes and properties', () => {
     });
   }
 
+  it('garbage attributes in the page markup (present before the element upgrades) → renders, nothing injected', async () => {
+    const rng = new Rng(SEED + 5);
+    for (const tag of TAGS) {
+      const ctor = customElements.get(tag) as unknown as LitCtor;
+      const names = [...ctor.elementProperties].flatMap(([name, options]) => (options.state ? [] : [attributeName(name, options)].filter((a): a is string => !!a)));
+      const escape = (v: string): string => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+      const markup = `<${tag} ${names.map((n) => `${n}="${escape(rng.pick(attributeValues(rng)))}"`).join(' ')}></${tag}>`;
+      const before = uncaught.length;
+      const host = document.createElement('div');
+      host.innerHTML = markup; // parsed into an upgraded element straight away: attributeChangedCallback first
+      const el = host.firstElementChild as LitElement;
+      if (tag === 'vc-consultation') (el as unknown as VcConsultation).session.configure({ fetch: () => Promise.reject(new TypeError('offline (test)')) });
+      document.body.append(host);
+      await el.updateComplete;
+      await new Promise((r) => setTimeout(r, 0));
+      expect(uncaught.slice(before), `${tag}: uncaught`).to.deep.equal([]);
+      expect(renders(el), `${tag} renders`).to.equal(true);
+      expect(injected(el), `${tag}: markup from values`).to.deep.equal([]);
+      if (tag === 'vc-consultation') await (el as unknown as VcConsultation).session.leave().catch(() => undefined);
+      host.remove();
+    }
+    expect((window as { __pwned?: unknown }).__pwned).to.equal(undefined);
+  });
+
   it('invalid values of validated attributes produce vc-error invalid_attribute and the element keeps its default', async () => {
     const cases: Array<[string, string, string]> = [
       ['vc-call', 'theme', 'purple'],
