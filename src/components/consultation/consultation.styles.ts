@@ -19,25 +19,34 @@ export const consultationStyles = css`
     min-height: inherit;
   }
   .main {
-    display: grid;
-    grid-template-rows: minmax(0, 1fr) auto;
+    display: flex;
+    flex-direction: column;
     gap: var(--_vc-space-s);
     min-width: 0;
     min-height: inherit;
   }
-  /* The call takes what the tools row leaves (the 1fr row); inheriting the whole min-height pushed that row out of the box. */
-  .board-open .main {
-    grid-template-rows: minmax(0, 1fr) var(--vc-consultation-call-height-with-board, 14rem) auto;
+  /* The call takes what the tools row (and the board) leave: inheriting the whole min-height pushed the row out. */
+  .main > vc-call {
+    flex: 1 1 auto;
   }
   .board-open .main > vc-call {
+    flex: 0 0 var(--vc-consultation-call-height-with-board, 14rem);
     min-height: 0;
     --vc-call-height: var(--vc-consultation-call-height-with-board, 14rem);
+  }
+  .main > vc-whiteboard {
+    --vc-whiteboard-height: var(--vc-consultation-whiteboard-height, min(30rem, 45vh));
   }
   .tools {
     display: flex;
     flex-wrap: wrap;
     align-items: center;
     gap: var(--_vc-space-s);
+  }
+  .tools .button[aria-pressed='true'] {
+    background: var(--_vc-primary);
+    color: var(--_vc-on-primary);
+    border-color: var(--_vc-primary);
   }
   /* The chat has its own header toggle beside the call; the button is for phones, where it is hidden. */
   .chat-button {

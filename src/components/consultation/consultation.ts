@@ -70,6 +70,7 @@ const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
  * @cssprop --vc-consultation-min-height - Minimum height (default 28rem).
  * @cssprop --vc-consultation-sidebar-width - Width of the sidebar (default 20rem).
  * @cssprop --vc-consultation-call-height-with-board - Height of the call while the whiteboard is open (default 14rem).
+ * @cssprop --vc-consultation-whiteboard-height - Height of the open whiteboard's drawing area (default `min(30rem, 45vh)`).
  */
 export class VcConsultation extends VcElement {
   static override styles = [...VcElement.styles, consultationStyles];
@@ -266,10 +267,6 @@ export class VcConsultation extends VcElement {
     const showChat = !this.noChat;
     return html`<div class="with-sidebar in-call ${boardOpen ? 'board-open' : ''}">
       <div class="main">
-        ${boardOpen
-          ? html`<vc-whiteboard part="whiteboard" theme=${this.theme} .session=${this.session}></vc-whiteboard>`
-          : nothing}
-        <vc-call part="call" data-step-focus theme=${this.theme} .session=${this.session}></vc-call>
         ${showChat || !this.noWhiteboard
           ? html`<div class="tools" part="tools" role="toolbar" aria-label=${t('c.tools')}>
               ${showChat
@@ -287,6 +284,10 @@ export class VcConsultation extends VcElement {
               <span class="error" role="status">${this.board === 'failed' ? t('c.whiteboardFailed') : ''}</span>
             </div>`
           : nothing}
+        ${boardOpen
+          ? html`<vc-whiteboard part="whiteboard" theme=${this.theme} .session=${this.session}></vc-whiteboard>`
+          : nothing}
+        <vc-call part="call" data-step-focus theme=${this.theme} .session=${this.session}></vc-call>
       </div>
       <aside part="sidebar" ?hidden=${!practitioner && !showChat && !this.hasSideContent}>
         ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
