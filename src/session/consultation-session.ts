@@ -22,8 +22,28 @@ import type {
 
 /** Waits between rejoin attempts after a lost connection; the last value repeats. */
 const REJOIN_BACKOFF_MS = [0, 500, 1000, 2000, 3000];
-/** After this long without getting back into the call, the session fails with `connection_lost`. */
-const REJOIN_GIVE_UP_MS = 90_000;
+/**
+ * After this many failed attempts (about 90 s of trying) the session fails with `connection_lost`.
+ * Counted in attempts, not wall time: a tab that slept longer must still get its full set of tries.
+ */
+const REJOIN_ATTEMPTS = 32;
+
+interface SavedTicket {
+  ticket: string;
+  consultation?: ConsultationInfo;
+}
+
+const storageKey = (serverUrl: string): string => `videoconsult.ticket:${serverUrl}`;
+
+function readSaved(serverUrl: string): SavedTicket | undefined {
+  try {
+    const raw = sessionStorage.getItem(storageKey(serverUrl));
+    const saved = raw ? (JSON.parse(raw) as Partial<SavedTicket>) : undefined;
+    return saved && typeof saved.ticket === 'string' && saved.ticket.length <= 200 ? (saved as SavedTicket) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface Subscription {
   selector: (snapshot: SessionSnapshot) => unknown;
@@ -46,9 +66,25 @@ export class ConsultationSession extends EventTarget implements VcSession {
   private tracks: MediaStreamTrack[] = [];
   private changeQueued = false;
   private rejoining = false;
+  private pageUnloading = false;
+  private pageFrozen = false;
+  private hungUpWhileFrozen = false;
 
   constructor(config: SessionConfig = {}) {
     super();
+    for (const leave of ['beforeunload', 'pagehide']) {
+      globalThis.addEventListener?.(leave, () => (this.pageUnloading = true), { once: true });
+    }
+    // A sleeping tab is frozen by the browser and livekit-client hangs up; when it wakes, rejoin.
+    globalThis.document?.addEventListener('freeze', () => (this.pageFrozen = true));
+    globalThis.document?.addEventListener('resume', () => {
+      if (!this.pageFrozen) return;
+      this.pageFrozen = false;
+      if (this.hungUpWhileFrozen) {
+        this.hungUpWhileFrozen = false;
+        void this.onRoomDisconnected('lost');
+      }
+    });
     this.configure(config);
   }
 
@@ -107,12 +143,33 @@ export class ConsultationSession extends EventTarget implements VcSession {
     }
     if (this.current.state !== 'joining-lobby') return;
     if (typeof answer?.ticket !== 'string') return this.fail('bad_response', 'The server sent an unexpected answer.');
-    this.ticket = answer.ticket;
-    this.update({ ...(answer.consultation ? { consultation: answer.consultation } : {}) });
+    this.remember({ ticket: answer.ticket, ...(answer.consultation ? { consultation: answer.consultation } : {}) });
+    const warmUrl = this.config.livekitUrl ?? (typeof answer.livekitUrl === 'string' ? answer.livekitUrl : undefined);
+    this.enterLobby(serverUrl, answer.ticket, answer.consultation, warmUrl);
+  }
+
+  /**
+   * Patient: returns to the consultation this tab was in before a reload (the ticket is kept in
+   * sessionStorage: this tab only, gone when it closes or the consultation ends). Resolves false when
+   * there is nothing to return to; otherwise the session waits, or re-enters the call if already admitted.
+   */
+  resume(): boolean {
+    if (this.current.role !== 'patient' || !['idle', 'checking-devices'].includes(this.current.state)) return false;
+    const serverUrl = this.config.serverUrl;
+    const saved = serverUrl ? readSaved(serverUrl) : undefined;
+    if (!serverUrl || !saved) return false;
+    this.transition('joining-lobby');
+    this.enterLobby(serverUrl, saved.ticket, saved.consultation, this.config.livekitUrl);
+    return true;
+  }
+
+  private enterLobby(serverUrl: string, ticket: string, consultation: ConsultationInfo | undefined, warmUrl: string | undefined): void {
+    this.ticket = ticket;
+    this.update({ ...(consultation ? { consultation } : {}) });
     this.transition('waiting');
     this.lobby = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/lobby/events'),
-      token: answer.ticket,
+      token: ticket,
       eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended', 'error'],
       onEvent: (type, data) => this.onLobbyEvent(type, data),
       onFatal: (_status, code, message) => this.fail(code, message),
@@ -121,8 +178,25 @@ export class ConsultationSession extends EventTarget implements VcSession {
     });
     this.lobby.open();
     // Warm up DNS/TLS to the SFU while waiting (the URL from the host, or from the server if it sends one).
-    const warmUrl = this.config.livekitUrl ?? (typeof answer.livekitUrl === 'string' ? answer.livekitUrl : undefined);
     if (warmUrl) void this.ensureRoom().prepare(warmUrl);
+  }
+
+  private remember(saved: SavedTicket): void {
+    if (this.config.resumeOnReload === false || !this.config.serverUrl) return;
+    try {
+      sessionStorage.setItem(storageKey(this.config.serverUrl), JSON.stringify(saved));
+    } catch {
+      /* storage disabled: a reload then starts over */
+    }
+  }
+
+  private forget(): void {
+    if (!this.config.serverUrl) return;
+    try {
+      sessionStorage.removeItem(storageKey(this.config.serverUrl));
+    } catch {
+      /* nothing stored */
+    }
   }
 
   private onLobbyEvent(type: string, data: Record<string, unknown>): void {
@@ -150,6 +224,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
       void this.connectWith(admission);
     } else if (type === 'declined') {
       const reason = typeof data.reason === 'string' && data.reason ? data.reason : undefined;
+      this.forget();
       this.teardown();
       this.update(reason ? { declineReason: reason } : {});
       this.transition('declined');
@@ -276,7 +351,15 @@ export class ConsultationSession extends EventTarget implements VcSession {
     if (isTerminal(this.current.state)) return;
     if (reason === 'ended') return this.finish('ended');
     if (reason === 'removed') return this.finish('removed');
-    if (reason === 'client') return this.finish('left');
+    if (reason === 'client') {
+      if (this.pageUnloading) return;
+      if (this.pageFrozen) {
+        this.hungUpWhileFrozen = true;
+        if (this.current.state === 'in-call') this.transition('reconnecting');
+        return;
+      }
+      return this.finish('left');
+    }
     if (this.rejoining) return;
     this.rejoining = true;
     try {
@@ -288,7 +371,6 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   private async rejoin(): Promise<void> {
     if (this.current.state === 'in-call') this.transition('reconnecting');
-    const started = Date.now();
     for (let attempt = 0; !isTerminal(this.current.state); attempt++) {
       await new Promise((r) => setTimeout(r, REJOIN_BACKOFF_MS[Math.min(attempt, REJOIN_BACKOFF_MS.length - 1)]));
       if (isTerminal(this.current.state)) return;
@@ -311,7 +393,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
         // Anything else (server or SFU not back yet, network still down) is worth another try.
         console.warn(`[videoconsult] rejoin attempt ${attempt + 1} failed:`, error);
       }
-      if (Date.now() - started > REJOIN_GIVE_UP_MS) {
+      if (attempt + 1 >= REJOIN_ATTEMPTS) {
         return this.fail('connection_lost', 'The connection to the call was lost.');
       }
     }
@@ -410,6 +492,9 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   private finish(reason: EndReason): void {
     if (isTerminal(this.current.state)) return;
+    // livekit-client disconnects itself when the page unloads: that is a reload, not the end, so the
+    // ticket stays for resume().
+    if (!this.pageUnloading) this.forget();
     this.teardown();
     this.update({ endReason: reason });
     this.transition('ended');
@@ -417,6 +502,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   private fail(code: string, message: string): void {
     if (isTerminal(this.current.state)) return;
+    this.forget();
     this.teardown();
     this.update({ error: { code, message } });
     this.transition('failed');

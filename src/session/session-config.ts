@@ -19,6 +19,11 @@ export interface SessionConfig {
   /** Starts livekit-client's E2EE worker (default: `./livekit-e2ee-worker.mjs` beside the bundle). */
   createE2EEWorker?: () => Worker | Promise<Worker>;
   lobbyBackoff?: readonly number[];
+  /**
+   * Patient: keep the waiting-room ticket in sessionStorage (this tab only, removed when the consultation
+   * ends or the tab closes) so `resume()` can return after a reload. Default true; false stores nothing.
+   */
+  resumeOnReload?: boolean;
 }
 
 export interface StateChangeDetail {

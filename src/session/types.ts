@@ -139,6 +139,8 @@ export interface VcSession {
   readonly snapshot: SessionSnapshot;
   subscribe<T>(selector: (snapshot: SessionSnapshot) => T, callback: (value: T, previous: T) => void): Unsubscribe;
   beginDeviceCheck(): void;
+  /** Patient: return to this tab's consultation after a reload; false when there is none. */
+  resume?(): boolean;
   join(request: JoinRequest): Promise<void>;
   startPractitioner(options?: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult }): Promise<void>;
   leave(): Promise<void>;

@@ -111,3 +111,52 @@ test('token server restarted: the call continues and a waiting patient keeps the
   t.diagnostic(`queue usable again ${((Date.now() - downAt) / 1000).toFixed(1)} s after the restart began`);
   assert.equal(await inCall.evaluate(() => window.vc.state()), 'in-call');
 });
+
+test('a patient reloads the tab while waiting and again in the call: back in the same place each time', async () => {
+  const consultation = await createConsultation(stack, { patients: 2 });
+  const practitioner = await startPractitioner(stack, consultation);
+  const first = await patientWaits(stack, consultation.codes[0]!, 'First');
+  const patient = await patientWaits(stack, consultation.codes[1]!, 'Second');
+  await patient.waitForFunction(() => window.vc.session!.snapshot.queue?.position === 2, undefined, { timeout: 15000 });
+
+  const reloadAndResume = async () => {
+    await patient.reload();
+    await patient.waitForFunction(() => document.body.dataset.ready === 'true');
+    await patient.evaluate((serverUrl) => window.vc.create({ serverUrl, role: 'patient' }), stack.apiUrl);
+    return patient.evaluate(() => window.vc.session!.resume());
+  };
+  assert.equal(await reloadAndResume(), true, 'the tab remembers its ticket');
+  await waitForState(patient, 'waiting');
+  await patient.waitForFunction(() => window.vc.session!.snapshot.queue?.position === 2, undefined, { timeout: 15000 });
+  // Still one entry per patient in the practitioner's queue: the reload did not join twice.
+  await practitioner.waitForFunction(() => window.vc.session!.snapshot.waitingPatients.length === 2, undefined, { timeout: 15000 });
+
+  await admitFromPractitioner(practitioner, 'Second');
+  await waitForState(patient, 'in-call');
+  assert.equal(await reloadAndResume(), true);
+  await waitForState(patient, 'in-call', 30000);
+  await waitForRemoteVideo(patient, 1, ['Dr. Test']);
+  await waitForRemoteVideo(practitioner, 1, ['Patient 2']);
+  assert.equal(await first.evaluate(() => window.vc.state()), 'waiting');
+
+  // After the consultation ends, a reload has nothing to return to.
+  await practitioner.evaluate(() => window.vc.session!.endForEveryone());
+  await waitForState(patient, 'ended', 30000);
+  assert.equal(await reloadAndResume(), false);
+});
+
+test('a patient tab frozen by the browser (a sleeping tab) for 4 s is still, or again, in the call with video when it wakes', async (t) => {
+  const { practitioner, patient } = await callBetweenTwoPages();
+  await markStates(patient);
+  const cdp = await patient.context().newCDPSession(patient);
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  await new Promise((r) => setTimeout(r, 4000));
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+  const wokeAt = Date.now();
+  await waitForState(patient, 'in-call', 60000);
+  await waitForRemoteVideo(patient, 1, undefined, 30000);
+  await waitForRemoteVideo(practitioner, 1, undefined, 30000);
+  t.diagnostic(`back in the call with video ${((Date.now() - wokeAt) / 1000).toFixed(1)} s after waking; states: ${(await statesSince(patient)).join(' → ')}`);
+  const states = await statesSince(patient);
+  assert.ok(!states.includes('ended') && !states.includes('waiting') && !states.includes('failed'), states.join(' → '));
+});
