@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccessToken } from 'livekit-server-sdk';
 import { answerClientError } from '../../server/app.js';
-import { call, createConsultation, issueCode, joinLobby, practitionerToken, startHarness, type Harness } from './helpers.js';
+import { call, createConsultation, issueCode, joinLobby, practitionerToken, signWebhook, startHarness, type Harness } from './helpers.js';
 
 // ---------------------------------------------------------------- seeded randomness
 function mulberry32(seed: number): () => number {
@@ -252,6 +252,22 @@ interface Request {
   body?: Buffer;
   /** What was generated, for the failure report. */
   note: string;
+  /** Sign the body like the SFU does (so the fuzz reaches what lies behind the webhook signature). */
+  signWebhook?: boolean;
+}
+
+/** Webhook events with a right signature and wrong content: the SFU is trusted to sign, not to be sane. */
+function webhookEvent(target: Target, rng: Rng): Buffer {
+  const room = rng.pick([`vc-${target.consultationId}`, 'vc-', 'vc-nope', 'other', nastyString(rng)]);
+  const event: Record<string, unknown> = {
+    event: rng.chance(0.7) ? rng.pick(['room_finished', 'participant_joined']) : rng.pick(['participant_left', 'room_started', 'track_published', '', 'bogus', nastyString(rng)]),
+    id: rng.chance(0.7) ? `EV_${rng.int(1e9)}` : rng.pick(['EV_fixed', '', nastyString(rng)]),
+    createdAt: rng.chance(0.7) ? String(Math.floor(Date.now() / 1000)) : rng.pick(['-1', '1e999', nastyString(rng)]),
+  };
+  if (rng.chance(0.8)) event.room = rng.chance(0.8) ? { name: room, sid: 'RM_x', numParticipants: rng.chance(0.7) ? rng.int(5) : rng.pick(nastyNumbers) } : nastyValue(rng);
+  if (rng.chance(0.6)) event.participant = rng.chance(0.8) ? { identity: rng.pick(['patient-x', 'practitioner-x', '', nastyString(rng)]), sid: 'PA_x' } : nastyValue(rng);
+  if (rng.chance(0.2)) Object.assign(event, pollutedObject(rng, 0));
+  return Buffer.from(JSON.stringify(rng.chance(0.9) ? event : nastyValue(rng)));
 }
 
 const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'MKCOL', 'SEARCH', 'PURGE'];
@@ -457,6 +473,9 @@ function generate(doc: Doc, target: Target, h: Harness, rng: Rng): Request {
   if (rng.chance(0.03)) headers.accept = rng.pick(['text/html', 'application/xml', '*/*;q=x']);
   if (rng.chance(0.03)) headers.cookie = 'session=1; __proto__=x';
   const { body, note: bodyNote } = method === 'GET' || method === 'HEAD' ? (rng.chance(0.1) ? bodyFor(op, rng, headers) : { note: 'no body' }) : bodyFor(op, rng, headers);
+  if (note === 'post /v1/webhooks/livekit' && method === 'POST' && rng.chance(0.5)) {
+    return { method, path, headers: { 'content-type': 'application/webhook+json' }, body: webhookEvent(target, rng), note: `${note}; signed event`, signWebhook: true };
+  }
   return { method, path, headers, ...(body ? { body } : {}), note: `${note}; ${bodyNote}` };
 }
 
@@ -630,6 +649,7 @@ describe('HTTP API fuzz', () => {
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     const seenCodes = new Map<string, number>();
+    const signed = new Map<string, number>();
     let sent = 0;
     let target: Target | undefined;
     let rotationsPastLockout = 0;
@@ -657,12 +677,17 @@ describe('HTTP API fuzz', () => {
         await pool(batch, CONCURRENCY, async (req, i) => {
           let res: Answer;
           try {
+            if (req.signWebhook) req.headers.authorization = await signWebhook(req.body?.toString('utf8') ?? '', h.sfu.apiKey, h.sfu.apiSecret);
             res = await send(base, agent, req);
           } catch (err) {
             failures.push(`#${offset + i} ${req.method} ${req.path.slice(0, 120)} (${req.note}) ${JSON.stringify(req.headers).slice(0, 300)}: ${(err as Error).message}`);
             return;
           }
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (req.signWebhook) {
+            const key = res.status === 200 ? String((JSON.parse(res.body.toString('utf8')) as { result?: string }).result) : String(res.status);
+            signed.set(key, (signed.get(key) ?? 0) + 1);
+          }
           if (res.status >= 400 && req.method !== 'HEAD') {
             try {
               const code = (JSON.parse(res.body.toString('utf8')) as { error: { code: string } }).error.code;
@@ -684,6 +709,7 @@ describe('HTTP API fuzz', () => {
     t.diagnostic(`server clock moved ${rotationsPastLockout} × 16 min past the failed-code lockout to set up fresh targets`);
     t.diagnostic(`${sent} requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
+    t.diagnostic(`signed webhook events: ${JSON.stringify(Object.fromEntries(signed))}`);
     t.diagnostic(`error codes: ${JSON.stringify(Object.fromEntries([...seenCodes].sort((a, b) => b[1] - a[1])))}`);
     assert.ok(sent >= Math.min(TOTAL, 500), `only ${sent} requests within the time cap`);
     assert.deepEqual(failures.slice(0, 25), [], `${failures.length} bad answers (FUZZ_SEED=${SEED})`);
