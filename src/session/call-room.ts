@@ -22,6 +22,8 @@ export interface CallRoom {
   readonly screenShareEnabled: boolean;
   readonly canScreenShare: boolean;
   readonly audioBlocked: boolean;
+  /** Media and data are end-to-end encrypted with the consultation's key. */
+  readonly encrypted: boolean;
   setMicrophoneEnabled(enabled: boolean): Promise<void>;
   setCameraEnabled(enabled: boolean): Promise<void>;
   setScreenShareEnabled(enabled: boolean): Promise<void>;

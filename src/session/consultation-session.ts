@@ -469,6 +469,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
       screenShareEnabled: room.screenShareEnabled,
       canScreenShare: room.canScreenShare,
       audioBlocked: room.audioBlocked,
+      encrypted: room.encrypted,
       dataTransport: room.dataTransport?.(),
     });
   }
@@ -524,6 +525,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
       cameraEnabled: false,
       screenShareEnabled: false,
       audioBlocked: false,
+      encrypted: false,
       dataTransport: undefined,
     });
   }

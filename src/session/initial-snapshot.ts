@@ -12,5 +12,6 @@ export const INITIAL_SNAPSHOT: SessionSnapshot = Object.freeze({
   screenShareEnabled: false,
   canScreenShare: false,
   audioBlocked: false,
+  encrypted: false,
 });
 

@@ -2,6 +2,7 @@ import {
   ConnectionQuality,
   DisconnectReason,
   ExternalE2EEKeyProvider,
+  isE2EESupported,
   Room,
   RoomEvent,
   Track,
@@ -84,6 +85,14 @@ export class LiveKitCallRoom implements CallRoom {
   async connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void> {
     let room: Room;
     if (admission.e2eeKey) {
+      // No unencrypted fallback for an encrypted consultation: the others could not decode this browser's
+      // media, and it would break the consultation's promise. (A consultation may switch E2EE off.)
+      if (!isE2EESupported()) {
+        throw Object.assign(
+          new Error('This browser cannot join end-to-end encrypted calls. Please use a current Chrome, Edge, Firefox or Safari.'),
+          { code: 'e2ee_unsupported' },
+        );
+      }
       // Encryption is fixed when a Room is built, and the key only arrives with the admission: replace the
       // warmed-up (never connected) room by an encrypting one. The worker only starts for encrypted calls.
       this.room?.removeAllListeners();
@@ -183,6 +192,9 @@ export class LiveKitCallRoom implements CallRoom {
     if (!permissions.canPublish) return false;
     const sources = permissions.canPublishSources as unknown as number[];
     return sources.length === 0 || sources.includes(PROTOCOL_SCREEN_SHARE);
+  }
+  get encrypted(): boolean {
+    return this.room?.isE2EEEnabled ?? false;
   }
   get audioBlocked(): boolean {
     return this.room ? !this.room.canPlaybackAudio : false;

@@ -102,6 +102,8 @@ export interface SessionSnapshot {
   readonly canScreenShare: boolean;
   /** Remote audio is waiting for a user gesture (browser autoplay policy). */
   readonly audioBlocked: boolean;
+  /** The call's media and data are end-to-end encrypted (shown in the call UI). */
+  readonly encrypted: boolean;
   readonly declineReason?: string;
   readonly endReason?: EndReason;
   readonly error?: SessionError;

@@ -94,6 +94,8 @@ export const cs: Translation = {
   'call.shortcuts': 'Zkratky: M mikrofon, V kamera, S sdílení obrazovky.',
   'call.screenOf': 'Obrazovka: {name}',
   'call.micOff': 'Mikrofon vypnut',
+  'call.encrypted': 'Koncově šifrováno',
+  'call.encryptedHint': 'Hovor vidí a slyší jen jeho účastníci, ani naše servery ne.',
   'call.quality': 'Připojení: {quality}',
   'call.quality.excellent': 'výborné',
   'call.quality.good': 'dobré',
@@ -167,5 +169,6 @@ export const cs: Translation = {
   'err.too_many_attempts': 'Příliš mnoho pokusů. Chvíli počkejte a zkuste to znovu.',
   'err.network_error': 'Server konzultace není dostupný. Zkontrolujte připojení.',
   'err.connection_lost': 'Spojení s hovorem bylo přerušeno.',
+  'err.e2ee_unsupported': 'Tento prohlížeč se nemůže připojit ke koncově šifrovaným hovorům. Použijte prosím aktuální Chrome, Edge, Firefox nebo Safari.',
   'err.e2ee_unavailable': 'Šifrované spojení se nepodařilo navázat.',
 };

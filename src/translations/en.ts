@@ -93,6 +93,8 @@ export const en = {
   'call.shortcuts': 'Shortcuts: M microphone, V camera, S screen share.',
   'call.screenOf': 'Screen of {name}',
   'call.micOff': 'Microphone off',
+  'call.encrypted': 'End-to-end encrypted',
+  'call.encryptedHint': 'Only the people in this call can see and hear it; not even our servers can.',
   'call.quality': 'Connection: {quality}',
   'call.quality.excellent': 'excellent',
   'call.quality.good': 'good',
@@ -166,6 +168,7 @@ export const en = {
   'err.too_many_attempts': 'Too many attempts. Please wait a moment and try again.',
   'err.network_error': 'The consultation server cannot be reached. Check your connection.',
   'err.connection_lost': 'The connection to the call was lost.',
+  'err.e2ee_unsupported': 'This browser cannot join end-to-end encrypted calls. Please use a current Chrome, Edge, Firefox or Safari.',
   'err.e2ee_unavailable': 'The encrypted connection could not be set up.',
 } as const;
 

@@ -94,6 +94,8 @@ export const fr: Translation = {
   'call.shortcuts': 'Raccourcis : M micro, V caméra, S partage d’écran.',
   'call.screenOf': 'Écran de {name}',
   'call.micOff': 'Micro coupé',
+  'call.encrypted': 'Chiffré de bout en bout',
+  'call.encryptedHint': 'Seules les personnes de cet appel peuvent le voir et l’entendre, pas même nos serveurs.',
   'call.quality': 'Connexion : {quality}',
   'call.quality.excellent': 'excellente',
   'call.quality.good': 'bonne',
@@ -167,5 +169,6 @@ export const fr: Translation = {
   'err.too_many_attempts': 'Trop de tentatives. Patientez un instant puis réessayez.',
   'err.network_error': 'Le serveur de consultation est injoignable. Vérifiez votre connexion.',
   'err.connection_lost': 'La connexion à l’appel a été perdue.',
+  'err.e2ee_unsupported': 'Ce navigateur ne peut pas rejoindre les appels chiffrés de bout en bout. Utilisez une version récente de Chrome, Edge, Firefox ou Safari.',
   'err.e2ee_unavailable': 'La connexion chiffrée n’a pas pu être établie.',
 };

@@ -94,6 +94,8 @@ export const it: Translation = {
   'call.shortcuts': 'Scorciatoie: M microfono, V videocamera, S condivisione schermo.',
   'call.screenOf': 'Schermo di {name}',
   'call.micOff': 'Microfono spento',
+  'call.encrypted': 'Crittografia end-to-end',
+  'call.encryptedHint': 'Solo le persone in questa chiamata possono vederla e sentirla, nemmeno i nostri server.',
   'call.quality': 'Connessione: {quality}',
   'call.quality.excellent': 'ottima',
   'call.quality.good': 'buona',
@@ -167,5 +169,6 @@ export const it: Translation = {
   'err.too_many_attempts': 'Troppi tentativi. Attendi un momento e riprova.',
   'err.network_error': 'Il server della visita non è raggiungibile. Controlla la connessione.',
   'err.connection_lost': 'La connessione alla chiamata si è interrotta.',
+  'err.e2ee_unsupported': 'Questo browser non può partecipare a chiamate con crittografia end-to-end. Usi una versione recente di Chrome, Edge, Firefox o Safari.',
   'err.e2ee_unavailable': 'Non è stato possibile stabilire la connessione cifrata.',
 };

@@ -94,6 +94,8 @@ export const nl: Translation = {
   'call.shortcuts': 'Sneltoetsen: M microfoon, V camera, S scherm delen.',
   'call.screenOf': 'Scherm van {name}',
   'call.micOff': 'Microfoon uit',
+  'call.encrypted': 'End-to-end versleuteld',
+  'call.encryptedHint': 'Alleen de mensen in dit gesprek kunnen het zien en horen, zelfs onze servers niet.',
   'call.quality': 'Verbinding: {quality}',
   'call.quality.excellent': 'uitstekend',
   'call.quality.good': 'goed',
@@ -167,5 +169,6 @@ export const nl: Translation = {
   'err.too_many_attempts': 'Te veel pogingen. Wacht even en probeer het opnieuw.',
   'err.network_error': 'De server van het consult is niet bereikbaar. Controleer uw verbinding.',
   'err.connection_lost': 'De verbinding met het gesprek is verbroken.',
+  'err.e2ee_unsupported': 'Deze browser kan niet deelnemen aan end-to-end versleutelde gesprekken. Gebruik een recente Chrome, Edge, Firefox of Safari.',
   'err.e2ee_unavailable': 'De versleutelde verbinding kon niet worden opgezet.',
 };

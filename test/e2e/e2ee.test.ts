@@ -21,6 +21,7 @@ test('with E2EE on (the default) both pages decode each other; a client with the
   await waitForState(patient, 'in-call');
   await waitForRemoteVideo(practitioner, 1);
   await waitForRemoteVideo(patient, 1);
+  for (const page of [practitioner, patient]) assert.equal(await page.evaluate(() => window.vc.session!.snapshot.encrypted), true);
 
   // An intruder with a perfectly valid grant for the room (its own identity), but not the consultation's key.
   const { token: intruderToken } = await stack.integrator<{ token: string }>(
@@ -57,6 +58,7 @@ test('a consultation with E2EE switched off explicitly works without a key', asy
   await waitForState(patient, 'in-call');
   await waitForRemoteVideo(practitioner, 1);
   await waitForRemoteVideo(patient, 1);
+  for (const page of [practitioner, patient]) assert.equal(await page.evaluate(() => window.vc.session!.snapshot.encrypted), false);
   const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, {
     method: 'POST',
     headers: { authorization: `Bearer ${consultation.practitionerToken}` },

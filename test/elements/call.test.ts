@@ -38,6 +38,16 @@ describe('<vc-call>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('says when the call is end-to-end encrypted, and only then', async () => {
+    const session = new FakeSession({ state: 'in-call', encrypted: true, participants: [me(), remote('a')] });
+    const el = await callWith(session);
+    expect($(el, '[part~="e2ee-badge"]')?.textContent?.trim()).to.equal('End-to-end encrypted');
+    await expect(el).to.be.accessible();
+    session.set({ encrypted: false });
+    await el.updateComplete;
+    expect($(el, '[part~="e2ee-badge"]')).to.equal(null);
+  });
+
   it('switches to a grid with the active speaker highlighted for a group', async () => {
     const session = new FakeSession({ state: 'in-call', participants: [me(), remote('a'), remote('b', { isSpeaking: true, camera: undefined })] });
     const el = await callWith(session);

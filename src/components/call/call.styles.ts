@@ -162,6 +162,17 @@ export const callStyles = css`
     border-color: var(--_vc-danger);
     color: var(--_vc-danger);
   }
+  .encrypted {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.25rem;
+    font-size: 0.875rem;
+    color: var(--_vc-success);
+  }
+  .encrypted svg {
+    width: 1rem;
+    height: 1rem;
+  }
   .quality {
     font-size: 0.875rem;
     color: var(--_vc-text-muted);

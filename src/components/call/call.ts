@@ -37,6 +37,7 @@ type Corner = (typeof CORNERS)[number];
  * @csspart end-button - End for everyone (practitioners).
  * @csspart reconnecting-banner - Shown while reconnecting.
  * @csspart sound-banner - Shown while the browser blocks sound.
+ * @csspart e2ee-badge - "End-to-end encrypted", shown while the call is.
  * @csspart sharing-banner - Shown while the local participant shares their screen.
  * @cssprop --vc-call-background - Background behind the video (default `--vc-color-video-background`).
  * @cssprop --vc-call-toolbar-background - Toolbar background (default `--vc-color-surface`).
@@ -253,6 +254,9 @@ export class VcCall extends VcElement {
       <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"
         @click=${() => void this.toggleDevices()}>${icons.settings}<span class="label">${t('call.devices')}</span></button>
       </div>
+      ${s.encrypted
+        ? html`<span class="encrypted" part="e2ee-badge" title=${t('call.encryptedHint')}>${icons.lock}${t('call.encrypted')}</span>`
+        : nothing}
       ${quality === 'unknown'
         ? nothing
         : html`<span class="quality ${quality}" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>`}

@@ -16,6 +16,7 @@ export class FakeCallRoom implements CallRoom {
   screenShareEnabled = false;
   canScreenShare = true;
   audioBlocked = false;
+  encrypted = false;
   remote: ParticipantView[] = [];
   transport?: DataTransport;
 

@@ -13,6 +13,7 @@ export class FakeSession implements VcSession {
     screenShareEnabled: false,
     canScreenShare: true,
     audioBlocked: false,
+  encrypted: false,
   };
   readonly calls: { method: string; args: unknown[] }[] = [];
   private readonly listeners = new Set<{ selector: (s: SessionSnapshot) => unknown; callback: (v: unknown, p: unknown) => void; last: unknown }>();
