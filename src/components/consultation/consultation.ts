@@ -210,6 +210,8 @@ export class VcConsultation extends VcElement {
     });
     // The practitioner sees who is waiting while still checking their own devices.
     if (this.role === 'practitioner') this.session.watchQueue();
+    // A patient whose tab reloaded goes straight back to their place (waiting, or the call).
+    else if (this.session.state === 'idle' && this.session.snapshot.role === 'patient') this.session.resume();
   }
 
   private onStateChange({ state, previous, snapshot }: StateChangeDetail): void {
