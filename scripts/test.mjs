@@ -2,7 +2,7 @@
 //   node scripts/test.mjs                 all stages
 //   node scripts/test.mjs server e2e      only those stages (typecheck | server | elements | e2e)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SetupError, ensureLivekitServer } from './livekit.mjs';
 
@@ -54,6 +54,15 @@ function nodeTestCounts({ code, output }) {
   return { passed: pass, failed: fail + cancelled + (code !== 0 && fail + cancelled === 0 ? 1 : 0) };
 }
 
+/** The end-to-end tests load dist/: rebuild it when any source file is newer (or it is missing). */
+function distIsStale() {
+  if (!existsSync('dist/videoconsult.js')) return true;
+  const built = statSync('dist/videoconsult.js').mtimeMs;
+  const newer = (dir) =>
+    readdirSync(dir, { recursive: true }).some((f) => statSync(join(dir, String(f))).mtimeMs > built);
+  return newer('src') || statSync('rollup.config.mjs').mtimeMs > built || statSync('package-lock.json').mtimeMs > built;
+}
+
 function requireChromium() {
   if (!existsSync(chromium)) {
     throw new SetupError(
@@ -96,7 +105,7 @@ const stages = {
     if (files.length === 0) return { passed: 0, failed: 0 };
     requireChromium();
     ensureLivekitServer();
-    if (!existsSync('dist/videoconsult.js')) {
+    if (distIsStale()) {
       console.log('\n── building dist/ for the end-to-end tests');
       const build = await run('node_modules/.bin/rollup', ['-c', '--silent']);
       if (build.code !== 0) return { passed: 0, failed: 1 };
