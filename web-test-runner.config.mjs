@@ -3,23 +3,11 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { chromiumArgs as sharedArgs, chromiumPath } from './scripts/chromium.mjs';
 
-export const chromiumPath = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
+export { chromiumPath };
+// wtr's launcher needs the headless flag spelled out; playwright adds its own.
+export const chromiumArgs = ['--headless=new', ...sharedArgs];
 
 /** Writes the pass/fail counts for scripts/test.mjs, which sums all suites into one line. */
 function summaryReporter(file = '.tmp/wtr-summary.json') {

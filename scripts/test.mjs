@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { SetupError, ensureLivekitServer } from './livekit.mjs';
 
-const chromium = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+import { chromiumPath as chromium } from './chromium.mjs';
 const summaryFile = '.tmp/wtr-summary.json';
 
 function run(command, args, env = {}) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import type { Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 import { devKeys, freePort, startLivekit, type RunningLivekit } from '../../scripts/livekit.mjs';
 import { createStaticApp } from '../../scripts/static-server.mjs';
 import { createApp } from '../../server/app.js';
@@ -17,20 +18,7 @@ import { parseConfig, type Config } from '../../server/config.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-export const chromiumPath = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
+export { chromiumArgs, chromiumPath };
 
 function listen(app: Express, port = 0): Promise<Server> {
   return new Promise((resolveListen, reject) => {
