@@ -3,7 +3,7 @@
 //      livekit-client stay external (they are dependencies, deduplicated by the host's bundler);
 //  (b) dist/videoconsult.js: the self-contained embed bundle a host page loads with one
 //      <script type="module"> tag; lazily loaded parts (e.g. the whiteboard) become chunks beside it.
-import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { readdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -50,6 +50,9 @@ function workerAssets() {
     },
   };
 }
+
+// Start from an empty dist/ (hashed chunks of earlier builds would pile up and be served).
+if (!process.env.ROLLUP_WATCH) rmSync('dist', { recursive: true, force: true });
 
 const isDependency = (id) => /^(lit|@lit\/|@lit-labs\/|livekit-client)(\/|$)/.test(id);
 

@@ -1,19 +1,43 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { en, type TranslationKey, type Translation } from '../translations/en.js';
-import { cs } from '../translations/cs.js';
-import { de } from '../translations/de.js';
-import { es } from '../translations/es.js';
-import { fr } from '../translations/fr.js';
-import { it } from '../translations/it.js';
-import { nl } from '../translations/nl.js';
 
 /**
  * Per-element localization. We deliberately do not use @lit/localize's runtime mode: its locale is global
  * to the document, while an embed must follow `lang` on the element (a German consultation inside an English
  * portal). Translations are typed: a locale missing a key does not compile, and a test checks it at runtime.
+ *
+ * English ships in the first load; every other locale is its own chunk, loaded the first time an element
+ * asks for it (about 2.5 KiB gzip each that a page in another language never pays for). Until it arrives
+ * the element shows English, then re-renders.
  */
-export const translations: Readonly<Record<string, Translation>> = { en, de, nl, fr, es, it, cs };
-export const SUPPORTED_LOCALES = Object.keys(translations);
+const loaders: Readonly<Record<string, () => Promise<Translation>>> = {
+  de: () => import('../translations/de.js').then((m) => m.de),
+  nl: () => import('../translations/nl.js').then((m) => m.nl),
+  fr: () => import('../translations/fr.js').then((m) => m.fr),
+  es: () => import('../translations/es.js').then((m) => m.es),
+  it: () => import('../translations/it.js').then((m) => m.it),
+  cs: () => import('../translations/cs.js').then((m) => m.cs),
+};
+export const SUPPORTED_LOCALES: readonly string[] = ['en', ...Object.keys(loaders)];
+const loaded: Record<string, Translation> = { en };
+const loading = new Map<string, Promise<Translation>>();
+
+/** Loads a locale (once); resolves with its table. English is always there. */
+export function loadLocale(locale: string): Promise<Translation> {
+  if (loaded[locale]) return Promise.resolve(loaded[locale]);
+  const loader = loaders[locale];
+  if (!loader) return Promise.resolve(en);
+  let pending = loading.get(locale);
+  if (!pending) {
+    pending = loader().then((table) => {
+      loaded[locale] = table;
+      hosts.forEach((host) => host.requestUpdate());
+      return table;
+    });
+    loading.set(locale, pending);
+  }
+  return pending;
+}
 
 const hosts = new Set<ReactiveControllerHost>();
 let observer: MutationObserver | undefined;
@@ -40,13 +64,16 @@ export function resolveLang(element: HTMLElement): string {
 
 export function pickLocale(lang: string): string {
   const lower = lang.toLowerCase();
-  if (translations[lower]) return lower;
+  if (SUPPORTED_LOCALES.includes(lower)) return lower;
   const base = lower.split(/[-_]/)[0] ?? 'en';
-  return translations[base] ? base : 'en';
+  return SUPPORTED_LOCALES.includes(base) ? base : 'en';
 }
 
+/** English until the locale's chunk has arrived (asking for it starts the load). */
 export function translate(locale: string, key: TranslationKey, params?: Record<string, string | number>): string {
-  const template = (translations[locale] ?? en)[key] ?? en[key];
+  const table = loaded[locale];
+  if (!table) void loadLocale(locale).catch((error: unknown) => console.warn(`[videoconsult] could not load the "${locale}" translation:`, error));
+  const template = (table ?? en)[key] ?? en[key];
   if (!params) return template;
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
 }

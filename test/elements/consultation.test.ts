@@ -4,6 +4,7 @@ import { VcConsultation } from '../../src/components/consultation/consultation.j
 import type { VcCall } from '../../src/components/call/call.js';
 import type { VcDeviceCheck } from '../../src/components/device-check/device-check.js';
 import type { VcErrorEvent } from '../../src/events/events.js';
+import { loadLocale } from '../../src/controllers/localize.js';
 import { FakeCallRoom } from './helpers/fake-call-room.js';
 import { FakeServer, until } from './helpers/fake-server.js';
 
@@ -138,6 +139,7 @@ describe('<vc-consultation>', () => {
   });
 
   it('mirrors every attribute as a property', async () => {
+    await loadLocale('de'); // German is its own chunk; here we test the mirroring, not the loading
     const el = await fixture<VcConsultation>(html`<vc-consultation></vc-consultation>`);
     el.role = 'practitioner';
     el.theme = 'dark';

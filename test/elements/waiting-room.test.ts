@@ -1,5 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/components/waiting-room/waiting-room.js';
+import { loadLocale } from '../../src/controllers/localize.js';
 import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
 import { VcDeviceCheckCompleteEvent } from '../../src/events/events.js';
 import type { WaitingPatient } from '../../src/session/types.js';
@@ -65,7 +66,9 @@ describe('<vc-waiting-room> patient', () => {
   it('shows a refused code on the form', async () => {
     const session = new FakeSession({ state: 'checking-devices', error: { code: 'invalid_code', message: 'That code is not valid.' } });
     const el = await room(session, html`<vc-waiting-room .session=${session} lang="de"></vc-waiting-room>`);
-    // Known codes are translated; unknown ones show the server's message.
+    // Known codes are translated (German arrives as its own chunk); unknown ones show the server's message.
+    await loadLocale('de');
+    await el.updateComplete;
     expect($(el, '#form-error')!.textContent).to.equal('Dieser Zugangscode ist ungültig. Bitte prüfen und erneut versuchen.');
     session.set({ error: { code: 'brand_new_code', message: 'Something new.' } });
     await el.updateComplete;
