@@ -104,4 +104,14 @@ export const migrations: { version: number; sql: string }[] = [
       CREATE INDEX lobby_entries_admitted ON lobby_entries (tenant_id, admitted_at);
     `,
   },
+  {
+    // Counting a consultation's open codes (the per-consultation cap, checked on every issue) walked all of
+    // its codes: 15% of the server's time in the lobby benchmark. This index answers it by itself and
+    // replaces the consultation-only one, which is its prefix.
+    version: 3,
+    sql: `
+      CREATE INDEX access_codes_open ON access_codes (consultation_id, used_at, expires_at);
+      DROP INDEX access_codes_consultation;
+    `,
+  },
 ];
