@@ -24,7 +24,12 @@ export interface CodeSender {
  * In-process notifications that something changed for a consultation. Streams re-read the store on
  * each, so the store stays the one source of truth (and state survives a restart).
  */
-export class ConsultationBus extends EventEmitter<{ changed: [consultationId: string]; ended: [consultationId: string] }> {
+export class ConsultationBus extends EventEmitter<{
+  changed: [consultationId: string];
+  ended: [consultationId: string];
+  /** The consultation's E2EE key was replaced (someone was removed): tell everyone still in the call. */
+  key: [consultationId: string];
+}> {
   constructor() {
     super();
     this.setMaxListeners(0);

@@ -122,12 +122,21 @@ function patientStream(ctx: AppContext, lobby: LobbyService, req: Request, res: 
   const onChange = (consultationId: string): void => {
     if (consultationId === first.consultationId) queue = queue.then(update, update);
   };
+  // A rotated E2EE key goes to patients who are in the call (admitted), never to those still waiting.
+  const onKey = (consultationId: string): void => {
+    if (consultationId !== first.consultationId || closed) return;
+    const entry = ctx.store.getLobbyEntry(first.id);
+    const key = ctx.store.getConsultation(consultationId)?.e2eeKey;
+    if (entry?.status === 'admitted' && key) stream.send('key', { e2eeKey: key });
+  };
   ctx.bus.on('changed', onChange);
   ctx.bus.on('ended', onChange);
+  ctx.bus.on('key', onKey);
   stream.onClose(() => {
     closed = true;
     ctx.bus.off('changed', onChange);
     ctx.bus.off('ended', onChange);
+    ctx.bus.off('key', onKey);
   });
   onChange(first.consultationId);
 }

@@ -3,7 +3,7 @@ import { ticketHash } from '../auth.js';
 import type { ConsultationService } from '../consultations/consultations.service.js';
 import { accessCodeHash } from '../consultations/consultations.service.js';
 import type { AppContext } from '../context.js';
-import { normalizeCode, randomId } from '../crypto.js';
+import { normalizeCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
 import { tooMany, WindowCounter } from '../security.js';
 import type { AuditRow, ConsultationRow, LobbyEntryRow } from '../store/store.js';
@@ -159,6 +159,11 @@ export class LobbyService {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
     this.ctx.store.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
     this.ctx.bus.emit('changed', consultation.id);
+    if (entry.status === 'admitted' && consultation.e2ee) {
+      // They held the key: from now on the call uses one they never see (handed to those still in it).
+      this.ctx.store.rotateE2eeKey(consultation.id, randomKeyBase64(32), this.audit(consultation, 'e2ee.rotate'));
+      this.ctx.bus.emit('key', consultation.id);
+    }
     if (entry.identity) void this.removeFromRoom(consultation.id, entry.identity);
   }
 

@@ -44,11 +44,17 @@ export function practitionerRoutes(routes: RouteRegistry, ctx: AppContext, lobby
         last = data;
         stream.send('queue', JSON.parse(data));
       };
+      const onKey = (id: string): void => {
+        const key = id === consultation.id ? ctx.store.getConsultation(id)?.e2eeKey : undefined;
+        if (key) stream.send('key', { e2eeKey: key });
+      };
       ctx.bus.on('changed', onChange);
       ctx.bus.on('ended', onChange);
+      ctx.bus.on('key', onKey);
       stream.onClose(() => {
         ctx.bus.off('changed', onChange);
         ctx.bus.off('ended', onChange);
+        ctx.bus.off('key', onKey);
       });
       onChange(consultation.id);
     },

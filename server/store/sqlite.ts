@@ -194,6 +194,13 @@ export class SqliteStore implements Store {
     );
   }
 
+  rotateE2eeKey(id: string, key: string, audit: AuditRow): void {
+    this.db.transaction(() => {
+      const changed = this.sql("UPDATE consultations SET e2ee_key = ? WHERE id = ? AND status != 'ended' AND e2ee = 1").run(key, id).changes;
+      if (changed) this.insertAudit(audit);
+    })();
+  }
+
   redeemAccessCode(
     codeHash: string,
     now: number,

@@ -21,6 +21,8 @@ export type * from './types.js';
 export interface Store {
   insertConsultation(row: ConsultationRow, audit: AuditRow): void;
   getConsultation(id: string): ConsultationRow | undefined;
+  /** Replaces the E2EE key of a running consultation (no-op once it ended: its key is gone). */
+  rotateE2eeKey(id: string, key: string, audit: AuditRow): void;
   listConsultations(tenantId: string, query: ListConsultationsQuery): ConsultationRow[];
   /** Consultations not ended yet, for the sweeper. */
   listOpenConsultations(): ConsultationRow[];

@@ -29,6 +29,8 @@ export interface CallRoom {
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
   startAudio(): Promise<void>;
+  /** Switches an encrypted call to a new key (after a key rotation). */
+  setKey?(key: string): Promise<void>;
   /** Bytes received so far from remote tracks, by kind (diagnostics and end-to-end tests). */
   receivedBytes?(): Promise<ReceivedBytes>;
   /** Chat and whiteboard data over this room, once connected. */

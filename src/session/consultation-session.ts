@@ -170,7 +170,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
     this.lobby = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/lobby/events'),
       token: ticket,
-      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended', 'error'],
+      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended', 'error', 'key'],
       onEvent: (type, data) => this.onLobbyEvent(type, data),
       onFatal: (_status, code, message) => this.fail(code, message),
       ...(this.config.fetch ? { fetch: this.config.fetch } : {}),
@@ -202,7 +202,8 @@ export class ConsultationSession extends EventTarget implements VcSession {
   private onLobbyEvent(type: string, data: Record<string, unknown>): void {
     // The stream stays open through the call: the server reports the end (or a removal) there too.
     if (this.current.state !== 'waiting') {
-      if (type === 'ended') this.finish('ended');
+      if (type === 'key') this.rotateKey(data);
+      else if (type === 'ended') this.finish('ended');
       else if (type === 'declined' && !isTerminal(this.current.state)) this.finish('removed');
       return;
     }
@@ -260,9 +261,10 @@ export class ConsultationSession extends EventTarget implements VcSession {
     this.queueStream = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/practitioner/events'),
       token: practitionerToken,
-      eventTypes: ['queue', 'ended'],
+      eventTypes: ['queue', 'ended', 'key'],
       onEvent: (type, data) => {
         if (type === 'ended') return this.finish('ended');
+        if (type === 'key') return this.rotateKey(data);
         const patients = parsePatients(data);
         if (patients) this.update({ waitingPatients: patients });
       },
@@ -397,6 +399,16 @@ export class ConsultationSession extends EventTarget implements VcSession {
         return this.fail('connection_lost', 'The connection to the call was lost.');
       }
     }
+  }
+
+  /** Someone was removed: the server rotated the consultation's key; encrypt and decrypt with the new one. */
+  private rotateKey(data: Record<string, unknown>): void {
+    const key = data.e2eeKey;
+    if (typeof key !== 'string' || key.length < 16 || key.length > 200) {
+      console.warn('[videoconsult] ignoring a key event without a usable key');
+      return;
+    }
+    void this.room?.setKey?.(key).catch((error: unknown) => console.warn('[videoconsult] could not switch to the new key:', error));
   }
 
   private async freshGrant(): Promise<Admission> {

@@ -195,6 +195,10 @@ export class LiveKitCallRoom implements CallRoom {
     const sources = permissions.canPublishSources as unknown as number[];
     return sources.length === 0 || sources.includes(PROTOCOL_SCREEN_SHARE);
   }
+  async setKey(key: string): Promise<void> {
+    await this.keyProvider?.setKey(keyBytes(key));
+  }
+
   get encrypted(): boolean {
     return this.room?.isE2EEEnabled ?? false;
   }

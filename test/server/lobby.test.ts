@@ -108,6 +108,43 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     assert.equal(grant.body.identity, admitted.identity);
   });
 
+  it('removing an admitted patient rotates the E2EE key and sends the new one only to those still in the call', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const pt = await practitionerToken(h, h.keys.acme, id);
+    const [stays, removed, waiting] = [
+      await joinLobby(h, await issueCode(h, h.keys.acme, id), 'Stays'),
+      await joinLobby(h, await issueCode(h, h.keys.acme, id), 'Removed'),
+      await joinLobby(h, await issueCode(h, h.keys.acme, id), 'Waiting'),
+    ];
+    for (const p of [stays, removed]) await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: p.ticketId } });
+    const streams = {
+      stays: await EventReader.open(h, '/v1/lobby/events', stays.ticket),
+      waiting: await EventReader.open(h, '/v1/lobby/events', waiting.ticket),
+      practitioner: await EventReader.open(h, '/v1/practitioner/events', pt),
+    };
+    const oldKey = String((await streams.stays.next('admitted')).e2eeKey);
+    await streams.waiting.next('queue');
+    await streams.practitioner.next('queue');
+
+    // Declining a patient who only waits rotates nothing.
+    const other = await joinLobby(h, await issueCode(h, h.keys.acme, id), 'Other');
+    await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: other.ticketId } });
+    assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: stays.ticket })).body.e2eeKey, oldKey);
+
+    assert.equal((await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: removed.ticketId } })).status, 200);
+    const newKey = String((await streams.stays.next('key')).e2eeKey);
+    assert.notEqual(newKey, oldKey);
+    assert.equal((await streams.practitioner.next('key')).e2eeKey, newKey);
+    assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: stays.ticket })).body.e2eeKey, newKey, 'fresh grants carry the new key');
+    // A message sent after the rotation arrives after any key event would have on the same stream.
+    await call(h, 'POST', '/v1/practitioner/message', { auth: pt, body: { ticketId: waiting.ticketId, text: 'Soon' } });
+    await streams.waiting.next('message');
+    assert.ok(!streams.waiting.all().some((e) => e.event === 'key'), 'a waiting patient never gets a key');
+    const audit = await call<{ items: { action: string }[] }>(h, 'GET', '/v1/audit', { auth: h.keys.acme });
+    assert.ok(audit.body.items.some((e) => e.action === 'e2ee.rotate'));
+    for (const s of Object.values(streams)) s.close();
+  });
+
   it('screen share is in the patient grant only when the consultation allows it', async () => {
     const id = await createConsultation(h, h.keys.acme, { patientScreenShare: true, e2ee: false });
     const p = await joinLobby(h, await issueCode(h, h.keys.acme, id));

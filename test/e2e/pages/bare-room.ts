@@ -42,7 +42,15 @@ const api = {
       const keyProvider = new ExternalE2EEKeyProvider();
       room = new Room({ encryption: { keyProvider, worker: new Worker('/e2e/livekit-e2ee-worker.js', { type: 'module' }) } });
       listen(room);
-      await keyProvider.setKey(e2eeKey);
+      // As the SDK does: a base64 key of random bytes is used as bytes (HKDF), anything else as a passphrase.
+      let key: string | ArrayBuffer = e2eeKey;
+      try {
+        const binary = atob(e2eeKey);
+        if (binary.length >= 16) key = Uint8Array.from(binary, (c) => c.charCodeAt(0)).buffer;
+      } catch {
+        /* a passphrase */
+      }
+      await keyProvider.setKey(key);
       await room.setE2EEEnabled(true);
     }
     await room.connect(url, token);
