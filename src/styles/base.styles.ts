@@ -5,23 +5,27 @@ export const baseStyles = css`
   :host {
     display: block;
     box-sizing: border-box;
-    font-family: var(--_vc-font-family);
-    font-size: var(--_vc-font-size);
-    line-height: 1.5;
-    color: var(--_vc-text);
     -webkit-text-size-adjust: 100%;
-    /* Inherited properties a host page may have set globally: reset so the embed looks the same everywhere. */
-    font-style: normal;
-    font-weight: 400;
-    letter-spacing: normal;
-    word-spacing: normal;
-    text-align: start;
-    text-indent: 0;
-    text-transform: none;
-    text-shadow: none;
-    white-space: normal;
     visibility: visible;
     cursor: auto;
+    /*
+     * Text styles inherit into a shadow tree, so a host page's global rules would restyle us. Normal host
+     * rules lose to :host anyway; !important here also beats a host's own !important (for important
+     * declarations the inner context wins). Hosts restyle text through the --vc-font-* and --vc-color-* tokens.
+     */
+    font-family: var(--_vc-font-family) !important;
+    font-size: var(--_vc-font-size) !important;
+    line-height: 1.5 !important;
+    color: var(--_vc-text) !important;
+    font-style: normal !important;
+    font-weight: 400 !important;
+    letter-spacing: normal !important;
+    word-spacing: normal !important;
+    text-align: start !important;
+    text-indent: 0 !important;
+    text-transform: none !important;
+    text-shadow: none !important;
+    white-space: normal !important;
   }
   :host([hidden]),
   [hidden] {

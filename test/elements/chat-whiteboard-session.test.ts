@@ -1,4 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { loadLocale } from '../../src/controllers/localize.js';
 import { collaborationFor } from '../../src/session/collaboration.js';
 import { LoopbackHub, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { MAX_UPLOAD_BYTES, UploadError, createHttpUploads } from '../../src/session/chat.js';
@@ -118,6 +119,7 @@ describe('collaborationFor(session)', () => {
 
 describe('<vc-chat> and <vc-whiteboard> on their own, bound to a session', () => {
   it('<vc-chat .session> shows and sends the session’s conversation, with the attach button, in the element’s language', async () => {
+    await loadLocale('de'); // German is its own chunk; this test is about the binding
     const { session, hub, peer } = inCall();
     const el = await fixture<VcChat>(html`<vc-chat lang="de" .session=${session}></vc-chat>`);
     peer.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'm1', text: 'Hallo' }));
@@ -157,6 +159,7 @@ describe('<vc-chat> and <vc-whiteboard> on their own, bound to a session', () =>
 
   it('<vc-whiteboard .session> starts the session’s board and shows a peer’s strokes; labels are translated', async () => {
     const { session, hub, peer } = inCall();
+    await loadLocale('fr');
     const el = await fixture<VcWhiteboard>(html`<vc-whiteboard lang="fr" .session=${session}></vc-whiteboard>`);
     const collaboration = collaborationFor(session);
     await until(() => !!collaboration.whiteboard, 'the board sync');

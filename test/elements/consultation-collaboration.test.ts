@@ -2,6 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/index.js';
 import type { VcConsultation } from '../../src/components/consultation/consultation.js';
 import type { VcChat } from '../../src/components/chat/chat.js';
+import { loadLocale } from '../../src/controllers/localize.js';
 import { collaborationFor } from '../../src/session/collaboration.js';
 import { TOPICS, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { FakeCallRoom } from './helpers/fake-call-room.js';
@@ -43,6 +44,7 @@ describe('<vc-consultation> chat and whiteboard', () => {
   });
 
   it('the chat button collapses the chat and counts unread messages; opening it again clears the count', async () => {
+    await loadLocale('de'); // German is its own chunk; this test is about the unread count
     const { el, peer } = await practitionerInCall('lang="de"');
     const button = part(el, 'chat-button') as HTMLButtonElement;
     expect(button.getAttribute('aria-expanded')).to.equal('true');
