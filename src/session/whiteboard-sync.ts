@@ -60,6 +60,9 @@ export const CURSOR_TOPIC = TOPICS.whiteboardCursor;
 
 const MAGIC = 0x57; // 'W'
 const HEADER_BYTES = 10;
+/** A peer's sync answer within this long after we sent it a diff is not answered with the same diff again. */
+const DIFF_DEDUPE_MS = 10_000;
+
 const enum Kind {
   Update = 1,
   /** "Here is my state vector; send me what I lack, and tell me yours." */
@@ -131,6 +134,8 @@ export class WhiteboardSync extends EventTarget {
   private readonly unsubscribes: Unsubscribe[] = [];
   private readonly pending = new Map<string, { chunks: Array<Uint8Array | undefined>; received: number; kind: number; started: number }>();
   private readonly remoteCursors = new Map<string, RemoteCursor>();
+  /** When we last sent a peer a diff for its sync request (see handleMessage). */
+  private readonly diffSentTo = new Map<string, number>();
   private sendQueue: Promise<void> = Promise.resolve();
   private cursorTimer: ReturnType<typeof setTimeout> | undefined;
   private lastCursorSent = -Infinity;
@@ -401,9 +406,16 @@ export class WhiteboardSync extends EventTarget {
     } catch {
       return dropped(from, 'bad state vector');
     }
+    // A joiner's answer to our own request carries the state vector it had before our diff for its request
+    // arrived: answering that with the same diff again doubled what a late joiner downloads (bench: late join).
+    const answeredAt = this.diffSentTo.get(from.identity);
+    if (kind === Kind.SyncAnswer && answeredAt !== undefined && Date.now() - answeredAt < DIFF_DEDUPE_MS) return;
     const diff = Y.encodeStateAsUpdate(this.doc, payload);
     // An empty update is two zero bytes (no structs, no deletes): nothing to send.
-    if (diff.byteLength > 2) this.sendMessage(Kind.Update, diff, [from.identity]);
+    if (diff.byteLength > 2) {
+      this.sendMessage(Kind.Update, diff, [from.identity]);
+      if (kind === Kind.SyncRequest) this.diffSentTo.set(from.identity, Date.now());
+    }
     // A state vector is a few bytes: always offer ours back, and an answer is never answered.
     if (kind === Kind.SyncRequest) this.sendSync(Kind.SyncAnswer, [from.identity]);
   }
