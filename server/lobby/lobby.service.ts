@@ -104,13 +104,17 @@ export class LobbyService {
       throw new ApiError(403, 'not_admitted', entry.status === 'waiting' ? 'You have not been admitted yet.' : 'You may not join this consultation.');
     }
     await this.consultations.ensureRoom(consultation);
-    return this.ctx.grants.patient(consultation, entry.identity, entry.alias ?? entry.name);
+    // Re-read after the await: the key may have been rotated meanwhile, and the grant must carry the new one.
+    const current = this.ctx.store.getConsultation(consultation.id) ?? consultation;
+    return this.ctx.grants.patient(current, entry.identity, entry.alias ?? entry.name);
   }
 
   leave(entry: LobbyEntryRow): void {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') return;
     this.ctx.store.setLobbyStatus(entry.id, 'left', { declineReason: null });
     this.ctx.bus.emit('changed', entry.consultationId);
+    const consultation = this.ctx.store.getConsultation(entry.consultationId);
+    if (entry.status === 'admitted' && consultation) this.rotateKey(consultation);
     if (entry.identity) void this.removeFromRoom(entry.consultationId, entry.identity);
   }
 
@@ -159,12 +163,15 @@ export class LobbyService {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
     this.ctx.store.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
     this.ctx.bus.emit('changed', consultation.id);
-    if (entry.status === 'admitted' && consultation.e2ee) {
-      // They held the key: from now on the call uses one they never see (handed to those still in it).
-      this.ctx.store.rotateE2eeKey(consultation.id, randomKeyBase64(32), this.audit(consultation, 'e2ee.rotate'));
-      this.ctx.bus.emit('key', consultation.id);
-    }
+    if (entry.status === 'admitted') this.rotateKey(consultation);
     if (entry.identity) void this.removeFromRoom(consultation.id, entry.identity);
+  }
+
+  /** Someone who held the key is out: from now on the call uses one they never see (sent to those still in it). */
+  private rotateKey(consultation: ConsultationRow): void {
+    if (!consultation.e2ee || consultation.status === 'ended') return;
+    this.ctx.store.rotateE2eeKey(consultation.id, randomKeyBase64(32), this.audit(consultation, 'e2ee.rotate'));
+    this.ctx.bus.emit('key', consultation.id);
   }
 
   message(consultation: ConsultationRow, ticketId: string, text: string): void {

@@ -51,6 +51,8 @@ export function practitionerRoutes(routes: RouteRegistry, ctx: AppContext, lobby
       ctx.bus.on('changed', onChange);
       ctx.bus.on('ended', onChange);
       ctx.bus.on('key', onKey);
+      // On every (re)connect, so a rotation missed while reconnecting is caught up.
+      onKey(consultation.id);
       stream.onClose(() => {
         ctx.bus.off('changed', onChange);
         ctx.bus.off('ended', onChange);

@@ -72,9 +72,9 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   constructor(config: SessionConfig = {}) {
     super();
-    for (const leave of ['beforeunload', 'pagehide']) {
-      globalThis.addEventListener?.(leave, () => (this.pageUnloading = true), { once: true });
-    }
+    for (const leave of ['beforeunload', 'pagehide']) globalThis.addEventListener?.(leave, () => (this.pageUnloading = true));
+    // A page shown again (the user stayed after a "leave site?" prompt, or a back/forward restore).
+    globalThis.addEventListener?.('pageshow', () => (this.pageUnloading = false));
     // A sleeping tab is frozen by the browser and livekit-client hangs up; when it wakes, rejoin.
     globalThis.document?.addEventListener('freeze', () => (this.pageFrozen = true));
     globalThis.document?.addEventListener('resume', () => {
@@ -202,7 +202,8 @@ export class ConsultationSession extends EventTarget implements VcSession {
   private onLobbyEvent(type: string, data: Record<string, unknown>): void {
     // The stream stays open through the call: the server reports the end (or a removal) there too.
     if (this.current.state !== 'waiting') {
-      if (type === 'key') this.rotateKey(data);
+      // A reconnected stream re-sends `admitted` with a fresh grant: its key is the current one.
+      if (type === 'key' || (type === 'admitted' && typeof data.e2eeKey === 'string')) this.rotateKey(data);
       else if (type === 'ended') this.finish('ended');
       else if (type === 'declined' && !isTerminal(this.current.state)) this.finish('removed');
       return;
@@ -354,7 +355,15 @@ export class ConsultationSession extends EventTarget implements VcSession {
     if (reason === 'ended') return this.finish('ended');
     if (reason === 'removed') return this.finish('removed');
     if (reason === 'client') {
-      if (this.pageUnloading) return;
+      if (this.pageUnloading) {
+        // livekit-client hangs up on beforeunload; if the page is still here a moment later, the user
+        // stayed (a host's "leave site?" prompt): rejoin instead of keeping a dead call.
+        setTimeout(() => {
+          this.pageUnloading = false;
+          if (!isTerminal(this.current.state)) void this.onRoomDisconnected('lost');
+        }, 1500);
+        return;
+      }
       if (this.pageFrozen) {
         this.hungUpWhileFrozen = true;
         if (this.current.state === 'in-call') this.transition('reconnecting');
@@ -381,9 +390,14 @@ export class ConsultationSession extends EventTarget implements VcSession {
       await old?.disconnect().catch(() => undefined);
       try {
         const admission = await this.freshGrant();
+        // The user may have left (or the call ended) while we asked: never publish into it again.
+        if (isTerminal(this.current.state)) return;
         const room = this.ensureRoom();
         await room.connect(admission, this.tracks);
-        if (this.room !== room || isTerminal(this.current.state)) return;
+        if (this.room !== room || isTerminal(this.current.state)) {
+          await room.disconnect().catch(() => undefined);
+          return;
+        }
         this.refreshRoom();
         if (this.current.state !== 'in-call') this.transition('in-call');
         return;

@@ -38,6 +38,7 @@ export class LiveKitCallRoom implements CallRoom {
   private room?: Room;
   private keyProvider?: ExternalE2EEKeyProvider;
   private worker?: Worker;
+  private latestKey?: string;
   private leaving = false;
   private transport?: DataTransport & { dispose(): void };
   private admissionToken?: string;
@@ -106,7 +107,7 @@ export class LiveKitCallRoom implements CallRoom {
       room = this.ensureRoom({ keyProvider: this.keyProvider, worker: this.worker });
       // The key is 32 random bytes (base64): as bytes, livekit-client derives with HKDF instead of the
       // 100,000-round PBKDF2 it uses for passphrases, which shortens admission → first frame.
-      await this.keyProvider.setKey(keyBytes(admission.e2eeKey));
+      await this.keyProvider.setKey(keyBytes(this.latestKey ?? admission.e2eeKey));
       await room.setE2EEEnabled(true);
     } else {
       room = this.ensureRoom();
@@ -196,6 +197,8 @@ export class LiveKitCallRoom implements CallRoom {
     return sources.length === 0 || sources.includes(PROTOCOL_SCREEN_SHARE);
   }
   async setKey(key: string): Promise<void> {
+    // Kept: a rotation may arrive while connect() is still setting up the key provider.
+    this.latestKey = key;
     await this.keyProvider?.setKey(keyBytes(key));
   }
 

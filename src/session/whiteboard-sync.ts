@@ -60,9 +60,6 @@ export const CURSOR_TOPIC = TOPICS.whiteboardCursor;
 
 const MAGIC = 0x57; // 'W'
 const HEADER_BYTES = 10;
-/** A peer's sync answer within this long after we sent it a diff is not answered with the same diff again. */
-const DIFF_DEDUPE_MS = 10_000;
-
 const enum Kind {
   Update = 1,
   /** "Here is my state vector; send me what I lack, and tell me yours." */
@@ -134,8 +131,8 @@ export class WhiteboardSync extends EventTarget {
   private readonly unsubscribes: Unsubscribe[] = [];
   private readonly pending = new Map<string, { chunks: Array<Uint8Array | undefined>; received: number; kind: number; started: number }>();
   private readonly remoteCursors = new Map<string, RemoteCursor>();
-  /** When we last sent a peer a diff for its sync request (see handleMessage). */
-  private readonly diffSentTo = new Map<string, number>();
+  /** Our state vector when we last answered a peer's sync request: it has (or will have) all of that. */
+  private readonly sentTo = new Map<string, Map<number, number>>();
   private sendQueue: Promise<void> = Promise.resolve();
   private cursorTimer: ReturnType<typeof setTimeout> | undefined;
   private lastCursorSent = -Infinity;
@@ -170,6 +167,7 @@ export class WhiteboardSync extends EventTarget {
       transport.onLossy(this.cursorTopic, (bytes, from) => this.receiveCursor(bytes, from)),
       transport.onParticipantJoined((peer) => this.sendSync(Kind.SyncRequest, [peer.identity])),
       transport.onParticipantLeft((peer) => {
+        this.sentTo.delete(peer.identity);
         if (this.remoteCursors.delete(peer.identity)) this.dispatchEvent(new Event('cursors'));
         for (const key of this.pending.keys()) if (key.startsWith(`${peer.identity}\n`)) this.pending.delete(key);
       }),
@@ -406,16 +404,20 @@ export class WhiteboardSync extends EventTarget {
     } catch {
       return dropped(from, 'bad state vector');
     }
-    // A joiner's answer to our own request carries the state vector it had before our diff for its request
-    // arrived: answering that with the same diff again doubled what a late joiner downloads (bench: late join).
-    const answeredAt = this.diffSentTo.get(from.identity);
-    if (kind === Kind.SyncAnswer && answeredAt !== undefined && Date.now() - answeredAt < DIFF_DEDUPE_MS) return;
-    const diff = Y.encodeStateAsUpdate(this.doc, payload);
-    // An empty update is two zero bytes (no structs, no deletes): nothing to send.
-    if (diff.byteLength > 2) {
-      this.sendMessage(Kind.Update, diff, [from.identity]);
-      if (kind === Kind.SyncRequest) this.diffSentTo.set(from.identity, Date.now());
+    // A joiner's answer to our own request may carry the state vector it had before our diff for its request
+    // arrived: diffing against that alone sent a late joiner the same strokes twice (bench: late join). So
+    // diff against what it reported merged with what we already sent it (reliable, in order: it will have it).
+    let target = payload;
+    const sent = kind === Kind.SyncAnswer ? this.sentTo.get(from.identity) : undefined;
+    if (sent) {
+      const merged = Y.decodeStateVector(payload);
+      for (const [client, clock] of sent) merged.set(client, Math.max(clock, merged.get(client) ?? 0));
+      target = Y.encodeStateVector(merged);
     }
+    const diff = Y.encodeStateAsUpdate(this.doc, target);
+    // An empty update is two zero bytes (no structs, no deletes): nothing to send.
+    if (diff.byteLength > 2) this.sendMessage(Kind.Update, diff, [from.identity]);
+    if (kind === Kind.SyncRequest) this.sentTo.set(from.identity, Y.decodeStateVector(Y.encodeStateVector(this.doc)));
     // A state vector is a few bytes: always offer ours back, and an answer is never answered.
     if (kind === Kind.SyncRequest) this.sendSync(Kind.SyncAnswer, [from.identity]);
   }

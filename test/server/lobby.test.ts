@@ -118,6 +118,7 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     ];
     for (const p of [stays, removed]) await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: p.ticketId } });
     const streams = {
+      removed: await EventReader.open(h, '/v1/lobby/events', removed.ticket),
       stays: await EventReader.open(h, '/v1/lobby/events', stays.ticket),
       waiting: await EventReader.open(h, '/v1/lobby/events', waiting.ticket),
       practitioner: await EventReader.open(h, '/v1/practitioner/events', pt),
@@ -133,6 +134,9 @@ describe('lobby: codes, queue, admission, patient grants', () => {
 
     assert.equal((await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: removed.ticketId } })).status, 200);
     const newKey = String((await streams.stays.next('key')).e2eeKey);
+    // The removed patient is told it is over and never sees the new key.
+    await streams.removed.next('declined');
+    assert.ok(!streams.removed.all().some((e) => e.event === 'key'), 'the removed patient gets no key');
     assert.notEqual(newKey, oldKey);
     assert.equal((await streams.practitioner.next('key')).e2eeKey, newKey);
     assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: stays.ticket })).body.e2eeKey, newKey, 'fresh grants carry the new key');
@@ -140,8 +144,16 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     await call(h, 'POST', '/v1/practitioner/message', { auth: pt, body: { ticketId: waiting.ticketId, text: 'Soon' } });
     await streams.waiting.next('message');
     assert.ok(!streams.waiting.all().some((e) => e.event === 'key'), 'a waiting patient never gets a key');
+    // A practitioner stream that (re)connects is given the current key at once.
+    const again = await EventReader.open(h, '/v1/practitioner/events', pt);
+    assert.equal((await again.next('key')).e2eeKey, newKey);
+    again.close();
+    // An admitted patient who leaves also held the key: it rotates again.
+    assert.equal((await call(h, 'POST', '/v1/lobby/leave', { auth: stays.ticket })).status, 204);
+    const third = String((await streams.practitioner.next('key')).e2eeKey);
+    assert.ok(third !== newKey && third !== oldKey);
     const audit = await call<{ items: { action: string }[] }>(h, 'GET', '/v1/audit', { auth: h.keys.acme });
-    assert.ok(audit.body.items.some((e) => e.action === 'e2ee.rotate'));
+    assert.equal(audit.body.items.filter((e) => e.action === 'e2ee.rotate').length, 2);
     for (const s of Object.values(streams)) s.close();
   });
 

@@ -17,6 +17,8 @@ export class FakeCallRoom implements CallRoom {
   canScreenShare = true;
   audioBlocked = false;
   encrypted = false;
+  /** Keys handed over after a rotation (setKey). */
+  keys: string[] = [];
   remote: ParticipantView[] = [];
   transport?: DataTransport;
 
@@ -35,6 +37,9 @@ export class FakeCallRoom implements CallRoom {
     this.transport = createLoopbackTransports(1)[0];
     this.microphoneEnabled = true;
     this.cameraEnabled = true;
+  }
+  async setKey(key: string): Promise<void> {
+    this.keys.push(key);
   }
   async disconnect(): Promise<void> {
     this.disconnected = true;

@@ -251,6 +251,41 @@ describe('ConsultationSession (patient)', () => {
     await session.leave();
   });
 
+  it('never publishes again when the user leaves while a rejoin waits for its grant', async () => {
+    const server = new FakeServer();
+    let session: ConsultationSession | undefined;
+    server.on('/v1/lobby/grant', () => {
+      void session!.leave(); // the user presses Leave while the grant is on its way
+      return { status: 200, body: { ...ADMISSION, token: 'late' } };
+    });
+    session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.event('admitted', ADMISSION);
+    await until(() => session!.state === 'in-call');
+    const created = FakeCallRoom.created;
+    FakeCallRoom.last!.drop('lost');
+    await until(() => session!.state === 'ended');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(FakeCallRoom.created, 'no new room was made and connected').to.equal(created);
+  });
+
+  it('switches to the key of a re-sent admission while in the call (a key event missed during a reconnect)', async () => {
+    const server = new FakeServer();
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    server.event('admitted', { ...ADMISSION, e2eeKey: 'first-key-0123456789' });
+    await until(() => session.state === 'in-call');
+    server.event('admitted', { ...ADMISSION, e2eeKey: 'second-key-0123456789' });
+    await until(() => FakeCallRoom.last!.keys.length === 1);
+    expect(FakeCallRoom.last!.keys).to.deep.equal(['second-key-0123456789']);
+    server.event('key', { e2eeKey: 'third-key-0123456789' });
+    await until(() => FakeCallRoom.last!.keys.length === 2);
+    expect(session.state).to.equal('in-call');
+    await session.leave();
+  });
+
   it('stops rejoining when the consultation ended (410) or the patient was removed (403)', async () => {
     for (const [status, expected] of [[410, 'ended'], [403, 'failed']] as const) {
       const server = new FakeServer();
