@@ -41,7 +41,8 @@ test('a waiting patient is admitted through the API and joins the SFU room', asy
       });
     }, code);
     await patient.waitForFunction(() => window.vc.state() === 'waiting', undefined, { timeout: 15000 });
-    assert.equal((await patient.evaluate(() => window.vc.snapshot())).queue.position, 1);
+    // The position arrives as the stream's first event, just after the state changed to waiting.
+    await patient.waitForFunction(() => window.vc.session!.snapshot.queue?.position === 1, undefined, { timeout: 15000 });
 
     const { patients } = await queue.latest<{ patients: WaitingPatient[] }>(
       (e) => e.type === 'queue' && (e.data as { patients: unknown[] }).patients.length === 1,
