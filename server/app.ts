@@ -191,9 +191,14 @@ function mountUploads(routes: RouteRegistry, ctx: AppContext, uploads: UploadSer
         const c = room(name);
         return c !== undefined && c.roomName === name && c.status !== 'ended';
       },
+      // A declined or departed patient's grant lives on for its TTL; the revoked identity closes the files now.
+      isParticipantAllowed: (name, identity) => {
+        const c = room(name);
+        return c !== undefined && ctx.store.isIdentityAllowed(c.id, identity);
+      },
     }),
   );
-  const errors = { 401: { description: 'Missing or invalid LiveKit token', schema: errorBody }, 403: { description: 'Token for another room', schema: errorBody },
+  const errors = { 401: { description: 'Missing or invalid LiveKit token', schema: errorBody }, 403: { description: 'Token for another room, or a participant no longer admitted', schema: errorBody },
     410: { description: 'The consultation ended', schema: errorBody } };
   routes.document({ method: 'post', path: '/v1/rooms/:room/uploads', summary: 'Share a file in the call (PDF or image; encrypted at rest)', auth: 'livekit', tags,
     rawBody: 'application/octet-stream', responses: { 201: { description: 'Stored', schema: uploadInfo }, ...errors,

@@ -14,6 +14,8 @@ export interface UploadsRouterOptions {
    * already refuses rooms it saw end; this also covers ends it never heard of (another instance, a restart).
    */
   isRoomActive?: (room: string) => boolean | Promise<boolean>;
+  /** False for an identity that is no longer part of the call (declined, left): its grant may not have expired yet. */
+  isParticipantAllowed?: (room: string, identity: string) => boolean;
 }
 
 interface Participant {
@@ -37,6 +39,9 @@ export function createUploadsRouter(options: UploadsRouterOptions): Router {
       .then(async (participant) => {
         if (options.isRoomActive && !(await options.isRoomActive(room))) {
           throw new ApiError(410, 'session_ended', 'This consultation has ended; its files are no longer available.');
+        }
+        if (options.isParticipantAllowed && !options.isParticipantAllowed(room, participant.identity)) {
+          throw new ApiError(403, 'not_admitted', 'You are no longer part of this consultation, so its files are closed to you.');
         }
         res.locals.participant = participant;
         next();

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sessionDirName } from '../../server/uploads/index.js';
-import { call, createConsultation, decodeJwt, EventReader, practitionerToken, startHarness, type Harness } from './helpers.js';
+import { call, createConsultation, decodeJwt, EventReader, issueCode, joinLobby, practitionerToken, startHarness, type Harness } from './helpers.js';
 
 describe('integrator API: consultations and practitioner grants', () => {
   let h: Harness;
@@ -87,6 +87,38 @@ describe('ending a consultation deletes its uploads', () => {
     assert.ok([404, 410].includes((await download()).status));
     const again = await fetch(`${h.base}/v1/rooms/${room}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${String(grant.body.token)}` }, body: png });
     assert.equal(again.status, 410);
+  });
+});
+
+describe('uploads close to a removed patient at once', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ withUploads: true });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('a declined patient\'s still-valid LiveKit grant no longer uploads or downloads', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const pt = await practitionerToken(h, h.keys.acme, id);
+    const patient = await joinLobby(h, await issueCode(h, h.keys.acme, id), 'Pat');
+    await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: patient.ticketId } });
+    const grant = await call(h, 'POST', '/v1/lobby/grant', { auth: patient.ticket });
+    const token = String(grant.body.token);
+    const room = `vc-${id}`;
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 0x20)]);
+    const upload = () =>
+      fetch(`${h.base}/v1/rooms/${room}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: png });
+    const first = await upload();
+    assert.equal(first.status, 201, 'while admitted, the patient shares files');
+    const { id: fileId } = (await first.json()) as { id: string };
+    assert.equal((await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: patient.ticketId } })).status, 200);
+    const refused = await upload();
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'not_admitted');
+    const download = await fetch(`${h.base}/v1/rooms/${room}/uploads/${fileId}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(download.status, 403);
   });
 });
 
