@@ -2,7 +2,7 @@
 // consultation that switches it off explicitly still works.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { admitFromPractitioner, createConsultation, patientWaits, startPractitioner, waitForRemoteVideo, waitForState } from './flows.js';
+import { admitFromPractitioner, createConsultation, patientWaits, startCall, startPractitioner, waitForRemoteVideo, waitForState } from './flows.js';
 import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -15,12 +15,7 @@ after(async () => {
 
 test('with E2EE on (the default) both pages decode each other; a client with the wrong key decodes nothing', async () => {
   const consultation = await createConsultation(stack);
-  const practitioner = await startPractitioner(stack, consultation);
-  const patient = await patientWaits(stack, consultation.codes[0]!, 'Pat');
-  await admitFromPractitioner(practitioner, 'Pat');
-  await waitForState(patient, 'in-call');
-  await waitForRemoteVideo(practitioner, 1);
-  await waitForRemoteVideo(patient, 1);
+  const { practitioner, patient } = await startCall(stack, consultation);
   for (const page of [practitioner, patient]) assert.equal(await page.evaluate(() => window.vc.session!.snapshot.encrypted), true);
 
   // An intruder with a perfectly valid grant for the room (its own identity), but not the consultation's key.
@@ -52,12 +47,7 @@ test('with E2EE on (the default) both pages decode each other; a client with the
 
 test('a consultation with E2EE switched off explicitly works without a key', async () => {
   const consultation = await createConsultation(stack, { e2ee: false });
-  const practitioner = await startPractitioner(stack, consultation);
-  const patient = await patientWaits(stack, consultation.codes[0]!, 'Pat');
-  await admitFromPractitioner(practitioner, 'Pat');
-  await waitForState(patient, 'in-call');
-  await waitForRemoteVideo(practitioner, 1);
-  await waitForRemoteVideo(patient, 1);
+  const { practitioner, patient } = await startCall(stack, consultation);
   for (const page of [practitioner, patient]) assert.equal(await page.evaluate(() => window.vc.session!.snapshot.encrypted), false);
   const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, {
     method: 'POST',

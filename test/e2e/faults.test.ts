@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { admitFromPractitioner, createConsultation, patientWaits, startPractitioner, waitForRemoteVideo, waitForState } from './flows.js';
+import { admitFromPractitioner, createConsultation, patientWaits, startCall, startPractitioner, waitForRemoteVideo, waitForState } from './flows.js';
 import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -15,16 +15,8 @@ after(async () => {
   await stack?.stop();
 });
 
-async function callBetweenTwoPages(options: { patientOwnBrowser?: boolean } = {}): Promise<{ practitioner: Page; patient: Page }> {
-  const consultation = await createConsultation(stack, { patients: 2 });
-  const practitioner = await startPractitioner(stack, consultation);
-  const patient = await patientWaits(stack, consultation.codes[0]!, 'Pat', { ownBrowser: options.patientOwnBrowser ?? false });
-  await admitFromPractitioner(practitioner, 'Pat');
-  await waitForState(patient, 'in-call');
-  await waitForRemoteVideo(practitioner, 1);
-  await waitForRemoteVideo(patient, 1);
-  return { practitioner, patient };
-}
+const callBetweenTwoPages = async (options: { patientOwnBrowser?: boolean } = {}) =>
+  startCall(stack, await createConsultation(stack, { patients: 2 }), options);
 
 /** Resets the page's record of states, so a test can ask what happened after a fault. */
 const markStates = (page: Page) => page.evaluate(() => (window.vc.states.length = 0));

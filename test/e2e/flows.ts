@@ -78,3 +78,18 @@ export async function waitForRemoteVideo(page: Page, participants: number, names
   );
   await page.waitForFunction((n) => window.vc.remoteVideoPlaying(n), names, { timeout, polling: 500 });
 }
+
+/** A practitioner page and one admitted patient page, decoding each other's video. */
+export async function startCall(
+  stack: Stack,
+  consultation: Consultation,
+  options: { patientOwnBrowser?: boolean } = {},
+): Promise<{ practitioner: Page; patient: Page }> {
+  const practitioner = await startPractitioner(stack, consultation);
+  const patient = await patientWaits(stack, consultation.codes[0]!, 'Pat', { ownBrowser: options.patientOwnBrowser ?? false });
+  await admitFromPractitioner(practitioner, 'Pat');
+  await waitForState(patient, 'in-call');
+  await waitForRemoteVideo(practitioner, 1);
+  await waitForRemoteVideo(patient, 1);
+  return { practitioner, patient };
+}
