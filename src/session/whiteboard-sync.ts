@@ -1,13 +1,15 @@
 import * as Y from 'yjs';
 import * as z from 'zod/mini';
 import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
+import { packPoints, unpackPoints } from './stroke-points.js';
 
 export type ElementKind = 'pen' | 'highlighter' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text';
 export const ELEMENT_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse', 'text'];
 
 /**
  * One thing on the board, in board coordinates. `points` is flat: `[x0, y0, x1, y1, …]` — the stroke for
- * pen and highlighter, start and end for line, arrow, rect and ellipse, the anchor for text.
+ * pen and highlighter, start and end for line, arrow, rect and ellipse, the anchor for text. (In the shared
+ * document, points that are exact tenths are stored packed: see `stroke-points.ts`.)
  */
 export interface BoardElement {
   id: string;
@@ -74,17 +76,20 @@ const CURSOR_TTL_MS = 5_000;
 const LASER_TRAIL_MS = 1_000;
 const MAX_POINTS = 20_000;
 
-const coordinate = z.number().check(z.minimum(-1e7), z.maximum(1e7));
+const COORDINATE_LIMIT = 1e7;
+const coordinate = z.number().check(z.minimum(-COORDINATE_LIMIT), z.maximum(COORDINATE_LIMIT));
 const colorSchema = z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/));
-const elementSchema = z.object({
+const elementFields = {
   id: z.string().check(z.minLength(1), z.maxLength(64)),
   kind: z.enum(ELEMENT_KINDS as [ElementKind, ...ElementKind[]]),
   author: z.string().check(z.maxLength(256)),
   color: colorSchema,
   size: z.number().check(z.minimum(0.5), z.maximum(200)),
-  points: z.array(coordinate).check(z.minLength(2), z.maxLength(MAX_POINTS)),
   text: z.optional(z.string().check(z.maxLength(2000))),
-});
+};
+const elementSchema = z.object({ ...elementFields, points: z.array(coordinate).check(z.minLength(2), z.maxLength(MAX_POINTS)) });
+/** As stored when the points are packed: `unpackPoints` checks them (faster than a schema per coordinate). */
+const packedElementSchema = z.object({ ...elementFields, points: z.instanceof(Uint8Array) });
 const backgroundSchema = z.object({
   id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/)),
   name: z.string().check(z.maxLength(255)),
@@ -100,6 +105,22 @@ const cursorSchema = z.union([
 export function validElement(value: unknown): BoardElement | undefined {
   const parsed = elementSchema.safeParse(value);
   return parsed.success && parsed.data.points.length % 2 === 0 ? (parsed.data as BoardElement) : undefined;
+}
+
+/** An element as read from the document (points packed or not), if well formed. */
+function storedElement(value: unknown): BoardElement | undefined {
+  const points = (value as { points?: unknown }).points;
+  if (!(points instanceof Uint8Array)) return validElement(value);
+  const parsed = packedElementSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  const unpacked = unpackPoints(points, MAX_POINTS, COORDINATE_LIMIT);
+  if (!unpacked || unpacked.length < 2 || unpacked.length % 2 !== 0) return undefined;
+  return { ...(parsed.data as Omit<BoardElement, 'points'>), points: unpacked };
+}
+
+/** The form an element is stored in: its points packed when that is lossless. */
+function toStored(element: BoardElement): Omit<BoardElement, 'points'> & { points: number[] | Uint8Array } {
+  return { ...element, points: packPoints(element.points) ?? element.points };
 }
 
 /**
@@ -188,7 +209,7 @@ export class WhiteboardSync extends EventTarget {
       if (typeof value !== 'object' || value === null) continue;
       let valid = this.validCache.get(value);
       if (valid === undefined) {
-        valid = validElement(value) ?? null;
+        valid = storedElement(value) ?? null;
         this.validCache.set(value, valid);
       }
       if (valid) out.push(valid);
@@ -208,7 +229,7 @@ export class WhiteboardSync extends EventTarget {
       console.warn('[videoconsult] refused to add an invalid whiteboard element');
       return undefined;
     }
-    this.doc.transact(() => this.elementsArray.push([full]), this.localOrigin);
+    this.doc.transact(() => this.elementsArray.push([toStored(full)]), this.localOrigin);
     return full.id;
   }
 

@@ -2,6 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { LoopbackHub, MAX_RELIABLE_PACKET_BYTES, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { WHITEBOARD_TOPIC, WhiteboardSync, type BoardElement, type NewBoardElement } from '../../src/session/whiteboard-sync.js';
+import { packPoints, unpackPoints } from '../../src/session/stroke-points.js';
 import { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from '../../src/components/whiteboard/lazy.js';
 import type { VcWhiteboard } from '../../src/components/whiteboard/whiteboard.js';
 
@@ -145,6 +146,51 @@ describe('WhiteboardSync', () => {
     await hub.flush();
     expectConverged(a, late);
     expect(hub.packets.every((p) => p.size <= MAX_RELIABLE_PACKET_BYTES || p.kind === 'text')).to.equal(true);
+  });
+
+  it('packs points that are exact tenths losslessly, and leaves any others as numbers', () => {
+    const points = [0, 0, 0.1, -0.1, 123.4, -987.6, 1e7, -1e7, 5, 5.5, 0.3, 0.7];
+    const packed = packPoints(points)!;
+    expect(packed).to.be.instanceOf(Uint8Array);
+    expect(unpackPoints(packed, 20_000, 1e7)).to.deep.equal(points);
+    // A smooth pen stroke: about a byte per coordinate.
+    const pen: number[] = [];
+    for (let i = 0; i < 60; i++) pen.push(Math.round((100 + i * 2.7) * 10) / 10, Math.round((200 + Math.sin(i / 5) * 40) * 10) / 10);
+    expect(unpackPoints(packPoints(pen)!, 20_000, 1e7)).to.deep.equal(pen);
+    expect(packPoints(pen)!.byteLength).to.be.below(pen.length * 2);
+    expect(packPoints([0.05, 1])).to.equal(undefined);
+    expect(packPoints([0.1 + 0.2, 1])).to.equal(undefined);
+    // Malformed or out-of-bounds packings are refused, not misread.
+    expect(unpackPoints(new Uint8Array([]), 100, 1e7)).to.equal(undefined);
+    expect(unpackPoints(new Uint8Array([9, 0, 0]), 100, 1e7)).to.equal(undefined);
+    expect(unpackPoints(new Uint8Array([1, 0x80]), 100, 1e7), 'truncated varint').to.equal(undefined);
+    expect(unpackPoints(new Uint8Array([1, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), 100, 1e7), 'overlong varint').to.equal(undefined);
+    expect(unpackPoints(packPoints([1e7, 0])!, 100, 1e6), 'beyond the limit').to.equal(undefined);
+    expect(unpackPoints(packPoints([1, 2, 3, 4])!, 3, 1e7), 'too many').to.equal(undefined);
+  });
+
+  it('stores strokes packed in the document; peers read the same numbers, and old-style arrays still work', async () => {
+    const { hub, boards } = room(2);
+    const [a, b] = boards as [WhiteboardSync, WhiteboardSync];
+    const before = hub.packets.length;
+    const pen: number[] = [];
+    for (let i = 0; i < 60; i++) pen.push(Math.round((10 + i * 3.1) * 10) / 10, Math.round((20 - i * 2.3) * 10) / 10);
+    a.addElement({ kind: 'pen', color: '#000000', size: 3, points: pen });
+    a.addElement({ kind: 'pen', color: '#000000', size: 3, points: [0.25, 0.5, 1, 1] });
+    await hub.flush();
+    const stored = a.doc.getArray<{ points: unknown }>('elements').toArray();
+    expect(stored[0]!.points).to.be.instanceOf(Uint8Array);
+    expect(stored[1]!.points, 'not tenths: kept as numbers').to.deep.equal([0.25, 0.5, 1, 1]);
+    expect(b.elements().map((e) => e.points)).to.deep.equal([pen, [0.25, 0.5, 1, 1]]);
+    const sent = hub.packets.slice(before).filter((p) => p.from === 'p1' && p.topic === WHITEBOARD_TOPIC);
+    expect(sent.reduce((n, p) => n + p.size, 0) / 62, 'bytes per point').to.be.below(12);
+    // A stroke written by an older client (a plain number array) is read as before.
+    a.doc.getArray('elements').push([{ id: 'legacy', kind: 'pen', author: 'p9', color: '#123456', size: 2, points: [1, 2, 3, 4] }]);
+    // A packed stroke with garbage bytes is skipped like any malformed element.
+    a.doc.getArray('elements').push([{ id: 'garbled', kind: 'pen', author: 'm', color: '#123456', size: 2, points: new Uint8Array([1, 0x80]) }]);
+    await hub.flush();
+    expect(b.elements().map((e) => e.id).slice(2)).to.deep.equal(['legacy']);
+    expectConverged(a, b);
   });
 
   it('undoes and redoes only one’s own actions', async () => {
