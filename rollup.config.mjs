@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
+
+// Lit's html`` and css`` templates keep their indentation through terser; this strips it (html-minifier-next,
+// lightningcss) in our own sources only. A template it cannot parse fails the build instead of shipping as is.
+const minifyTemplates = () => minifyHTML({ include: ['src/**/*.ts'], failOnError: true });
 
 const componentEntries = () => {
   const dir = 'src/components';
@@ -58,13 +63,14 @@ const isDependency = (id) => /^(lit|@lit\/|@lit-labs\/|livekit-client)(\/|$)/.te
 
 export default [
   {
-    input: { index: 'src/index.ts', ...componentEntries() },
+    input: { index: 'src/index.ts', chat: 'src/chat.ts', ...componentEntries() },
     external: isDependency,
     output: { dir: 'dist/lib', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src' },
     plugins: [
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', outDir: 'dist/lib', declarationDir: 'dist/lib', sourceMap: true }),
       workerAssets(), // after TypeScript, which compiles from disk and would drop an earlier transform
+      minifyTemplates(),
     ],
   },
   {
@@ -80,6 +86,7 @@ export default [
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationMap: false, outDir: 'dist', sourceMap: true }),
       workerAssets(),
+      minifyTemplates(),
       terser({ format: { comments: false } }),
     ],
   },

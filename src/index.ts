@@ -1,10 +1,15 @@
 /**
  * videoconsult: embeddable video consultations. Importing this module defines every element
  * (safe to load twice) and exports the session core, types and events. `<vc-whiteboard>` is loaded on demand
- * with `loadWhiteboard()` so calls that never open it never download it.
+ * with `loadWhiteboard()` so calls that never open it never download it; `<vc-chat>` and the chat's controller
+ * with `loadChat()` (`<vc-consultation>` does that while the patient waits), or statically from
+ * `videoconsult/chat`.
  */
 export { VcCall } from './components/call/call.js';
-export { VcChat, VcChatMessageEvent, VcChatSendRequestEvent, VcChatToggleEvent } from './components/chat/chat.js';
+// The chat loads on demand (`loadChat()`, or the `videoconsult/chat` entry for a static import).
+export type { VcChat, VcChatMessageEvent, VcChatSendRequestEvent, VcChatToggleEvent, ChatLabels } from './components/chat/chat.js';
+import { loadChat } from './components/chat/lazy.js';
+export { loadChat } from './components/chat/lazy.js';
 export { VcConsultation } from './components/consultation/consultation.js';
 export { VcDeviceCheck } from './components/device-check/device-check.js';
 export { VcWaitingRoom } from './components/waiting-room/waiting-room.js';
@@ -13,21 +18,19 @@ export { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from './component
 export { Collaboration, collaborationFor } from './session/collaboration.js';
 export * from './events/index.js';
 export * from './session/index.js';
-export {
+export type {
+  ChatAttachment,
   ChatController,
-  createHttpUploads,
-  isPractitionerPeer,
-  MAX_UPLOAD_BYTES,
+  ChatControllerOptions,
+  ChatMessage,
+  Uploader,
   UploadError,
-  type ChatAttachment,
-  type ChatControllerOptions,
-  type ChatMessage,
-  type Uploader,
 } from './session/chat.js';
 export { createLivekitTransport, type DataTransport, type TransportPeer } from './session/data-transport.js';
 export { sessionContext } from './controllers/session-controller.js';
 export { SUPPORTED_LOCALES } from './controllers/localize.js';
 export { THEMES, type ThemeName } from './themes/themes.js';
 
-// A page that declares <vc-whiteboard> in its markup gets it without calling loadWhiteboard() itself.
+// A page that declares <vc-whiteboard> or <vc-chat> in its markup gets it without calling the loader itself.
 if (typeof document !== 'undefined' && document.querySelector('vc-whiteboard')) void loadWhiteboard();
+if (typeof document !== 'undefined' && document.querySelector('vc-chat')) void loadChat();

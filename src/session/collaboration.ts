@@ -1,6 +1,5 @@
-import type { AttachmentFetcher, Uploader } from './chat.js';
-import { ChatController, createHttpUploads, isPractitionerPeer } from './chat.js';
-import { TOPICS, type DataTransport, type Unsubscribe } from './data-transport.js';
+import type { AttachmentFetcher, ChatController, Uploader } from './chat.js';
+import { TOPICS, type DataTransport, type TextHandler, type TransportPeer, type Unsubscribe } from './data-transport.js';
 import { isTerminal } from './state-machine.js';
 import type { VcSession } from './types.js';
 import type { WhiteboardSync } from './whiteboard-sync.js';
@@ -11,7 +10,9 @@ import type { WhiteboardSync } from './whiteboard-sync.js';
  * from `collaborationFor(session)`.
  *
  * - The `ChatController` starts as soon as the call is connected (so nothing is missed while the chat is
- *   collapsed or not yet shown) and is replaced, messages kept, when a reconnect brings a new room.
+ *   collapsed or not yet shown) and is replaced, messages kept, when a reconnect brings a new room. Its code
+ *   (and the message validation) loads on demand, once per page: chat messages that arrive before it has
+ *   loaded are held and handed to it in order.
  * - The whiteboard costs nothing until it is opened: `openWhiteboard()` loads yjs and the sync on demand; a
  *   peer who opens theirs flips `whiteboardActive` so the UI can offer or show it. The board's document
  *   survives a new room (it resyncs with the peers).
@@ -21,6 +22,8 @@ import type { WhiteboardSync } from './whiteboard-sync.js';
  */
 export class Collaboration extends EventTarget {
   private chatController?: ChatController;
+  private chatModule?: ChatModule;
+  private bufferedChat?: TextBuffer;
   private sync?: WhiteboardSync;
   private syncLoading?: Promise<WhiteboardSync | undefined>;
   private transport?: DataTransport;
@@ -29,9 +32,9 @@ export class Collaboration extends EventTarget {
   private ended = false;
 
   /** Uploads a file to the token server with the participant's current grant. */
-  readonly upload: Uploader = async (file, options) => this.uploads().upload(file, options);
+  readonly upload: Uploader = async (file, options) => (await this.uploads()).upload(file, options);
   /** Fetches a shared file with the participant's current grant (never from a URL a peer sent). */
-  readonly fetchAttachment: AttachmentFetcher = async (attachment, options) => this.uploads().download(attachment, options);
+  readonly fetchAttachment: AttachmentFetcher = async (attachment, options) => (await this.uploads()).download(attachment, options);
 
   constructor(readonly session: VcSession) {
     super();
@@ -82,9 +85,10 @@ export class Collaboration extends EventTarget {
     return this.syncLoading;
   }
 
-  private uploads(): ReturnType<typeof createHttpUploads> {
+  private async uploads(): Promise<ReturnType<ChatModule['createHttpUploads']>> {
     const access = this.session.callAccess?.();
     if (!access) throw new Error('Files can only be shared during the call, with a server-url.');
+    const { createHttpUploads } = await loadChatModule();
     // Read at each request: the SFU refreshes the grant during the call.
     return createHttpUploads({
       serverUrl: access.serverUrl,
@@ -104,16 +108,33 @@ export class Collaboration extends EventTarget {
     previousSync?.destroy();
     this.unwatch?.();
     this.unwatch = undefined;
+    this.bufferedChat?.dispose();
+    this.bufferedChat = undefined;
     this.chatController = undefined;
     this.sync = undefined;
     this.transport = next;
     if (next) {
       const role = snapshot.role;
-      this.chatController = new ChatController(next, {
-        role,
-        isHistorySource: isPractitionerPeer,
-        ...(previous ? { initialMessages: previous.messages } : {}),
-      });
+      const startChat = (module: ChatModule, transport: DataTransport): void => {
+        this.chatController = new module.ChatController(transport, {
+          role,
+          isHistorySource: module.isPractitionerPeer,
+          ...(previous ? { initialMessages: previous.messages } : {}),
+        });
+      };
+      if (this.chatModule) startChat(this.chatModule, next);
+      else {
+        const buffer = (this.bufferedChat = bufferText(next, TOPICS.chat));
+        void loadChatModule().then(
+          (module) => {
+            this.chatModule = module;
+            if (this.bufferedChat !== buffer) return; // the room changed (or ended) meanwhile
+            startChat(module, buffer.transport);
+            this.changed();
+          },
+          (error: unknown) => console.warn('[videoconsult] The chat could not be loaded:', error),
+        );
+      }
       if (previousSync) {
         // Same document on the new room: the peers' sync fills in whatever happened meanwhile.
         void import('./whiteboard-sync.js').then(({ WhiteboardSync }) => {
@@ -158,6 +179,74 @@ function watchBoard(transport: DataTransport, onActive: () => void): Unsubscribe
     unsubscribe();
   };
 }
+
+type ChatModule = typeof import('./chat.js');
+let chatModuleLoading: Promise<ChatModule> | undefined;
+
+/** The chat's code (and its message validation), loaded once per page on first use. */
+function loadChatModule(): Promise<ChatModule> {
+  chatModuleLoading ??= import('./chat.js');
+  chatModuleLoading.catch(() => (chatModuleLoading = undefined));
+  return chatModuleLoading;
+}
+
+interface TextBuffer {
+  /** `transport`, except that the first `onText(topic)` subscriber first gets everything held so far. */
+  readonly transport: DataTransport;
+  dispose(): void;
+}
+
+/**
+ * @internal Exported for tests.
+ * Holds the text that arrives on `topic` until someone subscribes through the returned transport, then hands
+ * it over in order, followed by the live messages (all through one subscription, so nothing is reordered).
+ */
+export function bufferText(transport: DataTransport, topic: string): TextBuffer {
+  const held: [string, TransportPeer][] = [];
+  let consumer: TextHandler | undefined;
+  let subscribed = true;
+  const deliver = (text: string, from: TransportPeer): void => {
+    if (consumer && held.length === 0) consumer(text, from);
+    else if (held.length < MAX_HELD_MESSAGES) held.push([text, from]);
+  };
+  const real = transport.onText(topic, deliver);
+  const unsubscribe = (): void => {
+    if (subscribed) real();
+    subscribed = false;
+  };
+  const onText = (t: string, handler: TextHandler): Unsubscribe => {
+    if (t !== topic || consumer || !subscribed) return transport.onText(t, handler);
+    consumer = handler;
+    // After the subscriber's constructor has finished, like a message from the network would arrive.
+    queueMicrotask(() => {
+      while (consumer === handler && held.length > 0) {
+        const [text, from] = held.shift()!;
+        handler(text, from);
+      }
+    });
+    return () => {
+      if (consumer === handler) consumer = undefined;
+      unsubscribe();
+    };
+  };
+  const wrapped = new Proxy(transport, {
+    get: (target, key) => {
+      if (key === 'onText') return onText;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    transport: wrapped,
+    dispose: () => {
+      if (!consumer) unsubscribe();
+      held.length = 0;
+    },
+  };
+}
+
+/** More than a conversation could hold before the chat's code has loaded (a few milliseconds). */
+const MAX_HELD_MESSAGES = 1000;
 
 const collaborations = new WeakMap<VcSession, Collaboration>();
 

@@ -1,11 +1,11 @@
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
 
 /**
  * Theme palettes. Each element maps the public global tokens (`--vc-color-*`, `--vc-space-*`, `--vc-radius-*`,
  * `--vc-font-*`) to private ones with the theme's defaults, so a host can rebrand from any ancestor
  * (even `:root`) without fighting our `:host` rules.
  */
-const light = css`
+const light = unsafeCSS(/* declarations, not a stylesheet: kept out of the template minifier */ `
   --_vc-surface: var(--vc-color-surface, #ffffff);
   --_vc-surface-raised: var(--vc-color-surface-raised, #f3f4f6);
   --_vc-text: var(--vc-color-text, #1a1f2b);
@@ -20,9 +20,9 @@ const light = css`
   --_vc-focus: var(--vc-color-focus, #1d4ed8);
   --_vc-video-bg: var(--vc-color-video-background, #1f2937);
   --_vc-on-video: var(--vc-color-on-video, #ffffff);
-`;
+`);
 
-const dark = css`
+const dark = unsafeCSS(/* declarations, not a stylesheet: kept out of the template minifier */ `
   --_vc-surface: var(--vc-color-surface, #111827);
   --_vc-surface-raised: var(--vc-color-surface-raised, #1f2937);
   --_vc-text: var(--vc-color-text, #f3f4f6);
@@ -37,9 +37,9 @@ const dark = css`
   --_vc-focus: var(--vc-color-focus, #93c5fd);
   --_vc-video-bg: var(--vc-color-video-background, #000000);
   --_vc-on-video: var(--vc-color-on-video, #ffffff);
-`;
+`);
 
-const highContrast = css`
+const highContrast = unsafeCSS(/* declarations, not a stylesheet: kept out of the template minifier */ `
   --_vc-surface: var(--vc-color-surface, #000000);
   --_vc-surface-raised: var(--vc-color-surface-raised, #000000);
   --_vc-text: var(--vc-color-text, #ffffff);
@@ -54,7 +54,7 @@ const highContrast = css`
   --_vc-focus: var(--vc-color-focus, #00ffff);
   --_vc-video-bg: var(--vc-color-video-background, #000000);
   --_vc-on-video: var(--vc-color-on-video, #ffffff);
-`;
+`);
 
 export const THEMES = ['light', 'dark', 'high-contrast', 'auto'] as const;
 export type ThemeName = (typeof THEMES)[number];

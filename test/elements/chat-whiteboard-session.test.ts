@@ -1,8 +1,8 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { loadLocale } from '../../src/controllers/localize.js';
-import { collaborationFor } from '../../src/session/collaboration.js';
+import { bufferText, collaborationFor } from '../../src/session/collaboration.js';
 import { LoopbackHub, type LoopbackTransport } from '../../src/session/data-transport.js';
-import { MAX_UPLOAD_BYTES, UploadError, createHttpUploads } from '../../src/session/chat.js';
+import { ChatController, MAX_UPLOAD_BYTES, UploadError, createHttpUploads } from '../../src/session/chat.js';
 import { TOPICS } from '../../src/session/data-transport.js';
 import '../../src/components/chat/chat.js';
 import '../../src/components/whiteboard/whiteboard.js';
@@ -25,16 +25,49 @@ function inCall(role: 'patient' | 'practitioner' = 'patient'): { session: FakeSe
 }
 
 describe('collaborationFor(session)', () => {
-  it('is one object per session, with a chat as soon as the call has a data transport', () => {
+  it('is one object per session, with a chat as soon as the call has a data transport (and the chat code has loaded)', async () => {
     const session = new FakeSession({ state: 'waiting' });
     const collaboration = collaborationFor(session);
     expect(collaborationFor(session)).to.equal(collaboration);
     expect(collaborationFor(new FakeSession())).not.to.equal(collaboration);
     expect(collaboration.chat).to.equal(undefined);
     const hub = new LoopbackHub();
+    const changed = oneEvent(collaboration, 'change');
     session.set({ state: 'in-call', dataTransport: hub.join('patient-1') });
-    expect(collaboration.chat).to.exist;
+    await changed;
+    await until(() => !!collaboration.chat);
     expect(collaboration.chat!.role).to.equal('patient');
+  });
+
+  it('hands the chat messages that arrive before the chat code has loaded to the controller, in order', async () => {
+    const hub = new LoopbackHub();
+    const me = hub.join('patient-1', 'Pat');
+    const doctor = hub.join('practitioner-1', 'Doc');
+    const buffer = bufferText(me, TOPICS.chat);
+    for (const text of ['one', 'two']) void doctor.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: text, text }));
+    await hub.flush();
+    const chat = new ChatController(buffer.transport, { role: 'patient' });
+    void doctor.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'three', text: 'three' }));
+    await hub.flush();
+    expect(chat.messages.map((m) => m.text)).to.deep.equal(['one', 'two', 'three']);
+    // One subscription on the real transport the whole time: disposing the controller ends it.
+    chat.dispose();
+    void doctor.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'four', text: 'four' }));
+    await hub.flush();
+    expect(chat.messages.map((m) => m.text)).to.deep.equal(['one', 'two', 'three']);
+  });
+
+  it('holds nothing once disposed before the chat code loaded (the room changed meanwhile)', async () => {
+    const hub = new LoopbackHub();
+    const me = hub.join('patient-1', 'Pat');
+    const doctor = hub.join('practitioner-1', 'Doc');
+    const buffer = bufferText(me, TOPICS.chat);
+    buffer.dispose();
+    void doctor.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'late', text: 'late' }));
+    await hub.flush();
+    const chat = new ChatController(buffer.transport, { role: 'patient' });
+    await hub.flush();
+    expect(chat.messages).to.deep.equal([]);
   });
 
   it('takes history only from practitioners, keeps the messages across a new room, and drops everything at the end', async () => {

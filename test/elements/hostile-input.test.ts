@@ -10,6 +10,7 @@ import type { LitElement } from 'lit';
 import * as Y from 'yjs';
 import '../../src/index.js';
 import '../../src/components/whiteboard/whiteboard.js'; // loaded on demand by the SDK; here up front
+import '../../src/chat.js'; // likewise
 import type { VcConsultation } from '../../src/components/consultation/consultation.js';
 import { ChatController, isPractitionerPeer } from '../../src/session/chat.js';
 import { LoopbackHub, MAX_RELIABLE_PACKET_BYTES, TOPICS, type LoopbackTransport } from '../../src/session/data-transport.js';

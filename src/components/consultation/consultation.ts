@@ -20,8 +20,8 @@ import { CALL_STATES, isTerminal } from '../../session/state-machine.js';
 import type { Admission, GrantInput, SessionRole } from '../../session/types.js';
 import { collaborationFor } from '../../session/collaboration.js';
 import '../call/call.js';
-import '../chat/chat.js';
 import type { VcChat } from '../chat/chat.js';
+import { loadChat } from '../chat/lazy.js';
 import { loadWhiteboard } from '../whiteboard/lazy.js';
 import '../device-check/device-check.js';
 import '../waiting-room/waiting-room.js';
@@ -219,6 +219,10 @@ export class VcConsultation extends VcElement {
     this.setAttribute('state', state);
     this.dispatchEvent(new VcStateChangeEvent({ state, previous }));
     if (state === 'waiting') this.dispatchEvent(new VcWaitingEvent(snapshot.queue ? { position: snapshot.queue.position } : {}));
+    // The chat is not part of the first load: it loads while the patient waits (or the practitioner connects).
+    if (!this.noChat && (state === 'waiting' || CALL_STATES.includes(state))) {
+      loadChat().catch((error: unknown) => this.emitError('chat_unavailable', `The chat could not be loaded: ${String(error)}`));
+    }
     if (state === 'admitted') {
       this.announcement = this.localize.t('wr.admitted');
       this.dispatchEvent(new VcAdmittedEvent());

@@ -18,7 +18,9 @@ const vc = {
     const session = new sdk.ConsultationSession(config);
     session.addEventListener('statechange', (e) => vc.states.push((e as CustomEvent<{ state: string }>).detail.state));
     vc.session = session;
-    // The chat is on the page from the start (as in a host layout), before the call connects.
+    // The chat is on the page from the start (as in a host layout), before the call connects; a host that
+    // places <vc-chat> itself loads it (it is not part of the bundle's first load).
+    void sdk.loadChat();
     const chat = document.createElement('vc-chat') as VcChat;
     chat.session = session;
     document.body.append(chat);
