@@ -54,6 +54,11 @@ export interface WhiteboardSyncOptions {
   maxPacketBytes?: number;
   /** Minimum milliseconds between two cursor packets (default 50: 20 Hz). */
   cursorIntervalMs?: number;
+  /**
+   * How long a catch-up may go without a packet from the peer asked before another peer is asked instead
+   * (default 3000).
+   */
+  syncTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -64,10 +69,14 @@ const MAGIC = 0x57; // 'W'
 const HEADER_BYTES = 10;
 const enum Kind {
   Update = 1,
-  /** "Here is my state vector; send me what I lack, and tell me yours." */
+  /** "Here is my state vector; send me what I lack (then your state vector, as a SyncAnswer)." */
   SyncRequest = 2,
-  /** "Here is my state vector; send me what I lack." */
+  /** "Here is my state vector": sent after the diff answering a SyncRequest, so it ends the answer. */
   SyncAnswer = 3,
+  /** "Here is my state vector; tell me yours (and your deletions)." Sends no diff: each side pulls. */
+  Hello = 4,
+  /** "Here is my state vector": the reply to a Hello. Never answered. */
+  HelloAnswer = 5,
 }
 const MAX_CHUNKS = 2048;
 const MAX_PENDING_PER_PEER = 16;
@@ -127,8 +136,10 @@ function toStored(element: BoardElement): Omit<BoardElement, 'points'> & { point
  * The shared board: a Y.Doc kept in sync over a `DataTransport`.
  *
  * - Local edits go out as Yjs updates, split into packets of at most `maxPacketBytes`.
- * - On start, on every join and on reconnect a client sends its state vector; peers answer with the diff
- *   and their own vector, so late joiners, reloads and reconnects converge.
+ * - On start, on every join and on reconnect a client says Hello with its state vector; peers answer with
+ *   their vector (and their deletions, which vectors do not show). Each side then pulls what it lacks from
+ *   one peer at a time — the first known to have it — so a late joiner gets the board once, not once per
+ *   peer. If that peer leaves, or sends nothing for `syncTimeoutMs`, the next one is asked.
  * - Undo/redo only touch this client's own transactions.
  * - Cursors and the laser pointer travel on the lossy channel, throttled.
  * - Nothing incoming is trusted: bad frames, bad updates and bad elements are logged and skipped.
@@ -152,8 +163,11 @@ export class WhiteboardSync extends EventTarget {
   private readonly unsubscribes: Unsubscribe[] = [];
   private readonly pending = new Map<string, { chunks: Array<Uint8Array | undefined>; received: number; kind: number; started: number }>();
   private readonly remoteCursors = new Map<string, RemoteCursor>();
-  /** Our state vector when we last answered a peer's sync request: it has (or will have) all of that. */
-  private readonly sentTo = new Map<string, Map<number, number>>();
+  /** The last state vector each peer told us: who has something we lack. */
+  private readonly peerVectors = new Map<string, Map<number, number>>();
+  /** The one peer we are catching up from, if any, and the timer that gives up on it. */
+  private pulling: { from: string; timer?: ReturnType<typeof setTimeout>; vectorBefore: string } | undefined;
+  private readonly syncTimeoutMs: number;
   private sendQueue: Promise<void> = Promise.resolve();
   private cursorTimer: ReturnType<typeof setTimeout> | undefined;
   private lastCursorSent = -Infinity;
@@ -172,6 +186,7 @@ export class WhiteboardSync extends EventTarget {
     this.cursorTopic = options.cursorTopic ?? CURSOR_TOPIC;
     this.maxPacketBytes = Math.min(options.maxPacketBytes ?? 12 * 1024, MAX_RELIABLE_PACKET_BYTES);
     this.cursorIntervalMs = options.cursorIntervalMs ?? 50;
+    this.syncTimeoutMs = options.syncTimeoutMs ?? 3000;
     this.now = options.now ?? Date.now;
     this.elementsArray = this.doc.getArray('elements');
     this.meta = this.doc.getMap('meta');
@@ -186,9 +201,14 @@ export class WhiteboardSync extends EventTarget {
     this.unsubscribes.push(
       transport.onBytes(this.topic, (bytes, from) => this.receiveFrame(bytes, from)),
       transport.onLossy(this.cursorTopic, (bytes, from) => this.receiveCursor(bytes, from)),
-      transport.onParticipantJoined((peer) => this.sendSync(Kind.SyncRequest, [peer.identity])),
+      transport.onParticipantJoined((peer) => this.sendSync(Kind.Hello, [peer.identity])),
       transport.onParticipantLeft((peer) => {
-        this.sentTo.delete(peer.identity);
+        this.peerVectors.delete(peer.identity);
+        // Our catch-up source left mid-way: ask the next peer known to have what we lack.
+        if (this.pulling?.from === peer.identity) {
+          this.endPull();
+          this.pullNext();
+        }
         if (this.remoteCursors.delete(peer.identity)) this.dispatchEvent(new Event('cursors'));
         for (const key of this.pending.keys()) if (key.startsWith(`${peer.identity}\n`)) this.pending.delete(key);
       }),
@@ -197,9 +217,11 @@ export class WhiteboardSync extends EventTarget {
     this.resync();
   }
 
-  /** Asks everyone for what this client lacks (and offers what they lack). */
+  /** Tells everyone this client's state vector: each side then pulls what it lacks from one peer. */
   resync(): void {
-    this.sendSync(Kind.SyncRequest);
+    // An answer in flight before a reconnect may never come: start over from the answers to this Hello.
+    this.endPull();
+    this.sendSync(Kind.Hello);
   }
 
   /** The board's valid elements in drawing order (malformed ones a peer may have inserted are skipped). */
@@ -298,6 +320,8 @@ export class WhiteboardSync extends EventTarget {
   destroy(): void {
     this.destroyed = true;
     clearTimeout(this.cursorTimer);
+    clearTimeout(this.pulling?.timer);
+    this.pulling = undefined;
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     this.doc.off('update', this.onDocUpdate);
     this.undoManager.destroy();
@@ -311,7 +335,7 @@ export class WhiteboardSync extends EventTarget {
     this.dispatchEvent(new Event('change'));
   };
 
-  private sendSync(kind: Kind.SyncRequest | Kind.SyncAnswer, to?: string[]): void {
+  private sendSync(kind: Kind.SyncRequest | Kind.SyncAnswer | Kind.Hello | Kind.HelloAnswer, to?: string[]): void {
     this.sendMessage(kind, Y.encodeStateVector(this.doc), to);
   }
 
@@ -375,7 +399,9 @@ export class WhiteboardSync extends EventTarget {
     const index = view.getUint16(6);
     const count = view.getUint16(8);
     if (view.getUint8(0) !== MAGIC) return dropped(from, 'not a whiteboard frame');
-    if (kind < Kind.Update || kind > Kind.SyncAnswer) return dropped(from, 'unknown message kind');
+    if (kind < Kind.Update || kind > Kind.HelloAnswer) return dropped(from, 'unknown message kind');
+    // Packets from the peer we catch up from are progress, however long its answer takes to arrive.
+    if (this.pulling?.from === from.identity) this.armPullTimer();
     if (count === 0 || count > MAX_CHUNKS || index >= count) return dropped(from, 'bad chunk numbering');
     const chunk = frame.slice(HEADER_BYTES);
     if (count === 1) return this.handleMessage(kind, chunk, from);
@@ -420,27 +446,65 @@ export class WhiteboardSync extends EventTarget {
       }
       return;
     }
+    let vector: Map<number, number>;
     try {
-      Y.decodeStateVector(payload);
+      vector = Y.decodeStateVector(payload);
     } catch {
       return dropped(from, 'bad state vector');
     }
-    // A joiner's answer to our own request may carry the state vector it had before our diff for its request
-    // arrived: diffing against that alone sent a late joiner the same strokes twice (bench: late join). So
-    // diff against what it reported merged with what we already sent it (reliable, in order: it will have it).
-    let target = payload;
-    const sent = kind === Kind.SyncAnswer ? this.sentTo.get(from.identity) : undefined;
-    if (sent) {
-      const merged = Y.decodeStateVector(payload);
-      for (const [client, clock] of sent) merged.set(client, Math.max(clock, merged.get(client) ?? 0));
-      target = Y.encodeStateVector(merged);
+    this.peerVectors.set(from.identity, vector);
+    if (kind === Kind.SyncRequest) {
+      // Only a pull gets the diff, so a late joiner receives the board once, not once per peer.
+      const diff = Y.encodeStateAsUpdate(this.doc, payload);
+      // An empty update is two zero bytes (no structs, no deletes): nothing to send.
+      if (diff.byteLength > 2) this.sendMessage(Kind.Update, diff, [from.identity]);
+      this.sendSync(Kind.SyncAnswer, [from.identity]);
+    } else if (kind === Kind.Hello) {
+      // State vectors do not show deletions: send ours (a few bytes per erased run), then our vector.
+      const deletions = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(this.doc));
+      if (deletions.byteLength > 2) this.sendMessage(Kind.Update, deletions, [from.identity]);
+      this.sendSync(Kind.HelloAnswer, [from.identity]);
+    } else if (kind === Kind.SyncAnswer && this.pulling?.from === from.identity) {
+      // The answer to our pull (it follows the diff on the same ordered channel): caught up with this peer.
+      // A peer that still claims more after a pull that brought nothing is not asked again until it speaks.
+      const progressed = this.pulling.vectorBefore !== bytesKey(Y.encodeStateVector(this.doc));
+      this.endPull();
+      if (!progressed) this.peerVectors.delete(from.identity);
     }
-    const diff = Y.encodeStateAsUpdate(this.doc, target);
-    // An empty update is two zero bytes (no structs, no deletes): nothing to send.
-    if (diff.byteLength > 2) this.sendMessage(Kind.Update, diff, [from.identity]);
-    if (kind === Kind.SyncRequest) this.sentTo.set(from.identity, Y.decodeStateVector(Y.encodeStateVector(this.doc)));
-    // A state vector is a few bytes: always offer ours back, and an answer is never answered.
-    if (kind === Kind.SyncRequest) this.sendSync(Kind.SyncAnswer, [from.identity]);
+    this.pullNext();
+  }
+
+  /** Asks one peer known to have something we lack for it (one at a time: answers would overlap). */
+  private pullNext(): void {
+    if (this.pulling || this.destroyed) return;
+    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+    for (const [identity, vector] of this.peerVectors) {
+      if (![...vector].some(([client, clock]) => clock > (ours.get(client) ?? 0))) continue;
+      const request = Y.encodeStateVector(this.doc);
+      this.pulling = { from: identity, vectorBefore: bytesKey(request) };
+      this.armPullTimer();
+      this.sendMessage(Kind.SyncRequest, request, [identity]);
+      return;
+    }
+  }
+
+  private armPullTimer(): void {
+    const pulling = this.pulling;
+    if (!pulling) return;
+    clearTimeout(pulling.timer);
+    pulling.timer = setTimeout(() => {
+      if (this.pulling !== pulling) return;
+      console.warn(`[videoconsult] whiteboard catch-up from ${pulling.from} stalled; asking another peer`);
+      // Not asked again until it speaks up (a Hello or an answer sets its vector again).
+      this.peerVectors.delete(pulling.from);
+      this.endPull();
+      this.pullNext();
+    }, this.syncTimeoutMs);
+  }
+
+  private endPull(): void {
+    clearTimeout(this.pulling?.timer);
+    this.pulling = undefined;
   }
 
   private receiveCursor(bytes: Uint8Array, from: TransportPeer): void {
@@ -469,6 +533,10 @@ export class WhiteboardSync extends EventTarget {
 
 function dropped(from: TransportPeer, reason: string): void {
   console.warn(`[videoconsult] dropped whiteboard data from ${from.identity}: ${reason}`);
+}
+
+function bytesKey(bytes: Uint8Array): string {
+  return bytes.join(',');
 }
 
 function round(value: number): number {

@@ -193,6 +193,97 @@ describe('WhiteboardSync', () => {
     expectConverged(a, b);
   });
 
+  it('a late joiner gets the board from one peer only, not once per peer', async () => {
+    const { hub, boards } = room(3);
+    const [a, b] = boards as [WhiteboardSync, WhiteboardSync, WhiteboardSync];
+    for (let i = 0; i < 30; i++) (i % 2 ? a : b).addElement(stroke(i * 10, i));
+    await hub.flush();
+    const before = hub.packets.length;
+    const late = new WhiteboardSync(hub.join('p9'), { role: 'patient' });
+    await hub.flush();
+    expect(late.elements()).to.have.length(30);
+    expectConverged(a, late);
+    const sentTo = (from: string) => hub.packets.slice(before).filter((p) => p.from === from && p.to.includes('p9')).reduce((n, p) => n + p.size, 0);
+    const board = Y.encodeStateAsUpdate(a.doc).byteLength;
+    const bySender = ['p1', 'p2', 'p3'].map(sentTo).sort((x, y) => y - x);
+    expect(bySender[0], 'the one that answers').to.be.at.least(board * 0.9);
+    expect(bySender[1]! + bySender[2]!, 'the others: state vectors only').to.be.below(100);
+  });
+
+  /** A peer that claims the whole board (it answers a Hello with `claim`'s state vector) but never sends it. */
+  function mutePeer(hub: LoopbackHub, identity: string, claim: Y.Doc): LoopbackTransport {
+    const transport = hub.join(identity);
+    transport.onBytes(WHITEBOARD_TOPIC, (bytes, from) => {
+      if (bytes[1] !== 4) return; // answers Hellos only, at once (a real board answers a microtask later)
+      const vector = Y.encodeStateVector(claim);
+      const frame = new Uint8Array(10 + vector.length);
+      frame.set([0x57, 5, 0, 0, 0, 1, 0, 0, 0, 1]);
+      frame.set(vector, 10);
+      void transport.sendBytes(WHITEBOARD_TOPIC, frame, { to: [from.identity] });
+    });
+    return transport;
+  }
+
+  it('a late joiner falls back to another peer when the one it asked does not answer', async () => {
+    const { hub, boards } = room(2);
+    const [a] = boards as [WhiteboardSync, WhiteboardSync];
+    for (let i = 0; i < 5; i++) a.addElement(stroke(i * 10, i));
+    await hub.flush();
+    mutePeer(hub, 'p0-mute', a.doc);
+    await hub.flush();
+    const quiet = silenceWarnings();
+    try {
+      // Created once joined (the peers' join-time Hellos find no board), so the mute peer answers first.
+      const joined = hub.join('p9');
+      await hub.flush();
+      const late = new WhiteboardSync(joined, { role: 'patient', syncTimeoutMs: 150 });
+      await hub.flush();
+      expect(late.elements(), 'still waiting on the mute peer').to.have.length(0);
+      await new Promise((r) => setTimeout(r, 200));
+      await hub.flush();
+      expect(late.elements()).to.have.length(5);
+      expectConverged(a, late);
+      expect(quiet.warnings.some((w) => w.includes('p0-mute') && w.includes('stalled'))).to.equal(true);
+    } finally {
+      quiet.restore();
+    }
+  });
+
+  it('a late joiner asks another peer at once when the one it asked leaves', async () => {
+    const { hub, boards } = room(2);
+    const [a] = boards as [WhiteboardSync, WhiteboardSync];
+    for (let i = 0; i < 5; i++) a.addElement(stroke(i * 10, i));
+    await hub.flush();
+    const mute = mutePeer(hub, 'p0-mute', a.doc);
+    await hub.flush();
+    const joined = hub.join('p9');
+    await hub.flush();
+    const late = new WhiteboardSync(joined, { role: 'patient', syncTimeoutMs: 60_000 });
+    await hub.flush();
+    expect(late.elements()).to.have.length(0);
+    mute.leave();
+    await hub.flush();
+    expect(late.elements()).to.have.length(5);
+    expectConverged(a, late);
+  });
+
+  it('a peer back from a disconnect learns of erasures made meanwhile (deletions are not in state vectors)', async () => {
+    const { hub, transports, boards } = room(3);
+    const [a, b, c] = boards as [WhiteboardSync, WhiteboardSync, WhiteboardSync];
+    a.addElement(stroke(0, 0));
+    b.addElement(stroke(50, 50));
+    await hub.flush();
+    const offlineDoc = c.doc;
+    c.destroy();
+    b.removeElements([b.elements()[0]!.id]);
+    await hub.flush();
+    expect(a.elements()).to.have.length(1);
+    const back = new WhiteboardSync(transports[2]!, { role: 'patient', doc: offlineDoc });
+    await hub.flush();
+    expect(back.elements()).to.have.length(1);
+    expectConverged(a, b, back);
+  });
+
   it('undoes and redoes only one’s own actions', async () => {
     const { hub, boards } = room(2);
     const [a, b] = boards as [WhiteboardSync, WhiteboardSync];
