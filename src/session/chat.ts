@@ -91,7 +91,7 @@ function wireSchemas(maxLength: number, maxHistory: number) {
     from: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
     name: v.pipe(v.string(), v.maxLength(256)),
     text,
-    at: v.pipe(v.number(), v.minValue(0)),
+    at: v.pipe(v.number(), v.finite(), v.minValue(0)),
     attachment: v.optional(attachmentSchema),
   });
   const history = v.object({ type: v.literal('history'), messages: v.pipe(v.array(historyEntry), v.maxLength(maxHistory)) });

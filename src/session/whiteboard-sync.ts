@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import * as z from 'zod/mini';
+import * as v from 'valibot';
 import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
 import { packPoints, unpackPoints } from './stroke-points.js';
 
@@ -86,45 +86,45 @@ const LASER_TRAIL_MS = 1_000;
 const MAX_POINTS = 20_000;
 
 const COORDINATE_LIMIT = 1e7;
-const coordinate = z.number().check(z.minimum(-COORDINATE_LIMIT), z.maximum(COORDINATE_LIMIT));
-const colorSchema = z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/));
+const coordinate = v.pipe(v.number(), v.minValue(-COORDINATE_LIMIT), v.maxValue(COORDINATE_LIMIT));
+const colorSchema = v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/));
 const elementFields = {
-  id: z.string().check(z.minLength(1), z.maxLength(64)),
-  kind: z.enum(ELEMENT_KINDS as [ElementKind, ...ElementKind[]]),
-  author: z.string().check(z.maxLength(256)),
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  kind: v.picklist(ELEMENT_KINDS),
+  author: v.pipe(v.string(), v.maxLength(256)),
   color: colorSchema,
-  size: z.number().check(z.minimum(0.5), z.maximum(200)),
-  text: z.optional(z.string().check(z.maxLength(2000))),
+  size: v.pipe(v.number(), v.minValue(0.5), v.maxValue(200)),
+  text: v.optional(v.pipe(v.string(), v.maxLength(2000))),
 };
-const elementSchema = z.object({ ...elementFields, points: z.array(coordinate).check(z.minLength(2), z.maxLength(MAX_POINTS)) });
+const elementSchema = v.object({ ...elementFields, points: v.pipe(v.array(coordinate), v.minLength(2), v.maxLength(MAX_POINTS)) });
 /** As stored when the points are packed: `unpackPoints` checks them (faster than a schema per coordinate). */
-const packedElementSchema = z.object({ ...elementFields, points: z.instanceof(Uint8Array) });
-const backgroundSchema = z.object({
-  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/)),
-  name: z.string().check(z.maxLength(255)),
-  type: z.enum(['image/png', 'image/jpeg', 'application/pdf']),
-  page: z.int().check(z.minimum(1), z.maximum(10_000)),
+const packedElementSchema = v.object({ ...elementFields, points: v.instance(Uint8Array) });
+const backgroundSchema = v.object({
+  id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,128}$/)),
+  name: v.pipe(v.string(), v.maxLength(255)),
+  type: v.picklist(['image/png', 'image/jpeg', 'application/pdf']),
+  page: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)),
 });
-const cursorSchema = z.union([
-  z.object({ x: coordinate, y: coordinate, laser: z.boolean(), color: colorSchema }),
-  z.object({ hidden: z.literal(true) }),
+const cursorSchema = v.union([
+  v.object({ x: coordinate, y: coordinate, laser: v.boolean(), color: colorSchema }),
+  v.object({ hidden: v.literal(true) }),
 ]);
 
 /** Returns the element if it is well formed, else undefined: whatever a peer put in the document. */
 export function validElement(value: unknown): BoardElement | undefined {
-  const parsed = elementSchema.safeParse(value);
-  return parsed.success && parsed.data.points.length % 2 === 0 ? (parsed.data as BoardElement) : undefined;
+  const parsed = v.safeParse(elementSchema, value);
+  return parsed.success && parsed.output.points.length % 2 === 0 ? (parsed.output as BoardElement) : undefined;
 }
 
 /** An element as read from the document (points packed or not), if well formed. */
 function storedElement(value: unknown): BoardElement | undefined {
   const points = (value as { points?: unknown }).points;
   if (!(points instanceof Uint8Array)) return validElement(value);
-  const parsed = packedElementSchema.safeParse(value);
+  const parsed = v.safeParse(packedElementSchema, value);
   if (!parsed.success) return undefined;
   const unpacked = unpackPoints(points, MAX_POINTS, COORDINATE_LIMIT);
   if (!unpacked || unpacked.length < 2 || unpacked.length % 2 !== 0) return undefined;
-  return { ...(parsed.data as Omit<BoardElement, 'points'>), points: unpacked };
+  return { ...(parsed.output as Omit<BoardElement, 'points'>), points: unpacked };
 }
 
 /** The form an element is stored in: its points packed when that is lossless. */
@@ -240,8 +240,8 @@ export class WhiteboardSync extends EventTarget {
   }
 
   background(): BoardBackground | undefined {
-    const parsed = backgroundSchema.safeParse(this.meta.get('background'));
-    return parsed.success ? parsed.data : undefined;
+    const parsed = v.safeParse(backgroundSchema, this.meta.get('background'));
+    return parsed.success ? parsed.output : undefined;
   }
 
   /** Adds an element as this client's own (undoable) action; returns its id, or undefined if invalid. */
@@ -280,7 +280,7 @@ export class WhiteboardSync extends EventTarget {
   }
 
   setBackground(background: BoardBackground | undefined): void {
-    if (background && !backgroundSchema.safeParse(background).success) throw new TypeError('Invalid background.');
+    if (background && !v.is(backgroundSchema, background)) throw new TypeError('Invalid background.');
     this.doc.transact(() => {
       if (background) this.meta.set('background', { ...background });
       else this.meta.delete('background');
@@ -516,13 +516,13 @@ export class WhiteboardSync extends EventTarget {
     } catch {
       return dropped(from, 'cursor is not JSON');
     }
-    const parsed = cursorSchema.safeParse(json);
+    const parsed = v.safeParse(cursorSchema, json);
     if (!parsed.success) return dropped(from, 'invalid cursor');
     const now = this.now();
-    if ('hidden' in parsed.data) {
+    if ('hidden' in parsed.output) {
       this.remoteCursors.delete(from.identity);
     } else {
-      const { x, y, laser, color } = parsed.data;
+      const { x, y, laser, color } = parsed.output;
       const previous = this.remoteCursors.get(from.identity);
       const trail = laser ? [...(previous?.trail ?? []).filter((p) => now - p.at < LASER_TRAIL_MS), { x, y, at: now }] : [];
       this.remoteCursors.set(from.identity, { identity: from.identity, name: from.name, x, y, laser, color, trail, at: now });
