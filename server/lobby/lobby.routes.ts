@@ -25,9 +25,9 @@ export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: Lobby
         404: { description: 'Wrong, expired or used code (indistinguishable)', schema: errorBody },
         429: { description: 'Too many attempts; see Retry-After', schema: errorBody },
       } },
-    (req, res) => {
+    async (req, res) => {
       const input = parse(joinBody, body(req), 'body');
-      const { ticket, entry, consultation } = lobby.join(clientKey(req), input, osFamily(req.get('user-agent')));
+      const { ticket, entry, consultation } = await lobby.join(clientKey(req), input, osFamily(req.get('user-agent')));
       res.status(201).set('Cache-Control', 'no-store').json({
         ticket,
         ticketId: entry.id,

@@ -6,13 +6,28 @@ import type { AppContext } from '../context.js';
 import { normalizeCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
 import { tooMany, WindowCounter } from '../security.js';
-import type { AuditRow, ConsultationRow, LobbyEntryRow } from '../store/store.js';
+import { GroupCommit } from '../store/group-commit.js';
+import type { AuditRow, ConsultationRow, LobbyEntryRow, RedeemedCode } from '../store/store.js';
 import type { Admission } from '../tokens/tokens.service.js';
 import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
 
 export const CODE_FAILURE_LIMIT = 5;
 export const CODE_FAILURE_WINDOW_MS = 15 * 60_000;
 const ESTIMATE_MIN_SAMPLES = 3;
+
+/** A join waiting for its group commit. */
+interface PendingJoin {
+  client: string;
+  codeHash: string;
+  entry: Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>;
+  /** The lockout let this attempt through (decided once, even if the batch runs again). */
+  checked: boolean;
+  failureCounted: boolean;
+}
+
+export interface Joined extends RedeemedCode {
+  ticket: string;
+}
 
 /** The waiting room: codes → tickets, the queue, admission, and the grants that follow. */
 export class LobbyService {
@@ -26,8 +41,11 @@ export class LobbyService {
    */
   private readonly queueOrder = new Map<string, Map<string, number>>();
 
+  private readonly joins: GroupCommit<PendingJoin, RedeemedCode | ApiError>;
+
   constructor(private readonly ctx: AppContext, private readonly consultations: ConsultationService) {
     this.codeFailures = new WindowCounter(CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS, ctx.now);
+    this.joins = new GroupCommit(ctx.store, (join) => this.redeem(join));
     const invalidate = (consultationId: string): void => void this.queueOrder.delete(consultationId);
     ctx.bus.prependListener('changed', invalidate);
     ctx.bus.prependListener('ended', invalidate);
@@ -39,30 +57,51 @@ export class LobbyService {
 
   /**
    * Redeems a code. Wrong, expired, used and ended answer identically; once a client has failed
-   * CODE_FAILURE_LIMIT times it is refused (429) before the code is even looked at.
+   * CODE_FAILURE_LIMIT times it is refused (429) before the code is even looked at. Joins arriving together
+   * are committed together (group commit); each answers only once its code is marked used on disk.
    */
-  join(client: string, input: z.output<typeof joinBody>, os: string): { ticket: string; entry: LobbyEntryRow; consultation: ConsultationRow } {
-    const wait = this.codeFailures.blockedFor(client);
-    if (wait) throw tooMany(wait, 'too_many_attempts', 'Too many attempts. Please wait before trying again.');
+  async join(client: string, input: z.output<typeof joinBody>, os: string): Promise<Joined> {
     const ticket = randomId('vct_', 32);
-    const entry = this.ctx.store.redeemAccessCode(accessCodeHash(this.ctx.config.secret, normalizeCode(input.code)), this.ctx.now(), {
-      id: randomId('t_', 12),
-      ticketHash: ticketHash(this.ctx.config, ticket),
-      name: input.name,
-      status: 'waiting',
-      waitingSince: this.ctx.now(),
-      deviceCheck: input.deviceCheck ? JSON.stringify(input.deviceCheck) : null,
-      identity: null,
-      declineReason: null,
-      osFamily: os,
+    const outcome = await this.joins.submit({
+      client,
+      codeHash: accessCodeHash(this.ctx.config.secret, normalizeCode(input.code)),
+      entry: {
+        id: randomId('t_', 12),
+        ticketHash: ticketHash(this.ctx.config, ticket),
+        name: input.name,
+        status: 'waiting',
+        waitingSince: this.ctx.now(),
+        deviceCheck: input.deviceCheck ? JSON.stringify(input.deviceCheck) : null,
+        identity: null,
+        declineReason: null,
+        osFamily: os,
+      },
+      checked: false,
+      failureCounted: false,
     });
-    const consultation = entry && this.ctx.store.getConsultation(entry.consultationId);
-    if (!entry || !consultation) {
-      this.codeFailures.add(client);
-      throw new ApiError(404, 'invalid_code', 'This access code is not valid. Check it and try again, or ask for a new one.');
+    if (outcome instanceof ApiError) throw outcome;
+    this.ctx.bus.emit('changed', outcome.consultation.id);
+    return { ticket, ...outcome };
+  }
+
+  /**
+   * One join inside a group commit, in arrival order, so the lockout counts exactly as if the joins had
+   * come one by one. Runs again if its batch is rolled back: the lockout is decided and a failure counted
+   * once per attempt, not once per run.
+   */
+  private redeem(join: PendingJoin): RedeemedCode | ApiError {
+    if (!join.checked) {
+      const wait = this.codeFailures.blockedFor(join.client);
+      if (wait) return tooMany(wait, 'too_many_attempts', 'Too many attempts. Please wait before trying again.');
+      join.checked = true;
     }
-    this.ctx.bus.emit('changed', consultation.id);
-    return { ticket, entry, consultation };
+    const redeemed = this.ctx.store.redeemAccessCode(join.codeHash, this.ctx.now(), join.entry);
+    if (!redeemed) {
+      if (!join.failureCounted) this.codeFailures.add(join.client);
+      join.failureCounted = true;
+      return new ApiError(404, 'invalid_code', 'This access code is not valid. Check it and try again, or ask for a new one.');
+    }
+    return redeemed;
   }
 
   /** 1-based place among those still waiting, or undefined if no longer waiting. */

@@ -13,6 +13,7 @@ import type {
   LobbyEntryRow,
   LobbyMessageRow,
   LobbyStatus,
+  RedeemedCode,
   RetentionResult,
   SessionStatsRow,
 } from './types.js';
@@ -201,28 +202,40 @@ export class SqliteStore implements Store {
     })();
   }
 
+  /**
+   * One transaction for everything `fn` writes. Store calls made inside it join it instead of opening
+   * their own (no savepoint each), so a throw anywhere rolls all of it back: the caller decides what to retry.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+  }
+
   redeemAccessCode(
     codeHash: string,
     now: number,
     entry: Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>,
-  ): LobbyEntryRow | undefined {
-    return this.db.transaction(() => {
+  ): RedeemedCode | undefined {
+    return this.transaction(() => {
+      // One read gives the code and its consultation (the response needs both); the update then goes
+      // straight to the row instead of looking the hash up again.
       const code = this.sql(
-          `SELECT a.* FROM access_codes a JOIN consultations c ON c.id = a.consultation_id
+          `SELECT a.rowid AS code_rowid, a.tenant_id AS code_tenant_id, a.alias AS code_alias, c.*
+           FROM access_codes a JOIN consultations c ON c.id = a.consultation_id
            WHERE a.code_hash = ? AND a.used_at IS NULL AND a.expires_at > ? AND c.status != 'ended'`,
         )
         .get(codeHash, now) as SqlRow | undefined;
       if (!code) return undefined;
-      this.sql('UPDATE access_codes SET used_at = ? WHERE code_hash = ?').run(now, codeHash);
-      const row: LobbyEntryRow = { ...entry, consultationId: str(code.consultation_id), tenantId: str(code.tenant_id), alias: strOrNull(code.alias) };
+      this.sql('UPDATE access_codes SET used_at = ? WHERE rowid = ?').run(now, code.code_rowid);
+      const consultation = toConsultation(code);
+      const row: LobbyEntryRow = { ...entry, consultationId: consultation.id, tenantId: str(code.code_tenant_id), alias: strOrNull(code.code_alias) };
       this.sql(
           `INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, status, waiting_since, device_check, identity, decline_reason, os_family)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(row.id, row.ticketHash, row.consultationId, row.tenantId, row.name, row.alias, row.status, row.waitingSince,
           row.deviceCheck, row.identity, row.declineReason, row.osFamily);
-      return row;
-    })();
+      return { entry: row, consultation };
+    });
   }
 
   getLobbyEntryByTicketHash(ticketHash: string): LobbyEntryRow | undefined {

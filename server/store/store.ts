@@ -7,6 +7,7 @@ import type {
   LobbyEntryRow,
   LobbyMessageRow,
   LobbyStatus,
+  RedeemedCode,
   RetentionResult,
   SessionStatsRow,
 } from './types.js';
@@ -19,6 +20,12 @@ export type * from './types.js';
  * Methods that change several tables do so in one transaction.
  */
 export interface Store {
+  /**
+   * Runs `fn` in one transaction and commits once (group commit): the store calls it makes join it rather
+   * than opening their own. If `fn` throws, everything it wrote is rolled back and the error rethrown.
+   */
+  transaction<T>(fn: () => T): T;
+
   insertConsultation(row: ConsultationRow, audit: AuditRow): void;
   getConsultation(id: string): ConsultationRow | undefined;
   /** Replaces the E2EE key of a running consultation (no-op once it ended: its key is gone). */
@@ -39,9 +46,10 @@ export interface Store {
   countOpenAccessCodes(consultationId: string, now: number): number;
   /**
    * Consumes a valid (unused, unexpired, consultation not ended) code and creates the lobby entry
-   * in one transaction. Returns undefined when the code cannot be used, whatever the reason.
+   * in one transaction (or inside the caller's `transaction`). Returns the entry with its consultation, or
+   * undefined when the code cannot be used, whatever the reason.
    */
-  redeemAccessCode(codeHash: string, now: number, entry: Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>): LobbyEntryRow | undefined;
+  redeemAccessCode(codeHash: string, now: number, entry: Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>): RedeemedCode | undefined;
 
   getLobbyEntryByTicketHash(ticketHash: string): LobbyEntryRow | undefined;
   getLobbyEntry(id: string): LobbyEntryRow | undefined;

@@ -48,6 +48,12 @@ export interface LobbyEntryRow {
   osFamily: string;
 }
 
+/** A redeemed access code: the new lobby entry and the consultation it waits for. */
+export interface RedeemedCode {
+  entry: LobbyEntryRow;
+  consultation: ConsultationRow;
+}
+
 export interface LobbyMessageRow {
   id: number;
   entryId: string;
