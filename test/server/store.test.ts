@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -54,6 +54,29 @@ describe('SQLite store', () => {
     assert.throws(() => store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2' }));
     assert.equal(store.db.prepare("SELECT used_at FROM access_codes WHERE code_hash = 'h2'").pluck().get(), null);
     assert.ok(store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2', ticketHash: 'other' }));
+    store.close();
+  });
+
+  it('a thread of its own copies committed pages from the WAL into the database file (the writer does not)', async () => {
+    const path = join(dir, 'checkpoint.sqlite');
+    const store = new SqliteStore(path);
+    store.insertAudit({ ...audit, tenantId: 'checkpointed' });
+    // A copy of the database file without its WAL holds only what was checkpointed.
+    const inFile = (): unknown => {
+      copyFileSync(path, `${path}.copy`);
+      const raw = new Database(`${path}.copy`, { readonly: true });
+      try {
+        return raw.prepare("SELECT COUNT(*) FROM audit_log WHERE tenant_id = 'checkpointed'").pluck().get();
+      } catch {
+        return 0; // not even the tables are in the file yet
+      } finally {
+        raw.close();
+      }
+    };
+    assert.equal(inFile(), 0);
+    const deadline = Date.now() + 5000;
+    while (inFile() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(inFile(), 1);
     store.close();
   });
 
