@@ -50,7 +50,11 @@ export class LiveKitCallRoom implements CallRoom {
 
   private ensureRoom(encryption?: { keyProvider: ExternalE2EEKeyProvider; worker: Worker }): Room {
     if (this.room) return this.room;
-    const room = new Room({ adaptiveStream: true, dynacast: true, ...(encryption ? { encryption } : {}) });
+    // adaptiveStream stays off: it sizes and pauses remote video by the elements a track is attach()ed to, and
+    // our UI renders tracks through srcObject, so whenever it checks it finds none visible and stops the video
+    // (livekit-client: "you need to use remoteVideoTrack.attach() … otherwise your video tracks might never
+    // start"). dynacast still pauses the simulcast layers nobody receives.
+    const room = new Room({ adaptiveStream: false, dynacast: true, ...(encryption ? { encryption } : {}) });
     const changed = () => this.callbacks.onChange();
     for (const event of CHANGE_EVENTS) room.on(event, changed);
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
@@ -115,12 +119,14 @@ export class LiveKitCallRoom implements CallRoom {
     await room.connect(admission.livekitUrl, admission.token);
     this.admissionToken = admission.token;
     this.transport = createLivekitTransport(room);
-    for (const track of tracks) {
-      if (track.readyState !== 'live') continue;
-      const source = track.kind === 'video' ? Track.Source.Camera : Track.Source.Microphone;
-      await room.localParticipant.publishTrack(track, { source });
-    }
-    const live = new Set(tracks.filter((t) => t.readyState === 'live').map((t) => t.kind));
+    // Both at once (their negotiations merge), the camera first: the other side's first frame waits on it.
+    const ready = tracks.filter((t) => t.readyState === 'live').sort((a, b) => Number(b.kind === 'video') - Number(a.kind === 'video'));
+    await Promise.all(
+      ready.map((track) =>
+        room.localParticipant.publishTrack(track, { source: track.kind === 'video' ? Track.Source.Camera : Track.Source.Microphone }),
+      ),
+    );
+    const live = new Set(ready.map((t) => t.kind));
     // Nothing usable from the device check: ask now (the check may have been skipped).
     if (!live.has('audio')) await room.localParticipant.setMicrophoneEnabled(true).catch(warn('microphone'));
     if (!live.has('video')) await room.localParticipant.setCameraEnabled(true).catch(warn('camera'));
