@@ -71,6 +71,8 @@ export interface VideoconsultApp {
   close(): Promise<void>;
 }
 
+const BROWSER_PREFIX = /^\/v1\/(lobby|practitioner|rooms)(?:\/|$)/i;
+
 export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsStore = !deps.store;
   const ownsMailer = !deps.mailer;
@@ -111,17 +113,26 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
 
   const publicLimit = new WindowCounter(config.rateLimits.lobbyPerMinute, 60_000, now);
   const practitionerLimit = new WindowCounter(config.rateLimits.practitionerPerMinute, 60_000, now);
-  app.use('/v1/lobby', browserCors(config), rateLimit(publicLimit));
-  app.use('/v1/practitioner', browserCors(config), rateLimit(practitionerLimit));
-  app.use('/v1/rooms', browserCors(config), rateLimit(practitionerLimit));
+  // One layer for the three browser-facing prefixes (the router pays per layer on every request).
+  const cors = browserCors(config);
+  const limitPublic = rateLimit(publicLimit);
+  const limitPractitioner = rateLimit(practitionerLimit);
+  app.use((req, res, next) => {
+    // Case-insensitive, like Express's own route matching: /V1/LOBBY/join must not slip past the limits.
+    const prefix = BROWSER_PREFIX.exec(req.path)?.[1]?.toLowerCase();
+    if (!prefix) return next();
+    const limit = prefix === 'lobby' ? limitPublic : limitPractitioner;
+    cors(req, res, (error?: unknown) => (error ? next(error) : limit(req, res, next)));
+  });
 
   const json = express.json({ limit: '16kb' });
   // The webhook and upload routes read their raw bodies themselves (signature over exact bytes; files).
   app.use((req, res, next) => (/^\/v1\/(webhooks|rooms)\//.test(req.path) ? next() : json(req, res, next)));
 
   const routes = new RouteRegistry(app);
-  consultationRoutes(routes, ctx, consultations);
+  // The patient routes first: the busiest path (a burst of joins) then matches at its first try.
   lobbyRoutes(routes, ctx, lobby);
+  consultationRoutes(routes, ctx, consultations);
   practitionerRoutes(routes, ctx, lobby, consultations);
   statsRoutes(routes, ctx);
   webhookRoutes(routes, ctx, webhooks);

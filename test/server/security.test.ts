@@ -32,6 +32,17 @@ describe('security', () => {
     await joinLobby(h, code);
   });
 
+  it('rate-limits the patient endpoints however the path is cased (Express matches routes case-insensitively)', async () => {
+    await h.restart(); // fresh in-memory counters; the lobby allows 120 requests a minute per client
+    const statuses: number[] = [];
+    for (let i = 0; i < 121; i++) {
+      const path = i % 2 ? '/V1/LOBBY/join' : '/v1/Lobby/join';
+      statuses.push((await call<ErrorReply>(h, 'POST', path, { body: { code: 'x' } })).status);
+    }
+    assert.deepEqual([...new Set(statuses.slice(0, 120))], [400], 'the route answers on both casings');
+    assert.equal(statuses[120], 429);
+  });
+
   it('expired codes answer exactly like wrong ones', async () => {
     await h.restart();
     let clock = Date.now();
