@@ -12,6 +12,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { rollup } from 'rollup';
+import { minify } from 'terser';
 
 const sizes = (code) => ({
   raw: Buffer.byteLength(code),
@@ -20,6 +21,24 @@ const sizes = (code) => ({
 });
 const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
 const zero = { raw: 0, gzip: 0, brotli: 0 };
+
+/** The area a module of dist/lib (or a dependency) belongs to, for the "where the bytes go" rows. */
+function area(module) {
+  if (/^(lit|lit-html|lit-element|@lit\/reactive-element)\//.test(module)) return 'lit';
+  if (module.startsWith('@lit/context/')) return '@lit/context';
+  if (module.startsWith('valibot/')) return 'valibot';
+  if (module.startsWith('tslib/')) return 'tslib';
+  if (/\.styles\.js$|\/themes\//.test(module)) return 'our styles (CSS)';
+  if (module.includes('/translations/')) return 'English strings';
+  if (module.includes('/session/')) return 'our session core';
+  if (module.includes('/components/')) return 'our elements';
+  return 'our other code';
+}
+const byArea = (modules) => {
+  const totals = {};
+  for (const { module, gzip } of modules) totals[area(module)] = (totals[area(module)] ?? 0) + gzip;
+  return Object.entries(totals).sort((a, b) => b[1] - a[1]);
+};
 
 /** Static imports of a built ES module (not import(): those load lazily). */
 const staticImports = (code) => [...code.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?from\s*)?["'](\.[^"']+)["']/g)].map((m) => m[1]);
@@ -58,15 +77,28 @@ async function bundleJs(input, external, lazyParts = {}) {
     return seen;
   };
   const measure = (names) => [...names].map((n) => sizes(byName.get(n).code)).reduce(add, zero);
+  // Where the bytes go: each module of the first load and the chat minified on its own and gzipped (a
+  // per-module estimate: the sum is a little larger than the real chunks, which compress across modules).
+  const breakdown = async (names) => {
+    const rows = [];
+    for (const name of names) {
+      for (const [id, module] of Object.entries(byName.get(name).modules)) {
+        if (!module.code) continue;
+        const min = (await minify(module.code, { module: true, compress: { toplevel: false, unused: false }, mangle: { toplevel: false } })).code ?? '';
+        rows.push({ module: id.replace(`${process.cwd()}/`, '').replace(/^.*node_modules\//, ''), gzip: gzipSync(min, { level: 9 }).length });
+      }
+    }
+    return rows.sort((a, b) => b.gzip - a.gzip);
+  };
   const first = closure([chunks.find((c) => c.isEntry).fileName]);
   const parts = {};
   for (const [label, pattern] of Object.entries(lazyParts)) {
     const roots = chunks.filter((c) => Object.keys(c.modules).some((id) => pattern.test(id))).map((c) => c.fileName);
     if (roots.length === 0) throw new Error(`no chunk holds ${pattern} (is it still loaded lazily?)`);
     const names = closure(roots, first);
-    parts[label] = { ...measure(names), chunks: [...names] };
+    parts[label] = { ...measure(names), chunks: [...names], ...(label === 'chat' ? { modules: await breakdown(names) } : {}) };
   }
-  return { ...measure(first), parts };
+  return { ...measure(first), parts, ...(Object.keys(lazyParts).length ? { modules: await breakdown(first) } : {}) };
 }
 
 export async function bundleSize({ quick }) {
@@ -102,6 +134,8 @@ export async function bundleSize({ quick }) {
         met: call.gzip <= 30 * kib,
       },
       { benchmark: 'bundle size', metric: 'ours w/o livekit-client, first load only (gzip)', unit: 'B', value: ours.gzip },
+      // Where the call's bytes go (per-module estimates, so they add up to a little more than the total).
+      ...byArea([...ours.modules, ...ours.parts.chat.modules]).map(([name, gzip]) => ({ benchmark: 'bundle size', metric: `  of which ${name} (≈, gzip)`, unit: 'B', value: gzip })),
       { benchmark: 'bundle size', metric: 'lazy: chat, loaded while waiting (gzip)', unit: 'B', value: ours.parts.chat.gzip },
       { benchmark: 'bundle size', metric: 'lazy: whiteboard, on first use (gzip)', unit: 'B', value: ours.parts.whiteboard.gzip },
       { benchmark: 'bundle size', metric: 'lazy: pdf.js, for a PDF background (gzip)', unit: 'B', value: ours.parts.pdf.gzip },
