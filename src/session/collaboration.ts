@@ -108,7 +108,8 @@ export class Collaboration extends EventTarget {
     previousSync?.destroy();
     this.unwatch?.();
     this.unwatch = undefined;
-    this.bufferedChat?.dispose();
+    // Messages that came before the chat's code loaded are not lost when the room changes meanwhile.
+    const carried = this.bufferedChat?.dispose() ?? [];
     this.bufferedChat = undefined;
     this.chatController = undefined;
     this.sync = undefined;
@@ -123,18 +124,7 @@ export class Collaboration extends EventTarget {
         });
       };
       if (this.chatModule) startChat(this.chatModule, next);
-      else {
-        const buffer = (this.bufferedChat = bufferText(next, TOPICS.chat));
-        void loadChatModule().then(
-          (module) => {
-            this.chatModule = module;
-            if (this.bufferedChat !== buffer) return; // the room changed (or ended) meanwhile
-            startChat(module, buffer.transport);
-            this.changed();
-          },
-          (error: unknown) => console.warn('[videoconsult] The chat could not be loaded:', error),
-        );
-      }
+      else this.startChatWhenLoaded((this.bufferedChat = bufferText(next, TOPICS.chat, carried)), startChat);
       if (previousSync) {
         // Same document on the new room: the peers' sync fills in whatever happened meanwhile.
         void import('./whiteboard-sync.js').then(({ WhiteboardSync }) => {
@@ -152,6 +142,33 @@ export class Collaboration extends EventTarget {
       this.active = false;
     }
     this.changed();
+  }
+
+  /**
+   * Loads the chat's code and starts the chat on `buffer`'s transport, retrying with backoff (a network hiccup,
+   * a deploy that replaced the chunk) while the room lasts; the buffer holds what arrives meanwhile.
+   */
+  private startChatWhenLoaded(buffer: TextBuffer, start: (module: ChatModule, transport: DataTransport) => void, attempt = 0): void {
+    loadChatModule().then(
+      (module) => {
+        this.chatModule = module;
+        if (this.bufferedChat !== buffer) return; // the room changed (or ended) meanwhile
+        start(module, buffer.transport);
+        this.changed();
+      },
+      (error: unknown) => {
+        if (this.bufferedChat !== buffer) return;
+        if (attempt + 1 >= CHAT_LOAD_ATTEMPTS) {
+          console.warn('[videoconsult] The chat could not be loaded; giving up:', error);
+          buffer.dispose();
+          return;
+        }
+        console.warn('[videoconsult] The chat could not be loaded; retrying:', error);
+        setTimeout(() => {
+          if (this.bufferedChat === buffer) this.startChatWhenLoaded(buffer, start, attempt + 1);
+        }, Math.min(30_000, 1_000 * 2 ** attempt));
+      },
+    );
   }
 
   private markActive(): void {
@@ -190,10 +207,13 @@ function loadChatModule(): Promise<ChatModule> {
   return chatModuleLoading;
 }
 
+type HeldText = [text: string, from: TransportPeer];
+
 interface TextBuffer {
   /** `transport`, except that the first `onText(topic)` subscriber first gets everything held so far. */
   readonly transport: DataTransport;
-  dispose(): void;
+  /** Stops holding (unless a subscriber took over); returns what was held and not yet handed over. */
+  dispose(): HeldText[];
 }
 
 /**
@@ -201,13 +221,21 @@ interface TextBuffer {
  * Holds the text that arrives on `topic` until someone subscribes through the returned transport, then hands
  * it over in order, followed by the live messages (all through one subscription, so nothing is reordered).
  */
-export function bufferText(transport: DataTransport, topic: string): TextBuffer {
-  const held: [string, TransportPeer][] = [];
+export function bufferText(transport: DataTransport, topic: string, initial: readonly HeldText[] = []): TextBuffer {
+  const held: HeldText[] = [];
+  let heldChars = 0;
   let consumer: TextHandler | undefined;
   let subscribed = true;
+  const hold = (text: string, from: TransportPeer): void => {
+    // Bounded: a peer could flood the topic before our code has loaded.
+    if (held.length >= MAX_HELD_MESSAGES || heldChars + text.length > MAX_HELD_CHARS) return;
+    held.push([text, from]);
+    heldChars += text.length;
+  };
+  for (const [text, from] of initial) hold(text, from);
   const deliver = (text: string, from: TransportPeer): void => {
     if (consumer && held.length === 0) consumer(text, from);
-    else if (held.length < MAX_HELD_MESSAGES) held.push([text, from]);
+    else hold(text, from);
   };
   const real = transport.onText(topic, deliver);
   const unsubscribe = (): void => {
@@ -221,6 +249,7 @@ export function bufferText(transport: DataTransport, topic: string): TextBuffer 
     queueMicrotask(() => {
       while (consumer === handler && held.length > 0) {
         const [text, from] = held.shift()!;
+        heldChars -= text.length;
         handler(text, from);
       }
     });
@@ -240,13 +269,17 @@ export function bufferText(transport: DataTransport, topic: string): TextBuffer 
     transport: wrapped,
     dispose: () => {
       if (!consumer) unsubscribe();
-      held.length = 0;
+      heldChars = 0;
+      return held.splice(0);
     },
   };
 }
 
 /** More than a conversation could hold before the chat's code has loaded (a few milliseconds). */
 const MAX_HELD_MESSAGES = 1000;
+const MAX_HELD_CHARS = 4 * 1024 * 1024;
+/** Loading the chat's code: tried this often (1 s, 2 s, 4 s … apart) while the room lasts. */
+const CHAT_LOAD_ATTEMPTS = 6;
 
 const collaborations = new WeakMap<VcSession, Collaboration>();
 

@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { loadLocale } from '../../src/controllers/localize.js';
 import { bufferText, collaborationFor } from '../../src/session/collaboration.js';
+import { loadChat } from '../../src/components/chat/lazy.js';
 import { LoopbackHub, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { ChatController, MAX_UPLOAD_BYTES, UploadError, createHttpUploads } from '../../src/session/chat.js';
 import { TOPICS } from '../../src/session/data-transport.js';
@@ -55,6 +56,44 @@ describe('collaborationFor(session)', () => {
     void doctor.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'four', text: 'four' }));
     await hub.flush();
     expect(chat.messages.map((m) => m.text)).to.deep.equal(['one', 'two', 'three']);
+  });
+
+  it('loadChat() defines <vc-chat> and resolves to the chat module (reachable from the single-file bundle)', async () => {
+    const chat = await loadChat();
+    expect(customElements.get('vc-chat')).to.equal(chat.VcChat);
+    expect(new chat.UploadError(413, 'too large')).to.be.instanceOf(Error);
+    expect(chat.ChatController).to.equal(ChatController);
+    expect(await loadChat()).to.equal(chat);
+  });
+
+  it('carries what it held into the next room when the room changes before the chat code has loaded', async () => {
+    const hub = new LoopbackHub();
+    const me = hub.join('patient-1', 'Pat');
+    const doctor = hub.join('practitioner-1', 'Doc');
+    const first = bufferText(me, TOPICS.chat);
+    void doctor.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'early', text: 'from the first room' }));
+    await hub.flush();
+    const hub2 = new LoopbackHub();
+    const me2 = hub2.join('patient-1', 'Pat');
+    const doctor2 = hub2.join('practitioner-1', 'Doc');
+    const second = bufferText(me2, TOPICS.chat, first.dispose());
+    void doctor2.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'later', text: 'from the second room' }));
+    await hub2.flush();
+    const chat = new ChatController(second.transport, { role: 'patient' });
+    await hub2.flush();
+    expect(chat.messages.map((m) => m.text)).to.deep.equal(['from the first room', 'from the second room']);
+  });
+
+  it('holds at most 1,000 messages for a chat whose code has not loaded (a flooding peer)', async () => {
+    const hub = new LoopbackHub();
+    const me = hub.join('patient-1', 'Pat');
+    const doctor = hub.join('practitioner-1', 'Doc');
+    const buffer = bufferText(me, TOPICS.chat);
+    for (let i = 0; i < 1005; i++) void doctor.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: `m${i}`, text: `#${i}` }));
+    await hub.flush();
+    const held = buffer.dispose();
+    expect(held.length).to.equal(1000);
+    expect(held[999]![0]).to.contain('#999');
   });
 
   it('holds nothing once disposed before the chat code loaded (the room changed meanwhile)', async () => {

@@ -1,15 +1,16 @@
-import type { VcChat } from './chat.js';
+type ChatModule = typeof import('../../chat.js');
 
-let loading: Promise<typeof VcChat> | undefined;
+let loading: Promise<ChatModule> | undefined;
 
 /**
- * Loads and defines `<vc-chat>` (with the chat's message handling and validation) on first use. The embed's
- * first load does not include it: `<vc-consultation>` calls this while the patient waits, so it is there by
- * the time the call starts. Call it yourself (or `import 'videoconsult/chat'`) when you place `<vc-chat>`
- * beside your own `ConsultationSession`. Safe to call repeatedly.
+ * Loads the chat on first use and defines `<vc-chat>`; resolves to the `videoconsult/chat` module, so a page
+ * that loads the single-file bundle still reaches `VcChat`, `ChatController`, `UploadError` and the chat's
+ * events: `const { ChatController } = await loadChat()`. The embed's first load does not include the chat:
+ * `<vc-consultation>` calls this while the patient waits, so it is there by the time the call starts. Call it
+ * yourself when you place `<vc-chat>` beside your own `ConsultationSession`. Safe to call repeatedly.
  */
-export function loadChat(): Promise<typeof VcChat> {
-  loading ??= import('./chat.js').then((module) => module.VcChat);
+export function loadChat(): Promise<ChatModule> {
+  loading ??= import('../../chat.js');
   loading.catch(() => (loading = undefined));
   return loading;
 }
