@@ -113,7 +113,9 @@ export class SqliteStore implements Store {
         workerData: { path, driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: CHECKPOINT_INTERVAL_MS },
       });
       // Should the thread die, the writer's own checkpoints (the backstop above) keep the WAL bounded.
-      this.checkpointer.on('error', () => undefined);
+      this.checkpointer.on('error', (error: Error) => {
+        console.warn(`[videoconsult] the WAL checkpoint thread stopped (${error.message}); the writer checkpoints by itself from now on`);
+      });
       this.checkpointer.unref();
     }
   }
