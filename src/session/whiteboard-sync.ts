@@ -2,6 +2,16 @@ import * as Y from 'yjs';
 import * as v from 'valibot';
 import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
 import { packPoints, unpackPoints } from './stroke-points.js';
+import {
+  MessageKind,
+  Reassembler,
+  decodeFrame,
+  encodeDeleteSetUpdate,
+  encodeFrames,
+  isEmptyUpdate,
+  newMessageId,
+  type Frame,
+} from './whiteboard-protocol.js';
 
 export type ElementKind = 'pen' | 'highlighter' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text';
 export const ELEMENT_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse', 'text'];
@@ -55,32 +65,22 @@ export interface WhiteboardSyncOptions {
   /** Minimum milliseconds between two cursor packets (default 50: 20 Hz). */
   cursorIntervalMs?: number;
   /**
-   * How long a catch-up may go without a packet from the peer asked before another peer is asked instead
-   * (default 3000).
+   * How long a catch-up may go without a piece of its answer before another peer is asked instead (default
+   * 3000). The peer is asked again later, after a back-off.
    */
   syncTimeoutMs?: number;
+  /** The longest one catch-up may take, however steadily its answer trickles in (default 10 × syncTimeoutMs). */
+  syncMaxMs?: number;
   now?: () => number;
 }
 
 export const WHITEBOARD_TOPIC = TOPICS.whiteboard;
 export const CURSOR_TOPIC = TOPICS.whiteboardCursor;
 
-const MAGIC = 0x57; // 'W'
-const HEADER_BYTES = 10;
-const enum Kind {
-  Update = 1,
-  /** "Here is my state vector; send me what I lack (then your state vector, as a SyncAnswer)." */
-  SyncRequest = 2,
-  /** "Here is my state vector": sent after the diff answering a SyncRequest, so it ends the answer. */
-  SyncAnswer = 3,
-  /** "Here is my state vector; tell me yours (and your deletions)." Sends no diff: each side pulls. */
-  Hello = 4,
-  /** "Here is my state vector": the reply to a Hello. Never answered. */
-  HelloAnswer = 5,
-}
-const MAX_CHUNKS = 2048;
-const MAX_PENDING_PER_PEER = 16;
-const REASSEMBLY_TIMEOUT_MS = 60_000;
+/** The least time between two answers to the SyncRequests of one peer. */
+const MIN_ANSWER_INTERVAL_MS = 500;
+/** A stalled peer is asked again after 1, 2, 4… sync timeouts, at most this many. */
+const MAX_RETRY_FACTOR = 8;
 const CURSOR_TTL_MS = 5_000;
 const LASER_TRAIL_MS = 1_000;
 const MAX_POINTS = 20_000;
@@ -132,14 +132,43 @@ function toStored(element: BoardElement): Omit<BoardElement, 'points'> & { point
   return { ...element, points: packPoints(element.points) ?? element.points };
 }
 
+/** What we know of another peer as a source to catch up from. */
+interface PeerState {
+  /** Its last state vector: whether it has something we lack. */
+  vector: Map<number, number>;
+  /** Pulls from it that stalled since the last one that completed (peers that stalled least are asked first). */
+  stalls: number;
+  /** Waiting out a back-off after a stall: not asked until `retryTimer` fires or it says Hello. */
+  waiting: boolean;
+  retryTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** The one catch-up in progress: a SyncRequest to `from`, whose answer carries `requestId`. */
+interface Pull {
+  from: string;
+  requestId: number;
+  vectorBefore: string;
+  /** Fires when the answer has been silent for `syncTimeoutMs`. */
+  idleTimer?: ReturnType<typeof setTimeout>;
+  /** Fires after `syncMaxMs` in all. */
+  capTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** An answer to a peer's SyncRequest being sent (or cooling down), and the latest request that came meanwhile. */
+interface AnswerSlot {
+  next?: { vector: Uint8Array; id: number };
+  timer?: ReturnType<typeof setTimeout>;
+}
+
 /**
  * The shared board: a Y.Doc kept in sync over a `DataTransport`.
  *
  * - Local edits go out as Yjs updates, split into packets of at most `maxPacketBytes`.
  * - On start, on every join and on reconnect a client says Hello with its state vector; peers answer with
- *   their vector (and their deletions, which vectors do not show). Each side then pulls what it lacks from
- *   one peer at a time — the first known to have it — so a late joiner gets the board once, not once per
- *   peer. If that peer leaves, or sends nothing for `syncTimeoutMs`, the next one is asked.
+ *   their vector. Both send their own deletions first, which vectors do not show. Each side then pulls what
+ *   it lacks from one peer at a time — the first known to have it — so a late joiner gets the board once, not
+ *   once per peer. If that peer leaves, its answer is silent for `syncTimeoutMs` or takes longer than
+ *   `syncMaxMs`, the next one is asked, and the stalled one again later.
  * - Undo/redo only touch this client's own transactions.
  * - Cursors and the laser pointer travel on the lossy channel, throttled.
  * - Nothing incoming is trusted: bad frames, bad updates and bad elements are logged and skipped.
@@ -161,13 +190,14 @@ export class WhiteboardSync extends EventTarget {
   private readonly cursorIntervalMs: number;
   private readonly now: () => number;
   private readonly unsubscribes: Unsubscribe[] = [];
-  private readonly pending = new Map<string, { chunks: Array<Uint8Array | undefined>; received: number; kind: number; started: number }>();
+  private readonly reassembler: Reassembler;
   private readonly remoteCursors = new Map<string, RemoteCursor>();
-  /** The last state vector each peer told us: who has something we lack. */
-  private readonly peerVectors = new Map<string, Map<number, number>>();
-  /** The one peer we are catching up from, if any, and the timer that gives up on it. */
-  private pulling: { from: string; timer?: ReturnType<typeof setTimeout>; vectorBefore: string } | undefined;
+  /** Peers that told us their state vector, in the order they are asked (a stalled one goes to the back). */
+  private readonly peers = new Map<string, PeerState>();
+  private pulling: Pull | undefined;
+  private readonly answering = new Map<string, AnswerSlot>();
   private readonly syncTimeoutMs: number;
+  private readonly syncMaxMs: number;
   private sendQueue: Promise<void> = Promise.resolve();
   private cursorTimer: ReturnType<typeof setTimeout> | undefined;
   private lastCursorSent = -Infinity;
@@ -187,7 +217,9 @@ export class WhiteboardSync extends EventTarget {
     this.maxPacketBytes = Math.min(options.maxPacketBytes ?? 12 * 1024, MAX_RELIABLE_PACKET_BYTES);
     this.cursorIntervalMs = options.cursorIntervalMs ?? 50;
     this.syncTimeoutMs = options.syncTimeoutMs ?? 3000;
+    this.syncMaxMs = options.syncMaxMs ?? this.syncTimeoutMs * 10;
     this.now = options.now ?? Date.now;
+    this.reassembler = new Reassembler(this.now);
     this.elementsArray = this.doc.getArray('elements');
     this.meta = this.doc.getMap('meta');
     this.undoManager = new Y.UndoManager([this.elementsArray, this.meta], {
@@ -201,27 +233,33 @@ export class WhiteboardSync extends EventTarget {
     this.unsubscribes.push(
       transport.onBytes(this.topic, (bytes, from) => this.receiveFrame(bytes, from)),
       transport.onLossy(this.cursorTopic, (bytes, from) => this.receiveCursor(bytes, from)),
-      transport.onParticipantJoined((peer) => this.sendSync(Kind.Hello, [peer.identity])),
+      transport.onParticipantJoined((peer) => this.sendHello(MessageKind.Hello, [peer.identity])),
       transport.onParticipantLeft((peer) => {
-        this.peerVectors.delete(peer.identity);
+        this.forgetPeer(peer.identity);
+        clearTimeout(this.answering.get(peer.identity)?.timer);
+        this.answering.delete(peer.identity);
         // Our catch-up source left mid-way: ask the next peer known to have what we lack.
         if (this.pulling?.from === peer.identity) {
           this.endPull();
           this.pullNext();
         }
         if (this.remoteCursors.delete(peer.identity)) this.dispatchEvent(new Event('cursors'));
-        for (const key of this.pending.keys()) if (key.startsWith(`${peer.identity}\n`)) this.pending.delete(key);
+        this.reassembler.forget(peer.identity);
       }),
       transport.onReconnected(() => this.resync()),
     );
     this.resync();
   }
 
-  /** Tells everyone this client's state vector: each side then pulls what it lacks from one peer. */
+  /**
+   * Tells everyone this client's deletions and state vector: each side then pulls what it lacks from one peer.
+   * (A board created after its transport joined — a reload, a new room — has missed the peers' join-time
+   * Hellos: this one makes them answer.)
+   */
   resync(): void {
     // An answer in flight before a reconnect may never come: start over from the answers to this Hello.
     this.endPull();
-    this.sendSync(Kind.Hello);
+    this.sendHello(MessageKind.Hello);
   }
 
   /** The board's valid elements in drawing order (malformed ones a peer may have inserted are skipped). */
@@ -320,56 +358,77 @@ export class WhiteboardSync extends EventTarget {
   destroy(): void {
     this.destroyed = true;
     clearTimeout(this.cursorTimer);
-    clearTimeout(this.pulling?.timer);
-    this.pulling = undefined;
+    this.endPull();
+    for (const peer of this.peers.values()) clearTimeout(peer.retryTimer);
+    this.peers.clear();
+    for (const slot of this.answering.values()) clearTimeout(slot.timer);
+    this.answering.clear();
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     this.doc.off('update', this.onDocUpdate);
     this.undoManager.destroy();
-    this.pending.clear();
+    this.reassembler.clear();
   }
 
   // --- outgoing ---------------------------------------------------------------------------------------------
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
-    if (origin !== this.remoteOrigin) this.sendMessage(Kind.Update, update);
+    if (origin !== this.remoteOrigin) this.sendMessage(MessageKind.Update, update);
     this.dispatchEvent(new Event('change'));
   };
 
-  private sendSync(kind: Kind.SyncRequest | Kind.SyncAnswer | Kind.Hello | Kind.HelloAnswer, to?: string[]): void {
+  /**
+   * Hello, and the reply to one: our deletions first (state vectors do not show them, so an erasure whose
+   * update was lost would otherwise never reach anyone), then our state vector.
+   */
+  private sendHello(kind: typeof MessageKind.Hello | typeof MessageKind.HelloAnswer, to?: string[]): void {
+    const deletions = encodeDeleteSetUpdate(this.doc);
+    if (!isEmptyUpdate(deletions)) this.sendMessage(MessageKind.Update, deletions, to);
     this.sendMessage(kind, Y.encodeStateVector(this.doc), to);
   }
 
-  private sendMessage(kind: Kind, payload: Uint8Array, to?: string[]): void {
-    if (this.destroyed) return;
-    const room = this.maxPacketBytes - HEADER_BYTES;
-    const count = Math.max(1, Math.ceil(payload.byteLength / room));
-    if (count > MAX_CHUNKS) {
+  /** Resolves once the message has been handed to the transport (or failed to be). */
+  private sendMessage(kind: MessageKind, payload: Uint8Array, to?: string[], id = newMessageId()): Promise<void> {
+    if (this.destroyed) return this.sendQueue;
+    const frames = encodeFrames(kind, id, payload, this.maxPacketBytes);
+    if (!frames) {
       console.warn('[videoconsult] whiteboard update too large to send');
-      return;
-    }
-    const id = crypto.getRandomValues(new Uint32Array(1))[0]!;
-    const frames: Uint8Array[] = [];
-    for (let index = 0; index < count; index++) {
-      const chunk = payload.subarray(index * room, (index + 1) * room);
-      const frame = new Uint8Array(HEADER_BYTES + chunk.byteLength);
-      const view = new DataView(frame.buffer);
-      view.setUint8(0, MAGIC);
-      view.setUint8(1, kind);
-      view.setUint32(2, id);
-      view.setUint16(6, index);
-      view.setUint16(8, count);
-      frame.set(chunk, HEADER_BYTES);
-      frames.push(frame);
+      return this.sendQueue;
     }
     const options = to ? { to } : undefined;
     // Serialised so a message's chunks, and messages, leave in order.
-    this.sendQueue = this.sendQueue.then(async () => {
+    return (this.sendQueue = this.sendQueue.then(async () => {
       try {
         for (const frame of frames) await this.transport.sendBytes(this.topic, frame, options);
       } catch (error) {
         // The next resync (join, reconnect) repairs whatever did not get through.
         console.warn('[videoconsult] whiteboard send failed:', error);
       }
+    }));
+  }
+
+  /**
+   * Answers a pull with the diff and our vector, tagged with the request's id. One answer per peer at a time,
+   * at most one every `MIN_ANSWER_INTERVAL_MS`: requests arriving meanwhile are merged into one (the latest),
+   * answered afterwards — a tiny request must not make everyone send the whole board again and again.
+   */
+  private answerPull(identity: string, vector: Uint8Array, id: number): void {
+    const busy = this.answering.get(identity);
+    if (busy) {
+      busy.next = { vector, id };
+      return;
+    }
+    const slot: AnswerSlot = {};
+    this.answering.set(identity, slot);
+    // Only a pull gets the diff, so a late joiner receives the board once, not once per peer.
+    const diff = Y.encodeStateAsUpdate(this.doc, vector);
+    if (!isEmptyUpdate(diff)) void this.sendMessage(MessageKind.Update, diff, [identity], id);
+    void this.sendMessage(MessageKind.SyncAnswer, Y.encodeStateVector(this.doc), [identity], id).then(() => {
+      if (this.answering.get(identity) !== slot) return;
+      slot.timer = setTimeout(() => {
+        if (this.answering.get(identity) !== slot) return;
+        this.answering.delete(identity);
+        if (slot.next && !this.destroyed) this.answerPull(identity, slot.next.vector, slot.next.id);
+      }, MIN_ANSWER_INTERVAL_MS);
     });
   }
 
@@ -388,62 +447,28 @@ export class WhiteboardSync extends EventTarget {
 
   // --- incoming ---------------------------------------------------------------------------------------------
 
-  private receiveFrame(frame: Uint8Array, from: TransportPeer): void {
+  private receiveFrame(bytes: Uint8Array, from: TransportPeer): void {
     if (this.destroyed) return;
-    if (!(frame instanceof Uint8Array) || frame.byteLength < HEADER_BYTES || frame.byteLength > MAX_RELIABLE_PACKET_BYTES) {
-      return dropped(from, 'bad frame size');
-    }
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const kind = view.getUint8(1);
-    const id = view.getUint32(2);
-    const index = view.getUint16(6);
-    const count = view.getUint16(8);
-    if (view.getUint8(0) !== MAGIC) return dropped(from, 'not a whiteboard frame');
-    if (kind < Kind.Update || kind > Kind.HelloAnswer) return dropped(from, 'unknown message kind');
-    // Packets from the peer we catch up from are progress, however long its answer takes to arrive.
-    if (this.pulling?.from === from.identity) this.armPullTimer();
-    if (count === 0 || count > MAX_CHUNKS || index >= count) return dropped(from, 'bad chunk numbering');
-    const chunk = frame.slice(HEADER_BYTES);
-    if (count === 1) return this.handleMessage(kind, chunk, from);
-
-    const now = this.now();
-    for (const [key, entry] of this.pending) if (now - entry.started > REASSEMBLY_TIMEOUT_MS) this.pending.delete(key);
-    const key = `${from.identity}\n${id}`;
-    let entry = this.pending.get(key);
-    if (!entry) {
-      const mine = [...this.pending.keys()].filter((k) => k.startsWith(`${from.identity}\n`));
-      if (mine.length >= MAX_PENDING_PER_PEER) return dropped(from, 'too many unfinished messages');
-      entry = { chunks: new Array<Uint8Array | undefined>(count), received: 0, kind, started: now };
-      this.pending.set(key, entry);
-    }
-    if (entry.chunks.length !== count || entry.kind !== kind) {
-      this.pending.delete(key);
-      return dropped(from, 'inconsistent chunks');
-    }
-    if (entry.chunks[index]) return;
-    entry.chunks[index] = chunk;
-    entry.received += 1;
-    if (entry.received < count) return;
-    this.pending.delete(key);
-    const total = entry.chunks.reduce((sum, c) => sum + c!.byteLength, 0);
-    const payload = new Uint8Array(total);
-    let offset = 0;
-    for (const c of entry.chunks) {
-      payload.set(c!, offset);
-      offset += c!.byteLength;
-    }
-    this.handleMessage(kind, payload, from);
+    const frame = decodeFrame(bytes);
+    if (typeof frame === 'string') return dropped(from, frame);
+    const result = this.reassembler.add(from.identity, frame);
+    if ('error' in result) return dropped(from, result.error);
+    // A new, well-formed chunk of the answer we wait for is progress, however long the whole takes (up to
+    // `syncMaxMs`); anything else the peer sends is not.
+    if ('progress' in result && this.isOurAnswer(frame, from)) this.armIdleTimer();
+    if ('message' in result) this.handleMessage(frame, result.message, from);
   }
 
-  private handleMessage(kind: number, payload: Uint8Array, from: TransportPeer): void {
-    if (kind === Kind.Update) {
+  private handleMessage(frame: Frame, payload: Uint8Array, from: TransportPeer): void {
+    if (frame.kind === MessageKind.Update) {
       try {
         // Decoding first validates the whole update without touching the document.
         Y.decodeUpdate(payload);
         Y.applyUpdate(this.doc, payload, this.remoteOrigin);
       } catch (error) {
-        dropped(from, `bad update (${String(error)})`);
+        return dropped(from, `bad update (${String(error)})`);
       }
+      if (this.isOurAnswer(frame, from)) this.armIdleTimer();
       return;
     }
     let vector: Map<number, number>;
@@ -452,58 +477,111 @@ export class WhiteboardSync extends EventTarget {
     } catch {
       return dropped(from, 'bad state vector');
     }
-    this.peerVectors.set(from.identity, vector);
-    if (kind === Kind.SyncRequest) {
-      // Only a pull gets the diff, so a late joiner receives the board once, not once per peer.
-      const diff = Y.encodeStateAsUpdate(this.doc, payload);
-      // An empty update is two zero bytes (no structs, no deletes): nothing to send.
-      if (diff.byteLength > 2) this.sendMessage(Kind.Update, diff, [from.identity]);
-      this.sendSync(Kind.SyncAnswer, [from.identity]);
-    } else if (kind === Kind.Hello) {
-      // State vectors do not show deletions: send ours (a few bytes per erased run), then our vector.
-      const deletions = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(this.doc));
-      if (deletions.byteLength > 2) this.sendMessage(Kind.Update, deletions, [from.identity]);
-      this.sendSync(Kind.HelloAnswer, [from.identity]);
-    } else if (kind === Kind.SyncAnswer && this.pulling?.from === from.identity) {
+    const spoke = frame.kind === MessageKind.Hello || frame.kind === MessageKind.HelloAnswer;
+    this.heard(from.identity, vector, spoke);
+    if (frame.kind === MessageKind.SyncRequest) {
+      this.answerPull(from.identity, payload, frame.id);
+    } else if (frame.kind === MessageKind.Hello) {
+      this.sendHello(MessageKind.HelloAnswer, [from.identity]);
+      // The peer we pull from started over (a reconnect?): our request or its answer may be lost.
+      if (this.pulling?.from === from.identity) this.startPull(from.identity, this.pulling);
+    } else if (frame.kind === MessageKind.SyncAnswer && this.pulling?.from === from.identity && frame.id === this.pulling.requestId) {
       // The answer to our pull (it follows the diff on the same ordered channel): caught up with this peer.
       // A peer that still claims more after a pull that brought nothing is not asked again until it speaks.
       const progressed = this.pulling.vectorBefore !== bytesKey(Y.encodeStateVector(this.doc));
       this.endPull();
-      if (!progressed) this.peerVectors.delete(from.identity);
+      if (progressed) this.peers.get(from.identity)!.stalls = 0;
+      else this.forgetPeer(from.identity);
     }
     this.pullNext();
   }
 
-  /** Asks one peer known to have something we lack for it (one at a time: answers would overlap). */
-  private pullNext(): void {
-    if (this.pulling || this.destroyed) return;
-    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
-    for (const [identity, vector] of this.peerVectors) {
-      if (![...vector].some(([client, clock]) => clock > (ours.get(client) ?? 0))) continue;
-      const request = Y.encodeStateVector(this.doc);
-      this.pulling = { from: identity, vectorBefore: bytesKey(request) };
-      this.armPullTimer();
-      this.sendMessage(Kind.SyncRequest, request, [identity]);
+  /** Records a peer's state vector; a Hello or its answer also ends any wait before asking it again. */
+  private heard(identity: string, vector: Map<number, number>, spoke: boolean): void {
+    const peer = this.peers.get(identity);
+    if (!peer) {
+      this.peers.set(identity, { vector, stalls: 0, waiting: false });
       return;
+    }
+    peer.vector = vector;
+    if (spoke) {
+      clearTimeout(peer.retryTimer);
+      peer.waiting = false;
     }
   }
 
-  private armPullTimer(): void {
-    const pulling = this.pulling;
-    if (!pulling) return;
-    clearTimeout(pulling.timer);
-    pulling.timer = setTimeout(() => {
-      if (this.pulling !== pulling) return;
-      console.warn(`[videoconsult] whiteboard catch-up from ${pulling.from} stalled; asking another peer`);
-      // Not asked again until it speaks up (a Hello or an answer sets its vector again).
-      this.peerVectors.delete(pulling.from);
-      this.endPull();
-      this.pullNext();
-    }, this.syncTimeoutMs);
+  private forgetPeer(identity: string): void {
+    clearTimeout(this.peers.get(identity)?.retryTimer);
+    this.peers.delete(identity);
+  }
+
+  private isOurAnswer(frame: Frame, from: TransportPeer): boolean {
+    return frame.kind === MessageKind.Update && this.pulling?.from === from.identity && frame.id === this.pulling.requestId;
+  }
+
+  /**
+   * Asks one peer known to have something we lack for it (one at a time: answers would overlap): among those
+   * not waiting out a stall, the one that stalled least, first heard first.
+   */
+  private pullNext(): void {
+    if (this.pulling || this.destroyed) return;
+    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+    let best: [string, PeerState] | undefined;
+    for (const entry of this.peers) {
+      const peer = entry[1];
+      if (peer.waiting || (best && best[1].stalls <= peer.stalls)) continue;
+      if ([...peer.vector].some(([client, clock]) => clock > (ours.get(client) ?? 0))) best = entry;
+    }
+    if (best) this.startPull(best[0]);
+  }
+
+  /** Sends a SyncRequest; `restart` keeps the time limit of the pull it replaces. */
+  private startPull(identity: string, restart?: Pull): void {
+    if (restart) clearTimeout(restart.idleTimer);
+    const request = Y.encodeStateVector(this.doc);
+    const pull: Pull = { from: identity, requestId: newMessageId(), vectorBefore: restart?.vectorBefore ?? bytesKey(request) };
+    this.pulling = pull;
+    pull.capTimer = restart?.capTimer ?? setTimeout(() => this.stalled(pull, 'too slow'), this.syncMaxMs);
+    if (restart) restart.capTimer = undefined;
+    this.armIdleTimer();
+    void this.sendMessage(MessageKind.SyncRequest, request, [identity], pull.requestId);
+  }
+
+  private armIdleTimer(): void {
+    const pull = this.pulling;
+    if (!pull) return;
+    clearTimeout(pull.idleTimer);
+    pull.idleTimer = setTimeout(() => this.stalled(pull, 'silent'), this.syncTimeoutMs);
+  }
+
+  /**
+   * Gives up on a pull for now: the peer goes to the back of the queue and is asked again after a back-off
+   * (doubling, at most `MAX_RETRY_FACTOR` timeouts) — never forgotten, or a lost packet in a two-person call
+   * would leave the board out of date until someone reconnects. Meanwhile any other peer is asked.
+   */
+  private stalled(pull: Pull, why: string): void {
+    if (this.pulling !== pull) return;
+    console.warn(`[videoconsult] whiteboard catch-up from ${pull.from} stalled (${why}); asking another peer`);
+    this.endPull();
+    const peer = this.peers.get(pull.from);
+    if (peer) {
+      peer.stalls += 1;
+      this.peers.delete(pull.from);
+      this.peers.set(pull.from, peer);
+      peer.waiting = true;
+      clearTimeout(peer.retryTimer);
+      const delay = this.syncTimeoutMs * Math.min(2 ** (peer.stalls - 1), MAX_RETRY_FACTOR);
+      peer.retryTimer = setTimeout(() => {
+        peer.waiting = false;
+        this.pullNext();
+      }, delay);
+    }
+    this.pullNext();
   }
 
   private endPull(): void {
-    clearTimeout(this.pulling?.timer);
+    clearTimeout(this.pulling?.idleTimer);
+    clearTimeout(this.pulling?.capTimer);
     this.pulling = undefined;
   }
 
