@@ -155,3 +155,243 @@ export function encodeDeleteSetUpdate(doc: Y.Doc): Uint8Array {
 export function isEmptyUpdate(update: Uint8Array): boolean {
   return update.byteLength <= 2;
 }
+
+// --- catch-up ---------------------------------------------------------------------------------------------------
+
+/** The least time between two answers to the SyncRequests of one peer. */
+const MIN_ANSWER_INTERVAL_MS = 500;
+/** A stalled peer is asked again after 1, 2, 4… sync timeouts, at most this many. */
+const MAX_RETRY_FACTOR = 8;
+
+export type SendMessage = (kind: MessageKind, payload: Uint8Array, to?: string[], id?: number) => Promise<void>;
+
+/** What we know of another peer as a source to catch up from. */
+interface PeerState {
+  /** Its last state vector: whether it has something we lack. */
+  vector: Map<number, number>;
+  /** Pulls from it that stalled since the last one that completed (peers that stalled least are asked first). */
+  stalls: number;
+  /** Waiting out a back-off after a stall: not asked until `retryTimer` fires or it says Hello. */
+  waiting: boolean;
+  retryTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** The one catch-up in progress: a SyncRequest to `from`, whose answer carries `requestId`. */
+interface Pull {
+  from: string;
+  requestId: number;
+  vectorBefore: string;
+  /** Fires when the answer has been silent for `syncTimeoutMs`. */
+  idleTimer?: ReturnType<typeof setTimeout>;
+  /** Fires after `syncMaxMs` in all. */
+  capTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** An answer to a peer's SyncRequest being sent (or cooling down), and the latest request that came meanwhile. */
+interface AnswerSlot {
+  next?: { vector: Uint8Array; id: number };
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The catch-up protocol of one board: Hellos, pulls from one peer at a time, and answers to others' pulls.
+ * The board hands it every well-formed message but updates (and every piece of an update, which may be
+ * progress of the answer it waits for); it sends through `send`.
+ */
+export class CatchUp {
+  /** Peers that told us their state vector, in the order they are asked (a stalled one goes to the back). */
+  private readonly peers = new Map<string, PeerState>();
+  private pulling: Pull | undefined;
+  private readonly answering = new Map<string, AnswerSlot>();
+  private destroyed = false;
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly send: SendMessage,
+    private readonly timing: { syncTimeoutMs: number; syncMaxMs: number },
+  ) {}
+
+  /**
+   * Says Hello (to everyone, or to a newcomer): our deletions first — state vectors do not show them, so an
+   * erasure whose update was lost would otherwise never reach anyone — then our state vector.
+   */
+  hello(to?: string[]): void {
+    this.sendHello(MessageKind.Hello, to);
+  }
+
+  /** Starts over after a reconnect: an answer in flight before it may never come. */
+  resync(): void {
+    this.endPull();
+    this.hello();
+  }
+
+  /** A new chunk of a message, or a whole update, from `from`: progress if it belongs to our pull's answer. */
+  progress(frame: Frame, from: string): void {
+    if (frame.kind === MessageKind.Update && this.pulling?.from === from && frame.id === this.pulling.requestId) this.armIdleTimer();
+  }
+
+  /** A message carrying a state vector (every kind but Update), decoded. */
+  receive(frame: Frame, payload: Uint8Array, vector: Map<number, number>, from: string): void {
+    if (this.destroyed) return;
+    this.heard(from, vector, frame.kind === MessageKind.Hello || frame.kind === MessageKind.HelloAnswer);
+    if (frame.kind === MessageKind.SyncRequest) {
+      this.answerPull(from, payload, frame.id);
+    } else if (frame.kind === MessageKind.Hello) {
+      this.sendHello(MessageKind.HelloAnswer, [from]);
+      // The peer we pull from started over (a reconnect?): our request or its answer may be lost.
+      if (this.pulling?.from === from) this.startPull(from, this.pulling);
+    } else if (frame.kind === MessageKind.SyncAnswer && this.pulling?.from === from && frame.id === this.pulling.requestId) {
+      // The answer to our pull (it follows the diff on the same ordered channel): caught up with this peer.
+      // A peer that still claims more after a pull that brought nothing is not asked again until it speaks.
+      const progressed = this.pulling.vectorBefore !== bytesKey(Y.encodeStateVector(this.doc));
+      this.endPull();
+      if (progressed) this.peers.get(from)!.stalls = 0;
+      else this.forgetPeer(from);
+    }
+    this.pullNext();
+  }
+
+  peerLeft(identity: string): void {
+    this.forgetPeer(identity);
+    clearTimeout(this.answering.get(identity)?.timer);
+    this.answering.delete(identity);
+    // Our catch-up source left mid-way: ask the next peer known to have what we lack.
+    if (this.pulling?.from === identity) {
+      this.endPull();
+      this.pullNext();
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.endPull();
+    for (const peer of this.peers.values()) clearTimeout(peer.retryTimer);
+    this.peers.clear();
+    for (const slot of this.answering.values()) clearTimeout(slot.timer);
+    this.answering.clear();
+  }
+
+  private sendHello(kind: typeof MessageKind.Hello | typeof MessageKind.HelloAnswer, to?: string[]): void {
+    const deletions = encodeDeleteSetUpdate(this.doc);
+    if (!isEmptyUpdate(deletions)) void this.send(MessageKind.Update, deletions, to);
+    void this.send(kind, Y.encodeStateVector(this.doc), to);
+  }
+
+  /**
+   * Answers a pull with the diff and our vector, tagged with the request's id. One answer per peer at a time,
+   * at most one every `MIN_ANSWER_INTERVAL_MS`: requests arriving meanwhile are merged into one (the latest),
+   * answered afterwards — a tiny request must not make everyone send the whole board again and again.
+   */
+  private answerPull(identity: string, vector: Uint8Array, id: number): void {
+    const busy = this.answering.get(identity);
+    if (busy) {
+      busy.next = { vector, id };
+      return;
+    }
+    const slot: AnswerSlot = {};
+    this.answering.set(identity, slot);
+    // Only a pull gets the diff, so a late joiner receives the board once, not once per peer.
+    const diff = Y.encodeStateAsUpdate(this.doc, vector);
+    if (!isEmptyUpdate(diff)) void this.send(MessageKind.Update, diff, [identity], id);
+    void this.send(MessageKind.SyncAnswer, Y.encodeStateVector(this.doc), [identity], id).then(() => {
+      if (this.answering.get(identity) !== slot) return;
+      slot.timer = setTimeout(() => {
+        if (this.answering.get(identity) !== slot) return;
+        this.answering.delete(identity);
+        if (slot.next && !this.destroyed) this.answerPull(identity, slot.next.vector, slot.next.id);
+      }, MIN_ANSWER_INTERVAL_MS);
+    });
+  }
+
+  /** Records a peer's state vector; a Hello or its answer also ends any wait before asking it again. */
+  private heard(identity: string, vector: Map<number, number>, spoke: boolean): void {
+    const peer = this.peers.get(identity);
+    if (!peer) {
+      this.peers.set(identity, { vector, stalls: 0, waiting: false });
+      return;
+    }
+    peer.vector = vector;
+    if (spoke) {
+      clearTimeout(peer.retryTimer);
+      peer.waiting = false;
+    }
+  }
+
+  private forgetPeer(identity: string): void {
+    clearTimeout(this.peers.get(identity)?.retryTimer);
+    this.peers.delete(identity);
+  }
+
+  /**
+   * Asks one peer known to have something we lack for it (one at a time: answers would overlap): among those
+   * not waiting out a stall, the one that stalled least, first heard first.
+   */
+  private pullNext(): void {
+    if (this.pulling || this.destroyed) return;
+    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+    let best: [string, PeerState] | undefined;
+    for (const entry of this.peers) {
+      const peer = entry[1];
+      if (peer.waiting || (best && best[1].stalls <= peer.stalls)) continue;
+      if ([...peer.vector].some(([client, clock]) => clock > (ours.get(client) ?? 0))) best = entry;
+    }
+    if (best) this.startPull(best[0]);
+  }
+
+  /** Sends a SyncRequest to `identity`, or (`restart`) a new one in place of the current pull's, same time limit. */
+  private startPull(identity: string, restart?: Pull): void {
+    const request = Y.encodeStateVector(this.doc);
+    const pull = restart ?? { from: identity, requestId: 0, vectorBefore: bytesKey(request) };
+    pull.requestId = newMessageId();
+    if (!restart) {
+      this.pulling = pull;
+      pull.capTimer = setTimeout(() => this.stalled(pull, 'too slow'), this.timing.syncMaxMs);
+    }
+    this.armIdleTimer();
+    void this.send(MessageKind.SyncRequest, request, [identity], pull.requestId);
+  }
+
+  private armIdleTimer(): void {
+    const pull = this.pulling;
+    if (!pull) return;
+    clearTimeout(pull.idleTimer);
+    pull.idleTimer = setTimeout(() => this.stalled(pull, 'silent'), this.timing.syncTimeoutMs);
+  }
+
+  /**
+   * Gives up on a pull for now: the peer goes to the back of the queue and is asked again after a back-off
+   * (doubling, at most `MAX_RETRY_FACTOR` timeouts) — never forgotten, or a lost packet in a two-person call
+   * would leave the board out of date until someone reconnects. Meanwhile any other peer is asked.
+   */
+  private stalled(pull: Pull, why: string): void {
+    if (this.pulling !== pull) return;
+    console.warn(`[videoconsult] whiteboard catch-up from ${pull.from} stalled (${why}); asking another peer`);
+    this.endPull();
+    const peer = this.peers.get(pull.from);
+    if (peer) {
+      peer.stalls += 1;
+      this.peers.delete(pull.from);
+      this.peers.set(pull.from, peer);
+      peer.waiting = true;
+      clearTimeout(peer.retryTimer);
+      peer.retryTimer = setTimeout(
+        () => {
+          peer.waiting = false;
+          this.pullNext();
+        },
+        this.timing.syncTimeoutMs * Math.min(2 ** (peer.stalls - 1), MAX_RETRY_FACTOR),
+      );
+    }
+    this.pullNext();
+  }
+
+  private endPull(): void {
+    clearTimeout(this.pulling?.idleTimer);
+    clearTimeout(this.pulling?.capTimer);
+    this.pulling = undefined;
+  }
+}
+
+function bytesKey(bytes: Uint8Array): string {
+  return bytes.join(',');
+}

@@ -2,16 +2,7 @@ import * as Y from 'yjs';
 import * as v from 'valibot';
 import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
 import { packPoints, unpackPoints } from './stroke-points.js';
-import {
-  MessageKind,
-  Reassembler,
-  decodeFrame,
-  encodeDeleteSetUpdate,
-  encodeFrames,
-  isEmptyUpdate,
-  newMessageId,
-  type Frame,
-} from './whiteboard-protocol.js';
+import { CatchUp, MessageKind, Reassembler, decodeFrame, encodeFrames, newMessageId, type Frame } from './whiteboard-protocol.js';
 
 export type ElementKind = 'pen' | 'highlighter' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text';
 export const ELEMENT_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse', 'text'];
@@ -77,10 +68,6 @@ export interface WhiteboardSyncOptions {
 export const WHITEBOARD_TOPIC = TOPICS.whiteboard;
 export const CURSOR_TOPIC = TOPICS.whiteboardCursor;
 
-/** The least time between two answers to the SyncRequests of one peer. */
-const MIN_ANSWER_INTERVAL_MS = 500;
-/** A stalled peer is asked again after 1, 2, 4… sync timeouts, at most this many. */
-const MAX_RETRY_FACTOR = 8;
 const CURSOR_TTL_MS = 5_000;
 const LASER_TRAIL_MS = 1_000;
 const MAX_POINTS = 20_000;
@@ -132,34 +119,6 @@ function toStored(element: BoardElement): Omit<BoardElement, 'points'> & { point
   return { ...element, points: packPoints(element.points) ?? element.points };
 }
 
-/** What we know of another peer as a source to catch up from. */
-interface PeerState {
-  /** Its last state vector: whether it has something we lack. */
-  vector: Map<number, number>;
-  /** Pulls from it that stalled since the last one that completed (peers that stalled least are asked first). */
-  stalls: number;
-  /** Waiting out a back-off after a stall: not asked until `retryTimer` fires or it says Hello. */
-  waiting: boolean;
-  retryTimer?: ReturnType<typeof setTimeout>;
-}
-
-/** The one catch-up in progress: a SyncRequest to `from`, whose answer carries `requestId`. */
-interface Pull {
-  from: string;
-  requestId: number;
-  vectorBefore: string;
-  /** Fires when the answer has been silent for `syncTimeoutMs`. */
-  idleTimer?: ReturnType<typeof setTimeout>;
-  /** Fires after `syncMaxMs` in all. */
-  capTimer?: ReturnType<typeof setTimeout>;
-}
-
-/** An answer to a peer's SyncRequest being sent (or cooling down), and the latest request that came meanwhile. */
-interface AnswerSlot {
-  next?: { vector: Uint8Array; id: number };
-  timer?: ReturnType<typeof setTimeout>;
-}
-
 /**
  * The shared board: a Y.Doc kept in sync over a `DataTransport`.
  *
@@ -192,12 +151,7 @@ export class WhiteboardSync extends EventTarget {
   private readonly unsubscribes: Unsubscribe[] = [];
   private readonly reassembler: Reassembler;
   private readonly remoteCursors = new Map<string, RemoteCursor>();
-  /** Peers that told us their state vector, in the order they are asked (a stalled one goes to the back). */
-  private readonly peers = new Map<string, PeerState>();
-  private pulling: Pull | undefined;
-  private readonly answering = new Map<string, AnswerSlot>();
-  private readonly syncTimeoutMs: number;
-  private readonly syncMaxMs: number;
+  private readonly catchUp: CatchUp;
   private sendQueue: Promise<void> = Promise.resolve();
   private cursorTimer: ReturnType<typeof setTimeout> | undefined;
   private lastCursorSent = -Infinity;
@@ -216,10 +170,13 @@ export class WhiteboardSync extends EventTarget {
     this.cursorTopic = options.cursorTopic ?? CURSOR_TOPIC;
     this.maxPacketBytes = Math.min(options.maxPacketBytes ?? 12 * 1024, MAX_RELIABLE_PACKET_BYTES);
     this.cursorIntervalMs = options.cursorIntervalMs ?? 50;
-    this.syncTimeoutMs = options.syncTimeoutMs ?? 3000;
-    this.syncMaxMs = options.syncMaxMs ?? this.syncTimeoutMs * 10;
     this.now = options.now ?? Date.now;
     this.reassembler = new Reassembler(this.now);
+    const syncTimeoutMs = options.syncTimeoutMs ?? 3000;
+    this.catchUp = new CatchUp(this.doc, (kind, payload, to, id) => this.sendMessage(kind, payload, to, id), {
+      syncTimeoutMs,
+      syncMaxMs: options.syncMaxMs ?? syncTimeoutMs * 10,
+    });
     this.elementsArray = this.doc.getArray('elements');
     this.meta = this.doc.getMap('meta');
     this.undoManager = new Y.UndoManager([this.elementsArray, this.meta], {
@@ -233,16 +190,9 @@ export class WhiteboardSync extends EventTarget {
     this.unsubscribes.push(
       transport.onBytes(this.topic, (bytes, from) => this.receiveFrame(bytes, from)),
       transport.onLossy(this.cursorTopic, (bytes, from) => this.receiveCursor(bytes, from)),
-      transport.onParticipantJoined((peer) => this.sendHello(MessageKind.Hello, [peer.identity])),
+      transport.onParticipantJoined((peer) => this.catchUp.hello([peer.identity])),
       transport.onParticipantLeft((peer) => {
-        this.forgetPeer(peer.identity);
-        clearTimeout(this.answering.get(peer.identity)?.timer);
-        this.answering.delete(peer.identity);
-        // Our catch-up source left mid-way: ask the next peer known to have what we lack.
-        if (this.pulling?.from === peer.identity) {
-          this.endPull();
-          this.pullNext();
-        }
+        this.catchUp.peerLeft(peer.identity);
         if (this.remoteCursors.delete(peer.identity)) this.dispatchEvent(new Event('cursors'));
         this.reassembler.forget(peer.identity);
       }),
@@ -257,9 +207,7 @@ export class WhiteboardSync extends EventTarget {
    * Hellos: this one makes them answer.)
    */
   resync(): void {
-    // An answer in flight before a reconnect may never come: start over from the answers to this Hello.
-    this.endPull();
-    this.sendHello(MessageKind.Hello);
+    this.catchUp.resync();
   }
 
   /** The board's valid elements in drawing order (malformed ones a peer may have inserted are skipped). */
@@ -358,11 +306,7 @@ export class WhiteboardSync extends EventTarget {
   destroy(): void {
     this.destroyed = true;
     clearTimeout(this.cursorTimer);
-    this.endPull();
-    for (const peer of this.peers.values()) clearTimeout(peer.retryTimer);
-    this.peers.clear();
-    for (const slot of this.answering.values()) clearTimeout(slot.timer);
-    this.answering.clear();
+    this.catchUp.destroy();
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
     this.doc.off('update', this.onDocUpdate);
     this.undoManager.destroy();
@@ -375,16 +319,6 @@ export class WhiteboardSync extends EventTarget {
     if (origin !== this.remoteOrigin) this.sendMessage(MessageKind.Update, update);
     this.dispatchEvent(new Event('change'));
   };
-
-  /**
-   * Hello, and the reply to one: our deletions first (state vectors do not show them, so an erasure whose
-   * update was lost would otherwise never reach anyone), then our state vector.
-   */
-  private sendHello(kind: typeof MessageKind.Hello | typeof MessageKind.HelloAnswer, to?: string[]): void {
-    const deletions = encodeDeleteSetUpdate(this.doc);
-    if (!isEmptyUpdate(deletions)) this.sendMessage(MessageKind.Update, deletions, to);
-    this.sendMessage(kind, Y.encodeStateVector(this.doc), to);
-  }
 
   /** Resolves once the message has been handed to the transport (or failed to be). */
   private sendMessage(kind: MessageKind, payload: Uint8Array, to?: string[], id = newMessageId()): Promise<void> {
@@ -404,32 +338,6 @@ export class WhiteboardSync extends EventTarget {
         console.warn('[videoconsult] whiteboard send failed:', error);
       }
     }));
-  }
-
-  /**
-   * Answers a pull with the diff and our vector, tagged with the request's id. One answer per peer at a time,
-   * at most one every `MIN_ANSWER_INTERVAL_MS`: requests arriving meanwhile are merged into one (the latest),
-   * answered afterwards — a tiny request must not make everyone send the whole board again and again.
-   */
-  private answerPull(identity: string, vector: Uint8Array, id: number): void {
-    const busy = this.answering.get(identity);
-    if (busy) {
-      busy.next = { vector, id };
-      return;
-    }
-    const slot: AnswerSlot = {};
-    this.answering.set(identity, slot);
-    // Only a pull gets the diff, so a late joiner receives the board once, not once per peer.
-    const diff = Y.encodeStateAsUpdate(this.doc, vector);
-    if (!isEmptyUpdate(diff)) void this.sendMessage(MessageKind.Update, diff, [identity], id);
-    void this.sendMessage(MessageKind.SyncAnswer, Y.encodeStateVector(this.doc), [identity], id).then(() => {
-      if (this.answering.get(identity) !== slot) return;
-      slot.timer = setTimeout(() => {
-        if (this.answering.get(identity) !== slot) return;
-        this.answering.delete(identity);
-        if (slot.next && !this.destroyed) this.answerPull(identity, slot.next.vector, slot.next.id);
-      }, MIN_ANSWER_INTERVAL_MS);
-    });
   }
 
   private flushCursor(): void {
@@ -455,7 +363,7 @@ export class WhiteboardSync extends EventTarget {
     if ('error' in result) return dropped(from, result.error);
     // A new, well-formed chunk of the answer we wait for is progress, however long the whole takes (up to
     // `syncMaxMs`); anything else the peer sends is not.
-    if ('progress' in result && this.isOurAnswer(frame, from)) this.armIdleTimer();
+    if ('progress' in result) this.catchUp.progress(frame, from.identity);
     if ('message' in result) this.handleMessage(frame, result.message, from);
   }
 
@@ -468,7 +376,7 @@ export class WhiteboardSync extends EventTarget {
       } catch (error) {
         return dropped(from, `bad update (${String(error)})`);
       }
-      if (this.isOurAnswer(frame, from)) this.armIdleTimer();
+      this.catchUp.progress(frame, from.identity);
       return;
     }
     let vector: Map<number, number>;
@@ -477,112 +385,7 @@ export class WhiteboardSync extends EventTarget {
     } catch {
       return dropped(from, 'bad state vector');
     }
-    const spoke = frame.kind === MessageKind.Hello || frame.kind === MessageKind.HelloAnswer;
-    this.heard(from.identity, vector, spoke);
-    if (frame.kind === MessageKind.SyncRequest) {
-      this.answerPull(from.identity, payload, frame.id);
-    } else if (frame.kind === MessageKind.Hello) {
-      this.sendHello(MessageKind.HelloAnswer, [from.identity]);
-      // The peer we pull from started over (a reconnect?): our request or its answer may be lost.
-      if (this.pulling?.from === from.identity) this.startPull(from.identity, this.pulling);
-    } else if (frame.kind === MessageKind.SyncAnswer && this.pulling?.from === from.identity && frame.id === this.pulling.requestId) {
-      // The answer to our pull (it follows the diff on the same ordered channel): caught up with this peer.
-      // A peer that still claims more after a pull that brought nothing is not asked again until it speaks.
-      const progressed = this.pulling.vectorBefore !== bytesKey(Y.encodeStateVector(this.doc));
-      this.endPull();
-      if (progressed) this.peers.get(from.identity)!.stalls = 0;
-      else this.forgetPeer(from.identity);
-    }
-    this.pullNext();
-  }
-
-  /** Records a peer's state vector; a Hello or its answer also ends any wait before asking it again. */
-  private heard(identity: string, vector: Map<number, number>, spoke: boolean): void {
-    const peer = this.peers.get(identity);
-    if (!peer) {
-      this.peers.set(identity, { vector, stalls: 0, waiting: false });
-      return;
-    }
-    peer.vector = vector;
-    if (spoke) {
-      clearTimeout(peer.retryTimer);
-      peer.waiting = false;
-    }
-  }
-
-  private forgetPeer(identity: string): void {
-    clearTimeout(this.peers.get(identity)?.retryTimer);
-    this.peers.delete(identity);
-  }
-
-  private isOurAnswer(frame: Frame, from: TransportPeer): boolean {
-    return frame.kind === MessageKind.Update && this.pulling?.from === from.identity && frame.id === this.pulling.requestId;
-  }
-
-  /**
-   * Asks one peer known to have something we lack for it (one at a time: answers would overlap): among those
-   * not waiting out a stall, the one that stalled least, first heard first.
-   */
-  private pullNext(): void {
-    if (this.pulling || this.destroyed) return;
-    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
-    let best: [string, PeerState] | undefined;
-    for (const entry of this.peers) {
-      const peer = entry[1];
-      if (peer.waiting || (best && best[1].stalls <= peer.stalls)) continue;
-      if ([...peer.vector].some(([client, clock]) => clock > (ours.get(client) ?? 0))) best = entry;
-    }
-    if (best) this.startPull(best[0]);
-  }
-
-  /** Sends a SyncRequest; `restart` keeps the time limit of the pull it replaces. */
-  private startPull(identity: string, restart?: Pull): void {
-    if (restart) clearTimeout(restart.idleTimer);
-    const request = Y.encodeStateVector(this.doc);
-    const pull: Pull = { from: identity, requestId: newMessageId(), vectorBefore: restart?.vectorBefore ?? bytesKey(request) };
-    this.pulling = pull;
-    pull.capTimer = restart?.capTimer ?? setTimeout(() => this.stalled(pull, 'too slow'), this.syncMaxMs);
-    if (restart) restart.capTimer = undefined;
-    this.armIdleTimer();
-    void this.sendMessage(MessageKind.SyncRequest, request, [identity], pull.requestId);
-  }
-
-  private armIdleTimer(): void {
-    const pull = this.pulling;
-    if (!pull) return;
-    clearTimeout(pull.idleTimer);
-    pull.idleTimer = setTimeout(() => this.stalled(pull, 'silent'), this.syncTimeoutMs);
-  }
-
-  /**
-   * Gives up on a pull for now: the peer goes to the back of the queue and is asked again after a back-off
-   * (doubling, at most `MAX_RETRY_FACTOR` timeouts) — never forgotten, or a lost packet in a two-person call
-   * would leave the board out of date until someone reconnects. Meanwhile any other peer is asked.
-   */
-  private stalled(pull: Pull, why: string): void {
-    if (this.pulling !== pull) return;
-    console.warn(`[videoconsult] whiteboard catch-up from ${pull.from} stalled (${why}); asking another peer`);
-    this.endPull();
-    const peer = this.peers.get(pull.from);
-    if (peer) {
-      peer.stalls += 1;
-      this.peers.delete(pull.from);
-      this.peers.set(pull.from, peer);
-      peer.waiting = true;
-      clearTimeout(peer.retryTimer);
-      const delay = this.syncTimeoutMs * Math.min(2 ** (peer.stalls - 1), MAX_RETRY_FACTOR);
-      peer.retryTimer = setTimeout(() => {
-        peer.waiting = false;
-        this.pullNext();
-      }, delay);
-    }
-    this.pullNext();
-  }
-
-  private endPull(): void {
-    clearTimeout(this.pulling?.idleTimer);
-    clearTimeout(this.pulling?.capTimer);
-    this.pulling = undefined;
+    this.catchUp.receive(frame, payload, vector, from.identity);
   }
 
   private receiveCursor(bytes: Uint8Array, from: TransportPeer): void {
@@ -611,10 +414,6 @@ export class WhiteboardSync extends EventTarget {
 
 function dropped(from: TransportPeer, reason: string): void {
   console.warn(`[videoconsult] dropped whiteboard data from ${from.identity}: ${reason}`);
-}
-
-function bytesKey(bytes: Uint8Array): string {
-  return bytes.join(',');
 }
 
 function round(value: number): number {

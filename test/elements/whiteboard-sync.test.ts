@@ -274,6 +274,42 @@ describe('WhiteboardSync catch-up', () => {
     }
   });
 
+  it('a peer that keeps saying Hello (each restarts the pull) cannot hold the pull past syncMaxMs', async () => {
+    const hub = new LoopbackHub();
+    const a = new WhiteboardSync(hub.join('p1'), { role: 'practitioner' });
+    for (let i = 0; i < 5; i++) a.addElement(stroke(i * 10, i));
+    await hub.flush();
+    const claim = new Y.Doc();
+    Y.applyUpdate(claim, Y.encodeStateAsUpdate(a.doc));
+    claim.getArray('elements').push([{ id: 'never-sent' }]);
+    let hellos: ReturnType<typeof setInterval> | undefined;
+    const mallory = claimingPeer(hub, 'p0-mallory', claim, (_request, from) => {
+      if (from !== 'p9') return;
+      hellos ??= setInterval(() => {
+        const hello = frame(HELLO, 3, 0, 1, Y.encodeStateVector(claim));
+        void mallory.sendBytes(WHITEBOARD_TOPIC, hello, { to: [from] }).catch(() => {});
+      }, 30);
+    });
+    await hub.flush();
+    const quiet = silenceWarnings();
+    try {
+      const joined = hub.join('p9');
+      await hub.flush();
+      const late = new WhiteboardSync(joined, { role: 'patient', syncTimeoutMs: 100, syncMaxMs: 300 });
+      await hub.flush();
+      expect(hellos, 'mallory was asked first').to.not.equal(undefined);
+      await sleep(600);
+      await hub.flush();
+      expect(late.elements()).to.have.length(5);
+      expectConverged(a, late);
+      expect(quiet.warnings.some((w) => w.includes('p0-mallory') && w.includes('too slow'))).to.equal(true);
+      late.destroy();
+    } finally {
+      clearInterval(hellos);
+      quiet.restore();
+    }
+  });
+
   it('in a two-person call, a lost SyncRequest is retried (the only source is not forgotten)', async () => {
     const hub = new LoopbackHub();
     const a = new WhiteboardSync(hub.join('p1'), { role: 'practitioner' });
