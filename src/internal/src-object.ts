@@ -1,9 +1,17 @@
 import { nothing } from 'lit';
-import { Directive, directive, PartType, type ElementPart, type PartInfo } from 'lit/directive.js';
+import { AsyncDirective } from 'lit/async-directive.js';
+import { directive, PartType, type ElementPart, type PartInfo } from 'lit/directive.js';
+import { showTrack } from '../session/media-attach.js';
 
-/** Binds a MediaStreamTrack to a <video>/<audio> element, re-wrapping only when the track changes. */
-class SrcObjectDirective extends Directive {
+/**
+ * Binds a MediaStreamTrack to a <video>/<audio> element, re-binding only when the track changes. Remote
+ * videos go through their call room's `attach()` (see media-attach.ts) so adaptive stream sees the element;
+ * the binding is dropped when the element leaves the page and restored when it comes back.
+ */
+class SrcObjectDirective extends AsyncDirective {
   private track?: MediaStreamTrack;
+  private element?: HTMLMediaElement;
+  private stop?: () => void;
 
   constructor(info: PartInfo) {
     super(info);
@@ -15,13 +23,34 @@ class SrcObjectDirective extends Directive {
   }
 
   override update(part: ElementPart, [track]: [MediaStreamTrack | undefined]) {
-    const media = part.element as HTMLMediaElement;
+    this.element = part.element as HTMLMediaElement;
     if (track !== this.track) {
       this.track = track;
-      media.srcObject = track ? new MediaStream([track]) : null;
-      if (track) void media.play().catch(() => undefined);
+      this.bind();
     }
     return nothing;
+  }
+
+  private bind(): void {
+    this.stop?.();
+    this.stop = undefined;
+    const { element, track } = this;
+    if (!element) return;
+    if (!track) {
+      element.srcObject = null;
+      return;
+    }
+    this.stop = showTrack(element, track);
+    void element.play().catch(() => undefined);
+  }
+
+  protected override disconnected(): void {
+    this.stop?.();
+    this.stop = undefined;
+  }
+
+  protected override reconnected(): void {
+    this.bind();
   }
 }
 

@@ -5,6 +5,7 @@ import type { SessionConfig, StateChangeDetail } from './session-config.js';
 import { LobbyStream } from './lobby-client.js';
 import { parseAdmission, parseMessage, parsePatients, parseQueue } from './lobby-events.js';
 import { LiveKitCallRoom } from './livekit-room.js';
+import { mark } from './marks.js';
 import { resolvePractitionerGrant } from './grant.js';
 import { canTransition, isTerminal } from './state-machine.js';
 import type {
@@ -563,6 +564,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
     if (previous === to) return;
     if (!canTransition(previous, to)) throw new Error(`[videoconsult] invalid session transition ${previous} → ${to}`);
     this.update({ state: to });
+    mark(to);
     this.dispatchEvent(new CustomEvent<StateChangeDetail>('statechange', { detail: { state: to, previous, snapshot: this.current } }));
   }
 

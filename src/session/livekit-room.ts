@@ -11,6 +11,8 @@ import {
 } from 'livekit-client';
 import type { CallRoom, CallRoomCallbacks, CallRoomOptions, ReceivedBytes } from './call-room.js';
 import { createLivekitTransport, type DataTransport } from './data-transport.js';
+import { mark } from './marks.js';
+import { registerAttacher, unregisterAttacher } from './media-attach.js';
 import type { Admission, ConnectionQualityLevel, ParticipantView } from './types.js';
 
 /** `TrackSource.SCREEN_SHARE` in @livekit/protocol (not a direct dependency). */
@@ -50,18 +52,20 @@ export class LiveKitCallRoom implements CallRoom {
 
   private ensureRoom(encryption?: { keyProvider: ExternalE2EEKeyProvider; worker: Worker }): Room {
     if (this.room) return this.room;
-    // adaptiveStream stays off: it sizes and pauses remote video by the elements a track is attach()ed to, and
-    // our UI renders tracks through srcObject, so whenever it checks it finds none visible and stops the video
-    // (livekit-client: "you need to use remoteVideoTrack.attach() … otherwise your video tracks might never
-    // start"). dynacast still pauses the simulcast layers nobody receives.
-    const room = new Room({ adaptiveStream: false, dynacast: true, ...(encryption ? { encryption } : {}) });
+    // adaptiveStream: remote video is sized and paused by the elements showing it, which the UI attaches
+    // through media-attach.ts (livekit-client needs attach()ed elements to see a video as visible). Not paused in
+    // background tabs: a patient who looks something up comes back to live video. dynacast pauses the
+    // simulcast layers nobody receives.
+    const room = new Room({ adaptiveStream: { pauseVideoInBackground: false }, dynacast: true, ...(encryption ? { encryption } : {}) });
     const changed = () => this.callbacks.onChange();
     for (const event of CHANGE_EVENTS) room.on(event, changed);
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
       // Remote audio plays through elements livekit-client owns, so room.startAudio() can unblock them all.
       if (track.kind === Track.Kind.Audio) track.attach();
+      else registerAttacher(track.mediaStreamTrack, { attach: (element) => void track.attach(element), detach: (element) => void track.detach(element) });
     });
     room.on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => {
+      unregisterAttacher(track.mediaStreamTrack);
       track.detach();
     });
     room.on(RoomEvent.Reconnecting, () => this.callbacks.onReconnecting());
@@ -117,17 +121,24 @@ export class LiveKitCallRoom implements CallRoom {
       room = this.ensureRoom();
     }
     await room.connect(admission.livekitUrl, admission.token);
+    mark('connected');
     this.admissionToken = admission.token;
     this.transport = createLivekitTransport(room);
     // Both at once (their negotiations merge), the camera first: the other side's first frame waits on it.
     const ready = tracks.filter((t) => t.readyState === 'live').sort((a, b) => Number(b.kind === 'video') - Number(a.kind === 'video'));
-    await Promise.all(
+    const results = await Promise.allSettled(
       ready.map((track) =>
         room.localParticipant.publishTrack(track, { source: track.kind === 'video' ? Track.Source.Camera : Track.Source.Microphone }),
       ),
     );
-    const live = new Set(ready.map((t) => t.kind));
-    // Nothing usable from the device check: ask now (the check may have been skipped).
+    mark('published');
+    const live = new Set<string>();
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') live.add(ready[i]!.kind);
+      else warn(ready[i]!.kind === 'video' ? 'camera' : 'microphone')(result.reason);
+    });
+    // Nothing usable from the device check, or its track would not publish: ask now (the check may have been
+    // skipped; a fresh track may work where the handed-over one failed).
     if (!live.has('audio')) await room.localParticipant.setMicrophoneEnabled(true).catch(warn('microphone'));
     if (!live.has('video')) await room.localParticipant.setCameraEnabled(true).catch(warn('camera'));
     this.callbacks.onChange();

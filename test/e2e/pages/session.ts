@@ -1,6 +1,7 @@
 // A test page that drives the SDK's framework-free session core directly (no elements): the lobby
 // protocol, admission and the LiveKit connection exactly as <vc-consultation> uses them.
 import { ConsultationSession, type SessionConfig } from '../../../src/session/index.js';
+import { showTrack } from '../../../src/session/media-attach.js';
 
 const params = new URLSearchParams(location.search);
 const api = {
@@ -19,9 +20,14 @@ const api = {
       (track) => {
         if (!track || watching || api.firstFrameAt) return;
         watching = track;
+        // Shown the way <vc-call> shows it (through the call room's attach, which adaptive stream needs), on
+        // the page and visible.
         const video = document.createElement('video');
         video.muted = true;
-        video.srcObject = new MediaStream([track]);
+        video.width = 320;
+        video.height = 240;
+        document.body.append(video);
+        showTrack(video, track);
         video.requestVideoFrameCallback(() => (api.firstFrameAt = Date.now()));
         void video.play().catch(() => undefined);
       },
