@@ -133,7 +133,7 @@ export class Collaboration extends EventTarget {
           this.changed();
         });
       } else if (!this.active) {
-        this.unwatch = watchBoard(next, () => {
+        this.unwatch = watchWhiteboard(next, () => {
           this.markActive();
           this.changed();
         });
@@ -182,14 +182,19 @@ export class Collaboration extends EventTarget {
   }
 }
 
-/** Same as `watchWhiteboard` in the lazy board module, kept here so the session core does not import UI code. */
-function watchBoard(transport: DataTransport, onActive: () => void): Unsubscribe {
+/**
+ * Calls `onActive` once, when another participant opens or draws on the board (any whiteboard packet), so
+ * the host can load the board and show it too. Costs nothing but a topic listener; the packet that woke it
+ * up is not lost: a `WhiteboardSync` created afterwards asks its peers for the whole state.
+ */
+export function watchWhiteboard(transport: DataTransport, onActive: (by: TransportPeer) => void): Unsubscribe {
   let done = false;
-  const unsubscribe = transport.onBytes(TOPICS.whiteboard, () => {
+  const unsubscribe = transport.onBytes(TOPICS.whiteboard, (_bytes, from) => {
     if (done) return;
     done = true;
+    // After this delivery: unsubscribing inside the handler must not disturb the other listeners.
     queueMicrotask(unsubscribe);
-    onActive();
+    onActive(from);
   });
   return () => {
     done = true;
@@ -288,4 +293,17 @@ export function collaborationFor(session: VcSession): Collaboration {
   let collaboration = collaborations.get(session);
   if (!collaboration) collaborations.set(session, (collaboration = new Collaboration(session)));
   return collaboration;
+}
+
+/**
+ * For elements that show a session's collaboration: moves `listener` (for `change`) from the collaboration
+ * they followed to the one of `session`, and returns the latter.
+ */
+export function followCollaboration(previous: Collaboration | undefined, session: VcSession | undefined, listener: () => void): Collaboration | undefined {
+  const next = session ? collaborationFor(session) : undefined;
+  if (next !== previous) {
+    previous?.removeEventListener('change', listener);
+    next?.addEventListener('change', listener);
+  }
+  return next;
 }

@@ -40,19 +40,21 @@ export function encodeFrames(kind: MessageKind, id: number, payload: Uint8Array,
   const count = Math.max(1, Math.ceil(payload.byteLength / room));
   if (count > MAX_CHUNKS) return undefined;
   const frames: Uint8Array[] = [];
-  for (let index = 0; index < count; index++) {
-    const chunk = payload.subarray(index * room, (index + 1) * room);
-    const frame = new Uint8Array(HEADER_BYTES + chunk.byteLength);
-    const view = new DataView(frame.buffer);
-    view.setUint8(0, MAGIC);
-    view.setUint8(1, kind);
-    view.setUint32(2, id);
-    view.setUint16(6, index);
-    view.setUint16(8, count);
-    frame.set(chunk, HEADER_BYTES);
-    frames.push(frame);
-  }
+  for (let index = 0; index < count; index++) frames.push(encodeFrame(kind, id, index, count, payload.subarray(index * room, (index + 1) * room)));
   return frames;
+}
+
+/** One frame: chunk `index` of `count` of message `id`. (Tests also forge frames with it.) */
+export function encodeFrame(kind: MessageKind, id: number, index: number, count: number, chunk: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(HEADER_BYTES + chunk.byteLength);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, MAGIC);
+  view.setUint8(1, kind);
+  view.setUint32(2, id);
+  view.setUint16(6, index);
+  view.setUint16(8, count);
+  frame.set(chunk, HEADER_BYTES);
+  return frame;
 }
 
 export interface Frame {

@@ -18,6 +18,7 @@ import { LobbyStream } from '../../src/session/lobby-client.js';
 import { parseAdmission, parseMessage, parsePatients, parseQueue } from '../../src/session/lobby-events.js';
 import { MAX_SSE_LINE, SseParser, type SseEvent } from '../../src/session/sse.js';
 import { WhiteboardSync, validElement } from '../../src/session/whiteboard-sync.js';
+import { encodeFrame, type MessageKind } from '../../src/session/whiteboard-protocol.js';
 
 const DEFAULT_SEED = 20261123;
 const SEED = Number(new URLSearchParams(location.search).get('seed')) || DEFAULT_SEED;
@@ -303,17 +304,9 @@ describe('hostile input: element attributes and properties', () => {
 });
 
 // ------------------------------------------------------------------ data channels
-function frame(kind: number, id: number, index: number, count: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(10 + payload.byteLength);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, 0x57);
-  view.setUint8(1, kind);
-  view.setUint32(2, id);
-  view.setUint16(6, index);
-  view.setUint16(8, count);
-  out.set(payload, 10);
-  return out;
-}
+/** A forged whiteboard frame (kinds unknown to the protocol included). */
+const frame = (kind: number, id: number, index: number, count: number, payload: Uint8Array): Uint8Array =>
+  encodeFrame(kind as MessageKind, id, index, count, payload);
 
 /** Sends anything at all, as the loopback would carry it (it does not check types: that is the point). */
 function sendRaw(t: LoopbackTransport, kind: 'text' | 'bytes' | 'lossy', topic: string, payload: unknown): Promise<void> {

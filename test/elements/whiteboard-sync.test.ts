@@ -4,30 +4,15 @@ import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
 import { LoopbackHub, type DataTransport, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { WHITEBOARD_TOPIC, WhiteboardSync, type NewBoardElement } from '../../src/session/whiteboard-sync.js';
-import { encodeDeleteSetUpdate } from '../../src/session/whiteboard-protocol.js';
+import { decodeFrame, encodeDeleteSetUpdate, encodeFrame as frame, MessageKind, type Frame } from '../../src/session/whiteboard-protocol.js';
 
-const UPDATE = 1;
-const SYNC_REQUEST = 2;
-const HELLO = 4;
-const HELLO_ANSWER = 5;
+const { Update: UPDATE, SyncRequest: SYNC_REQUEST, Hello: HELLO, HelloAnswer: HELLO_ANSWER } = MessageKind;
 
 function stroke(x: number, y: number): NewBoardElement {
   return { kind: 'pen', color: '#ff0000', size: 4, points: [x, y, x + 10, y + 5, x + 20, y + 15] };
 }
 
-function frame(kind: number, id: number, index: number, count: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(10 + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, 0x57);
-  view.setUint8(1, kind);
-  view.setUint32(2, id);
-  view.setUint16(6, index);
-  view.setUint16(8, count);
-  out.set(payload, 10);
-  return out;
-}
-
-const frameId = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
+const frameId = (bytes: Uint8Array) => (decodeFrame(bytes) as Frame).id;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function silenceWarnings(): { warnings: string[]; restore(): void } {

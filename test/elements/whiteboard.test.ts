@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { LoopbackHub, MAX_RELIABLE_PACKET_BYTES, type LoopbackTransport } from '../../src/session/data-transport.js';
 import { WHITEBOARD_TOPIC, WhiteboardSync, type BoardElement, type NewBoardElement } from '../../src/session/whiteboard-sync.js';
 import { packPoints, unpackPoints } from '../../src/session/stroke-points.js';
+import { encodeFrame, type MessageKind } from '../../src/session/whiteboard-protocol.js';
 import { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from '../../src/components/whiteboard/lazy.js';
 import type { VcWhiteboard } from '../../src/components/whiteboard/whiteboard.js';
 
@@ -336,17 +337,8 @@ describe('WhiteboardSync', () => {
     a.addElement(stroke(0, 0));
     await hub.flush();
     const mallory = hub.join('mallory');
-    const frame = (kind: number, id: number, index: number, count: number, payload: Uint8Array) => {
-      const out = new Uint8Array(10 + payload.length);
-      const view = new DataView(out.buffer);
-      view.setUint8(0, 0x57);
-      view.setUint8(1, kind);
-      view.setUint32(2, id);
-      view.setUint16(6, index);
-      view.setUint16(8, count);
-      out.set(payload, 10);
-      return out;
-    };
+    // Forged frames, kinds unknown to the protocol included.
+    const frame = (kind: number, id: number, index: number, count: number, payload: Uint8Array) => encodeFrame(kind as MessageKind, id, index, count, payload);
     const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
     const quiet = silenceWarnings();
     try {

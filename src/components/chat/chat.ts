@@ -6,7 +6,7 @@ import { VcElement } from '../../internal/vc-element.js';
 import type { TranslationKey } from '../../translations/en.js';
 import type { AttachmentFetcher, ChatAttachment, ChatController, ChatMessage, Uploader } from '../../session/chat.js';
 import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH, UploadError } from '../../session/chat.js';
-import { collaborationFor, type Collaboration } from '../../session/collaboration.js';
+import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
 import type { VcSession } from '../../session/types.js';
 import { chatStyles } from './chat.styles.js';
 
@@ -190,13 +190,7 @@ export class VcChat extends VcElement {
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
-    const session = this.sessions.session;
-    const collaboration = session ? collaborationFor(session) : undefined;
-    if (collaboration !== this.collaboration) {
-      this.collaboration?.removeEventListener('change', this.onCollaborationChange);
-      this.collaboration = collaboration;
-      collaboration?.addEventListener('change', this.onCollaborationChange);
-    }
+    this.collaboration = followCollaboration(this.collaboration, this.sessions.session, this.onCollaborationChange);
     if (this.activeChat !== this.attachedTo && this.isConnected) this.attach();
     if (changed.has('collapsed') && !this.collapsed) this.unread = 0;
   }

@@ -1,4 +1,4 @@
-import { TOPICS, type DataTransport, type Unsubscribe } from '../../session/data-transport.js';
+export { watchWhiteboard } from '../../session/collaboration.js';
 import type { VcWhiteboard } from './whiteboard.js';
 
 let loading: Promise<typeof VcWhiteboard> | undefined;
@@ -18,22 +18,3 @@ export function loadWhiteboardSync(): Promise<typeof import('../../session/white
   return import('../../session/whiteboard-sync.js');
 }
 
-/**
- * Calls `onActive` once, when another participant opens or draws on the board (any whiteboard packet), so
- * the host can load the board and show it too. Costs nothing but a topic listener; the packet that woke it
- * up is not lost: a `WhiteboardSync` created afterwards asks its peers for the whole state.
- */
-export function watchWhiteboard(transport: DataTransport, onActive: (by: { identity: string; name: string }) => void): Unsubscribe {
-  let done = false;
-  const unsubscribe = transport.onBytes(TOPICS.whiteboard, (_bytes, from) => {
-    if (done) return;
-    done = true;
-    // After this delivery: unsubscribing inside the handler must not disturb the other listeners.
-    queueMicrotask(unsubscribe);
-    onActive(from);
-  });
-  return () => {
-    done = true;
-    unsubscribe();
-  };
-}

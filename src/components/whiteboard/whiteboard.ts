@@ -4,7 +4,7 @@ import { SessionController } from '../../controllers/session-controller.js';
 import { VcElement } from '../../internal/vc-element.js';
 import type { TranslationKey } from '../../translations/en.js';
 import type { AttachmentFetcher, ChatAttachment, Uploader } from '../../session/chat.js';
-import { collaborationFor, type Collaboration } from '../../session/collaboration.js';
+import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
 import type { VcSession } from '../../session/types.js';
 import type { BoardBackground, BoardElement, ElementKind, NewBoardElement, RemoteCursor, WhiteboardSync } from '../../session/whiteboard-sync.js';
 import { BackgroundLoader, defaultPdfWorkerSrc, type LoadedBackground } from './background.js';
@@ -198,13 +198,8 @@ export class VcWhiteboard extends VcElement {
     super.willUpdate(changed);
     if (changed.has('tool')) this.validateOneOf('tool', this.tool, WHITEBOARD_TOOLS);
     if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
-    const session = this.sessions.session;
-    const collaboration = session ? collaborationFor(session) : undefined;
-    if (collaboration !== this.collaboration) {
-      this.collaboration?.removeEventListener('change', this.onCollaborationChange);
-      this.collaboration = collaboration;
-      collaboration?.addEventListener('change', this.onCollaborationChange);
-    }
+    this.collaboration = followCollaboration(this.collaboration, this.sessions.session, this.onCollaborationChange);
+    const collaboration = this.collaboration;
     // Shown standalone or in a consultation, the board is open: start the session's sync (once in the call).
     if (!this.sync && collaboration && !collaboration.whiteboard && collaboration.chat) void collaboration.openWhiteboard().catch(() => undefined);
     if ((this.sync ?? collaboration?.whiteboard) !== this.board) this.attachSync();
