@@ -2,7 +2,7 @@
 // (the bytes it hands to LiveKit are what goes on the wire, before E2EE's fixed per-packet overhead),
 // against raw yjs updates for the same strokes.
 import * as Y from 'yjs';
-import { LoopbackHub } from '../src/session/data-transport.ts';
+import { LoopbackHub } from '../test/elements/helpers/loopback-transport.ts';
 import { WhiteboardSync } from '../src/session/whiteboard-sync.ts';
 import { summarize } from './lib.mjs';
 

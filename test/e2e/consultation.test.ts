@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
+import { consultation, openConsultation, passDeviceCheck, patientWaitsViaForm, waitForConsultationState } from './consultation-ui.js';
 import { startStack, type Stack } from './stack.js';
 
 const WAIT = 30_000;
@@ -32,25 +33,6 @@ after(async () => {
   await stack?.stop();
 });
 
-async function openConsultation(params: Record<string, string>): Promise<Page> {
-  const page = await stack.newPage();
-  const query = new URLSearchParams({ server: stack.apiUrl, livekit: stack.sfu.url, ...params });
-  await page.goto(`${stack.pagesUrl}/e2e/consultation.html?${query}`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  return page;
-}
-
-function consultation(page: Page): Locator {
-  return page.locator('vc-consultation');
-}
-
-async function waitForState(page: Page, state: string, timeout = WAIT): Promise<void> {
-  await page.locator(`vc-consultation[state='${state}']`).waitFor({ state: 'attached', timeout }).catch(async (err: Error) => {
-    const actual = await consultation(page).getAttribute('state').catch(() => 'page gone');
-    throw new Error(`expected state "${state}", still "${actual}": ${err.message}`);
-  });
-}
-
 /** Polls until `check` holds; never an assertion by itself — callers assert on what it returns. */
 async function until<T>(what: string, check: () => Promise<T | false | undefined>, timeout = WAIT): Promise<T> {
   const end = Date.now() + timeout;
@@ -65,24 +47,6 @@ async function until<T>(what: string, check: () => Promise<T | false | undefined
     if (Date.now() > end) throw new Error(`timed out after ${timeout} ms: ${what}${last ? ` (${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** Passes the device check as a user would: waits for the verdict, then clicks the continue button. */
-async function passDeviceCheck(page: Page): Promise<void> {
-  const check = page.locator('vc-device-check');
-  await check.locator('[part="verdict"]').filter({ hasText: 'Everything works. You are ready.' }).waitFor({ timeout: WAIT });
-  await check.locator('[part="continue-button"]').click();
-}
-
-/** A patient page: types the code and name into the form, passes the device check, ends up waiting. */
-async function patientWaits(code: string, name: string): Promise<Page> {
-  const page = await openConsultation({ role: 'patient' });
-  await page.getByLabel('Access code').fill(code);
-  await page.getByLabel('Your name').fill(name);
-  await page.locator('vc-waiting-room [part="join-button"]').click();
-  await passDeviceCheck(page);
-  await waitForState(page, 'waiting');
-  return page;
 }
 
 function queueEntry(practitioner: Page, name: string): Locator {
@@ -109,12 +73,12 @@ async function assertAudioFlowing(page: Page, who: string): Promise<void> {
 }
 
 test('a patient types the code and name, passes the device check and waits; the queue shows them with their device verdict', STEP, async () => {
-  const practitioner = await openConsultation({ role: 'practitioner', token: practitionerToken });
+  const practitioner = await openConsultation(stack, { role: 'practitioner', token: practitionerToken });
   pages.practitioner = practitioner;
   await passDeviceCheck(practitioner);
-  await waitForState(practitioner, 'in-call');
+  await waitForConsultationState(practitioner, 'in-call');
 
-  const anna = await patientWaits(codes[0]!, 'Anna Erste');
+  const anna = await patientWaitsViaForm(stack, codes[0]!, 'Anna Erste');
   pages.anna = anna;
   await consultation(anna).locator('[part="status"]').filter({ hasText: 'You are number 1 in line.' }).waitFor({ timeout: WAIT });
   assert.deepEqual(await anna.evaluate(() => window.vcPage.events), ['vc-waiting']);
@@ -128,7 +92,7 @@ test('a patient types the code and name, passes the device check and waits; the 
 
 test('a second waiting patient sees only their own position, never another patient', STEP, async () => {
   assert.ok(pages.practitioner && pages.anna, 'needs the waiting patient of the previous step');
-  const bruno = await patientWaits(codes[1]!, 'Bruno Zweite');
+  const bruno = await patientWaitsViaForm(stack, codes[1]!, 'Bruno Zweite');
   pages.bruno = bruno;
   await consultation(bruno).locator('[part="status"]').filter({ hasText: 'You are number 2 in line.' }).waitFor({ timeout: WAIT });
   // The practitioner's queue now holds both: what the server knows, Bruno's page does not get.
@@ -153,7 +117,7 @@ test('a second waiting patient sees only their own position, never another patie
 test('a declined patient sees a clear "declined" screen', STEP, async () => {
   assert.ok(pages.practitioner && pages.bruno, 'needs the second waiting patient');
   await pages.practitioner.getByRole('button', { name: 'Decline Patient B (Bruno Zweite)' }).click();
-  await waitForState(pages.bruno, 'declined');
+  await waitForConsultationState(pages.bruno, 'declined');
   const heading = consultation(pages.bruno).getByRole('heading', { name: 'Your consultation request was declined' });
   await heading.waitFor({ timeout: WAIT });
   assert.ok(await heading.isVisible(), 'the declined heading is visible');
@@ -168,7 +132,7 @@ test('the practitioner admits from the queue; both pages see each other\'s video
   const { practitioner, anna } = pages;
   assert.ok(practitioner && anna, 'needs the practitioner in the call and the waiting patient');
   await practitioner.getByRole('button', { name: 'Admit Patient A (Anna Erste)' }).click();
-  await waitForState(anna, 'in-call');
+  await waitForConsultationState(anna, 'in-call');
   await queueEntry(practitioner, 'Anna Erste').waitFor({ state: 'detached', timeout: WAIT });
 
   for (const [page, who, remoteName] of [
@@ -223,8 +187,8 @@ test('"end for everyone": declining the confirmation keeps the call, confirming 
 
   practitioner.once('dialog', (dialog) => void dialog.accept());
   await endButton.click();
-  await waitForState(practitioner, 'ended');
-  await waitForState(anna, 'ended');
+  await waitForConsultationState(practitioner, 'ended');
+  await waitForConsultationState(anna, 'ended');
   assert.deepEqual(await practitioner.evaluate(() => window.vcPage.endRequests), [{ confirmed: false }, { confirmed: true }]);
   for (const page of [practitioner, anna]) {
     const screen = consultation(page).locator('[part="end-screen"]');

@@ -45,8 +45,8 @@ export async function startPractitioner(stack: Stack, consultation: Consultation
   return page;
 }
 
-export async function patientWaits(stack: Stack, code: string, name: string, options: { ownBrowser?: boolean } = {}): Promise<Page> {
-  const page = await openSessionPage(stack, { role: 'patient' }, options);
+/** Starts the patient's join through the page's session (a passed device check), without waiting. */
+export async function joinAsPatient(page: Page, code: string, name: string): Promise<void> {
   await page.evaluate(
     ([accessCode, displayName]) =>
       void window.vc.session!.join({
@@ -56,6 +56,11 @@ export async function patientWaits(stack: Stack, code: string, name: string, opt
       }),
     [code, name],
   );
+}
+
+export async function patientWaits(stack: Stack, code: string, name: string, options: { ownBrowser?: boolean } = {}): Promise<Page> {
+  const page = await openSessionPage(stack, { role: 'patient' }, options);
+  await joinAsPatient(page, code, name);
   await waitForState(page, 'waiting');
   return page;
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { openConsultation, passDeviceCheck, waitForConsultationState } from './consultation-ui.js';
 import { createConsultation } from './flows.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -15,24 +16,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-async function openConsultation(params: Record<string, string>): Promise<Page> {
-  const page = await stack.newPage();
-  const query = new URLSearchParams({ server: stack.apiUrl, livekit: stack.sfu.url, ...params });
-  await page.goto(`${stack.pagesUrl}/e2e/consultation.html?${query}`);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout: WAIT });
-  return page;
-}
-
-async function passDeviceCheck(page: Page): Promise<void> {
-  const check = page.locator('vc-device-check');
-  await check.locator('[part="verdict"]').filter({ hasText: 'Everything works. You are ready.' }).waitFor({ timeout: WAIT });
-  await check.locator('[part="continue-button"]').click();
-}
-
-async function inState(page: Page, state: string): Promise<void> {
-  await page.locator(`vc-consultation[state='${state}']`).waitFor({ state: 'attached', timeout: WAIT });
-}
 
 /** Pixels of the pen's default blue on the board's canvas. */
 function bluePixels(page: Page): Promise<number> {
@@ -48,19 +31,19 @@ function bluePixels(page: Page): Promise<number> {
 
 test('in <vc-consultation>: chat beside the call, the whiteboard button, and the peer’s board opening by itself', { timeout: 300_000 }, async () => {
   const consultation = await createConsultation(stack);
-  const practitioner = await openConsultation({ role: 'practitioner', token: consultation.practitionerToken });
-  await passDeviceCheck(practitioner);
-  await inState(practitioner, 'in-call');
+  const practitioner = await openConsultation(stack, { role: 'practitioner', token: consultation.practitionerToken }, WAIT);
+  await passDeviceCheck(practitioner, WAIT);
+  await waitForConsultationState(practitioner, 'in-call', WAIT);
 
-  const patient = await openConsultation({ role: 'patient' });
+  const patient = await openConsultation(stack, { role: 'patient' }, WAIT);
   await patient.getByLabel('Access code').fill(consultation.codes[0]!);
   await patient.getByLabel('Your name').fill('Anna');
   await patient.locator('vc-waiting-room [part="join-button"]').click();
-  await passDeviceCheck(patient);
-  await inState(patient, 'waiting');
+  await passDeviceCheck(patient, WAIT);
+  await waitForConsultationState(patient, 'waiting', WAIT);
   const admit = practitioner.locator('vc-waiting-room[mode="practitioner"] [part="patient"]').filter({ hasText: 'Anna' }).getByRole('button', { name: /^Admit/ });
   await admit.click({ timeout: WAIT });
-  await inState(patient, 'in-call');
+  await waitForConsultationState(patient, 'in-call', WAIT);
 
   // The chat sits beside the call on both pages; a message typed on one shows on the other.
   for (const page of [practitioner, patient]) await page.locator('vc-consultation [part="sidebar"] vc-chat textarea:not([disabled])').waitFor({ timeout: WAIT });

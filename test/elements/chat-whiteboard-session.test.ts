@@ -2,7 +2,7 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { loadLocale } from '../../src/controllers/localize.js';
 import { bufferText, collaborationFor } from '../../src/session/collaboration.js';
 import { loadChat } from '../../src/components/chat/lazy.js';
-import { LoopbackHub, type LoopbackTransport } from '../../src/session/data-transport.js';
+import { LoopbackHub, type LoopbackTransport } from './helpers/loopback-transport.js';
 import { ChatController, MAX_UPLOAD_BYTES, UploadError, createHttpUploads } from '../../src/session/chat.js';
 import { TOPICS } from '../../src/session/data-transport.js';
 import '../../src/components/chat/chat.js';

@@ -1,21 +1,15 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { ChatController, createHttpUploads, isPractitionerPeer, type ChatAttachment } from '../../src/session/chat.js';
-import { LoopbackHub, createLoopbackTransports, type LoopbackTransport } from '../../src/session/data-transport.js';
+import { LoopbackHub, createLoopbackTransports, type LoopbackTransport } from './helpers/loopback-transport.js';
 import '../../src/components/chat/chat.js';
 import type { VcChat } from '../../src/components/chat/chat.js';
+import { silenceWarnings } from './helpers/console.js';
 
 const ATTACHMENT_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 async function settle(hub: LoopbackHub, el?: VcChat): Promise<void> {
   await hub.flush();
   if (el) await el.updateComplete;
-}
-
-function silenceWarnings(): { warnings: string[]; restore(): void } {
-  const original = console.warn;
-  const warnings: string[] = [];
-  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
-  return { warnings, restore: () => (console.warn = original) };
 }
 
 function shadow(el: VcChat): ShadowRoot {

@@ -4,7 +4,8 @@ import type { VcConsultation } from '../../src/components/consultation/consultat
 import type { VcChat } from '../../src/components/chat/chat.js';
 import { loadLocale } from '../../src/controllers/localize.js';
 import { collaborationFor } from '../../src/session/collaboration.js';
-import { TOPICS, type LoopbackTransport } from '../../src/session/data-transport.js';
+import { TOPICS } from '../../src/session/data-transport.js';
+import { type LoopbackTransport } from './helpers/loopback-transport.js';
 import { FakeCallRoom } from './helpers/fake-call-room.js';
 import { until } from './helpers/fake-server.js';
 

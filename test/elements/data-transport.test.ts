@@ -1,7 +1,8 @@
 import { expect } from '@open-wc/testing';
 import type { Room } from 'livekit-client';
 import { ChatController } from '../../src/session/chat.js';
-import { createLivekitTransport, LoopbackHub, type TransportPeer } from '../../src/session/data-transport.js';
+import { createLivekitTransport, type TransportPeer } from '../../src/session/data-transport.js';
+import { LoopbackHub } from './helpers/loopback-transport.js';
 import { WhiteboardSync } from '../../src/session/whiteboard-sync.js';
 
 type Listener = (...args: unknown[]) => void;

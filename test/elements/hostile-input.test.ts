@@ -13,26 +13,18 @@ import '../../src/components/whiteboard/whiteboard.js'; // loaded on demand by t
 import '../../src/chat.js'; // likewise
 import type { VcConsultation } from '../../src/components/consultation/consultation.js';
 import { ChatController, isPractitionerPeer } from '../../src/session/chat.js';
-import { LoopbackHub, MAX_RELIABLE_PACKET_BYTES, TOPICS, type LoopbackTransport } from '../../src/session/data-transport.js';
+import { MAX_RELIABLE_PACKET_BYTES, TOPICS } from '../../src/session/data-transport.js';
+import { LoopbackHub, type LoopbackTransport } from './helpers/loopback-transport.js';
 import { LobbyStream } from '../../src/session/lobby-client.js';
 import { parseAdmission, parseMessage, parsePatients, parseQueue } from '../../src/session/lobby-events.js';
 import { MAX_SSE_LINE, SseParser, type SseEvent } from '../../src/session/sse.js';
 import { WhiteboardSync, validElement } from '../../src/session/whiteboard-sync.js';
 import { encodeFrame, type MessageKind } from '../../src/session/whiteboard-protocol.js';
+import { mulberry32 } from '../support/random.js';
+import { silenceWarnings } from './helpers/console.js';
 
 const DEFAULT_SEED = 20261123;
 const SEED = Number(new URLSearchParams(location.search).get('seed')) || DEFAULT_SEED;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;
@@ -69,14 +61,10 @@ const uncaught: string[] = [];
 const onError = (e: ErrorEvent): void => void uncaught.push(`error: ${e.message}`);
 const onRejection = (e: PromiseRejectionEvent): void => void uncaught.push(`unhandledrejection: ${String((e.reason as Error)?.stack ?? e.reason)}`);
 
-/** Collects console.warn lines; a line saying a handler "threw" means validation let something through. */
-function watchWarnings(): { lines: string[]; restore(): void } {
-  const original = console.warn;
-  const lines: string[] = [];
-  console.warn = (...args: unknown[]) => void lines.push(args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a))).join(' '));
-  return { lines, restore: () => (console.warn = original) };
-}
-/** HandlerSet and the transport log "… threw:" when a listener throws instead of dropping the input. */
+/**
+ * HandlerSet and the transport log "… threw:" when a listener throws instead of dropping the input: such a
+ * warning means validation let something through.
+ */
 const threw = (lines: string[]): string[] => lines.filter((l) => /\bthrew\b/.test(l));
 
 before(() => {
@@ -195,7 +183,7 @@ describe('hostile input: element attributes and properties', () => {
     it(`<${tag}>: garbage in every property and attribute → no uncaught error, still renders, vc-error codes are stable`, async function () {
       this.timeout(60_000);
       const rng = new Rng(SEED ^ tag.length * 7919);
-      const warnings = watchWarnings();
+      const quiet = silenceWarnings();
       const problems: string[] = [];
       const errors: Array<{ code: unknown; message: unknown }> = [];
       const before = uncaught.length;
@@ -243,11 +231,11 @@ describe('hostile input: element attributes and properties', () => {
         el.remove();
         await new Promise((r) => setTimeout(r, 50));
       } finally {
-        warnings.restore();
+        quiet.restore();
       }
       expect(problems, 'problems').to.deep.equal([]);
       expect(uncaught.slice(before), 'uncaught errors').to.deep.equal([]);
-      expect(threw(warnings.lines), 'handlers that threw').to.deep.equal([]);
+      expect(threw(quiet.warnings), 'handlers that threw').to.deep.equal([]);
     });
   }
 
@@ -327,7 +315,7 @@ describe('hostile input: data channels', () => {
   it('chat: garbage, oversize, wrong-typed and forged messages leave the message lists unchanged; honest chat still works', async function () {
     this.timeout(30_000);
     const rng = new Rng(SEED + 1);
-    const warnings = watchWarnings();
+    const quiet = silenceWarnings();
     try {
       const hub = new LoopbackHub(1024 * 1024); // lets oversize payloads reach the receiver
       const [doctor, patient, mallory] = [hub.join('practitioner-1', 'Dr. A'), hub.join('patient-1', 'Pat'), hub.join('patient-2', 'Mallory')];
@@ -391,19 +379,19 @@ describe('hostile input: data channels', () => {
       expect(doctorChat.messages.map((m) => m.text)).to.deep.equal(['Hello', 'Hi doctor', 'Still here']);
       // The patient saw its own message before the doctor's arrived: its own order, same conversation.
       expect(patientChat.messages.map((m) => m.text)).to.deep.equal(['Hi doctor', 'Hello', 'Still here']);
-      expect(threw(warnings.lines), 'handlers that threw').to.deep.equal([]);
-      expect(warnings.lines.some((l) => l.includes('dropped a chat message')), 'drops are logged with a reason').to.equal(true);
+      expect(threw(quiet.warnings), 'handlers that threw').to.deep.equal([]);
+      expect(quiet.warnings.some((l) => l.includes('dropped a chat message')), 'drops are logged with a reason').to.equal(true);
       doctorChat.dispose();
       patientChat.dispose();
     } finally {
-      warnings.restore();
+      quiet.restore();
     }
   });
 
   it('whiteboard: random, truncated, oversize, out-of-order and wrong-typed frames change nothing; honest peers still converge', async function () {
     this.timeout(30_000);
     const rng = new Rng(SEED + 2);
-    const warnings = watchWarnings();
+    const quiet = silenceWarnings();
     try {
       const hub = new LoopbackHub(MAX_RELIABLE_PACKET_BYTES * 4);
       const [a, b, mallory] = [hub.join('practitioner-1'), hub.join('patient-1'), hub.join('patient-2')];
@@ -479,12 +467,12 @@ describe('hostile input: data channels', () => {
       expect(boardA.elements().length).to.equal(4);
       expect(elements(boardB)).to.equal(elements(boardA));
       expect(Y.encodeStateVector(boardA.doc)).to.deep.equal(Y.encodeStateVector(boardB.doc));
-      expect(threw(warnings.lines), 'handlers that threw').to.deep.equal([]);
-      expect(warnings.lines.some((l) => l.includes('dropped whiteboard data')), 'drops are logged with a reason').to.equal(true);
+      expect(threw(quiet.warnings), 'handlers that threw').to.deep.equal([]);
+      expect(quiet.warnings.some((l) => l.includes('dropped whiteboard data')), 'drops are logged with a reason').to.equal(true);
       boardA.destroy();
       boardB.destroy();
     } finally {
-      warnings.restore();
+      quiet.restore();
     }
   });
 
@@ -513,7 +501,7 @@ describe('hostile input: data channels', () => {
   it('lobby stream: garbage bytes and garbage event data reach the session as objects only; the parsers never throw', async function () {
     this.timeout(20_000);
     const rng = new Rng(SEED + 4);
-    const warnings = watchWarnings();
+    const quiet = silenceWarnings();
     try {
       const encoder = new TextEncoder();
       const chunks: Uint8Array[] = [
@@ -572,9 +560,9 @@ describe('hostile input: data channels', () => {
         const patients = parsePatients(data);
         for (const p of patients ?? []) expect(p.ticketId).to.be.a('string').and.not.equal('');
       }
-      expect(threw(warnings.lines)).to.deep.equal([]);
+      expect(threw(quiet.warnings)).to.deep.equal([]);
     } finally {
-      warnings.restore();
+      quiet.restore();
     }
   });
 });
@@ -627,7 +615,7 @@ describe('hostile input: regressions (each was an uncaught TypeError before its 
   });
 
   it('ChatController: a payload that is not a string is dropped with a reason, not thrown (raw.startsWith)', async () => {
-    const warnings = watchWarnings();
+    const quiet = silenceWarnings();
     try {
       const hub = new LoopbackHub();
       const [a, b] = [hub.join('practitioner-1'), hub.join('patient-1')];
@@ -635,18 +623,18 @@ describe('hostile input: regressions (each was an uncaught TypeError before its 
       await sendRaw(b!, 'text', TOPICS.chat, new Uint8Array([123, 125]));
       await hub.flush();
       expect(chat.messages).to.deep.equal([]);
-      expect(threw(warnings.lines)).to.deep.equal([]);
-      expect(warnings.lines.some((l) => l.includes('dropped a chat message from patient-1: not text'))).to.equal(true);
+      expect(threw(quiet.warnings)).to.deep.equal([]);
+      expect(quiet.warnings.some((l) => l.includes('dropped a chat message from patient-1: not text'))).to.equal(true);
       chat.dispose();
     } finally {
-      warnings.restore();
+      quiet.restore();
     }
   });
 });
 
 describe('hostile input: SSE line bound', () => {
   it('regression: a stream without line ends is dropped at MAX_SSE_LINE instead of buffered without limit; parsing resumes after it', () => {
-    const warnings = watchWarnings();
+    const quiet = silenceWarnings();
     try {
       const parser = new SseParser();
       const chunk = 'y'.repeat(64 * 1024);
@@ -657,9 +645,9 @@ describe('hostile input: SSE line bound', () => {
       seen.push(...parser.push('\n\nevent: queue\ndata: {"position":2}\n\n'));
       // The event the oversize line belonged to is gone; the next one arrives intact.
       expect(seen).to.deep.equal([{ event: 'queue', data: '{"position":2}' }]);
-      expect(warnings.lines.some((l) => l.includes('longer than'))).to.equal(true);
+      expect(quiet.warnings.some((l) => l.includes('longer than'))).to.equal(true);
     } finally {
-      warnings.restore();
+      quiet.restore();
     }
   });
 });

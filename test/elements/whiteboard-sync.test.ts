@@ -2,9 +2,11 @@
 // whiteboard.test.ts).
 import { expect } from '@open-wc/testing';
 import * as Y from 'yjs';
-import { LoopbackHub, type DataTransport, type LoopbackTransport } from '../../src/session/data-transport.js';
+import { type DataTransport } from '../../src/session/data-transport.js';
+import { LoopbackHub, type LoopbackTransport } from './helpers/loopback-transport.js';
 import { WHITEBOARD_TOPIC, WhiteboardSync, type NewBoardElement } from '../../src/session/whiteboard-sync.js';
 import { decodeFrame, encodeDeleteSetUpdate, encodeFrame as frame, MessageKind, type Frame } from '../../src/session/whiteboard-protocol.js';
+import { silenceWarnings } from './helpers/console.js';
 
 const { Update: UPDATE, SyncRequest: SYNC_REQUEST, Hello: HELLO, HelloAnswer: HELLO_ANSWER } = MessageKind;
 
@@ -14,13 +16,6 @@ function stroke(x: number, y: number): NewBoardElement {
 
 const frameId = (bytes: Uint8Array) => (decodeFrame(bytes) as Frame).id;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function silenceWarnings(): { warnings: string[]; restore(): void } {
-  const original = console.warn;
-  const warnings: string[] = [];
-  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
-  return { warnings, restore: () => (console.warn = original) };
-}
 
 function expectConverged(...boards: WhiteboardSync[]): void {
   const [first, ...rest] = boards;

@@ -1,11 +1,13 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import * as Y from 'yjs';
-import { LoopbackHub, MAX_RELIABLE_PACKET_BYTES, type LoopbackTransport } from '../../src/session/data-transport.js';
+import { MAX_RELIABLE_PACKET_BYTES } from '../../src/session/data-transport.js';
+import { LoopbackHub, type LoopbackTransport } from './helpers/loopback-transport.js';
 import { WHITEBOARD_TOPIC, WhiteboardSync, type BoardElement, type NewBoardElement } from '../../src/session/whiteboard-sync.js';
 import { packPoints, unpackPoints } from '../../src/session/stroke-points.js';
 import { encodeFrame, type MessageKind } from '../../src/session/whiteboard-protocol.js';
 import { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from '../../src/components/whiteboard/lazy.js';
 import type { VcWhiteboard } from '../../src/components/whiteboard/whiteboard.js';
+import { silenceWarnings } from './helpers/console.js';
 
 const DOC_ID = 'BBBBBBBBBBBBBBBBBBBBBB';
 const PDF_WORKER = '/node_modules/pdfjs-dist/build/pdf.worker.min.mjs';
@@ -16,13 +18,6 @@ function stroke(x: number, y: number, color = '#ff0000'): NewBoardElement {
 
 function summary(sync: WhiteboardSync): Array<Pick<BoardElement, 'kind' | 'points' | 'color' | 'text'>> {
   return sync.elements().map(({ kind, points, color, text }) => ({ kind, points, color, ...(text ? { text } : {}) }));
-}
-
-function silenceWarnings(): { warnings: string[]; restore(): void } {
-  const original = console.warn;
-  const warnings: string[] = [];
-  console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(' '));
-  return { warnings, restore: () => (console.warn = original) };
 }
 
 function expectConverged(...boards: WhiteboardSync[]): void {

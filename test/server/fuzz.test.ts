@@ -20,18 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import { AccessToken } from 'livekit-server-sdk';
 import { answerClientError } from '../../server/app.js';
 import { call, createConsultation, issueCode, joinLobby, practitionerToken, signWebhook, startHarness, type Harness } from './helpers.js';
-
-// ---------------------------------------------------------------- seeded randomness
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/random.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const TOTAL = Number(process.env.FUZZ_REQUESTS ?? 3000);

@@ -1,7 +1,7 @@
 // Node-side steps for the chat and whiteboard end-to-end tests: the same flow as flows.ts, on the collab page
 // (dist/videoconsult.js with standalone <vc-chat> and <vc-whiteboard> bound to the page's session).
 import type { Page } from 'playwright-core';
-import { admitFromPractitioner, waitForState, type Consultation } from '../flows.js';
+import { admitFromPractitioner, joinAsPatient, waitForState, type Consultation } from '../flows.js';
 import type { Stack } from '../stack.js';
 
 export async function openCollabPage(stack: Stack, config: Record<string, unknown>, page?: Page): Promise<Page> {
@@ -22,15 +22,7 @@ export async function practitionerInCall(stack: Stack, consultation: Consultatio
 
 export async function patientInCall(stack: Stack, practitioner: Page, code: string, name: string): Promise<Page> {
   const page = await openCollabPage(stack, { role: 'patient' });
-  await page.evaluate(
-    ([accessCode, displayName]) =>
-      void window.vc.session!.join({
-        code: accessCode!,
-        name: displayName!,
-        deviceCheck: { verdict: 'ok', camera: 'ok', microphone: 'ok', network: 'ok' },
-      }),
-    [code, name],
-  );
+  await joinAsPatient(page, code, name);
   await waitForState(page, 'waiting', 30000);
   await admitFromPractitioner(practitioner, name);
   await waitForState(page, 'in-call', 40000);

@@ -1,5 +1,6 @@
 import type { CallRoom, CallRoomCallbacks, CallDisconnectReason } from '../../../src/session/call-room.js';
-import { createLoopbackTransports, type DataTransport } from '../../../src/session/data-transport.js';
+import { type DataTransport } from '../../../src/session/data-transport.js';
+import { createLoopbackTransports } from './loopback-transport.js';
 import type { Admission, ParticipantView } from '../../../src/session/types.js';
 
 /** A media room that connects instantly and lets a test drive reconnects and disconnects. */

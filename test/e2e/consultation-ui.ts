@@ -1,0 +1,45 @@
+// Steps shared by the end-to-end tests that drive the drop-in <vc-consultation> (embed bundle from dist/)
+// through its UI only, as a user would: the test page, the device check, the patient's form, the state.
+import type { Locator, Page } from 'playwright-core';
+import type { Stack } from './stack.js';
+
+const WAIT = 30_000;
+
+/** The consultation test page with `?role=…` and the stack's URLs. */
+export async function openConsultation(stack: Stack, params: Record<string, string>, timeout = WAIT): Promise<Page> {
+  const page = await stack.newPage();
+  const query = new URLSearchParams({ server: stack.apiUrl, livekit: stack.sfu.url, ...params });
+  await page.goto(`${stack.pagesUrl}/e2e/consultation.html?${query}`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', undefined, { timeout });
+  return page;
+}
+
+export function consultation(page: Page): Locator {
+  return page.locator('vc-consultation');
+}
+
+/** Waits for `<vc-consultation state=…>` (the element's attribute, not the session core's state). */
+export async function waitForConsultationState(page: Page, state: string, timeout = WAIT): Promise<void> {
+  await page.locator(`vc-consultation[state='${state}']`).waitFor({ state: 'attached', timeout }).catch(async (err: Error) => {
+    const actual = await consultation(page).getAttribute('state').catch(() => 'page gone');
+    throw new Error(`expected state "${state}", still "${actual}": ${err.message}`);
+  });
+}
+
+/** Passes the device check as a user would: waits for the verdict, then clicks the continue button. */
+export async function passDeviceCheck(page: Page, timeout = WAIT): Promise<void> {
+  const check = page.locator('vc-device-check');
+  await check.locator('[part="verdict"]').filter({ hasText: 'Everything works. You are ready.' }).waitFor({ timeout });
+  await check.locator('[part="continue-button"]').click();
+}
+
+/** A patient page: types the code and name into the form, passes the device check, ends up waiting. */
+export async function patientWaitsViaForm(stack: Stack, code: string, name: string, timeout = WAIT): Promise<Page> {
+  const page = await openConsultation(stack, { role: 'patient' }, timeout);
+  await page.getByLabel('Access code').fill(code);
+  await page.getByLabel('Your name').fill(name);
+  await page.locator('vc-waiting-room [part="join-button"]').click();
+  await passDeviceCheck(page, timeout);
+  await waitForConsultationState(page, 'waiting', timeout);
+  return page;
+}
