@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 
 export const LIVEKIT_VERSION: string;
 export const cacheDir: string;
-export class SetupError extends Error {}
+export { SetupError } from './supervise.mjs';
 export function findLivekitServer(): string | undefined;
 export function ensureLivekitServer(options?: { log?: (line: string) => void }): string;
 export function devKeys(): { apiKey: string; apiSecret: string };

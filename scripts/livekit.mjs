@@ -4,13 +4,14 @@
 //   node scripts/livekit.mjs install   install the pinned server into the user cache if it is missing
 //   node scripts/livekit.mjs which     print the binary that would be used
 //   node scripts/livekit.mjs run       start it in the foreground (Ctrl-C stops it)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SetupError, findBinary, onPath, supervise } from './supervise.mjs';
 
 /** The one place the SFU version is pinned. */
 export const LIVEKIT_VERSION = 'v1.13.5';
@@ -20,25 +21,11 @@ export const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cac
 const installDir = join(cacheDir, `livekit-server-${LIVEKIT_VERSION}`);
 const cachedBinary = join(installDir, 'livekit-server');
 
-export class SetupError extends Error {}
-
-function onPath(name) {
-  for (const dir of (process.env.PATH || '').split(delimiter)) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
+export { SetupError };
 
 /** LIVEKIT_SERVER_BIN, then PATH, then the user cache folder. */
 export function findLivekitServer() {
-  const fromEnv = process.env.LIVEKIT_SERVER_BIN;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) {
-      throw new SetupError(`LIVEKIT_SERVER_BIN points at ${fromEnv}, which does not exist. Fix the path or unset it.`);
-    }
-    return fromEnv;
-  }
-  return onPath('livekit-server') ?? (existsSync(cachedBinary) ? cachedBinary : undefined);
+  return findBinary('LIVEKIT_SERVER_BIN', 'livekit-server', [cachedBinary]);
 }
 
 /** Returns a usable binary, installing the pinned version with `go install` when none is found. */
@@ -163,78 +150,39 @@ export async function startLivekit({ port, webhookUrl, udpStart, keys = devKeys(
     { mode: 0o600 },
   );
 
-  let child;
-  const launch = async () => {
-    child = spawn(bin, ['--config', configFile, '--bind', '127.0.0.1', '--node-ip', '127.0.0.1'], {
-      stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk).slice(-4000);
-      if (!quiet) process.stderr.write(chunk);
-    });
-    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 20000;
-    while (Date.now() < deadline) {
-      const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(undefined), 100))]);
-      if (early) {
-        throw new SetupError(`livekit-server exited at start (code ${early.code}, signal ${early.signal}):\n${stderr}`);
-      }
+  const sfu = await supervise({
+    name: 'livekit-server',
+    command: bin,
+    args: ['--config', configFile, '--bind', '127.0.0.1', '--node-ip', '127.0.0.1'],
+    quiet,
+    ready: async () => {
       try {
-        const res = await fetch(`http://127.0.0.1:${sfuPort}/`);
-        if (res.ok) return;
+        return (await fetch(`http://127.0.0.1:${sfuPort}/`)).ok;
       } catch {
-        /* not up yet */
+        return false;
       }
-    }
-    child.kill('SIGKILL');
-    throw new SetupError(`livekit-server did not answer on 127.0.0.1:${sfuPort} within 20 s:\n${stderr}`);
-  };
-  const waitExit = (signal, ms) =>
-    new Promise((resolve) => {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill(signal);
-    });
-  await launch();
-
-  // No orphan SFU when the parent exits or is stopped by a signal (Ctrl-C, a test runner's timeout).
-  const cleanupOnExit = () => child?.kill('SIGKILL');
-  process.on('exit', cleanupOnExit);
-  const onSignal = (signal) => {
-    child?.kill('SIGKILL');
-    // Whoever else listens (e.g. `npm start`) shuts down gracefully; otherwise keep the default: exit.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, onSignal);
+    },
+  }).catch((err) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     url: `ws://127.0.0.1:${sfuPort}`,
     httpUrl: `http://127.0.0.1:${sfuPort}`,
     port: sfuPort,
     ...keys,
     get process() {
-      return child;
+      return sfu.process;
     },
     /** Graceful stop; removes the temporary config. */
     async stop() {
-      await waitExit('SIGTERM', 5000);
-      process.off('exit', cleanupOnExit);
-      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(signal, onSignal);
+      await sfu.stop();
       rmSync(dir, { recursive: true, force: true });
     },
     /** Simulates a crash (`kill -9`). */
-    async kill() {
-      await waitExit('SIGKILL', 1000);
-    },
+    kill: () => sfu.kill(),
     /** Starts it again on the same ports after kill() or stop(). */
-    async restart() {
-      await waitExit('SIGTERM', 5000);
-      await launch();
-    },
+    restart: () => sfu.restart(),
   };
 }
 
