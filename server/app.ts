@@ -29,7 +29,7 @@ import { LobbyService } from './lobby/lobby.service.js';
 import { practitionerRoutes } from './lobby/practitioner.routes.js';
 import { buildOpenApi, errorBody } from './openapi.js';
 import { RouteRegistry, type RouteDoc } from './routing.js';
-import { browserCors, rateLimit, StreamSlots, WindowCounter } from './security.js';
+import { browserCors, integratorKey, rateLimit, StreamSlots, WindowCounter } from './security.js';
 import { statsRoutes } from './stats/stats.routes.js';
 import type { Store } from './store/store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -72,6 +72,8 @@ export interface VideoconsultApp {
 }
 
 const BROWSER_PREFIX = /^\/v1\/(lobby|practitioner|rooms)(?:\/|$)/i;
+/** Everything an integrator's back end calls with its API key. */
+const INTEGRATOR_PREFIX = /^\/v1\/(consultations|stats|audit|admin)(?:\/|$)/i;
 
 export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsStore = !deps.store;
@@ -124,6 +126,10 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     const limit = prefix === 'lobby' ? limitPublic : limitPractitioner;
     cors(req, res, (error?: unknown) => (error ? next(error) : limit(req, res, next)));
   });
+
+  const integratorLimit = new WindowCounter(config.rateLimits.integratorPerMinute, 60_000, now);
+  const limitIntegrator = rateLimit(integratorLimit, integratorKey(config));
+  app.use((req, res, next) => (INTEGRATOR_PREFIX.test(req.path) ? limitIntegrator(req, res, next) : next()));
 
   const json = express.json({ limit: '16kb' });
   // The webhook and upload routes read their raw bodies themselves (signature over exact bytes; files).
@@ -183,7 +189,9 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
       ctx.bus.removeAllListeners();
       publicLimit.dispose();
       practitionerLimit.dispose();
+      integratorLimit.dispose();
       lobby.codeFailures.dispose();
+      lobby.guessBudget.dispose();
       if (ownsMailer) ctx.mailer?.close?.();
       if (ownsStore) store.close();
     },

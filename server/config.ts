@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { trustProxyProblem } from './client-key.js';
 import { uploadOptionsSchema } from './uploads/uploads.schema.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in lowercase hex (64 characters)');
@@ -48,8 +49,23 @@ export const configSchema = z.strictObject({
     .strictObject({
       lobbyPerMinute: z.number().int().min(1).max(1_000_000).default(120),
       practitionerPerMinute: z.number().int().min(1).max(1_000_000).default(600),
+      /** Per integrator API key, on the integrator API (/v1/consultations, /v1/stats, /v1/audit, …). */
+      integratorPerMinute: z.number().int().min(1).max(1_000_000).default(600),
     })
-    .default({ lobbyPerMinute: 120, practitionerPerMinute: 600 }),
+    .default({ lobbyPerMinute: 120, practitionerPerMinute: 600, integratorPerMinute: 600 }),
+  /**
+   * Per-tenant budget of wrong access codes (all clients together). Beyond it, that tenant's join attempts
+   * are evaluated one per `spacingMs` (slowed, never locked out); see lobby/guess-budget.ts and
+   * docs/http-api.md for what this means for a guesser.
+   */
+  codeGuessBudget: z
+    .strictObject({
+      failuresPerWindow: z.number().int().min(1).max(1_000_000).default(100),
+      windowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      spacingMs: z.number().int().min(1).max(60_000).default(1000),
+      maxWaitSeconds: z.number().int().min(1).max(120).default(20),
+    })
+    .default({ failuresPerWindow: 100, windowMinutes: 15, spacingMs: 1000, maxWaitSeconds: 20 }),
   /** How often the sweeper runs; 0 disables it (tests call sweep() themselves). */
   sweepIntervalSeconds: z.number().int().min(0).max(3600).default(60),
   /** Optional SMTP delivery of access codes by e-mail (`deliver: { email }`). */
@@ -74,7 +90,15 @@ export const configSchema = z.strictObject({
     .optional(),
   /** Files shared in a call (encrypted at rest, deleted at session end). Absent: the upload routes are off. */
   uploads: uploadOptionsSchema.optional(),
-  trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string()]).default(false),
+  /**
+   * Proxies in front of this server: a hop count, or their addresses/CIDRs. `true` is refused (see
+   * client-key.ts); the client address found this way keys the rate limits and the code lockout.
+   */
+  trustProxy: z
+    .custom<false | number | string[]>((value) => trustProxyProblem(value) === undefined, {
+      error: (issue) => trustProxyProblem(issue.input) ?? 'invalid',
+    })
+    .default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,9 @@
 import type { Request, RequestHandler } from 'express';
+import { clientKey } from './client-key.js';
 import type { Config } from './config.js';
+import { sha256Hex } from './crypto.js';
 import { ApiError } from './errors.js';
+import { bearer } from './http.js';
 
 /**
  * Fixed-window counters per key, in memory only: the keys are client addresses, which must never be
@@ -72,18 +75,27 @@ export class StreamSlots {
   }
 }
 
-/** The client as seen through `trust proxy`; used only as an in-memory key. */
-export function clientKey(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
+/**
+ * The integrator API is limited per API key (by its hash, so the key itself is never a map key). Requests
+ * without a configured key count per client address: sending a fresh made-up key each time gains nothing.
+ */
+export function integratorKey(config: Config): (req: Request) => string {
+  const known = new Set(config.tenants.flatMap((t) => t.apiKeySha256));
+  return (req) => {
+    const key = bearer(req);
+    const hash = key === undefined ? undefined : sha256Hex(key);
+    return hash !== undefined && known.has(hash) ? `key:${hash}` : `client:${clientKey(req)}`;
+  };
 }
 
 export function tooMany(retryAfter: number, code = 'rate_limited', message = 'Too many requests. Please wait and try again.'): ApiError {
   return new ApiError(429, code, message, { 'Retry-After': String(retryAfter) });
 }
 
-export function rateLimit(counter: WindowCounter): RequestHandler {
+export function rateLimit(counter: WindowCounter, keyOf: (req: Request) => string = clientKey): RequestHandler {
   return (req, _res, next) => {
-    const key = clientKey(req);
+    const key = keyOf(req);
     const wait = counter.blockedFor(key);
     if (wait) return next(tooMany(wait));
     counter.add(key);

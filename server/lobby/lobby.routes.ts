@@ -4,9 +4,10 @@ import type { AppContext } from '../context.js';
 import { body, openEventStream, parse } from '../http.js';
 import { errorBody } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
-import { clientKey } from '../security.js';
+import { clientKey } from '../client-key.js';
 import { osFamily } from '../stats/os-family.js';
 import { admission, emptyBody, joinBody, joinResponse } from './lobby.schema.js';
+import { guessBucket } from './guess-budget.js';
 import type { LobbyService } from './lobby.service.js';
 
 export const PING_MS = 15_000;
@@ -27,7 +28,7 @@ export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: Lobby
       } },
     async (req, res) => {
       const input = parse(joinBody, body(req), 'body');
-      const { ticket, entry, consultation } = await lobby.join(clientKey(req), input, osFamily(req.get('user-agent')));
+      const { ticket, entry, consultation } = await lobby.join(clientKey(req), guessBucket(ctx.config, req.get('origin')), input, osFamily(req.get('user-agent')));
       res.status(201).set('Cache-Control', 'no-store').json({
         ticket,
         ticketId: entry.id,

@@ -7,6 +7,7 @@ import { normalizeCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
 import { tooMany, WindowCounter } from '../security.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { GuessBudget } from './guess-budget.js';
 import type { AuditRow, ConsultationRow, LobbyEntryRow, RedeemedCode } from '../store/store.js';
 import type { Admission } from '../tokens/tokens.service.js';
 import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
@@ -15,9 +16,13 @@ export const CODE_FAILURE_LIMIT = 5;
 export const CODE_FAILURE_WINDOW_MS = 15 * 60_000;
 const ESTIMATE_MIN_SAMPLES = 3;
 
+const lockedOut = (wait: number): ApiError => tooMany(wait, 'too_many_attempts', 'Too many attempts. Please wait before trying again.');
+
 /** A join waiting for its group commit. */
 interface PendingJoin {
   client: string;
+  /** The tenant failure budget this attempt counts against (guess-budget.ts). */
+  bucket: string;
   codeHash: string;
   entry: Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>;
   /** The lockout let this attempt through (decided once, even if the batch runs again). */
@@ -33,6 +38,8 @@ export interface Joined extends RedeemedCode {
 export class LobbyService {
   /** Failed code attempts per client (in memory only). */
   readonly codeFailures: WindowCounter;
+  /** Wrong codes per tenant, across all clients (in memory only). */
+  readonly guessBudget: GuessBudget;
 
   /**
    * Queue order per consultation, computed once per change instead of once per waiting patient's stream:
@@ -45,6 +52,7 @@ export class LobbyService {
 
   constructor(private readonly ctx: AppContext, private readonly consultations: ConsultationService) {
     this.codeFailures = new WindowCounter(CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS, ctx.now);
+    this.guessBudget = new GuessBudget(ctx.config.codeGuessBudget, ctx.now);
     this.joins = new GroupCommit(ctx.store, (join) => this.redeem(join));
     const invalidate = (consultationId: string): void => void this.queueOrder.delete(consultationId);
     ctx.bus.prependListener('changed', invalidate);
@@ -60,10 +68,15 @@ export class LobbyService {
    * CODE_FAILURE_LIMIT times it is refused (429) before the code is even looked at. Joins arriving together
    * are committed together (group commit); each answers only once its code is marked used on disk.
    */
-  async join(client: string, input: z.output<typeof joinBody>, os: string): Promise<Joined> {
+  async join(client: string, bucket: string, input: z.output<typeof joinBody>, os: string): Promise<Joined> {
+    // A locked-out client must not take a place in its tenant's slowed queue.
+    const locked = this.codeFailures.blockedFor(client);
+    if (locked) throw lockedOut(locked);
+    await this.guessBudget.admit(bucket);
     const ticket = randomId('vct_', 32);
     const outcome = await this.joins.submit({
       client,
+      bucket,
       codeHash: accessCodeHash(this.ctx.config.secret, normalizeCode(input.code)),
       entry: {
         id: randomId('t_', 12),
@@ -92,12 +105,15 @@ export class LobbyService {
   private redeem(join: PendingJoin): RedeemedCode | ApiError {
     if (!join.checked) {
       const wait = this.codeFailures.blockedFor(join.client);
-      if (wait) return tooMany(wait, 'too_many_attempts', 'Too many attempts. Please wait before trying again.');
+      if (wait) return lockedOut(wait);
       join.checked = true;
     }
     const redeemed = this.ctx.store.redeemAccessCode(join.codeHash, this.ctx.now(), join.entry);
     if (!redeemed) {
-      if (!join.failureCounted) this.codeFailures.add(join.client);
+      if (!join.failureCounted) {
+        this.codeFailures.add(join.client);
+        this.guessBudget.fail(join.bucket);
+      }
       join.failureCounted = true;
       return new ApiError(404, 'invalid_code', 'This access code is not valid. Check it and try again, or ask for a new one.');
     }

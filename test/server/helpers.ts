@@ -106,7 +106,7 @@ export interface Reply<T = Record<string, unknown>> {
 
 /** JSON request; `auth` is sent as a bearer token. */
 export async function call<T = Record<string, unknown>>(
-  h: Harness,
+  h: Pick<Harness, 'base'>,
   method: string,
   path: string,
   options: { auth?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
@@ -154,7 +154,7 @@ export class EventReader {
   private ended = false;
   readonly controller = new AbortController();
 
-  static async open(h: Harness, path: string, token: string, headers: Record<string, string> = {}): Promise<EventReader> {
+  static async open(h: Pick<Harness, 'base'>, path: string, token: string, headers: Record<string, string> = {}): Promise<EventReader> {
     const reader = new EventReader();
     const res = await fetch(`${h.base}${path}`, {
       headers: { authorization: `Bearer ${token}`, ...headers },
@@ -249,26 +249,26 @@ export class EventReader {
 }
 
 /** Creates a consultation and returns its id. */
-export async function createConsultation(h: Harness, key: string, body: Record<string, unknown> = {}): Promise<string> {
+export async function createConsultation(h: Pick<Harness, 'base'>, key: string, body: Record<string, unknown> = {}): Promise<string> {
   const res = await call(h, 'POST', '/v1/consultations', { auth: key, body });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
   return String(res.body.id);
 }
 
-export async function issueCode(h: Harness, key: string, id: string, body: Record<string, unknown> = {}): Promise<string> {
+export async function issueCode(h: Pick<Harness, 'base'>, key: string, id: string, body: Record<string, unknown> = {}): Promise<string> {
   const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: key, body });
   if (res.status !== 201) throw new Error(`code failed: ${res.status} ${JSON.stringify(res.body)}`);
   return String(res.body.code);
 }
 
-export async function practitionerToken(h: Harness, key: string, id: string): Promise<string> {
+export async function practitionerToken(h: Pick<Harness, 'base'>, key: string, id: string): Promise<string> {
   const res = await call(h, 'POST', `/v1/consultations/${id}/practitioner-tokens`, { auth: key, body: { name: 'Dr. Who' } });
   if (res.status !== 201) throw new Error(`token failed: ${res.status} ${JSON.stringify(res.body)}`);
   return String(res.body.token);
 }
 
 /** Joins the lobby with a valid code (successful joins do not count against the lockout). */
-export async function joinLobby(h: Harness, code: string, name = 'Pat Patient'): Promise<{ ticket: string; ticketId: string }> {
+export async function joinLobby(h: Pick<Harness, 'base'>, code: string, name = 'Pat Patient'): Promise<{ ticket: string; ticketId: string }> {
   const res = await call(h, 'POST', '/v1/lobby/join', { body: { code, name } });
   if (res.status !== 201) throw new Error(`join failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { ticket: String(res.body.ticket), ticketId: String(res.body.ticketId) };

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeServer, createApp, type AppDeps, type VideoconsultApp } from '../../server/app.js';
+import { parseConfig, type Config, type ConfigInput } from '../../server/config.js';
+import type { RoomService } from '../../server/context.js';
+import { sha256 } from './helpers.js';
+
+/**
+ * A token server without an SFU, for tests of its own HTTP behaviour (limits, validation, storage): the
+ * room service is a fake that accepts everything. Anything about joining a call uses startHarness().
+ */
+export interface LocalApp {
+  base: string;
+  dir: string;
+  config: Config;
+  server: VideoconsultApp;
+  keys: { acme: string; globex: string };
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export const fakeRooms: RoomService = {
+  createRoom: async () => ({}),
+  deleteRoom: async () => undefined,
+  removeParticipant: async () => undefined,
+  listRooms: async () => [],
+};
+
+export async function startLocalApp(overrides: Partial<ConfigInput> = {}, deps: AppDeps = {}): Promise<LocalApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'vc-local-test-'));
+  const keys = { acme: `acme_${randomBytes(16).toString('hex')}`, globex: `globex_${randomBytes(16).toString('hex')}` };
+  const config = parseConfig({
+    livekit: { url: 'ws://127.0.0.1:9', apiKey: 'devkey', apiSecret: randomBytes(32).toString('hex') },
+    database: { path: join(dir, 'videoconsult.sqlite') },
+    secret: randomBytes(32).toString('hex'),
+    tenants: [
+      { id: 'acme', name: 'Acme Health', apiKeySha256: [sha256(keys.acme)], allowedOrigins: ['https://acme.example'] },
+      { id: 'globex', name: 'Globex Clinics', apiKeySha256: [sha256(keys.globex)], allowedOrigins: ['https://globex.example'] },
+    ],
+    sweepIntervalSeconds: 0,
+    ...overrides,
+  });
+  const logs: string[] = [];
+  const server = createApp(config, { rooms: fakeRooms, log: (line) => logs.push(line), ...deps });
+  const http = await new Promise<Server>((resolve, reject) => {
+    const s = server.app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    dir,
+    config,
+    server,
+    keys,
+    logs,
+    async stop() {
+      await closeServer(http).catch(() => undefined);
+      await server.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
