@@ -38,7 +38,7 @@ function vcDefinePlugin() {
 }
 
 export default {
-  globs: ['src/components/**/*.ts', 'src/events/*.ts', 'src/internal/vc-element.ts'],
+  globs: ['src/components/**/*.ts', 'src/events/*.ts', 'src/internal/vc-element.ts', 'src/internal/session-element.ts'],
   exclude: ['src/**/*.styles.ts'],
   outdir: '.',
   litelement: true,

@@ -3,7 +3,8 @@
  * statically (the main entry loads them on demand with `loadChat()`). Importing this module defines
  * `<vc-chat>`.
  */
-export { VcChat, VcChatMessageEvent, VcChatSendRequestEvent, VcChatToggleEvent, CHAT_LABELS, type ChatLabels } from './components/chat/chat.js';
+export { VcChat } from './components/chat/chat.js';
+export { VcChatMessageEvent, VcChatSendRequestEvent, VcChatToggleEvent } from './events/chat.js';
 export {
   ChatController,
   createHttpUploads,

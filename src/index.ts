@@ -7,7 +7,7 @@
  */
 export { VcCall } from './components/call/call.js';
 // The chat loads on demand (`loadChat()`, or the `videoconsult/chat` entry for a static import).
-export type { VcChat, VcChatMessageEvent, VcChatSendRequestEvent, VcChatToggleEvent, ChatLabels } from './components/chat/chat.js';
+export type { VcChat } from './components/chat/chat.js';
 import { loadChat } from './components/chat/lazy.js';
 export { loadChat } from './components/chat/lazy.js';
 export { VcConsultation } from './components/consultation/consultation.js';
@@ -28,7 +28,7 @@ export type {
 } from './session/chat.js';
 export { createLivekitTransport, type DataTransport, type TransportPeer } from './session/data-transport.js';
 export { sessionContext } from './controllers/session-controller.js';
-export { SUPPORTED_LOCALES } from './controllers/localize.js';
+export { SUPPORTED_LOCALES, type LabelOverrides } from './controllers/localize.js';
 export { THEMES, type ThemeName } from './themes/themes.js';
 
 // A page that declares <vc-whiteboard> or <vc-chat> in its markup gets it without calling the loader itself.

@@ -73,13 +73,23 @@ export function pickLocale(lang: string): string {
 export function translate(locale: string, key: TranslationKey, params?: Record<string, string | number>): string {
   const table = loaded[locale];
   if (!table) void loadLocale(locale).catch((error: unknown) => console.warn(`[videoconsult] could not load the "${locale}" translation:`, error));
-  const template = (table ?? en)[key] ?? en[key];
+  return format((table ?? en)[key] ?? en[key], params);
+}
+
+function format(template: string, params?: Record<string, string | number>): string {
   if (!params) return template;
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
 }
 
+/** Host pages may replace any UI string of an element, by translation key; the override applies in every language. */
+export type LabelOverrides = Partial<Record<TranslationKey, string>>;
+
+export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
+  labels?: LabelOverrides | undefined;
+}
+
 export class LocalizeController implements ReactiveController {
-  constructor(private readonly host: ReactiveControllerHost & HTMLElement) {
+  constructor(private readonly host: LocalizeHost) {
     host.addController(this);
   }
 
@@ -96,8 +106,12 @@ export class LocalizeController implements ReactiveController {
     return pickLocale(resolveLang(this.host));
   }
 
+  /** The host's override of `key` (`labels`), else the translation in the element's language. */
   t(key: TranslationKey, params?: Record<string, string | number>): string {
-    return translate(this.locale, key, params);
+    // A host page may assign anything to `labels` (or clear an entry with null): only a string overrides.
+    const labels: unknown = this.host.labels;
+    const override = labels && typeof labels === 'object' ? (labels as Record<string, unknown>)[key] : undefined;
+    return typeof override === 'string' ? format(override, params) : translate(this.locale, key, params);
   }
 
   /** A translated sentence for a known error code, else the server's (English) message. */

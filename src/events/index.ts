@@ -1,1 +1,3 @@
 export * from './events.js';
+export * from './chat.js';
+export * from './whiteboard.js';

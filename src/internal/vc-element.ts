@@ -1,6 +1,6 @@
 import { LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
-import { LocalizeController } from '../controllers/localize.js';
+import { LocalizeController, type LabelOverrides } from '../controllers/localize.js';
 import { VcErrorEvent } from '../events/events.js';
 import { baseStyles } from '../styles/base.styles.js';
 import { THEMES, themeStyles, type ThemeName } from '../themes/themes.js';
@@ -19,6 +19,12 @@ export class VcElement extends LitElement {
 
   /** The element's language; falls back to the nearest `lang` and then the document's. */
   @property({ reflect: true }) override lang!: string;
+
+  /**
+   * Replaces UI strings by translation key (see `src/translations/en.ts`), e.g. `{ 'chat.send': 'Post' }`;
+   * `{name}`-style placeholders work as in the translations. Everything else follows `lang`.
+   */
+  @property({ attribute: false }) labels: LabelOverrides = {};
 
   protected readonly localize = new LocalizeController(this);
   private readonly reportedErrors = new Set<string>();

@@ -1,5 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/components/waiting-room/waiting-room.js';
+import '../../src/components/chat/chat.js';
+import '../../src/components/whiteboard/whiteboard.js';
 import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
 import { loadLocale, pickLocale, SUPPORTED_LOCALES, translate } from '../../src/controllers/localize.js';
 import { en } from '../../src/translations/en.js';
@@ -54,5 +56,22 @@ describe('lang resolution', () => {
     wrapper.removeAttribute('lang');
     document.documentElement.lang = 'cs';
     await until(() => title() === 'Připojte se ke konzultaci');
+  });
+});
+
+describe('labels', () => {
+  it('a host overrides a string by translation key the same way on every element, in any language, with placeholders', async () => {
+    const wrapper = await fixture<HTMLDivElement>(html`<div lang="de">
+      <vc-waiting-room .session=${new FakeSession()} .labels=${{ 'wr.title': 'Willkommen, {who}' }}></vc-waiting-room>
+      <vc-chat .labels=${{ 'chat.title': 'Nachrichten an die Praxis' }}></vc-chat>
+      <vc-whiteboard .labels=${{ 'wb.summary': '{count} Dinge', 'wb.undo': null }}></vc-whiteboard>
+    </div>`);
+    const [room, chat, board] = ['vc-waiting-room', 'vc-chat', 'vc-whiteboard'].map((tag) => wrapper.querySelector(tag)!.shadowRoot!);
+    await until(() => chat!.querySelector('#title')!.textContent === 'Nachrichten an die Praxis');
+    // Placeholders of the override are filled like a translation's; unknown ones stay as typed.
+    expect(room!.querySelector('h2')!.textContent).to.equal('Willkommen, {who}');
+    expect(board!.querySelector('#summary')!.textContent).to.equal('0 Dinge');
+    // An entry that is not a string (here null) falls back to the translation.
+    await until(() => board!.querySelector('[data-action="undo"]')!.getAttribute('aria-label') === 'Rückgängig');
   });
 });

@@ -1,12 +1,12 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { SessionController } from '../../controllers/session-controller.js';
 import { VcEndRequestEvent, VcLeaveRequestEvent } from '../../events/events.js';
 import { icons } from '../../internal/icons.js';
 import { srcObject } from '../../internal/src-object.js';
+import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import { listDevices, type DeviceLists } from '../../session/devices.js';
-import type { ParticipantView, VcSession } from '../../session/types.js';
+import type { ParticipantView } from '../../session/types.js';
 import { callStyles } from './call.styles.js';
 
 const CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
@@ -49,13 +49,9 @@ type Corner = (typeof CORNERS)[number];
  * @cssprop --vc-call-self-view-width - Width of the self-view in 1:1 layout.
  * @cssprop --vc-call-height - Height of the call (default 100%).
  */
-export class VcCall extends VcElement {
+export class VcCall extends VcSessionElement {
   static override styles = [...VcElement.styles, callStyles];
 
-  /** Explicit session object (highest priority). */
-  @property({ attribute: false }) session?: VcSession;
-  /** Id of a `<vc-consultation>` whose session to use. */
-  @property({ attribute: 'session' }) sessionId?: string;
   /** Where the self-view starts in the 1:1 layout. */
   @property({ attribute: 'self-view-position', reflect: true }) selfViewPosition: Corner = 'bottom-right';
   /** Turns off the M / V / S shortcuts (e.g. when the host page uses those keys). */
@@ -66,7 +62,6 @@ export class VcCall extends VcElement {
   @state() private announcement = '';
   @state() private dragging = false;
 
-  protected readonly sessions = new SessionController(this);
   private knownRemotes?: Map<string, string>;
 
   constructor() {
@@ -74,16 +69,11 @@ export class VcCall extends VcElement {
     this.addEventListener('keydown', (event) => this.onKeyDown(event));
   }
 
-  onSessionMissing(id: string): void {
-    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
-  }
-
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('selfViewPosition') && !this.validateOneOf('self-view-position', this.selfViewPosition, CORNERS)) {
       this.selfViewPosition = 'bottom-right';
     }
-    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
     this.announceArrivals();
   }
 

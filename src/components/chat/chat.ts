@@ -1,65 +1,15 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
-import { SessionController } from '../../controllers/session-controller.js';
+import { VcChatMessageEvent, VcChatSendRequestEvent, VcChatToggleEvent } from '../../events/chat.js';
+import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
-import type { TranslationKey } from '../../translations/en.js';
 import type { AttachmentFetcher, ChatAttachment, ChatController, ChatMessage, Uploader } from '../../session/chat.js';
 import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH, UploadError } from '../../session/chat.js';
 import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
-import type { VcSession } from '../../session/types.js';
 import { chatStyles } from './chat.styles.js';
 
-/**
- * The UI strings in English. The element shows them in its language (`lang`, see the translations); the
- * `labels` property overrides any of them.
- */
-export const CHAT_LABELS = {
-  title: 'Chat',
-  log: 'Chat messages',
-  input: 'Message',
-  placeholder: 'Write a message',
-  send: 'Send',
-  attach: 'Attach an image or PDF',
-  uploading: 'Uploading…',
-  unread: '{count} unread',
-  history: 'Earlier messages',
-  you: 'You',
-  failed: 'Not sent',
-  download: 'Download {name}',
-  imageAlt: 'Image shared in the chat: {name}',
-  tooLong: 'The message is {over} characters too long.',
-  counter: '{count} of {max} characters',
-  uploadFailed: 'The file could not be shared: {reason}',
-  notConnected: 'Chat is not connected.',
-  empty: 'No messages yet.',
-  tooLarge: 'the file is larger than {max} MB',
-  wrongType: 'only PNG, JPEG and PDF files can be shared',
-};
-export type ChatLabels = typeof CHAT_LABELS;
-
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
-
-/** A message is about to be sent; cancel it to veto. */
-export class VcChatSendRequestEvent extends CustomEvent<{ text: string; attachment?: ChatAttachment }> {
-  constructor(detail: { text: string; attachment?: ChatAttachment }) {
-    super('vc-chat-send-request', { bubbles: true, composed: true, cancelable: true, detail });
-  }
-}
-
-/** The user collapsed or expanded the chat. */
-export class VcChatToggleEvent extends CustomEvent<{ collapsed: boolean }> {
-  constructor(detail: { collapsed: boolean }) {
-    super('vc-chat-toggle', { bubbles: true, composed: true, detail });
-  }
-}
-
-/** A message from someone else arrived (live or as history). */
-export class VcChatMessageEvent extends CustomEvent<{ message: ChatMessage }> {
-  constructor(detail: { message: ChatMessage }) {
-    super('vc-chat-message', { bubbles: true, composed: true, detail });
-  }
-}
 
 /**
  * The consultation chat. Everything a participant sends (names included) is shown as typed text; links are
@@ -97,13 +47,9 @@ export class VcChatMessageEvent extends CustomEvent<{ message: ChatMessage }> {
  * @cssprop --vc-chat-badge-background - Unread badge background (default `--vc-color-danger`).
  * @cssprop --vc-chat-badge-color - Unread badge text (default `--vc-color-on-danger`).
  */
-export class VcChat extends VcElement {
+export class VcChat extends VcSessionElement {
   static override styles = [...VcElement.styles, chatStyles];
 
-  /** Explicit session object (highest priority for finding the session). */
-  @property({ attribute: false }) session?: VcSession;
-  /** Id of a `<vc-consultation>` whose session to use. */
-  @property({ attribute: 'session' }) sessionId?: string;
   /** A conversation set by hand; otherwise the session's. */
   @property({ attribute: false }) chat?: ChatController;
   /** Uploads a file to the token server; without it the attach button is hidden. */
@@ -112,8 +58,6 @@ export class VcChat extends VcElement {
   @property({ attribute: false }) fetchAttachment?: AttachmentFetcher;
   /** Collapsed to its header; new messages then count as unread. */
   @property({ type: Boolean, reflect: true }) collapsed = false;
-  /** UI strings (English by default). */
-  @property({ attribute: false }) labels: Partial<ChatLabels> = {};
 
   @state() private messages: readonly ChatMessage[] = [];
   @state() private draft = '';
@@ -126,7 +70,6 @@ export class VcChat extends VcElement {
   @query('.log') private log?: HTMLElement;
   @query('input[type=file]') private fileInput?: HTMLInputElement;
 
-  protected readonly sessions = new SessionController(this);
   private collaboration?: Collaboration;
   private attachedTo?: ChatController;
   private readonly onCollaborationChange = () => this.requestUpdate();
@@ -160,16 +103,6 @@ export class VcChat extends VcElement {
     return this.fetchAttachment ?? this.collaboration?.fetchAttachment;
   }
 
-  private l(key: keyof ChatLabels, params?: Record<string, string | number>): string {
-    const template = this.labels?.[key]; // null when a host page cleared it
-    if (typeof template !== 'string') return this.localize.t(`chat.${key}` as TranslationKey, params);
-    return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
-  }
-
-  onSessionMissing(id: string): void {
-    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
-  }
-
   override connectedCallback(): void {
     super.connectedCallback();
     this.attach();
@@ -189,7 +122,6 @@ export class VcChat extends VcElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
     this.collaboration = followCollaboration(this.collaboration, this.sessions.session, this.onCollaborationChange);
     if (this.activeChat !== this.attachedTo && this.isConnected) this.attach();
     if (changed.has('collapsed') && !this.collapsed) this.unread = 0;
@@ -283,7 +215,7 @@ export class VcChat extends VcElement {
     const chat = this.activeChat;
     const text = this.draft;
     if (!chat) {
-      this.error = this.l('notConnected');
+      this.error = this.localize.t('chat.notConnected');
       return;
     }
     if (this.length > this.maxLength) return;
@@ -306,7 +238,7 @@ export class VcChat extends VcElement {
     const uploader = this.activeUploader;
     if (!file || !uploader) return;
     if (!ATTACHMENT_TYPES.includes(file.type as ChatAttachment['type'])) {
-      this.error = this.l('uploadFailed', { reason: this.l('wrongType') });
+      this.error = this.localize.t('chat.uploadFailed', { reason: this.localize.t('chat.wrongType') });
       return;
     }
     this.uploading = true;
@@ -318,11 +250,11 @@ export class VcChat extends VcElement {
       const reason = error instanceof Error ? error.message : String(error);
       const shown =
         error instanceof UploadError && error.status === 413
-          ? this.l('tooLarge', { max: 10 })
+          ? this.localize.t('chat.tooLarge', { max: 10 })
           : error instanceof UploadError && error.status === 415
-            ? this.l('wrongType')
+            ? this.localize.t('chat.wrongType')
             : reason;
-      this.error = this.l('uploadFailed', { reason: shown });
+      this.error = this.localize.t('chat.uploadFailed', { reason: shown });
       this.emitError('upload_failed', reason);
     } finally {
       this.uploading = false;
@@ -353,10 +285,10 @@ export class VcChat extends VcElement {
     const preview = this.previews.get(attachment.id);
     return html`<div class="attachment" part="attachment">
       ${attachment.type.startsWith('image/') && preview
-        ? html`<img src=${preview} alt=${this.l('imageAlt', { name: attachment.name })} />`
+        ? html`<img src=${preview} alt=${this.localize.t('chat.imageAlt', { name: attachment.name })} />`
         : nothing}
       <button class="button" type="button" @click=${() => this.download(attachment)} ?disabled=${!this.activeFetcher}>
-        ${this.l('download', { name: attachment.name })}
+        ${this.localize.t('chat.download', { name: attachment.name })}
       </button>
     </div>`;
   }
@@ -367,9 +299,9 @@ export class VcChat extends VcElement {
       .join(' ');
     return html`<li class=${classes} part="message" data-id=${message.id}>
       <div class="meta">
-        <span class="name" part="name">${message.local ? this.l('you') : message.name}</span>
+        <span class="name" part="name">${message.local ? this.localize.t('chat.you') : message.name}</span>
         <time part="time" datetime=${new Date(message.at).toISOString()}>${time.format(message.at)}</time>
-        ${message.failed ? html`<span class="error">${this.l('failed')}</span>` : nothing}
+        ${message.failed ? html`<span class="error">${this.localize.t('chat.failed')}</span>` : nothing}
       </div>
       ${message.text ? html`<p class="text" part="text">${this.renderText(message.text)}</p>` : nothing}
       ${message.attachment ? this.renderAttachment(message.attachment) : nothing}
@@ -386,28 +318,28 @@ export class VcChat extends VcElement {
     return html`<section class="base" part="base" aria-labelledby="title">
       <div class="header" part="header">
         <button class="button toggle" part="toggle" type="button" aria-expanded=${String(!this.collapsed)} aria-controls="body" @click=${this.toggle}>
-          <span id="title">${this.l('title')}</span>
+          <span id="title">${this.localize.t('chat.title')}</span>
           ${this.unread > 0
-            ? html`<span class="badge" part="badge">${this.l('unread', { count: this.unread })}</span>`
+            ? html`<span class="badge" part="badge">${this.localize.t('chat.unread', { count: this.unread })}</span>`
             : nothing}
         </button>
       </div>
       <div id="body" ?hidden=${this.collapsed}>
-        <div class="log" part="log" role="log" aria-live="polite" aria-label=${this.l('log')} tabindex="0">
+        <div class="log" part="log" role="log" aria-live="polite" aria-label=${this.localize.t('chat.log')} tabindex="0">
           <ol class="list">
-            ${history.length > 0 ? html`<li class="divider">${this.l('history')}</li>` : nothing}
+            ${history.length > 0 ? html`<li class="divider">${this.localize.t('chat.history')}</li>` : nothing}
             ${history.map((m) => this.renderMessage(m, time))}
             ${current.map((m) => this.renderMessage(m, time))}
           </ol>
         </div>
         <form class="composer" @submit=${(e: Event) => (e.preventDefault(), void this.submit())}>
-          <label for="input" class="visually-hidden">${this.l('input')}</label>
+          <label for="input" class="visually-hidden">${this.localize.t('chat.input')}</label>
           <textarea
             id="input"
             part="input"
             rows="2"
             .value=${live(this.draft)}
-            placeholder=${this.l('placeholder')}
+            placeholder=${this.localize.t('chat.placeholder')}
             aria-describedby="counter"
             aria-invalid=${over > 0 ? 'true' : 'false'}
             ?disabled=${!chat}
@@ -421,8 +353,8 @@ export class VcChat extends VcElement {
                     class="button"
                     part="attach-button"
                     type="button"
-                    aria-label=${this.l('attach')}
-                    title=${this.l('attach')}
+                    aria-label=${this.localize.t('chat.attach')}
+                    title=${this.localize.t('chat.attach')}
                     ?disabled=${this.uploading || !chat}
                     @click=${() => this.fileInput?.click()}
                   >
@@ -432,14 +364,14 @@ export class VcChat extends VcElement {
                   </button>`
               : nothing}
             <button class="button primary" part="send-button" type="submit" ?disabled=${!chat || over > 0 || !this.draft.trim()}>
-              ${this.l('send')}
+              ${this.localize.t('chat.send')}
             </button>
           </div>
           <div class="status">
-            <span class="error" role="alert">${over > 0 ? this.l('tooLong', { over }) : this.error}${this.uploading ? this.l('uploading') : ''}</span>
+            <span class="error" role="alert">${over > 0 ? this.localize.t('chat.tooLong', { over }) : this.error}${this.uploading ? this.localize.t('chat.uploading') : ''}</span>
             <span id="counter" class="counter ${over > 0 ? 'over' : ''}" part="counter"
               ><span aria-hidden="true">${this.length}/${this.maxLength}</span
-              ><span class="visually-hidden">${this.l('counter', { count: this.length, max: this.maxLength })}</span></span
+              ><span class="visually-hidden">${this.localize.t('chat.counter', { count: this.length, max: this.maxLength })}</span></span
             >
           </div>
         </form>
@@ -453,10 +385,5 @@ VcChat.define('vc-chat');
 declare global {
   interface HTMLElementTagNameMap {
     'vc-chat': VcChat;
-  }
-  interface HTMLElementEventMap {
-    'vc-chat-send-request': VcChatSendRequestEvent;
-    'vc-chat-message': VcChatMessageEvent;
-    'vc-chat-toggle': VcChatToggleEvent;
   }
 }

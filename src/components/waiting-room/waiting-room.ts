@@ -1,9 +1,9 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { SessionController } from '../../controllers/session-controller.js';
 import { VcLeaveRequestEvent, type VcDeviceCheckCompleteEvent } from '../../events/events.js';
+import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
-import type { DeviceCheckResult, VcSession } from '../../session/types.js';
+import type { DeviceCheckResult } from '../../session/types.js';
 import '../device-check/device-check.js';
 import { PractitionerQueue } from './practitioner-queue.js';
 import { waitingRoomStyles } from './waiting-room.styles.js';
@@ -37,7 +37,7 @@ type Mode = (typeof MODES)[number];
  * @cssprop --vc-waiting-room-padding - Inner spacing (default `--vc-space-l`).
  * @cssprop --vc-waiting-room-radius - Corner radius (default `--vc-radius-m`).
  */
-export class VcWaitingRoom extends VcElement {
+export class VcWaitingRoom extends VcSessionElement {
   static override styles = [...VcElement.styles, waitingRoomStyles];
 
   /** `patient`, `practitioner`, or `auto` (the session's role). */
@@ -54,26 +54,16 @@ export class VcWaitingRoom extends VcElement {
   @property({ type: Boolean }) quiet = false;
   /** Practitioner: do not put the waiting count into the document title. */
   @property({ type: Boolean, attribute: 'no-title-badge' }) noTitleBadge = false;
-  /** Explicit session object (highest priority). */
-  @property({ attribute: false }) session?: VcSession;
-  /** Id of a `<vc-consultation>` whose session to use. */
-  @property({ attribute: 'session' }) sessionId?: string;
 
   @state() private entered?: { code: string; name: string };
   @state() private formError = '';
   private lastCheck?: { result: DeviceCheckResult; tracks: MediaStreamTrack[] };
 
-  protected readonly sessions = new SessionController(this);
   private readonly queue = new PractitionerQueue(this, this.localize, () => this.sessions.session);
-
-  onSessionMissing(id: string): void {
-    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
-  }
 
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('mode')) this.validateOneOf('mode', this.mode, MODES);
-    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
     // Removing the attribute makes the property null, and a host page may assign anything: trim strings only.
     const code = typeof this.accessCode === 'string' ? this.accessCode.trim() : '';
     const name = typeof this.displayName === 'string' ? this.displayName.trim() : '';

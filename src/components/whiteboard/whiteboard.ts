@@ -1,11 +1,10 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { SessionController } from '../../controllers/session-controller.js';
+import { VcWhiteboardClearRequestEvent, VcWhiteboardDocumentShownEvent } from '../../events/whiteboard.js';
+import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
-import type { TranslationKey } from '../../translations/en.js';
 import type { AttachmentFetcher, ChatAttachment, Uploader } from '../../session/chat.js';
 import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
-import type { VcSession } from '../../session/types.js';
 import type { BoardBackground, BoardElement, ElementKind, NewBoardElement, RemoteCursor, WhiteboardSync } from '../../session/whiteboard-sync.js';
 import { BackgroundLoader, defaultPdfWorkerSrc, type LoadedBackground } from './background.js';
 import { icon, type IconName } from './icons.js';
@@ -15,44 +14,6 @@ import { whiteboardStyles } from './whiteboard.styles.js';
 export type WhiteboardTool = 'pen' | 'highlighter' | 'eraser' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text' | 'pan' | 'laser';
 export const WHITEBOARD_TOOLS: readonly WhiteboardTool[] = ['pen', 'highlighter', 'eraser', 'line', 'arrow', 'rect', 'ellipse', 'text', 'pan', 'laser'];
 
-/**
- * The UI strings in English. The element shows them in its language (`lang`, see the translations); the
- * `labels` property overrides any of them.
- */
-export const WHITEBOARD_LABELS = {
-  toolbar: 'Whiteboard tools',
-  pen: 'Pen',
-  highlighter: 'Highlighter',
-  eraser: 'Eraser',
-  line: 'Line',
-  arrow: 'Arrow',
-  rect: 'Rectangle',
-  ellipse: 'Ellipse',
-  text: 'Text',
-  pan: 'Move the view',
-  laser: 'Laser pointer',
-  color: 'Colour',
-  size: 'Size',
-  undo: 'Undo',
-  redo: 'Redo',
-  clear: 'Clear the board',
-  zoomIn: 'Zoom in',
-  zoomOut: 'Zoom out',
-  zoomReset: 'Reset the view',
-  export: 'Save as PNG on this device',
-  document: 'Show a document (image or PDF)',
-  removeDocument: 'Remove the document',
-  previousPage: 'Previous page',
-  nextPage: 'Next page',
-  page: 'Page {page} of {pages}',
-  board: 'Shared whiteboard. Arrow keys move the view, plus and minus zoom.',
-  summary: 'Whiteboard with {count} items',
-  textInput: 'Text to place on the board',
-  loading: 'Loading the document…',
-  documentFailed: 'The document could not be shown: {reason}',
-};
-export type WhiteboardLabels = typeof WHITEBOARD_LABELS;
-
 const DRAW_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse'];
 const TOOL_ICONS: Record<WhiteboardTool, IconName> = {
   pen: 'pen', highlighter: 'highlighter', eraser: 'eraser', line: 'line', arrow: 'arrow',
@@ -60,13 +21,6 @@ const TOOL_ICONS: Record<WhiteboardTool, IconName> = {
 };
 const MIN_SCALE = 0.1;
 const MAX_SCALE = 8;
-
-/** The practitioner is about to clear the board; cancel to veto. */
-export class VcWhiteboardClearRequestEvent extends CustomEvent<Record<string, never>> {
-  constructor() {
-    super('vc-whiteboard-clear-request', { bubbles: true, composed: true, cancelable: true, detail: {} });
-  }
-}
 
 type Gesture =
   | { type: 'draw'; pointerId: number; element: NewBoardElement }
@@ -102,13 +56,9 @@ type Gesture =
  * @cssprop --vc-whiteboard-pressed-background - The active tool (default `--vc-color-primary`).
  * @cssprop --vc-whiteboard-pressed-color - The active tool's icon (default `--vc-color-on-primary`).
  */
-export class VcWhiteboard extends VcElement {
+export class VcWhiteboard extends VcSessionElement {
   static override styles = [...VcElement.styles, whiteboardStyles];
 
-  /** Explicit session object (highest priority for finding the session). */
-  @property({ attribute: false }) session?: VcSession;
-  /** Id of a `<vc-consultation>` whose session to use. */
-  @property({ attribute: 'session' }) sessionId?: string;
   /** A board set by hand; otherwise the session's. */
   @property({ attribute: false }) sync?: WhiteboardSync;
   /** Fetches a shared document with the participant's token. */
@@ -122,7 +72,6 @@ export class VcWhiteboard extends VcElement {
   @property({ type: Number }) size = 4;
   /** Where pdf.js loads its worker from (our own origin); defaults to `pdf.worker.min.mjs` next to this module. */
   @property({ attribute: 'pdf-worker-src' }) pdfWorkerSrc = '';
-  @property({ attribute: false }) labels: Partial<WhiteboardLabels> = {};
 
   @state() private view: View = { x: 0, y: 0, scale: 1 };
   @state() private canUndo = false;
@@ -138,7 +87,6 @@ export class VcWhiteboard extends VcElement {
   @query('.text-editor') private textEditor?: HTMLTextAreaElement;
   @query('input[type=file]') private fileInput?: HTMLInputElement;
 
-  protected readonly sessions = new SessionController(this);
   private collaboration?: Collaboration;
   private readonly onCollaborationChange = () => this.requestUpdate();
   /** The board actually shown: `.sync`, else the session's. */
@@ -153,16 +101,6 @@ export class VcWhiteboard extends VcElement {
     () => this.pdfWorkerSrc || defaultPdfWorkerSrc(),
   );
   private backgroundLoad?: AbortController;
-
-  private l(key: keyof WhiteboardLabels, params?: Record<string, string | number>): string {
-    const template = this.labels?.[key]; // null when a host page cleared it
-    if (typeof template !== 'string') return this.localize.t(`wb.${key}` as TranslationKey, params);
-    return params ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m)) : template;
-  }
-
-  onSessionMissing(id: string): void {
-    this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);
-  }
 
   private get activeUploader(): Uploader | undefined {
     if (this.uploader) return this.uploader;
@@ -197,7 +135,6 @@ export class VcWhiteboard extends VcElement {
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('tool')) this.validateOneOf('tool', this.tool, WHITEBOARD_TOOLS);
-    if (changed.has('session') || changed.has('sessionId')) this.sessions.resolve();
     this.collaboration = followCollaboration(this.collaboration, this.sessions.session, this.onCollaborationChange);
     const collaboration = this.collaboration;
     // Shown standalone or in a consultation, the board is open: start the session's sync (once in the call).
@@ -370,12 +307,12 @@ export class VcWhiteboard extends VcElement {
       if (controller.signal.aborted) return;
       this.loaded = loaded;
       this.backgroundState = 'ready';
-      this.dispatchEvent(new Event('vc-whiteboard-document-shown', { bubbles: true, composed: true }));
+      this.dispatchEvent(new VcWhiteboardDocumentShownEvent());
     } catch (error) {
       if (controller.signal.aborted) return;
       const reason = error instanceof Error ? error.message : String(error);
       this.backgroundState = 'failed';
-      this.error = this.l('documentFailed', { reason });
+      this.error = this.localize.t('wb.documentFailed', { reason });
       this.emitError('document_failed', reason);
     }
   }
@@ -541,7 +478,7 @@ export class VcWhiteboard extends VcElement {
       this.showDocument(await this.activeUploader(file));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.error = this.l('documentFailed', { reason });
+      this.error = this.localize.t('wb.documentFailed', { reason });
       this.emitError('upload_failed', reason);
     }
   }
@@ -587,41 +524,41 @@ export class VcWhiteboard extends VcElement {
     const background = sync?.background();
     const practitioner = sync?.role === 'practitioner';
     return html`<section class="base" part="base">
-      <div class="toolbar" part="toolbar" role="toolbar" aria-label=${this.l('toolbar')} @keydown=${this.onToolbarKeyDown}>
+      <div class="toolbar" part="toolbar" role="toolbar" aria-label=${this.localize.t('wb.toolbar')} @keydown=${this.onToolbarKeyDown}>
         <div class="group">
           ${WHITEBOARD_TOOLS.map((tool) =>
-            this.button(TOOL_ICONS[tool], this.l(tool), () => (this.tool = tool), { pressed: this.tool === tool, part: 'tool-button', disabled: !sync }),
+            this.button(TOOL_ICONS[tool], this.localize.t(`wb.${tool}`), () => (this.tool = tool), { pressed: this.tool === tool, part: 'tool-button', disabled: !sync }),
           )}
         </div>
         <div class="group">
-          <label class="field">${this.l('color')}
+          <label class="field">${this.localize.t('wb.color')}
             <input type="color" .value=${this.color} @input=${(e: Event) => (this.color = (e.target as HTMLInputElement).value)} />
           </label>
-          <label class="field">${this.l('size')}
+          <label class="field">${this.localize.t('wb.size')}
             <input type="range" min="1" max="40" .value=${String(this.size)} @input=${(e: Event) => (this.size = Number((e.target as HTMLInputElement).value))} />
           </label>
         </div>
         <div class="group">
-          ${this.button('undo', this.l('undo'), () => this.undo(), { disabled: !this.canUndo })}
-          ${this.button('redo', this.l('redo'), () => this.redo(), { disabled: !this.canRedo })}
-          ${practitioner ? this.button('clear', this.l('clear'), () => this.clear(), { disabled: this.count === 0 }) : nothing}
+          ${this.button('undo', this.localize.t('wb.undo'), () => this.undo(), { disabled: !this.canUndo })}
+          ${this.button('redo', this.localize.t('wb.redo'), () => this.redo(), { disabled: !this.canRedo })}
+          ${practitioner ? this.button('clear', this.localize.t('wb.clear'), () => this.clear(), { disabled: this.count === 0 }) : nothing}
         </div>
         <div class="group">
-          ${this.button('zoomOut', this.l('zoomOut'), () => this.zoomBy(0.8))}
-          ${this.button('zoomIn', this.l('zoomIn'), () => this.zoomBy(1.25))}
-          ${this.button('fit', this.l('zoomReset'), () => this.resetView())}
-          ${this.button('export', this.l('export'), () => void this.downloadPng())}
+          ${this.button('zoomOut', this.localize.t('wb.zoomOut'), () => this.zoomBy(0.8))}
+          ${this.button('zoomIn', this.localize.t('wb.zoomIn'), () => this.zoomBy(1.25))}
+          ${this.button('fit', this.localize.t('wb.zoomReset'), () => this.resetView())}
+          ${this.button('export', this.localize.t('wb.export'), () => void this.downloadPng())}
         </div>
         <div class="group">
           ${this.activeUploader
             ? html`<input type="file" hidden accept="image/png,image/jpeg,application/pdf" @change=${this.onDocumentFile} />
-                ${this.button('document', this.l('document'), () => this.fileInput?.click(), { disabled: !sync })}`
+                ${this.button('document', this.localize.t('wb.document'), () => this.fileInput?.click(), { disabled: !sync })}`
             : nothing}
-          ${background ? this.button('removeDocument', this.l('removeDocument'), () => sync?.setBackground(undefined)) : nothing}
+          ${background ? this.button('removeDocument', this.localize.t('wb.removeDocument'), () => sync?.setBackground(undefined)) : nothing}
           ${background?.type === 'application/pdf' && this.loaded
-            ? html`${this.button('previous', this.l('previousPage'), () => this.changePage(-1), { disabled: background.page <= 1 })}
-                <span class="page">${this.l('page', { page: background.page, pages: this.loaded.pages })}</span>
-                ${this.button('next', this.l('nextPage'), () => this.changePage(1), { disabled: background.page >= this.loaded.pages })}`
+            ? html`${this.button('previous', this.localize.t('wb.previousPage'), () => this.changePage(-1), { disabled: background.page <= 1 })}
+                <span class="page">${this.localize.t('wb.page', { page: background.page, pages: this.loaded.pages })}</span>
+                ${this.button('next', this.localize.t('wb.nextPage'), () => this.changePage(1), { disabled: background.page >= this.loaded.pages })}`
             : nothing}
         </div>
       </div>
@@ -631,7 +568,7 @@ export class VcWhiteboard extends VcElement {
         tabindex="0"
         role="application"
         aria-roledescription="whiteboard"
-        aria-label=${this.l('board')}
+        aria-label=${this.localize.t('wb.board')}
         aria-describedby="summary"
         @keydown=${this.onStageKeyDown}
       >
@@ -649,7 +586,7 @@ export class VcWhiteboard extends VcElement {
           ? html`<textarea
               class="text-editor"
               rows="1"
-              aria-label=${this.l('textInput')}
+              aria-label=${this.localize.t('wb.textInput')}
               style="left:${this.textAt.x * this.view.scale + this.view.x}px;top:${this.textAt.y * this.view.scale + this.view.y}px;color:${this.color}"
               @keydown=${this.onTextKeyDown}
               @blur=${() => this.commitText()}
@@ -657,8 +594,8 @@ export class VcWhiteboard extends VcElement {
           : nothing}
       </div>
       <div class="status" part="status">
-        <span id="summary">${this.l('summary', { count: this.count })}${background ? ` · ${background.name}` : ''}</span>
-        <span class="error" role="alert">${this.backgroundState === 'loading' ? this.l('loading') : this.error}</span>
+        <span id="summary">${this.localize.t('wb.summary', { count: this.count })}${background ? ` · ${background.name}` : ''}</span>
+        <span class="error" role="alert">${this.backgroundState === 'loading' ? this.localize.t('wb.loading') : this.error}</span>
       </div>
     </section>`;
   }
@@ -673,9 +610,6 @@ VcWhiteboard.define('vc-whiteboard');
 declare global {
   interface HTMLElementTagNameMap {
     'vc-whiteboard': VcWhiteboard;
-  }
-  interface HTMLElementEventMap {
-    'vc-whiteboard-clear-request': VcWhiteboardClearRequestEvent;
   }
 }
 
