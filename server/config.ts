@@ -28,6 +28,18 @@ export const configSchema = z.strictObject({
     apiUrl: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').optional(),
   }),
   database: z.strictObject({ path: z.string().min(1) }).default({ path: 'data/videoconsult.sqlite' }),
+  /**
+   * Several token-server instances share the consultation bus, rate limits, the code lockout and stream caps
+   * through this Redis. Absent: all of it stays in this process (one instance). Run it unpersisted
+   * (`--save '' --appendonly no`): its limit keys stand for client addresses (see server/shared/redis.ts).
+   */
+  redis: z
+    .strictObject({
+      url: z
+        .string()
+        .refine((u) => URL.canParse(u) && /^rediss?:$/.test(new URL(u).protocol), 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379'),
+    })
+    .optional(),
   /** Server-side secret for keyed hashes and signed tickets; at least 32 characters. */
   secret: z.string().min(32, 'must be at least 32 characters'),
   tenants: z.array(tenantSchema).min(1, 'configure at least one tenant'),
@@ -138,5 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.VC_PUBLIC_URL) merged.publicUrl = env.VC_PUBLIC_URL;
   if (env.VC_SECRET) merged.secret = env.VC_SECRET;
   if (env.VC_DATABASE) merged.database = { path: env.VC_DATABASE };
+  if (env.VC_REDIS_URL) merged.redis = { url: env.VC_REDIS_URL };
   return parseConfig(merged);
 }

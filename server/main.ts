@@ -1,7 +1,7 @@
 /**
  * The token server CLI: `node --import tsx server/main.ts` (or the built dist/server/main.js).
  * Config: VC_CONFIG=path/to/config.json, overridden by LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET,
- * VC_SECRET, VC_HOST, VC_PORT, VC_PUBLIC_URL, VC_DATABASE (see config.ts).
+ * VC_SECRET, VC_HOST, VC_PORT, VC_PUBLIC_URL, VC_DATABASE, VC_REDIS_URL (see config.ts).
  */
 import type { AddressInfo } from 'node:net';
 import { answerClientError, closeServer, createApp } from './app.js';
