@@ -131,4 +131,52 @@ export const migrations: { version: number; sql: string }[] = [
       CREATE INDEX lobby_entries_admitted ON lobby_entries (tenant_id, admitted_at) WHERE admitted_at IS NOT NULL;
     `,
   },
+  {
+    // Outgoing webhooks (server/outbox/): endpoints per tenant, the outbox of pending deliveries (a row per event
+    // and endpoint, deleted once delivered or given up) and the per-tenant delivery log (ids and statuses only).
+    version: 5,
+    sql: `
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secrets TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        disabled_at INTEGER,
+        disabled_reason TEXT
+      );
+      CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant_id);
+
+      CREATE TABLE webhook_outbox (
+        event_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        tenant_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        PRIMARY KEY (event_id, endpoint_id)
+      );
+      CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at);
+
+      CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        status INTEGER,
+        error TEXT,
+        duration_ms INTEGER NOT NULL,
+        next_attempt_at INTEGER
+      );
+      CREATE INDEX webhook_deliveries_tenant ON webhook_deliveries (tenant_id, at);
+    `,
+  },
 ];

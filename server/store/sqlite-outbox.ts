@@ -1,0 +1,140 @@
+import type Database from 'better-sqlite3';
+import type { ClaimedDelivery, DeliveryLogRow, OutboxEvent, OutboxStore, WebhookEndpointRow } from '../outbox/outbox.js';
+
+type SqlRow = Record<string, string | number | null>;
+
+const toEndpoint = (r: SqlRow): WebhookEndpointRow => ({
+  id: String(r.id),
+  tenantId: String(r.tenant_id),
+  url: String(r.url),
+  secrets: JSON.parse(String(r.secrets)) as string[],
+  createdAt: Number(r.created_at),
+  disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
+  disabledReason: r.disabled_reason === null ? null : String(r.disabled_reason),
+});
+
+const toLog = (r: SqlRow): DeliveryLogRow => ({
+  tenantId: String(r.tenant_id),
+  endpointId: String(r.endpoint_id),
+  eventId: String(r.event_id),
+  type: String(r.type),
+  attempt: Number(r.attempt),
+  at: Number(r.at),
+  outcome: String(r.outcome) as DeliveryLogRow['outcome'],
+  status: r.status === null ? null : Number(r.status),
+  error: r.error === null ? null : (String(r.error) as DeliveryLogRow['error']),
+  durationMs: Number(r.duration_ms),
+  nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
+});
+
+/**
+ * The outbox on SQLite (tables from migration 5). Every connection to the same file shares it: a claim is one
+ * IMMEDIATE transaction, and SQLite has one writer at a time, so two instances never lease the same row.
+ */
+export class SqliteOutbox implements OutboxStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Synchronous, for callers already inside a store transaction (the change and its event commit together). */
+  enqueueSync(event: OutboxEvent): number {
+    return this.db
+      .prepare(
+        `INSERT INTO webhook_outbox (event_id, endpoint_id, tenant_id, type, body, created_at, attempts, next_attempt_at)
+         SELECT @id, id, tenant_id, @type, @body, @createdAt, 0, @createdAt FROM webhook_endpoints
+         WHERE tenant_id = @tenantId AND disabled_at IS NULL`,
+      )
+      .run(event).changes;
+  }
+
+  async enqueueWebhookEvent(event: OutboxEvent): Promise<number> {
+    return this.enqueueSync(event);
+  }
+
+  async claimWebhookDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+    const claim = this.db.transaction((): ClaimedDelivery[] => {
+      const rows = this.db
+        .prepare(
+          `UPDATE webhook_outbox SET lease_owner = @owner, lease_until = @until
+           WHERE rowid IN (
+             SELECT o.rowid FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
+             WHERE o.next_attempt_at <= @now AND (o.lease_until IS NULL OR o.lease_until <= @now) AND e.disabled_at IS NULL
+             ORDER BY o.next_attempt_at LIMIT @limit)
+           RETURNING event_id, endpoint_id, tenant_id, type, body, attempts, lease_until`,
+        )
+        .all({ owner, now, until: now + leaseMs, limit }) as SqlRow[];
+      const endpoint = this.db.prepare('SELECT url, secrets FROM webhook_endpoints WHERE id = ?');
+      return rows.map((r) => {
+        const e = endpoint.get(r.endpoint_id) as SqlRow;
+        return {
+          eventId: String(r.event_id),
+          endpointId: String(r.endpoint_id),
+          tenantId: String(r.tenant_id),
+          type: String(r.type),
+          body: String(r.body),
+          url: String(e.url),
+          secrets: JSON.parse(String(e.secrets)) as string[],
+          attempts: Number(r.attempts),
+          leaseUntil: Number(r.lease_until),
+        };
+      });
+    });
+    return claim.immediate();
+  }
+
+  async recordWebhookAttempt(owner: string, log: DeliveryLogRow): Promise<boolean> {
+    const record = this.db.transaction((): boolean => {
+      this.db
+        .prepare(
+          `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, type, attempt, at, outcome, status, error, duration_ms, next_attempt_at)
+           VALUES (@tenantId, @endpointId, @eventId, @type, @attempt, @at, @outcome, @status, @error, @durationMs, @nextAttemptAt)`,
+        )
+        .run(log);
+      const key = { eventId: log.eventId, endpointId: log.endpointId, owner };
+      const held = this.db
+        .prepare('SELECT 1 FROM webhook_outbox WHERE event_id = @eventId AND endpoint_id = @endpointId AND lease_owner = @owner')
+        .get(key);
+      if (!held) return false;
+      if (log.outcome === 'retrying') {
+        this.db
+          .prepare(
+            `UPDATE webhook_outbox SET attempts = @attempt, next_attempt_at = @next, lease_owner = NULL, lease_until = NULL
+             WHERE event_id = @eventId AND endpoint_id = @endpointId`,
+          )
+          .run({ ...key, attempt: log.attempt, next: log.nextAttemptAt ?? log.at });
+      } else if (log.outcome === 'endpoint_disabled') {
+        this.db.prepare("UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = 'gone' WHERE id = ?").run(log.at, log.endpointId);
+        this.db.prepare('DELETE FROM webhook_outbox WHERE endpoint_id = ?').run(log.endpointId);
+      } else {
+        this.db.prepare('DELETE FROM webhook_outbox WHERE event_id = @eventId AND endpoint_id = @endpointId').run(key);
+      }
+      return true;
+    });
+    return record.immediate();
+  }
+
+  async listWebhookDeliveries(tenantId: string, from: number, to: number, limit: number): Promise<DeliveryLogRow[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM webhook_deliveries WHERE tenant_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?')
+      .all(tenantId, from, to, limit) as SqlRow[];
+    return rows.map(toLog);
+  }
+
+  async listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]> {
+    const rows = this.db.prepare('SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[];
+    return rows.map(toEndpoint);
+  }
+
+  async putWebhookEndpoint(row: WebhookEndpointRow): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO webhook_endpoints (id, tenant_id, url, secrets, created_at, disabled_at, disabled_reason)
+         VALUES (@id, @tenantId, @url, @secrets, @createdAt, @disabledAt, @disabledReason)
+         ON CONFLICT (id) DO UPDATE SET url = excluded.url, secrets = excluded.secrets,
+           disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason`,
+      )
+      .run({ ...row, secrets: JSON.stringify(row.secrets) });
+  }
+
+  async deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0;
+  }
+}
