@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
+import { tsImport } from 'tsx/esm/api';
 import { SetupError, assertPortFree, devKeys, startLivekit } from './livekit.mjs';
 import { createStaticApp } from './static-server.mjs';
 
@@ -101,25 +102,18 @@ try {
   runChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], { VC_CONFIG: configFile });
 
   // The demo's "practice software back end": it holds the tenant API key (as an integrator's server
-  // would) and sets up a consultation for the practitioner page. Browsers never see the key.
+  // would) and sets up a consultation for the practitioner page with the typed client (videoconsult/client).
+  // Browsers never see the key.
+  const { VideoconsultClient } = await tsImport('../client/index.ts', import.meta.url);
+  const vc = new VideoconsultClient({ baseUrl: apiUrl, apiKey });
   const demo = createStaticApp({
     tokenServerUrl: apiUrl,
     extra(app) {
       app.post('/demo-backend/consultation', express.json(), async (_req, res) => {
-        const call = async (path, body) => {
-          const r = await fetch(`${apiUrl}${path}`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          });
-          const json = await r.json();
-          if (!r.ok) throw new Error(`${path}: ${json.error?.message ?? r.status}`);
-          return json;
-        };
         try {
-          const consultation = await call('/v1/consultations', { title: 'Demo consultation' });
-          const code = await call(`/v1/consultations/${consultation.id}/access-codes`, { alias: 'Demo patient' });
-          const practitioner = await call(`/v1/consultations/${consultation.id}/practitioner-tokens`, { name: 'Dr. Demo' });
+          const consultation = await vc.createConsultation({ title: 'Demo consultation' });
+          const code = await vc.createAccessCode(consultation.id, { alias: 'Demo patient' });
+          const practitioner = await vc.createPractitionerToken(consultation.id, { name: 'Dr. Demo' });
           res.json({ consultation, code: code.code, joinUrl: code.joinUrl, practitionerToken: practitioner.token });
         } catch (err) {
           res.status(502).json({ error: { code: 'demo_backend_failed', message: err.message } });
