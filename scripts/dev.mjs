@@ -83,7 +83,8 @@ try {
         publicUrl: `${demoUrl}/patient.html`,
         livekit: { url: sfu.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
         database: { path: join(dataDir, 'videoconsult.sqlite') },
-        uploads: { directory: join(dataDir, 'uploads') },
+        // No ClamAV in the dev stack: files are shared unscanned, and the server says so at start.
+        uploads: { directory: join(dataDir, 'uploads'), scan: 'off' },
         secret,
         tenants: [
           {

@@ -24,6 +24,7 @@ import { consultationRoutes } from './consultations/consultations.routes.js';
 import { ConsultationService } from './consultations/consultations.service.js';
 import { ConsultationBus, type AppContext, type CodeSender, type RoomService } from './context.js';
 import { errorHandler, notFound } from './errors.js';
+import { deriveKey } from './key-sealing.js';
 import { lobbyRoutes } from './lobby/lobby.routes.js';
 import { LobbyService } from './lobby/lobby.service.js';
 import { practitionerRoutes } from './lobby/practitioner.routes.js';
@@ -92,7 +93,9 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     bus: new ConsultationBus(),
     mailer: deps.mailer ?? (config.smtp ? new SmtpMailer(config.smtp) : undefined),
     sms: deps.sms ?? (config.sms ? new HttpSmsSender(config.sms) : undefined),
-    uploads: deps.uploads ?? (config.uploads ? new UploadService(config.uploads, { now, log }) : undefined),
+    // Session keys of uploads are kept wrapped on disk under a key derived from the server secret (unless a
+    // masterKey is configured), so uploads survive a restart and a copied upload folder reveals nothing.
+    uploads: deps.uploads ?? (config.uploads ? new UploadService({ ...config.uploads, masterKey: config.uploads.masterKey ?? deriveKey(config.secret, 'upload-keys-at-rest') }, { now, log }) : undefined),
     now,
     log,
     streams: new Set(),

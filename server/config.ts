@@ -122,9 +122,23 @@ export class ConfigError extends Error {}
 /** Validates a config object; throws a ConfigError that names every bad key. */
 export function parseConfig(input: unknown): Config {
   const result = configSchema.safeParse(input);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+  const issues = result.success ? policyIssues(result.data) : result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  if (result.success && issues.length === 0) return result.data;
+  const lines = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`);
   throw new ConfigError(`Invalid videoconsult configuration:\n${lines.join('\n')}`);
+}
+
+/** Rules across several keys, checked once the shape is valid. */
+function policyIssues(config: Config): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  const uploads = config.uploads;
+  if (uploads && !uploads.clamd && uploads.scan !== 'off') {
+    issues.push({ path: 'uploads.clamd', message: 'uploads are on but no malware scanner is configured: give clamd { socket } or { host, port }, or set uploads.scan to "off" to share files unscanned' });
+  }
+  if (uploads?.clamd && uploads.scan === 'off') {
+    issues.push({ path: 'uploads.scan', message: '"off" contradicts the configured clamd scanner: remove one of them' });
+  }
+  return issues;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { TenantConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { keyedHash, randomCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
+import { sealE2eeKey } from '../key-sealing.js';
 import type { AuditRow, ConsultationRow } from '../store/store.js';
 import type { z } from 'zod';
 import type { Consultation, createAccessCodeBody, createConsultationBody, createPractitionerTokenBody } from './consultations.schema.js';
@@ -77,7 +78,7 @@ export class ConsultationService {
       patientScreenShare: input.patientScreenShare,
       e2ee: input.e2ee,
       locale: input.locale,
-      e2eeKey: input.e2ee ? randomKeyBase64(32) : null,
+      e2eeKey: input.e2ee ? sealE2eeKey(this.ctx.config.secret, id, randomKeyBase64(32)) : null,
     };
     // Room first: if the SFU is unreachable nothing is stored and the integrator can simply retry.
     await this.ensureRoom(row);

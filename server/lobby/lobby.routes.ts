@@ -5,6 +5,7 @@ import { body, openEventStream, parse } from '../http.js';
 import { errorBody } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
 import { clientKey } from '../client-key.js';
+import { openE2eeKey } from '../key-sealing.js';
 import { osFamily } from '../stats/os-family.js';
 import { admission, emptyBody, joinBody, joinResponse } from './lobby.schema.js';
 import { guessBucket } from './guess-budget.js';
@@ -127,7 +128,8 @@ function patientStream(ctx: AppContext, lobby: LobbyService, req: Request, res: 
   const onKey = (consultationId: string): void => {
     if (consultationId !== first.consultationId || closed) return;
     const entry = ctx.store.getLobbyEntry(first.id);
-    const key = ctx.store.getConsultation(consultationId)?.e2eeKey;
+    const consultation = ctx.store.getConsultation(consultationId);
+    const key = consultation && openE2eeKey(ctx.config.secret, consultation);
     if (entry?.status === 'admitted' && key) stream.send('key', { e2eeKey: key });
   };
   ctx.bus.on('changed', onChange);

@@ -5,6 +5,7 @@ import { accessCodeHash } from '../consultations/consultations.service.js';
 import type { AppContext } from '../context.js';
 import { normalizeCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
+import { sealE2eeKey } from '../key-sealing.js';
 import { tooMany, WindowCounter } from '../security.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { GuessBudget } from './guess-budget.js';
@@ -225,7 +226,7 @@ export class LobbyService {
   /** Someone who held the key is out: from now on the call uses one they never see (sent to those still in it). */
   private rotateKey(consultation: ConsultationRow): void {
     if (!consultation.e2ee || consultation.status === 'ended') return;
-    this.ctx.store.rotateE2eeKey(consultation.id, randomKeyBase64(32), this.audit(consultation, 'e2ee.rotate'));
+    this.ctx.store.rotateE2eeKey(consultation.id, sealE2eeKey(this.ctx.config.secret, consultation.id, randomKeyBase64(32)), this.audit(consultation, 'e2ee.rotate'));
     this.ctx.bus.emit('key', consultation.id);
   }
 

@@ -1,6 +1,7 @@
 import { authenticatePractitioner } from '../auth.js';
 import type { ConsultationService } from '../consultations/consultations.service.js';
 import type { AppContext } from '../context.js';
+import { openE2eeKey } from '../key-sealing.js';
 import { body, openEventStream, parse } from '../http.js';
 import { errorBody } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
@@ -45,7 +46,8 @@ export function practitionerRoutes(routes: RouteRegistry, ctx: AppContext, lobby
         stream.send('queue', JSON.parse(data));
       };
       const onKey = (id: string): void => {
-        const key = id === consultation.id ? ctx.store.getConsultation(id)?.e2eeKey : undefined;
+        const current = id === consultation.id ? ctx.store.getConsultation(id) : undefined;
+        const key = current && openE2eeKey(ctx.config.secret, current);
         if (key) stream.send('key', { e2eeKey: key });
       };
       ctx.bus.on('changed', onChange);

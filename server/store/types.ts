@@ -17,6 +17,7 @@ export interface ConsultationRow {
   e2ee: boolean;
   locale: string;
   /** Base64 room key; null once the consultation ended (key material is destroyed). */
+  /** Sealed under a key derived from the server secret (key-sealing.ts); never the key in clear. */
   e2eeKey: string | null;
 }
 

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AccessToken, TrackSource, type VideoGrant } from 'livekit-server-sdk';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { openE2eeKey } from '../key-sealing.js';
 import type { ConsultationRow } from '../store/store.js';
 
 /** What a browser needs to join the room. Returned by admission and the practitioner grant. */
@@ -35,7 +36,8 @@ export class GrantService {
       expiresAt: new Date(this.now() + ttlSeconds * 1000).toISOString(),
       consultationId: consultation.id,
     };
-    if (consultation.e2ee && consultation.e2eeKey) admission.e2eeKey = consultation.e2eeKey;
+    const e2eeKey = openE2eeKey(this.config.secret, consultation);
+    if (e2eeKey) admission.e2eeKey = e2eeKey;
     return admission;
   }
 

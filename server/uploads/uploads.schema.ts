@@ -32,6 +32,11 @@ export const uploadOptionsSchema = z
     clamd: clamdOptionsSchema.optional(),
     scanTimeoutMs: z.number().int().min(100).default(15_000),
     /**
+     * `"off"`: share files without a malware scan. The token server refuses uploads without `clamd` unless
+     * this says so explicitly, and warns at every start.
+     */
+    scan: z.literal('off').optional(),
+    /**
      * How long an ended room keeps refusing uploads. LiveKit grants outlive the session by up to their
      * TTL (grantTtlMinutes, at most 60), so this should be longer than that.
      */

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { ApiError } from '../errors.js';
 import { ClamdScanner, type Scanner } from './clamd.js';
+import { ImageStructureError, stripImageMetadata } from './strip-metadata.js';
 import { EnvelopeError, ENVELOPE_OVERHEAD, FILE_MAGIC, KEY_MAGIC, newKey, open, packFile, seal, unpackFile } from './sealing.js';
 import { ALLOWED_TYPES_TEXT, sniffType } from './sniff.js';
 import { parseUploadOptions, sanitizeDisplayName, uploadIdSchema, type UploadOptions, type UploadOptionsInput } from './uploads.schema.js';
@@ -73,6 +74,7 @@ export class UploadService {
     this.scanner = deps.scanner ?? (this.options.clamd ? new ClamdScanner(this.options.clamd, this.options.scanTimeoutMs) : undefined);
     this.now = deps.now ?? Date.now;
     this.log = deps.log ?? ((line) => console.error(line));
+    if (!this.scanner) this.log('uploads: WARNING files are shared without a malware scan (uploads.scan is "off"); configure uploads.clamd to scan them');
   }
 
   /** Creates the upload directory (owner-only). Call once at start; `upload` also creates it lazily. */
@@ -83,11 +85,11 @@ export class UploadService {
   async upload(input: UploadInput): Promise<UploadInfo> {
     const dir = sessionDirName(input.room);
     this.refuseIfEnded(dir);
-    const { bytes } = input;
-    if (bytes.length === 0) throw new ApiError(400, 'empty_file', 'The upload is empty.');
-    if (bytes.length > this.options.maxFileBytes) throw fileTooLargeError(this.options.maxFileBytes);
-    const type = sniffType(bytes);
+    if (input.bytes.length === 0) throw new ApiError(400, 'empty_file', 'The upload is empty.');
+    if (input.bytes.length > this.options.maxFileBytes) throw fileTooLargeError(this.options.maxFileBytes);
+    const type = sniffType(input.bytes);
     if (!type) throw new ApiError(415, 'unsupported_type', `Only ${ALLOWED_TYPES_TEXT} files can be shared.`);
+    const bytes = withoutMetadata(type.mime, input.bytes);
 
     const meta = {
       name: sanitizeDisplayName(input.filename, type.extension),
@@ -99,7 +101,8 @@ export class UploadService {
     const plaintext = packFile(meta, bytes);
     // Checked once before scanning to spare the scanner, and again under the lock where it counts.
     await this.checkQuota(dir, plaintext.length);
-    await this.scan(bytes);
+    // What was sent is scanned, not only what is kept: malware hidden in dropped metadata is still refused.
+    await this.scan(input.bytes);
 
     return this.withLock(dir, async () => {
       this.refuseIfEnded(dir);
@@ -342,6 +345,16 @@ export class UploadService {
  */
 export function sessionDirName(room: string): string {
   return createHash('sha256').update(`videoconsult/uploads\0${room}`, 'utf8').digest('hex').slice(0, 32);
+}
+
+/** The image without its Exif/XMP/text metadata (GPS, device, names); one we cannot follow is refused. */
+function withoutMetadata(mime: string, bytes: Buffer): Buffer {
+  try {
+    return stripImageMetadata(mime, bytes);
+  } catch (err) {
+    if (err instanceof ImageStructureError) throw new ApiError(415, 'unreadable_image', 'This image could not be read, so it was not shared. Try saving it again as PNG or JPEG.');
+    throw err;
+  }
 }
 
 const fileAad = (dir: string, id: string): string => `file:${dir}/${id}`;

@@ -100,7 +100,7 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<Stack
     publicUrl: `${pagesUrl}/patient.html`,
     livekit: { url: `ws://127.0.0.1:${sfuPort}`, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
     database: { path: join(dataDir, 'videoconsult.sqlite') },
-    uploads: { directory: join(dataDir, 'uploads') },
+    uploads: { directory: join(dataDir, 'uploads'), scan: 'off' },
     secret: randomBytes(32).toString('base64url'),
     tenants: [
       {

@@ -128,14 +128,15 @@ describe('group commit (lobby service)', () => {
     const lobby = new LobbyService(ctx, {} as ConsultationService);
     // All ten in the same turn, so in one batch: five wrong codes are looked at, everything after is refused.
     const attempts = [...Array.from({ length: 9 }, (_, i) => `WRONG${i}2345`), 'RIGHTCODE2'];
-    const outcomes = await Promise.allSettled(attempts.map((code) => lobby.join('10.0.0.1', { code, name: 'Mallory' }, 'other')));
+    const outcomes = await Promise.allSettled(attempts.map((code) => lobby.join('10.0.0.1', 't', { code, name: 'Mallory' }, 'other')));
     assert.equal(transactions, 1);
     const statuses = outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof ApiError ? o.reason.status : o.status));
     assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429, 429, 429, 429, 429]);
     // The refused right code was not burnt, and another client is not affected.
-    const other = await lobby.join('10.0.0.2', { code: 'rightcode2', name: 'Pat' }, 'other');
+    const other = await lobby.join('10.0.0.2', 't', { code: 'rightcode2', name: 'Pat' }, 'other');
     assert.equal(other.entry.consultationId, 'c1');
     lobby.codeFailures.dispose();
+    lobby.guessBudget.dispose();
     store.close();
   });
 });

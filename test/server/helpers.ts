@@ -66,7 +66,7 @@ async function assemble(
       { id: 'globex', name: 'Globex Clinics', apiKeySha256: [sha256(keys.globex)], allowedOrigins: ['https://globex.example'] },
     ],
     sweepIntervalSeconds: 0,
-    ...(withUploads ? { uploads: { directory: join(dir, 'uploads') } } : {}),
+    ...(withUploads ? { uploads: { directory: join(dir, 'uploads'), scan: 'off' } } : {}),
     ...configOverrides,
   });
   const quiet = { log: () => undefined, ...deps };

@@ -22,6 +22,13 @@ export interface LocalApp {
   stop(): Promise<void>;
 }
 
+/** The smallest valid config, for tests of config validation. */
+export const minimalConfig = {
+  livekit: { url: 'ws://127.0.0.1:7880', apiKey: 'k', apiSecret: 'x'.repeat(32) },
+  secret: 's'.repeat(32),
+  tenants: [{ id: 't', name: 'T', apiKeySha256: ['a'.repeat(64)] }],
+};
+
 export const fakeRooms: RoomService = {
   createRoom: async () => ({}),
   deleteRoom: async () => undefined,
@@ -29,7 +36,8 @@ export const fakeRooms: RoomService = {
   listRooms: async () => [],
 };
 
-export async function startLocalApp(overrides: Partial<ConfigInput> = {}, deps: AppDeps = {}): Promise<LocalApp> {
+export async function startLocalApp(overrides: Partial<ConfigInput> & { withUploads?: boolean } = {}, deps: AppDeps = {}): Promise<LocalApp> {
+  const { withUploads, ...configOverrides } = overrides;
   const dir = mkdtempSync(join(tmpdir(), 'vc-local-test-'));
   const keys = { acme: `acme_${randomBytes(16).toString('hex')}`, globex: `globex_${randomBytes(16).toString('hex')}` };
   const config = parseConfig({
@@ -41,7 +49,8 @@ export async function startLocalApp(overrides: Partial<ConfigInput> = {}, deps: 
       { id: 'globex', name: 'Globex Clinics', apiKeySha256: [sha256(keys.globex)], allowedOrigins: ['https://globex.example'] },
     ],
     sweepIntervalSeconds: 0,
-    ...overrides,
+    ...(withUploads ? { uploads: { directory: join(dir, 'uploads'), scan: 'off' } } : {}),
+    ...configOverrides,
   });
   const logs: string[] = [];
   const server = createApp(config, { rooms: fakeRooms, log: (line) => logs.push(line), ...deps });

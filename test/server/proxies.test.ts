@@ -3,15 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { clientKeyOf } from '../../server/client-key.js';
 import { ConfigError, parseConfig } from '../../server/config.js';
 import { call, createConsultation, issueCode } from './helpers.js';
-import { startLocalApp, type LocalApp } from './local-app.js';
+import { minimalConfig, startLocalApp, type LocalApp } from './local-app.js';
 
 type ErrorReply = { error: { code: string; message: string } };
 
-const minimal = {
-  livekit: { url: 'ws://127.0.0.1:7880', apiKey: 'k', apiSecret: 'x'.repeat(32) },
-  secret: 's'.repeat(32),
-  tenants: [{ id: 't', name: 'T', apiKeySha256: ['a'.repeat(64)] }],
-};
+const minimal = minimalConfig;
 
 describe('client keys behind proxies', () => {
   it('refuses trustProxy: true at config load, saying why and what to give instead', () => {
