@@ -9,6 +9,7 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
+import { sdkManifest } from './scripts/sdk-manifest.mjs';
 
 // Lit's html`` and css`` templates keep their indentation through terser; this strips it (html-minifier-next,
 // lightningcss) in our own sources only. A template it cannot parse fails the build instead of shipping as is.
@@ -92,6 +93,7 @@ export default [
       workerAssets(),
       minifyTemplates(),
       terser({ format: { comments: false } }),
+      sdkManifest(),
     ],
   },
 ];

@@ -31,6 +31,8 @@ import { practitionerRoutes } from './lobby/practitioner.routes.js';
 import { buildOpenApi, errorBody } from './openapi.js';
 import { RouteRegistry, type RouteDoc } from './routing.js';
 import { browserCors, integratorKey, rateLimit, StreamSlots, WindowCounter } from './security.js';
+import { sdkRoutes } from './sdk.routes.js';
+import { findSdkDirectory, sdkAssets } from './sdk-assets.js';
 import { statsRoutes } from './stats/stats.routes.js';
 import type { Store } from './store/store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -61,6 +63,8 @@ export interface AppDeps {
   uploads?: UploadService;
   now?: () => number;
   log?: (line: string) => void;
+  /** Where the built embed SDK lives (default: dist/ beside the server, see sdk-assets.ts). */
+  sdkDirectory?: string;
 }
 
 export interface VideoconsultApp {
@@ -111,6 +115,8 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  const sdk = sdkAssets(deps.sdkDirectory ?? findSdkDirectory());
+  app.use(sdk.handler);
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
@@ -160,6 +166,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
       res.json({ status: 'ok' });
     },
   );
+  sdkRoutes(routes, sdk);
   const openApi = buildOpenApi(routes.docs, API_VERSION);
 
   app.use(notFound);

@@ -14,6 +14,7 @@ import { createLivekitTransport, type DataTransport } from './data-transport.js'
 import { mark } from './marks.js';
 import { registerAttacher, unregisterAttacher } from './media-attach.js';
 import type { Admission, ConnectionQualityLevel, ParticipantView } from './types.js';
+import { startModuleWorker, WORKER_BLOCKED } from '../internal/module-worker.js';
 
 /** `TrackSource.SCREEN_SHARE` in @livekit/protocol (not a direct dependency). */
 const PROTOCOL_SCREEN_SHARE = 3;
@@ -107,9 +108,10 @@ export class LiveKitCallRoom implements CallRoom {
       this.room?.removeAllListeners();
       this.room = undefined;
       try {
-        this.worker = this.options.createE2EEWorker ? await this.options.createE2EEWorker() : defaultE2EEWorker();
+        this.worker = this.options.createE2EEWorker ? await this.options.createE2EEWorker() : await defaultE2EEWorker();
       } catch (error) {
-        throw Object.assign(new Error(`The end-to-end encryption worker could not start: ${String(error)}`), { code: 'e2ee_unavailable' });
+        const code = (error as { code?: unknown }).code === WORKER_BLOCKED ? WORKER_BLOCKED : 'e2ee_unavailable';
+        throw Object.assign(new Error(`The end-to-end encryption worker could not start: ${(error as Error).message ?? String(error)}`), { code });
       }
       this.keyProvider = new ExternalE2EEKeyProvider();
       room = this.ensureRoom({ keyProvider: this.keyProvider, worker: this.worker });
@@ -250,10 +252,10 @@ export class LiveKitCallRoom implements CallRoom {
 
 /**
  * livekit-client's E2EE worker, next to this module. The embed build copies it there
- * (rollup.config.mjs, `workerAssets`); module workers must come from the host page's own origin.
+ * (rollup.config.mjs, `workerAssets`); from another origin it starts through a same-origin bootstrap.
  */
-function defaultE2EEWorker(): Worker {
-  return new Worker(new URL('./livekit-e2ee-worker.mjs', import.meta.url), { type: 'module' });
+function defaultE2EEWorker(): Promise<Worker> {
+  return startModuleWorker(new URL('./livekit-e2ee-worker.mjs', import.meta.url));
 }
 
 function viewOf(participant: Participant, isLocal: boolean): ParticipantView {

@@ -26,6 +26,7 @@ import { loadWhiteboard } from '../whiteboard/lazy.js';
 import '../device-check/device-check.js';
 import '../waiting-room/waiting-room.js';
 import { consultationStyles } from './consultation.styles.js';
+import { startModuleWorker } from '../../internal/module-worker.js';
 
 const ROLES = ['patient', 'practitioner'] as const;
 const NARROW_PORTRAIT = '(max-width: 48rem) and (orientation: portrait)';
@@ -206,7 +207,7 @@ export class VcConsultation extends VcElement {
       ...(this.practitionerToken ? { practitionerToken: this.practitionerToken } : {}),
       ...(this.grant ? { grant: this.grant as string | Admission } : {}),
       ...(this.getGrant ? { getGrant: this.getGrant } : {}),
-      ...(workerUrl ? { createE2EEWorker: () => new Worker(workerUrl, { type: 'module' }) } : {}),
+      ...(workerUrl ? { createE2EEWorker: () => startModuleWorker(workerUrl) } : {}),
     });
     // The practitioner sees who is waiting while still checking their own devices.
     if (this.role === 'practitioner') this.session.watchQueue();

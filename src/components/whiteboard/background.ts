@@ -1,5 +1,6 @@
 import type { AttachmentFetcher } from '../../session/chat.js';
 import type { BoardBackground } from '../../session/whiteboard-sync.js';
+import { startModuleWorker } from '../../internal/module-worker.js';
 
 export interface LoadedBackground {
   /** `id:page`: what was loaded. */
@@ -14,20 +15,27 @@ type PdfModule = typeof import('pdfjs-dist');
 type PdfDocument = Awaited<ReturnType<PdfModule['getDocument']>['promise']>;
 
 let pdfModule: Promise<PdfModule> | undefined;
+let pdfWorker: { src: string; port: Promise<Worker> } | undefined;
 
 /**
  * pdf.js is big: it is imported the first time a PDF is shown, never before. Its worker must come from our
  * own origin (no CDN): by default the file next to this module — copy `pdfjs-dist/build/pdf.worker.min.mjs`
- * there when bundling — or wherever `pdf-worker-src` says.
+ * there when bundling — or wherever `pdf-worker-src` says. pdf.js gets it as a ready worker (`workerPort`),
+ * so an SDK loaded from another origin than the page still can start it (internal/module-worker.ts).
  */
-export function loadPdfJs(workerSrc: string): Promise<PdfModule> {
+export async function loadPdfJs(workerSrc: string): Promise<PdfModule> {
   pdfModule ??= import('pdfjs-dist');
-  return pdfModule.then((pdfjs) => {
-    if (!pdfjs.GlobalWorkerOptions.workerSrc || pdfjs.GlobalWorkerOptions.workerSrc !== workerSrc) {
-      pdfjs.GlobalWorkerOptions.workerSrc = workerSrc;
-    }
-    return pdfjs;
-  });
+  if (pdfWorker?.src !== workerSrc) {
+    const port = startModuleWorker(workerSrc);
+    pdfWorker = { src: workerSrc, port };
+    // A refused worker is retried at the next document (the page's CSP may have been fixed meanwhile).
+    port.catch(() => {
+      if (pdfWorker?.port === port) pdfWorker = undefined;
+    });
+  }
+  const [pdfjs, port] = await Promise.all([pdfModule, pdfWorker.port]);
+  if (pdfjs.GlobalWorkerOptions.workerPort !== port) pdfjs.GlobalWorkerOptions.workerPort = port;
+  return pdfjs;
 }
 
 export function defaultPdfWorkerSrc(): string {

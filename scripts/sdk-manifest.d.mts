@@ -1,0 +1,1 @@
+export function sdkManifest(entry?: string): { name: string; writeBundle(options: { dir?: string }): void };
