@@ -86,7 +86,8 @@ function serveTestPages(app: Express) {
   });
 }
 
-export async function startStack(overrides: Partial<Config> = {}): Promise<Stack> {
+/** `hostOrigins`: more origins of host pages allowed by the demo tenant (e.g. a page on 127.0.0.2). */
+export async function startStack(overrides: Partial<Config> = {}, options: { hostOrigins?: string[] } = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vc-e2e-'));
   const [sfuPort, apiPort] = [await freePort(), await freePort()];
   const keys = devKeys();
@@ -107,7 +108,7 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<Stack
         id: 'demo',
         name: 'Demo practice',
         apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')],
-        allowedOrigins: [pagesUrl],
+        allowedOrigins: [pagesUrl, ...(options.hostOrigins ?? [])],
       },
     ],
     ...overrides,
