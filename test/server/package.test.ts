@@ -1,0 +1,72 @@
+// The package as an operator gets it: `npm pack` output installed into an empty folder, where
+// `npx videoconsult check-config` runs the compiled CLI (no tsx: it is a dev dependency and not installed).
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const npm = (args: string[], cwd: string): SpawnSyncReturns<string> =>
+  spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' }, timeout: 20 * 60_000 });
+
+describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000 }, () => {
+  let stage: string;
+  let target: string;
+  before(() => {
+    stage = mkdtempSync(join(tmpdir(), 'vc-pack-'));
+    target = mkdtempSync(join(tmpdir(), 'vc-install-'));
+    // The package's files as `npm run build` lays them out; the server compiled here, so the test does not
+    // depend on (or disturb) a dist/ another test is using.
+    for (const file of ['package.json', 'README.md', 'custom-elements.json']) cpSync(join(root, file), join(stage, file));
+    if (existsSync(join(root, 'dist'))) {
+      cpSync(join(root, 'dist'), join(stage, 'dist'), { recursive: true, filter: (src) => !src.startsWith(join(root, 'dist', 'server')) });
+    }
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.server.json'), '--outDir', join(stage, 'dist/server')], { encoding: 'utf8' });
+    assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+    const pack = npm(['pack', '--silent'], stage);
+    assert.equal(pack.status, 0, pack.stderr);
+    const tgz = join(stage, pack.stdout.trim().split('\n').pop()!);
+    writeFileSync(join(target, 'package.json'), JSON.stringify({ name: 'operator', private: true }));
+    // From npm's cache where it can (CI warms it with `npm ci`), the registry otherwise.
+    const install = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tgz], target);
+    assert.equal(install.status, 0, install.stderr);
+  });
+  after(() => {
+    rmSync(stage, { recursive: true, force: true });
+    rmSync(target, { recursive: true, force: true });
+  });
+
+  const npx = (...args: string[]) => spawnSync('npx', ['--no-install', 'videoconsult', ...args], { cwd: target, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+
+  it('installs the command without tsx', () => {
+    assert.ok(existsSync(join(target, 'node_modules/.bin/videoconsult')));
+    assert.ok(!existsSync(join(target, 'node_modules/tsx')), 'tsx is not installed with the package');
+    assert.ok(readdirSync(join(target, 'node_modules/videoconsult/dist/server')).includes('bin.js'));
+  });
+
+  it('check-config names every bad key of a broken file (exit 2) and accepts a good one (exit 0)', () => {
+    writeFileSync(
+      join(target, 'broken.json'),
+      JSON.stringify({ port: 'eighty', secret: 'short', livekit: { url: 'http://sfu', apiKey: 'k', apiSecret: 'tiny' }, tenants: [], grantTtlMinutes: 600, bogus: true }),
+    );
+    const bad = npx('check-config', 'broken.json');
+    assert.equal(bad.status, 2, bad.stdout + bad.stderr);
+    for (const key of ['port', 'secret', 'livekit.url', 'livekit.apiSecret', 'tenants', 'grantTtlMinutes', '"bogus"']) {
+      assert.ok(bad.stderr.includes(key), `names ${key}:\n${bad.stderr}`);
+    }
+    writeFileSync(
+      join(target, 'good.json'),
+      JSON.stringify({
+        secret: 's'.repeat(40),
+        livekit: { url: 'wss://sfu.example.com', apiKey: 'APIkey', apiSecret: 'x'.repeat(40) },
+        tenants: [{ id: 'acme', name: 'Acme', apiKeySha256: ['a'.repeat(64)] }],
+      }),
+    );
+    const good = npx('check-config', 'good.json');
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /good\.json: valid/);
+  });
+});
