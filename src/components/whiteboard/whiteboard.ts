@@ -1,31 +1,40 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { VcWhiteboardClearRequestEvent, VcWhiteboardDocumentShownEvent } from '../../events/whiteboard.js';
+import { saveBlob } from '../../internal/save-blob.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import type { AttachmentFetcher, ChatAttachment, Uploader } from '../../session/chat.js';
 import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
-import type { BoardBackground, BoardElement, ElementKind, NewBoardElement, RemoteCursor, WhiteboardSync } from '../../session/whiteboard-sync.js';
-import { BackgroundLoader, defaultPdfWorkerSrc, type LoadedBackground } from './background.js';
+import type { BoardElement, RemoteCursor, WhiteboardSync } from '../../session/whiteboard-sync.js';
+import { DocumentBackgroundController } from './background-controller.js';
+import { CanvasLoopController } from './canvas-loop.js';
+import { boardToPng, exportFileName } from './export.js';
+import {
+  WHITEBOARD_TOOLS,
+  beginGesture,
+  continueGesture,
+  eraseAlong,
+  eraserRadius,
+  finishGesture,
+  roundCoordinate,
+  type Gesture,
+  type PointerSample,
+  type WhiteboardTool,
+} from './gestures.js';
 import { icon, type IconName } from './icons.js';
-import { bounds, drawCursors, drawElement, hitTest, type View } from './render.js';
+import { drawCursors, drawElement } from './render.js';
+import { INITIAL_VIEW, toBoard, toScreen, viewForKey, viewForWheel, zoomAround, type View } from './viewport.js';
 import { whiteboardStyles } from './whiteboard.styles.js';
 
-export type WhiteboardTool = 'pen' | 'highlighter' | 'eraser' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text' | 'pan' | 'laser';
-export const WHITEBOARD_TOOLS: readonly WhiteboardTool[] = ['pen', 'highlighter', 'eraser', 'line', 'arrow', 'rect', 'ellipse', 'text', 'pan', 'laser'];
+export { WHITEBOARD_TOOLS, type WhiteboardTool };
 
-const DRAW_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse'];
 const TOOL_ICONS: Record<WhiteboardTool, IconName> = {
   pen: 'pen', highlighter: 'highlighter', eraser: 'eraser', line: 'line', arrow: 'arrow',
   rect: 'rect', ellipse: 'ellipse', text: 'text', pan: 'pan', laser: 'laser',
 };
-const MIN_SCALE = 0.1;
-const MAX_SCALE = 8;
-
-type Gesture =
-  | { type: 'draw'; pointerId: number; element: NewBoardElement }
-  | { type: 'erase'; pointerId: number; ids: Set<string>; last?: { x: number; y: number } }
-  | { type: 'pan'; pointerId: number; startX: number; startY: number; view: View };
+/** How long the local laser trail stays visible, in ms. */
+const LASER_TRAIL_MS = 1000;
 
 /**
  * A shared whiteboard: freehand pen and highlighter (perfect-freehand), eraser, line, arrow, rectangle,
@@ -73,12 +82,10 @@ export class VcWhiteboard extends VcSessionElement {
   /** Where pdf.js loads its worker from (our own origin); defaults to `pdf.worker.min.mjs` next to this module. */
   @property({ attribute: 'pdf-worker-src' }) pdfWorkerSrc = '';
 
-  @state() private view: View = { x: 0, y: 0, scale: 1 };
+  @state() private view: View = { ...INITIAL_VIEW };
   @state() private canUndo = false;
   @state() private canRedo = false;
   @state() private textAt?: { x: number; y: number };
-  @state() private loaded?: LoadedBackground;
-  @state() private backgroundState: 'none' | 'loading' | 'ready' | 'failed' = 'none';
   @state() private error = '';
   @state() private count = 0;
 
@@ -92,15 +99,23 @@ export class VcWhiteboard extends VcSessionElement {
   /** The board actually shown: `.sync`, else the session's. */
   private board?: WhiteboardSync;
   private gesture?: Gesture;
-  private frame = 0;
-  private resizeObserver?: ResizeObserver;
   private detach?: () => void;
   private localLaser: Array<{ x: number; y: number; at: number }> = [];
-  private readonly backgrounds = new BackgroundLoader(
-    () => this.fetchAttachment ?? this.collaboration?.fetchAttachment,
-    () => this.pdfWorkerSrc || defaultPdfWorkerSrc(),
+  private readonly loop = new CanvasLoopController(
+    this,
+    () => ({ stage: this.stage, canvas: this.canvas }),
+    (ctx, dpr) => this.paint(ctx, dpr),
   );
-  private backgroundLoad?: AbortController;
+  private readonly background = new DocumentBackgroundController(this, {
+    fetcher: () => this.fetchAttachment ?? this.collaboration?.fetchAttachment,
+    pdfWorkerSrc: () => this.pdfWorkerSrc,
+    onLoading: () => (this.error = ''),
+    onShown: () => this.dispatchEvent(new VcWhiteboardDocumentShownEvent()),
+    onFailed: (reason) => {
+      this.error = this.localize.t('wb.documentFailed', { reason });
+      this.emitError('document_failed', reason);
+    },
+  });
 
   private get activeUploader(): Uploader | undefined {
     if (this.uploader) return this.uploader;
@@ -120,16 +135,6 @@ export class VcWhiteboard extends VcSessionElement {
     this.removeEventListener('keydown', this.onHostKeyDown);
     this.detach?.();
     this.detach = undefined;
-    this.resizeObserver?.disconnect();
-    cancelAnimationFrame(this.frame);
-    this.backgroundLoad?.abort();
-    void this.backgrounds.dispose();
-  }
-
-  override firstUpdated(): void {
-    this.resizeObserver = new ResizeObserver(() => this.resize());
-    this.resizeObserver.observe(this.stage!);
-    this.resize();
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -143,9 +148,9 @@ export class VcWhiteboard extends VcSessionElement {
   }
 
   override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
     if (changed.has('tool') && this.tool !== 'laser') this.localLaser = [];
     if (changed.has('textAt' as keyof VcWhiteboard) && this.textAt) this.textEditor?.focus();
-    this.scheduleDraw();
   }
 
   // --- public API -------------------------------------------------------------------------------------------
@@ -165,17 +170,13 @@ export class VcWhiteboard extends VcSessionElement {
     return this.board.clear();
   }
 
+  /** Zooms around a point of the stage (its centre by default). */
   zoomBy(factor: number, around?: { x: number; y: number }): void {
-    const stage = this.stage;
-    const cx = around?.x ?? (stage?.clientWidth ?? 0) / 2;
-    const cy = around?.y ?? (stage?.clientHeight ?? 0) / 2;
-    const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, this.view.scale * factor));
-    const k = scale / this.view.scale;
-    this.view = { scale, x: cx - (cx - this.view.x) * k, y: cy - (cy - this.view.y) * k };
+    this.view = zoomAround(this.view, factor, around?.x ?? this.stageCenter.x, around?.y ?? this.stageCenter.y);
   }
 
   resetView(): void {
-    this.view = { x: 0, y: 0, scale: 1 };
+    this.view = { ...INITIAL_VIEW };
   }
 
   /** Shows an already uploaded image or PDF (e.g. from the chat) as everyone's background. */
@@ -185,69 +186,46 @@ export class VcWhiteboard extends VcSessionElement {
 
   /** The whole board (drawing and document) as a PNG. Stays on this device unless the caller sends it. */
   async exportPng(): Promise<Blob> {
-    const elements = this.board?.elements() ?? [];
-    const box = bounds(elements);
-    const bg = this.loaded;
-    const left = Math.min(box?.left ?? 0, 0);
-    const top = Math.min(box?.top ?? 0, 0);
-    const right = Math.max(box?.right ?? 0, bg?.width ?? 0, left + 1);
-    const bottom = Math.max(box?.bottom ?? 0, bg?.height ?? 0, top + 1);
-    const margin = 16;
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.min(8192, Math.ceil(right - left + 2 * margin));
-    canvas.height = Math.min(8192, Math.ceil(bottom - top + 2 * margin));
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.translate(margin - left, margin - top);
-    if (bg) ctx.drawImage(bg.source, 0, 0, bg.width, bg.height);
-    for (const element of elements) drawElement(ctx, element);
-    return new Promise((resolve, reject) => canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('PNG export failed'))), 'image/png'));
+    return boardToPng(this.board?.elements() ?? [], this.background.loaded);
   }
 
   /** Saves the PNG through a local download link; nothing is uploaded. */
   async downloadPng(): Promise<void> {
-    const url = URL.createObjectURL(await this.exportPng());
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `whiteboard-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-')}.png`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveBlob(await this.exportPng(), exportFileName());
   }
 
   /** Draws now (normally batched per animation frame). */
   draw(): void {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
-    const canvas = this.canvas;
-    const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
-    const dpr = window.devicePixelRatio || 1;
+    this.loop.drawNow();
+  }
+
+  // --- internals --------------------------------------------------------------------------------------------
+
+  private get stageCenter(): { x: number; y: number } {
+    return { x: (this.stage?.clientWidth ?? 0) / 2, y: (this.stage?.clientHeight ?? 0) / 2 };
+  }
+
+  /** One frame: the document, the elements (minus what the eraser holds), the draft, then cursors and lasers. */
+  private paint(ctx: CanvasRenderingContext2D, dpr: number): boolean {
     const { x, y, scale } = this.view;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
     ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * x, dpr * y);
-    if (this.loaded) ctx.drawImage(this.loaded.source, 0, 0, this.loaded.width, this.loaded.height);
+    const loaded = this.background.loaded;
+    if (loaded) ctx.drawImage(loaded.source, 0, 0, loaded.width, loaded.height);
     const erasing = this.gesture?.type === 'erase' ? this.gesture.ids : undefined;
-    const elements = this.board?.elements() ?? [];
-    for (const element of elements) if (!erasing?.has(element.id)) drawElement(ctx, element);
+    for (const element of this.board?.elements() ?? []) if (!erasing?.has(element.id)) drawElement(ctx, element);
     if (this.gesture?.type === 'draw') drawElement(ctx, { ...this.gesture.element, id: 'draft', author: '' }, true);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const now = performance.now();
     const cursors: RemoteCursor[] = [...(this.board?.cursors() ?? [])];
-    this.localLaser = this.localLaser.filter((p) => now - p.at < 1000);
+    this.localLaser = this.localLaser.filter((p) => now - p.at < LASER_TRAIL_MS);
     const last = this.localLaser.at(-1);
     if (last) cursors.push({ identity: '', name: this.board?.transport.localName ?? '', x: last.x, y: last.y, laser: true, color: this.color, trail: this.localLaser, at: now });
     // Remote trails carry Date.now() times; ours performance.now(): draw each against its own clock.
     drawCursors(ctx, cursors.filter((c) => c.identity), this.view, Date.now());
     drawCursors(ctx, cursors.filter((c) => !c.identity), this.view, now);
-    if (cursors.some((c) => c.laser)) this.scheduleDraw();
-  }
-
-  // --- internals --------------------------------------------------------------------------------------------
-
-  private scheduleDraw(): void {
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+    return cursors.some((c) => c.laser);
   }
 
   private attachSync(): void {
@@ -260,11 +238,12 @@ export class VcWhiteboard extends VcSessionElement {
     if (!sync) return;
     const onChange = () => {
       this.count = sync.elements().length;
-      this.refreshUndo();
-      this.refreshBackground();
-      this.scheduleDraw();
+      this.canUndo = sync.canUndo;
+      this.canRedo = sync.canRedo;
+      this.background.follow(sync.background());
+      this.loop.schedule();
     };
-    const onCursors = () => this.scheduleDraw();
+    const onCursors = () => this.loop.schedule();
     sync.addEventListener('change', onChange);
     sync.addEventListener('cursors', onCursors);
     sync.addEventListener('undo-state', onChange);
@@ -277,62 +256,16 @@ export class VcWhiteboard extends VcSessionElement {
     onChange();
   }
 
-  private refreshUndo(): void {
-    this.canUndo = this.board?.canUndo ?? false;
-    this.canRedo = this.board?.canRedo ?? false;
-  }
-
-  private refreshBackground(): void {
-    const background = this.board?.background();
-    const key = background ? `${background.id}:${background.page}` : undefined;
-    if (key === this.loaded?.key && this.backgroundState === 'ready') return;
-    if (!background) {
-      this.backgroundLoad?.abort();
-      this.loaded = undefined;
-      this.backgroundState = 'none';
-      return;
-    }
-    if (this.backgroundState === 'loading' && this.backgroundLoad && (this.backgroundLoad as AbortController & { key?: string }).key === key) return;
-    void this.loadBackground(background, key!);
-  }
-
-  private async loadBackground(background: BoardBackground, key: string): Promise<void> {
-    this.backgroundLoad?.abort();
-    const controller = Object.assign(new AbortController(), { key });
-    this.backgroundLoad = controller;
-    this.backgroundState = 'loading';
-    this.error = '';
-    try {
-      const loaded = await this.backgrounds.load(background, controller.signal);
-      if (controller.signal.aborted) return;
-      this.loaded = loaded;
-      this.backgroundState = 'ready';
-      this.dispatchEvent(new VcWhiteboardDocumentShownEvent());
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      const reason = error instanceof Error ? error.message : String(error);
-      this.backgroundState = 'failed';
-      this.error = this.localize.t('wb.documentFailed', { reason });
-      this.emitError('document_failed', reason);
-    }
-  }
-
-  private resize(): void {
-    const stage = this.stage;
-    const canvas = this.canvas;
-    if (!stage || !canvas) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.max(1, Math.round(stage.clientWidth * dpr));
-    canvas.height = Math.max(1, Math.round(stage.clientHeight * dpr));
-    this.draw();
-  }
-
-  /** Screen (relative to the stage) → board coordinates. */
-  private toBoard(event: { clientX: number; clientY: number }): { x: number; y: number; sx: number; sy: number } {
+  /** A pointer event in stage (screen) and board coordinates. */
+  private sample(event: PointerEvent | WheelEvent): PointerSample & { sx: number; sy: number } {
     const rect = this.stage!.getBoundingClientRect();
-    const sx = event.clientX - rect.left;
-    const sy = event.clientY - rect.top;
-    return { x: (sx - this.view.x) / this.view.scale, y: (sy - this.view.y) / this.view.scale, sx, sy };
+    const [sx, sy] = [event.clientX - rect.left, event.clientY - rect.top];
+    const pointerId = event instanceof PointerEvent ? event.pointerId : -1;
+    return { pointerId, clientX: event.clientX, clientY: event.clientY, sx, sy, ...toBoard(this.view, sx, sy) };
+  }
+
+  private get eraser(): { elements: readonly BoardElement[]; radius: number } {
+    return { elements: this.board?.elements() ?? [], radius: eraserRadius(this.size, this.view) };
   }
 
   private onPointerDown(event: PointerEvent): void {
@@ -343,99 +276,56 @@ export class VcWhiteboard extends VcSessionElement {
     } catch {
       // Synthetic pointers (tests) cannot be captured.
     }
-    const p = this.toBoard(event);
-    const tool = event.button === 1 ? 'pan' : this.tool;
-    const style = { color: this.color, size: this.size };
-    if (tool === 'pan') {
-      this.gesture = { type: 'pan', pointerId: event.pointerId, startX: event.clientX, startY: event.clientY, view: { ...this.view } };
-    } else if (tool === 'pen' || tool === 'highlighter') {
-      this.gesture = { type: 'draw', pointerId: event.pointerId, element: { kind: tool, ...style, points: [round(p.x), round(p.y)] } };
-    } else if (DRAW_KINDS.includes(tool as ElementKind)) {
-      this.gesture = { type: 'draw', pointerId: event.pointerId, element: { kind: tool as ElementKind, ...style, points: [round(p.x), round(p.y), round(p.x), round(p.y)] } };
-    } else if (tool === 'eraser') {
-      this.gesture = { type: 'erase', pointerId: event.pointerId, ids: new Set() };
-      this.eraseAt(p);
-    } else if (tool === 'text') {
+    const sample = this.sample(event);
+    const { gesture, textAt } = beginGesture(event.button === 1 ? 'pan' : this.tool, sample, { color: this.color, size: this.size }, this.view);
+    this.gesture = gesture;
+    if (gesture?.type === 'erase') eraseAlong(gesture, sample, this.eraser.elements, this.eraser.radius);
+    if (textAt) {
       event.preventDefault();
-      this.textAt = { x: p.x, y: p.y };
+      this.textAt = textAt;
     }
-    this.scheduleDraw();
+    this.loop.schedule();
   }
 
   private onPointerMove(event: PointerEvent): void {
-    const p = this.toBoard(event);
-    this.board?.setCursor({ x: p.x, y: p.y, laser: this.tool === 'laser', color: this.color });
+    const sample = this.sample(event);
+    this.board?.setCursor({ x: sample.x, y: sample.y, laser: this.tool === 'laser', color: this.color });
     if (this.tool === 'laser') {
-      this.localLaser.push({ x: p.x, y: p.y, at: performance.now() });
-      this.scheduleDraw();
+      this.localLaser.push({ x: sample.x, y: sample.y, at: performance.now() });
+      this.loop.schedule();
     }
     const gesture = this.gesture;
     if (!gesture || gesture.pointerId !== event.pointerId) return;
-    if (gesture.type === 'pan') {
-      this.view = { ...gesture.view, x: gesture.view.x + event.clientX - gesture.startX, y: gesture.view.y + event.clientY - gesture.startY };
-    } else if (gesture.type === 'erase') {
-      this.eraseAt(p);
-    } else if (gesture.element.kind === 'pen' || gesture.element.kind === 'highlighter') {
-      const points = gesture.element.points;
-      const [lx, ly] = [points[points.length - 2]!, points[points.length - 1]!];
-      if (Math.hypot(p.x - lx, p.y - ly) * this.view.scale >= 1 && points.length < 19_998) points.push(round(p.x), round(p.y));
-    } else {
-      gesture.element.points.splice(2, 2, round(p.x), round(p.y));
-    }
-    this.scheduleDraw();
+    const view = continueGesture(gesture, sample, this.view, this.eraser);
+    if (view) this.view = view;
+    this.loop.schedule();
   }
 
   private onPointerUp(event: PointerEvent): void {
     const gesture = this.gesture;
     if (!gesture || gesture.pointerId !== event.pointerId) return;
     this.gesture = undefined;
-    if (gesture.type === 'draw') {
-      const [x1, y1, x2, y2] = gesture.element.points;
-      const degenerate = gesture.element.points.length === 4 && gesture.element.kind !== 'pen' && x1 === x2 && y1 === y2;
-      if (!degenerate) this.board?.addElement(gesture.element);
-    } else if (gesture.type === 'erase' && gesture.ids.size > 0) {
-      this.board?.removeElements(gesture.ids);
-    }
-    this.scheduleDraw();
+    const { add, remove } = finishGesture(gesture);
+    if (add) this.board?.addElement(add);
+    if (remove) this.board?.removeElements(remove);
+    this.loop.schedule();
   }
 
   private onPointerLeave(): void {
     if (!this.gesture) this.board?.setCursor(null);
   }
 
-  /** Erases along the segment from the previous pointer position, so a fast swipe misses nothing. */
-  private eraseAt(p: { x: number; y: number }): void {
-    const gesture = this.gesture;
-    if (gesture?.type !== 'erase') return;
-    const radius = Math.max(4, this.size) / this.view.scale;
-    const from = gesture.last ?? p;
-    const steps = Math.min(200, Math.max(1, Math.ceil(Math.hypot(p.x - from.x, p.y - from.y) / radius)));
-    const elements = this.board?.elements() ?? [];
-    for (let i = 1; i <= steps; i++) {
-      const x = from.x + ((p.x - from.x) * i) / steps;
-      const y = from.y + ((p.y - from.y) * i) / steps;
-      for (const element of elements) if (!gesture.ids.has(element.id) && hitTest(element, x, y, radius)) gesture.ids.add(element.id);
-    }
-    gesture.last = { x: p.x, y: p.y };
-  }
-
   private onWheel(event: WheelEvent): void {
     event.preventDefault();
-    const p = this.toBoard(event);
-    if (event.ctrlKey || event.metaKey) this.zoomBy(Math.exp(-event.deltaY / 300), { x: p.sx, y: p.sy });
-    else this.view = { ...this.view, x: this.view.x - event.deltaX, y: this.view.y - event.deltaY };
+    const { sx, sy } = this.sample(event);
+    this.view = viewForWheel(this.view, event, { x: sx, y: sy });
   }
 
   private onStageKeyDown(event: KeyboardEvent): void {
     if (event.target !== this.stage) return;
-    const step = 40;
-    const moves: Record<string, [number, number]> = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
-    const move = moves[event.key];
-    if (move) this.view = { ...this.view, x: this.view.x + move[0], y: this.view.y + move[1] };
-    else if (event.key === '+' || event.key === '=') this.zoomBy(1.25);
-    else if (event.key === '-') this.zoomBy(0.8);
-    else if (event.key === '0') this.resetView();
-    else return;
+    const view = viewForKey(this.view, event.key, this.stageCenter);
+    if (!view) return;
+    this.view = view;
     event.preventDefault();
   }
 
@@ -454,7 +344,9 @@ export class VcWhiteboard extends VcSessionElement {
     const at = this.textAt;
     const text = this.textEditor?.value.trim() ?? '';
     this.textAt = undefined;
-    if (at && text) this.board?.addElement({ kind: 'text', color: this.color, size: this.size, points: [round(at.x), round(at.y)], text: text.slice(0, 2000) });
+    if (at && text) {
+      this.board?.addElement({ kind: 'text', color: this.color, size: this.size, points: [roundCoordinate(at.x), roundCoordinate(at.y)], text: text.slice(0, 2000) });
+    }
     this.stage?.focus();
   }
 
@@ -485,8 +377,9 @@ export class VcWhiteboard extends VcSessionElement {
 
   private changePage(delta: number): void {
     const background = this.board?.background();
-    if (!background || !this.loaded) return;
-    const page = Math.min(this.loaded.pages, Math.max(1, background.page + delta));
+    const loaded = this.background.loaded;
+    if (!background || !loaded) return;
+    const page = Math.min(loaded.pages, Math.max(1, background.page + delta));
     if (page !== background.page) this.board?.setBackground({ ...background, page });
   }
 
@@ -522,6 +415,8 @@ export class VcWhiteboard extends VcSessionElement {
   override render(): TemplateResult {
     const sync = this.board;
     const background = sync?.background();
+    const loaded = this.background.loaded;
+    const textAt = this.textAt && toScreen(this.view, this.textAt.x, this.textAt.y);
     const practitioner = sync?.role === 'practitioner';
     return html`<section class="base" part="base">
       <div class="toolbar" part="toolbar" role="toolbar" aria-label=${this.localize.t('wb.toolbar')} @keydown=${this.onToolbarKeyDown}>
@@ -555,10 +450,10 @@ export class VcWhiteboard extends VcSessionElement {
                 ${this.button('document', this.localize.t('wb.document'), () => this.fileInput?.click(), { disabled: !sync })}`
             : nothing}
           ${background ? this.button('removeDocument', this.localize.t('wb.removeDocument'), () => sync?.setBackground(undefined)) : nothing}
-          ${background?.type === 'application/pdf' && this.loaded
+          ${background?.type === 'application/pdf' && loaded
             ? html`${this.button('previous', this.localize.t('wb.previousPage'), () => this.changePage(-1), { disabled: background.page <= 1 })}
-                <span class="page">${this.localize.t('wb.page', { page: background.page, pages: this.loaded.pages })}</span>
-                ${this.button('next', this.localize.t('wb.nextPage'), () => this.changePage(1), { disabled: background.page >= this.loaded.pages })}`
+                <span class="page">${this.localize.t('wb.page', { page: background.page, pages: loaded.pages })}</span>
+                ${this.button('next', this.localize.t('wb.nextPage'), () => this.changePage(1), { disabled: background.page >= loaded.pages })}`
             : nothing}
         </div>
       </div>
@@ -582,12 +477,12 @@ export class VcWhiteboard extends VcSessionElement {
           @pointerleave=${this.onPointerLeave}
           @wheel=${this.onWheel}
         ></canvas>
-        ${this.textAt
+        ${textAt
           ? html`<textarea
               class="text-editor"
               rows="1"
               aria-label=${this.localize.t('wb.textInput')}
-              style="left:${this.textAt.x * this.view.scale + this.view.x}px;top:${this.textAt.y * this.view.scale + this.view.y}px;color:${this.color}"
+              style="left:${textAt.x}px;top:${textAt.y}px;color:${this.color}"
               @keydown=${this.onTextKeyDown}
               @blur=${() => this.commitText()}
             ></textarea>`
@@ -595,14 +490,10 @@ export class VcWhiteboard extends VcSessionElement {
       </div>
       <div class="status" part="status">
         <span id="summary">${this.localize.t('wb.summary', { count: this.count })}${background ? ` · ${background.name}` : ''}</span>
-        <span class="error" role="alert">${this.backgroundState === 'loading' ? this.localize.t('wb.loading') : this.error}</span>
+        <span class="error" role="alert">${this.background.state === 'loading' ? this.localize.t('wb.loading') : this.error}</span>
       </div>
     </section>`;
   }
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }
 
 VcWhiteboard.define('vc-whiteboard');
