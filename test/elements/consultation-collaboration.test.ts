@@ -41,7 +41,8 @@ describe('<vc-consultation> chat and whiteboard', () => {
     expect(chat.closest('[part="sidebar"]')).to.exist;
     await peer.sendText(TOPICS.chat, JSON.stringify({ type: 'message', id: 'm1', text: 'hello doctor' }));
     await (FakeCallRoom.last!.transport as LoopbackTransport).hub.flush();
-    await until(() => chat.shadowRoot!.querySelector('li.message .text')?.textContent === 'hello doctor', 'the message');
+    // <vc-chat> is defined when its chunk arrives (loadChat): until then it has no shadow root.
+    await until(() => chat.shadowRoot?.querySelector('li.message .text')?.textContent === 'hello doctor', 'the message');
   });
 
   it('the chat button collapses the chat and counts unread messages; opening it again clears the count', async () => {

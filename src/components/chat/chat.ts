@@ -2,14 +2,14 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { live } from 'lit/directives/live.js';
 import { VcChatMessageEvent, VcChatSendRequestEvent, VcChatToggleEvent } from '../../events/chat.js';
+import { saveBlob } from '../../internal/save-blob.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import type { AttachmentFetcher, ChatAttachment, ChatController, ChatMessage, Uploader } from '../../session/chat.js';
 import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH, UploadError } from '../../session/chat.js';
 import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
 import { chatStyles } from './chat.styles.js';
-
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+import { splitLinks } from './links.js';
 
 /**
  * The consultation chat. Everything a participant sends (names included) is shown as typed text; links are
@@ -182,14 +182,7 @@ export class VcChat extends VcSessionElement {
     const fetcher = this.activeFetcher;
     if (!fetcher) return;
     try {
-      const blob = await fetcher(attachment);
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = attachment.name;
-      link.rel = 'noopener';
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveBlob(await fetcher(attachment), attachment.name);
     } catch (error) {
       this.emitError('download_failed', `Could not download ${attachment.name}: ${String(error)}`);
     }
@@ -267,18 +260,11 @@ export class VcChat extends VcSessionElement {
   }
 
   private renderText(text: string): TemplateResult[] {
-    const parts: TemplateResult[] = [];
-    let last = 0;
-    for (const match of text.matchAll(URL_PATTERN)) {
-      const start = match.index;
-      // Trailing punctuation belongs to the sentence, not the link.
-      const url = match[0].replace(/[.,;:!?)\]]+$/, '');
-      if (start > last) parts.push(html`${text.slice(last, start)}`);
-      parts.push(html`<a href=${url} target="_blank" rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">${url}</a>`);
-      last = start + url.length;
-    }
-    if (last < text.length) parts.push(html`${text.slice(last)}`);
-    return parts;
+    return splitLinks(text).map((piece) =>
+      piece.url === undefined
+        ? html`${piece.text}`
+        : html`<a href=${piece.url} target="_blank" rel="noopener noreferrer nofollow" referrerpolicy="no-referrer">${piece.url}</a>`,
+    );
   }
 
   private renderAttachment(attachment: ChatAttachment): TemplateResult {

@@ -23,6 +23,7 @@ import {
   type WhiteboardTool,
 } from './gestures.js';
 import { icon, type IconName } from './icons.js';
+import { historyShortcut, moveToolbarFocus } from './keyboard.js';
 import { drawCursors, drawElement } from './render.js';
 import { INITIAL_VIEW, toBoard, toScreen, viewForKey, viewForWheel, zoomAround, type View } from './viewport.js';
 import { whiteboardStyles } from './whiteboard.styles.js';
@@ -330,13 +331,10 @@ export class VcWhiteboard extends VcSessionElement {
   }
 
   private readonly onHostKeyDown = (event: KeyboardEvent) => {
-    const target = event.composedPath()[0];
-    if (target instanceof HTMLTextAreaElement || (target instanceof HTMLInputElement && target.type === 'text')) return;
-    if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
-    const key = event.key.toLowerCase();
-    if (key === 'z' && !event.shiftKey) this.undo();
-    else if ((key === 'z' && event.shiftKey) || key === 'y') this.redo();
-    else return;
+    const action = historyShortcut(event);
+    if (!action) return;
+    if (action === 'undo') this.undo();
+    else this.redo();
     event.preventDefault();
   };
 
@@ -385,15 +383,7 @@ export class VcWhiteboard extends VcSessionElement {
 
   /** Arrow keys move between toolbar controls (the ARIA toolbar pattern). */
   private onToolbarKeyDown(event: KeyboardEvent): void {
-    if (!['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(event.key)) return;
-    const target = event.composedPath()[0] as HTMLElement;
-    if (target instanceof HTMLInputElement) return;
-    const controls = [...this.renderRoot.querySelectorAll<HTMLElement>('.toolbar button:not([disabled])')];
-    const index = controls.indexOf(target);
-    if (index < 0) return;
-    const next = { ArrowLeft: index - 1, ArrowRight: index + 1, Home: 0, End: controls.length - 1 }[event.key]!;
-    controls[(next + controls.length) % controls.length]?.focus();
-    event.preventDefault();
+    if (moveToolbarFocus(event, [...this.renderRoot.querySelectorAll<HTMLElement>('.toolbar button:not([disabled])')])) event.preventDefault();
   }
 
   private button(name: IconName, label: string, onClick: () => void, options: { pressed?: boolean; disabled?: boolean; part?: string } = {}): TemplateResult {
