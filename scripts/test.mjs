@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SetupError, ensureLivekitServer } from './livekit.mjs';
 
 import { chromiumPath as chromium } from './chromium.mjs';
+import { ensureDebianPackages } from './setup.mjs';
 const summaryFile = '.tmp/wtr-summary.json';
 
 function run(command, args, env = {}) {
@@ -114,6 +115,12 @@ const stages = {
       await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
     );
   },
+  /** The package as an operator installs it: npm pack → npm install in an empty folder → npx videoconsult (minutes). */
+  async package() {
+    const files = testFiles('test/package');
+    if (files.length === 0) return { passed: 0, failed: 0 };
+    return nodeTestCounts(await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]));
+  },
   /** Every benchmark once (`--quick`): they must still work; their figures are not judged here. */
   async bench() {
     requireChromium();
@@ -138,6 +145,13 @@ mkdirSync('.tmp', { recursive: true });
 let passed = 0;
 let failed = 0;
 const rows = [];
+// What the tests need from Debian (Chromium, ClamAV, Redis, PostgreSQL): apt-get when root, else the command.
+try {
+  ensureDebianPackages();
+} catch (err) {
+  console.error(err instanceof SetupError ? `\n${err.message}\n` : err);
+  failed += 1;
+}
 for (const name of order) {
   console.log(`\n━━ ${name} ━━`);
   const started = Date.now();

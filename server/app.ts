@@ -31,6 +31,8 @@ import { practitionerRoutes } from './lobby/practitioner.routes.js';
 import { buildOpenApi, errorBody } from './openapi.js';
 import { RouteRegistry, type RouteDoc } from './routing.js';
 import { browserCors, integratorKey, rateLimit, StreamSlots, WindowCounter } from './security.js';
+import { createOps, opsRoutes } from './ops/ops.js';
+import type { Logger } from './ops/logger.js';
 import { sdkRoutes } from './sdk.routes.js';
 import { findSdkDirectory, sdkAssets } from './sdk-assets.js';
 import { statsRoutes } from './stats/stats.routes.js';
@@ -65,6 +67,8 @@ export interface AppDeps {
   log?: (line: string) => void;
   /** Where the built embed SDK lives (default: dist/ beside the server, see sdk-assets.ts). */
   sdkDirectory?: string;
+  /** The JSON logger (pino). Default: stdout at config.logLevel; silent for request lines when `log` is given. */
+  logger?: Logger;
 }
 
 export interface VideoconsultApp {
@@ -73,6 +77,15 @@ export interface VideoconsultApp {
   routes: readonly RouteDoc[];
   /** One sweeper pass: ends stale consultations, enforces retention. */
   sweep(): Promise<SweepResult>;
+  /** The JSON logger. */
+  logger: Logger;
+  /** Serves GET /metrics alone, when `metrics.port` is configured: listen on it yourself (serve() does). */
+  metricsApp: express.Express | undefined;
+  /**
+   * Graceful shutdown, step one (after the listener stopped accepting): /v1/ready answers 503 and the open
+   * event streams end, so their clients reconnect to another instance; requests in flight go on. Then close().
+   */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -85,7 +98,8 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsMailer = !deps.mailer;
   const store = deps.store ?? new SqliteStore(config.database.path);
   const now = deps.now ?? Date.now;
-  const log = deps.log ?? ((line: string) => console.error(`[videoconsult] ${line}`));
+  const ops = createOps(config, deps);
+  const log = deps.log ?? ops.log;
   const rooms: RoomService =
     deps.rooms ?? new RoomServiceClient(config.livekit.apiUrl ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
   const ctx: AppContext = {
@@ -114,6 +128,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
+  app.use(ops.tracking);
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   const sdk = sdkAssets(deps.sdkDirectory ?? findSdkDirectory());
   app.use(sdk.handler);
@@ -167,6 +182,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     },
   );
   sdkRoutes(routes, sdk);
+  opsRoutes(routes, ctx, ops);
   const openApi = buildOpenApi(routes.docs, API_VERSION);
 
   app.use(notFound);
@@ -191,6 +207,14 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     store,
     routes: routes.docs,
     sweep: runSweep,
+    logger: ops.logger,
+    get metricsApp() {
+      return ops.metricsApp;
+    },
+    drain() {
+      ops.draining = true;
+      for (const endStream of [...ctx.streams]) endStream();
+    },
     async close() {
       if (timer) clearInterval(timer);
       if (firstSweep) clearTimeout(firstSweep);

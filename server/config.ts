@@ -106,6 +106,20 @@ export const configSchema = z.strictObject({
    * Proxies in front of this server: a hop count, or their addresses/CIDRs. `true` is refused (see
    * client-key.ts); the client address found this way keys the rate limits and the code lockout.
    */
+  /** JSON log level (pino): fatal, error, warn, info, debug, trace or silent. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Prometheus metrics at GET /metrics; off when absent. Never public by default: `port` serves them on a
+   * listener of their own (on `host`, loopback unless set), otherwise `bearerToken` guards them on the main port.
+   */
+  metrics: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).optional(),
+      host: z.string().default('127.0.0.1'),
+      bearerToken: z.string().min(32, 'must be at least 32 characters').optional(),
+    })
+    .refine((m) => m.port !== undefined || m.bearerToken !== undefined, 'set port (a listener of its own) or bearerToken (on the main port)')
+    .optional(),
   trustProxy: z
     .custom<false | number | string[]>((value) => trustProxyProblem(value) === undefined, {
       error: (issue) => trustProxyProblem(issue.input) ?? 'invalid',

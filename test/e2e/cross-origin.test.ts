@@ -115,14 +115,6 @@ async function openHost(query: Record<string, string>): Promise<Watched> {
   return { page, errors, loads };
 }
 
-interface SessionLike {
-  startPractitioner(): Promise<void>;
-  join(request: unknown): Promise<void>;
-  admit(ticketId: string): Promise<void>;
-  snapshot: { encrypted?: boolean; waitingPatients: { name: string; ticketId: string }[] };
-}
-type ConsultationLike = HTMLElement & { session: SessionLike; openWhiteboard(): Promise<void> };
-
 const stateOf = (page: Page, state: string, timeout = 30000) =>
   page.waitForFunction((s) => document.querySelector('vc-consultation')?.getAttribute('state') === s, state, { timeout });
 
@@ -137,13 +129,13 @@ const darkPixels = (page: Page) => page.evaluate(() => (window as unknown as Tes
 test('a host page on another origin with only the script tag: admitted E2EE call and a PDF on the whiteboard', { timeout: 240_000 }, async () => {
   const consultation = await createConsultation(stack);
   const practitioner = await openHost({ role: 'practitioner', token: consultation.practitionerToken });
-  await practitioner.page.evaluate(() => void (document.querySelector('vc-consultation') as ConsultationLike).session.startPractitioner());
+  await practitioner.page.evaluate(() => void document.querySelector('vc-consultation')!.session.startPractitioner());
   await stateOf(practitioner.page, 'in-call');
 
   const patient = await openHost({ role: 'patient' });
   await patient.page.evaluate(
     (code) =>
-      void (document.querySelector('vc-consultation') as ConsultationLike).session.join({
+      void document.querySelector('vc-consultation')!.session.join({
         code,
         name: 'Pat',
         deviceCheck: { verdict: 'ok', camera: 'ok', microphone: 'ok', network: 'ok' },
@@ -152,27 +144,27 @@ test('a host page on another origin with only the script tag: admitted E2EE call
   );
   await stateOf(patient.page, 'waiting');
   await practitioner.page.waitForFunction(
-    () => (document.querySelector('vc-consultation') as ConsultationLike).session.snapshot.waitingPatients.length === 1,
+    () => document.querySelector('vc-consultation')!.session.snapshot.waitingPatients.length === 1,
     undefined,
     { timeout: 15000 },
   );
   await practitioner.page.evaluate(() => {
-    const session = (document.querySelector('vc-consultation') as ConsultationLike).session;
+    const session = document.querySelector('vc-consultation')!.session;
     return session.admit(session.snapshot.waitingPatients[0]!.ticketId);
   });
   await stateOf(patient.page, 'in-call');
 
   for (const { page } of [practitioner, patient]) {
-    assert.equal(await page.evaluate(() => (document.querySelector('vc-consultation') as ConsultationLike).session.snapshot.encrypted), true);
+    assert.equal(await page.evaluate(() => document.querySelector('vc-consultation')!.session.snapshot.encrypted), true);
     // Encrypted frames from the other side decode: the E2EE worker (started cross-origin) runs.
     await page.waitForFunction(() => (window as unknown as TestGlobals).vcTest.decodedFrames() > 10, undefined, { timeout: 30000, polling: 500 });
     assert.ok((await decodedFrames(page)) > 10);
   }
 
   // The practitioner shares a PDF on the whiteboard; pdf.js renders it on both pages with its worker from 127.0.0.1.
-  await practitioner.page.evaluate(() => (document.querySelector('vc-consultation') as ConsultationLike).openWhiteboard());
+  await practitioner.page.evaluate(() => document.querySelector('vc-consultation')!.openWhiteboard());
   await practitioner.page.locator('vc-whiteboard [data-action="document"]').waitFor({ timeout: 20000 });
-  await patient.page.evaluate(() => (document.querySelector('vc-consultation') as ConsultationLike).openWhiteboard());
+  await patient.page.evaluate(() => document.querySelector('vc-consultation')!.openWhiteboard());
   await practitioner.page.locator('vc-whiteboard input[type=file]').setInputFiles({ name: 'leaflet.pdf', mimeType: 'application/pdf', buffer: tinyPdf() });
   for (const { page } of [practitioner, patient]) {
     await page.waitForFunction(() => (window as unknown as TestGlobals).documentsShown >= 1, undefined, { timeout: 40000 });
@@ -193,7 +185,7 @@ test('a host page on another origin with only the script tag: admitted E2EE call
 test('a host CSP without worker-src blob: gets a vc-error naming the directive to add', { timeout: 120_000 }, async () => {
   const consultation = await createConsultation(stack);
   const practitioner = await openHost({ role: 'practitioner', token: consultation.practitionerToken, csp: 'no-blob' });
-  await practitioner.page.evaluate(() => void (document.querySelector('vc-consultation') as ConsultationLike).session.startPractitioner());
+  await practitioner.page.evaluate(() => void document.querySelector('vc-consultation')!.session.startPractitioner());
   await practitioner.page.waitForFunction(() => (window as unknown as TestGlobals).vcErrors.length > 0, undefined, { timeout: 30000 });
   const [error] = await vcErrors(practitioner.page);
   assert.equal(error!.code, 'worker_blocked');

@@ -15,6 +15,7 @@ import { devKeys, freePort, startLivekit, type RunningLivekit } from '../../scri
 import { createStaticApp } from '../../scripts/static-server.mjs';
 import { createApp } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
+import { createLogger } from '../../server/ops/logger.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -117,7 +118,8 @@ export async function startStack(overrides: Partial<Config> = {}, options: { hos
 
   let tokenServer: { server: Server; close(): Promise<void> } | undefined;
   const startTokenServer = async () => {
-    const created = createApp(config);
+    // Request lines only at warn: the e2e output stays readable (VC_LOG_LEVEL=info shows them).
+    const created = createApp(config, { logger: createLogger({ level: process.env.VC_LOG_LEVEL ?? 'warn' }) });
     tokenServer = { server: await listen(created.app, apiPort), close: created.close };
   };
   const stopTokenServer = async () => {
