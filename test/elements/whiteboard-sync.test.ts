@@ -50,6 +50,54 @@ function claimingPeer(hub: LoopbackHub, identity: string, claim: Y.Doc, onReques
   return transport;
 }
 
+/**
+ * p1 holds five strokes; mallory claims a board with one more, and when the late joiner p9 pulls from it,
+ * `attack` starts (or restarts) an interval of hostile sends. p9 — created once joined, so mallory answers first —
+ * must still converge with p1 within `waitMs`. Returns the warnings logged meanwhile.
+ */
+async function lateJoinerOutlasts(
+  attack: (
+    mallory: LoopbackTransport,
+    request: Uint8Array,
+    from: string,
+    running: ReturnType<typeof setInterval> | undefined,
+    claim: Y.Doc,
+  ) => ReturnType<typeof setInterval>,
+  options: { syncTimeoutMs: number; syncMaxMs?: number },
+  waitMs: number,
+): Promise<string[]> {
+  const hub = new LoopbackHub();
+  const a = new WhiteboardSync(hub.join('p1'), { role: 'practitioner' });
+  for (let i = 0; i < 5; i++) a.addElement(stroke(i * 10, i));
+  await hub.flush();
+  const claim = new Y.Doc();
+  Y.applyUpdate(claim, Y.encodeStateAsUpdate(a.doc));
+  claim.getArray('elements').push([{ id: 'never-sent' }]);
+  let running: ReturnType<typeof setInterval> | undefined;
+  const mallory: LoopbackTransport = claimingPeer(hub, 'p0-mallory', claim, (request, from) => {
+    if (from !== 'p9') return; // (p1 pulls from mallory too)
+    running = attack(mallory, request, from, running, claim);
+  });
+  await hub.flush();
+  const quiet = silenceWarnings();
+  try {
+    const joined = hub.join('p9');
+    await hub.flush();
+    const late = new WhiteboardSync(joined, { role: 'patient', ...options });
+    await hub.flush();
+    expect(running, 'mallory was asked first').to.not.equal(undefined);
+    await sleep(waitMs);
+    await hub.flush();
+    expect(late.elements()).to.have.length(5);
+    expectConverged(a, late);
+    late.destroy();
+    return quiet.warnings;
+  } finally {
+    clearInterval(running);
+    quiet.restore();
+  }
+}
+
 describe('WhiteboardSync catch-up', () => {
   it('an erasure made while this peer’s sends failed reaches the others after a reconnect', async () => {
     const hub = new LoopbackHub();
@@ -184,110 +232,42 @@ describe('WhiteboardSync catch-up', () => {
   });
 
   it('a late joiner is not starved by a peer that claims the board and sends junk to keep the pull alive', async () => {
-    const hub = new LoopbackHub();
-    const a = new WhiteboardSync(hub.join('p1'), { role: 'practitioner' });
-    for (let i = 0; i < 5; i++) a.addElement(stroke(i * 10, i));
-    await hub.flush();
-    const claim = new Y.Doc();
-    Y.applyUpdate(claim, Y.encodeStateAsUpdate(a.doc));
-    claim.getArray('elements').push([{ id: 'never-sent' }]);
-    let junk: ReturnType<typeof setInterval> | undefined;
-    const mallory = claimingPeer(hub, 'p0-mallory', claim, (_request, from) => {
-      if (from !== 'p9') return; // (p1 pulls from mallory too)
-      junk ??= setInterval(() => void mallory.sendBytes(WHITEBOARD_TOPIC, frame(UPDATE, 9, 0, 0, new Uint8Array()), { to: [from] }).catch(() => {}), 30);
-    });
-    await hub.flush();
-    const quiet = silenceWarnings();
-    try {
-      // Created once joined (the peers' join-time Hellos find no board), so mallory answers first.
-      const joined = hub.join('p9');
-      await hub.flush();
-      const late = new WhiteboardSync(joined, { role: 'patient', syncTimeoutMs: 100 });
-      await hub.flush();
-      expect(junk, 'mallory was asked first').to.not.equal(undefined);
-      await sleep(400);
-      await hub.flush();
-      expect(late.elements()).to.have.length(5);
-      expectConverged(a, late);
-      late.destroy();
-    } finally {
-      clearInterval(junk);
-      quiet.restore();
-    }
+    await lateJoinerOutlasts(
+      (mallory, _request, from, running) =>
+        running ?? setInterval(() => void mallory.sendBytes(WHITEBOARD_TOPIC, frame(UPDATE, 9, 0, 0, new Uint8Array()), { to: [from] }).catch(() => {}), 30),
+      { syncTimeoutMs: 100 },
+      400,
+    );
   });
 
   it('caps the time of one pull: a peer trickling chunks of an answer that never completes is given up', async () => {
-    const hub = new LoopbackHub();
-    const a = new WhiteboardSync(hub.join('p1'), { role: 'practitioner' });
-    for (let i = 0; i < 5; i++) a.addElement(stroke(i * 10, i));
-    await hub.flush();
-    const claim = new Y.Doc();
-    Y.applyUpdate(claim, Y.encodeStateAsUpdate(a.doc));
-    claim.getArray('elements').push([{ id: 'never-sent' }]);
-    let trickle: ReturnType<typeof setInterval> | undefined;
-    const mallory = claimingPeer(hub, 'p0-mallory', claim, (request, from) => {
-      if (from !== 'p9') return; // (p1 pulls from mallory too)
-      // Well-formed chunks of a huge answer, carrying the request's id: they look like progress.
-      let index = 0;
-      clearInterval(trickle);
-      trickle = setInterval(() => {
-        const chunk = frame(UPDATE, frameId(request), index++, 2048, new Uint8Array(8));
-        void mallory.sendBytes(WHITEBOARD_TOPIC, chunk, { to: [from] }).catch(() => {});
-      }, 20);
-    });
-    await hub.flush();
-    const quiet = silenceWarnings();
-    try {
-      const joined = hub.join('p9');
-      await hub.flush();
-      const late = new WhiteboardSync(joined, { role: 'patient', syncTimeoutMs: 100, syncMaxMs: 300 });
-      await hub.flush();
-      expect(trickle, 'mallory was asked first').to.not.equal(undefined);
-      await sleep(600);
-      await hub.flush();
-      expect(late.elements()).to.have.length(5);
-      expectConverged(a, late);
-      late.destroy();
-    } finally {
-      clearInterval(trickle);
-      quiet.restore();
-    }
+    await lateJoinerOutlasts(
+      (mallory, request, from, running) => {
+        // Well-formed chunks of a huge answer, carrying the request's id: they look like progress.
+        let index = 0;
+        clearInterval(running);
+        return setInterval(() => {
+          const chunk = frame(UPDATE, frameId(request), index++, 2048, new Uint8Array(8));
+          void mallory.sendBytes(WHITEBOARD_TOPIC, chunk, { to: [from] }).catch(() => {});
+        }, 20);
+      },
+      { syncTimeoutMs: 100, syncMaxMs: 300 },
+      600,
+    );
   });
 
   it('a peer that keeps saying Hello (each restarts the pull) cannot hold the pull past syncMaxMs', async () => {
-    const hub = new LoopbackHub();
-    const a = new WhiteboardSync(hub.join('p1'), { role: 'practitioner' });
-    for (let i = 0; i < 5; i++) a.addElement(stroke(i * 10, i));
-    await hub.flush();
-    const claim = new Y.Doc();
-    Y.applyUpdate(claim, Y.encodeStateAsUpdate(a.doc));
-    claim.getArray('elements').push([{ id: 'never-sent' }]);
-    let hellos: ReturnType<typeof setInterval> | undefined;
-    const mallory = claimingPeer(hub, 'p0-mallory', claim, (_request, from) => {
-      if (from !== 'p9') return;
-      hellos ??= setInterval(() => {
-        const hello = frame(HELLO, 3, 0, 1, Y.encodeStateVector(claim));
-        void mallory.sendBytes(WHITEBOARD_TOPIC, hello, { to: [from] }).catch(() => {});
-      }, 30);
-    });
-    await hub.flush();
-    const quiet = silenceWarnings();
-    try {
-      const joined = hub.join('p9');
-      await hub.flush();
-      const late = new WhiteboardSync(joined, { role: 'patient', syncTimeoutMs: 100, syncMaxMs: 300 });
-      await hub.flush();
-      expect(hellos, 'mallory was asked first').to.not.equal(undefined);
-      await sleep(600);
-      await hub.flush();
-      expect(late.elements()).to.have.length(5);
-      expectConverged(a, late);
-      expect(quiet.warnings.some((w) => w.includes('p0-mallory') && w.includes('too slow'))).to.equal(true);
-      late.destroy();
-    } finally {
-      clearInterval(hellos);
-      quiet.restore();
-    }
+    const warnings = await lateJoinerOutlasts(
+      (mallory, _request, from, running, claim) =>
+        running ??
+        setInterval(() => {
+          const hello = frame(HELLO, 3, 0, 1, Y.encodeStateVector(claim));
+          void mallory.sendBytes(WHITEBOARD_TOPIC, hello, { to: [from] }).catch(() => {});
+        }, 30),
+      { syncTimeoutMs: 100, syncMaxMs: 300 },
+      600,
+    );
+    expect(warnings.some((w) => w.includes('p0-mallory') && w.includes('too slow'))).to.equal(true);
   });
 
   it('in a two-person call, a lost SyncRequest is retried (the only source is not forgotten)', async () => {

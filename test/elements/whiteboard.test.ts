@@ -8,6 +8,7 @@ import { encodeFrame, type MessageKind } from '../../src/session/whiteboard-prot
 import { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from '../../src/components/whiteboard/lazy.js';
 import type { VcWhiteboard } from '../../src/components/whiteboard/whiteboard.js';
 import { silenceWarnings } from './helpers/console.js';
+import { buildPdf } from '../support/pdf.js';
 
 const DOC_ID = 'BBBBBBBBBBBBBBBBBBBBBB';
 const PDF_WORKER = '/node_modules/pdfjs-dist/build/pdf.worker.min.mjs';
@@ -38,21 +39,7 @@ function room(n: number): { hub: LoopbackHub; transports: LoopbackTransport[]; b
 
 /** A small valid PDF with `pages` blank pages, offsets computed so pdf.js needs no repair. */
 function minimalPdf(pages: number): Uint8Array {
-  const objects: string[] = ['<< /Type /Catalog /Pages 2 0 R >>'];
-  const kids = Array.from({ length: pages }, (_, i) => `${3 + i} 0 R`).join(' ');
-  objects.push(`<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`);
-  for (let i = 0; i < pages; i++) objects.push('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>');
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return new TextEncoder().encode(body);
+  return new TextEncoder().encode(buildPdf({ pages, width: 200, height: 100 }));
 }
 
 async function pngBlob(width = 40, height = 30): Promise<Blob> {
