@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: what is left is the element's API (properties, public methods, the JSDoc the
+// manifest is generated from) and its template. The logic lives beside it: viewport.ts and gestures.ts (pure),
+// keyboard.ts, canvas-loop.ts and background-controller.ts (reactive controllers), export.ts.
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { VcWhiteboardClearRequestEvent, VcWhiteboardDocumentShownEvent } from '../../events/whiteboard.js';
