@@ -33,6 +33,7 @@ export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: Lobby
       res.status(201).set('Cache-Control', 'no-store').json({
         ticket,
         ticketId: entry.id,
+        livekitUrl: ctx.config.livekit.url,
         consultation: { id: consultation.id, ...(consultation.title ? { title: consultation.title } : {}), locale: consultation.locale, e2ee: consultation.e2ee },
       });
     },

@@ -18,6 +18,8 @@ export const joinBody = z.strictObject({
 export const joinResponse = z.object({
   ticket: z.string(),
   ticketId: z.string(),
+  /** Where browsers reach the SFU (config livekit.url): the patient's connection test runs against it. */
+  livekitUrl: z.string(),
   consultation: z.object({ id: z.string(), title: z.string().optional(), locale: z.string(), e2ee: z.boolean() }),
 });
 

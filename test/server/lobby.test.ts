@@ -38,6 +38,8 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     assert.equal(first.status, 201, JSON.stringify(first.body));
     assert.match(String(first.body.ticket), /^vct_/);
     assert.deepEqual(first.body.consultation, { id, locale: 'en', e2ee: true });
+    // The SFU's URL comes with the ticket: the device check can test the connection with only server-url set.
+    assert.equal(first.body.livekitUrl, h.config.livekit.url);
     const reused = await call(h, 'POST', '/v1/lobby/join', { body: { code, name: 'Eve' } });
     const wrong = await call(h, 'POST', '/v1/lobby/join', { body: { code: 'ZZZZZZZZZZ', name: 'Eve' } });
     assert.equal(reused.status, 404);
