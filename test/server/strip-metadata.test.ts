@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ImageStructureError, stripJpegMetadata, stripPngMetadata } from '../../server/uploads/strip-metadata.js';
-import { download, jpeg, png, startHarness, upload } from './fixtures/uploads/helpers.js';
+import { download, jpeg, png, startUploadsHarness, upload } from './fixtures/uploads/helpers.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/images/${name}`, import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'vc-exif-'));
@@ -61,7 +61,7 @@ describe('image metadata stripping', () => {
   });
 
   it('an uploaded photo is stored and served without its GPS; an unreadable image is refused with 415', async () => {
-    const h = await startHarness();
+    const h = await startUploadsHarness();
     try {
       for (const name of ['gps.jpg', 'gps.png']) {
         const res = await upload(h, 'room-exif', fixture(name));

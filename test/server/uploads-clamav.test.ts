@@ -5,19 +5,19 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sessionDirName } from '../../server/uploads/index.js';
 import { startClamd, startFakeClamd, type FakeClamd, type RealClamd } from './fixtures/uploads/clamd.js';
-import { EICAR, filesUnder, pdf, png, startHarness, upload, type Harness } from './fixtures/uploads/helpers.js';
+import { EICAR, filesUnder, pdf, png, startUploadsHarness, upload, type UploadsHarness } from './fixtures/uploads/helpers.js';
 
 const errorCode = (r: { json: () => { error?: { code: string } } }): string | undefined => r.json().error?.code;
-const nothingStored = async (h: Harness, room: string): Promise<void> => {
+const nothingStored = async (h: UploadsHarness, room: string): Promise<void> => {
   assert.deepEqual(await filesUnder(join(h.directory, sessionDirName(room))), [], `something was stored for ${room}`);
 };
 
 describe('uploads: malware scanning over clamd INSTREAM (fake clamd)', () => {
   let fake: FakeClamd;
-  let h: Harness;
+  let h: UploadsHarness;
   before(async () => {
     fake = await startFakeClamd();
-    h = await startHarness({ clamd: { socket: fake.socket }, scanTimeoutMs: 500, maxFileBytes: 1024 * 1024 });
+    h = await startUploadsHarness({ clamd: { socket: fake.socket }, scanTimeoutMs: 500, maxFileBytes: 1024 * 1024 });
   });
   after(async () => {
     await h.close();
@@ -65,7 +65,7 @@ describe('uploads: malware scanning over clamd INSTREAM (fake clamd)', () => {
 
 describe('uploads: an unreachable scanner fails closed', () => {
   test('a missing clamd socket → 503', async () => {
-    const h = await startHarness({ clamd: { socket: '/nonexistent/videoconsult/clamd.sock' } });
+    const h = await startUploadsHarness({ clamd: { socket: '/nonexistent/videoconsult/clamd.sock' } });
     try {
       const res = await upload(h, 'room-nosock', png());
       assert.equal(res.status, 503);
@@ -82,7 +82,7 @@ describe('uploads: an unreachable scanner fails closed', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const h = await startHarness({ clamd: { host: '127.0.0.1', port } });
+    const h = await startUploadsHarness({ clamd: { host: '127.0.0.1', port } });
     try {
       const res = await upload(h, 'room-noport', pdf());
       assert.equal(res.status, 503);
@@ -107,10 +107,10 @@ try {
 const real = { skip: clamdMissing };
 
 describe('uploads: malware scanning with a real clamd and the EICAR test file', () => {
-  let h: Harness;
+  let h: UploadsHarness;
   before(async () => {
     if (!clamd) return;
-    h = await startHarness({ clamd: { socket: clamd.socket }, scanTimeoutMs: 30_000 });
+    h = await startUploadsHarness({ clamd: { socket: clamd.socket }, scanTimeoutMs: 30_000 });
   });
   after(async () => {
     await h?.close();

@@ -17,19 +17,19 @@ import {
   pdf,
   png,
   send,
-  startHarness,
+  startUploadsHarness,
   tokenFor,
   upload,
-  type Harness,
+  type UploadsHarness,
 } from './fixtures/uploads/helpers.js';
 
 const KiB = 1024;
 const errorCode = (r: { json: () => { error?: { code: string } } }): string | undefined => r.json().error?.code;
 
 describe('uploads: accepting and serving files', () => {
-  let h: Harness;
+  let h: UploadsHarness;
   before(async () => {
-    h = await startHarness({ maxFileBytes: 64 * KiB, quotaBytesPerSession: 200 * KiB });
+    h = await startUploadsHarness({ maxFileBytes: 64 * KiB, quotaBytesPerSession: 200 * KiB });
   });
   after(() => h.close());
 
@@ -175,9 +175,9 @@ describe('uploads: accepting and serving files', () => {
 });
 
 describe('uploads: per-session quota', () => {
-  let h: Harness;
+  let h: UploadsHarness;
   before(async () => {
-    h = await startHarness({ maxFileBytes: 100 * KiB, quotaBytesPerSession: 250 * KiB });
+    h = await startUploadsHarness({ maxFileBytes: 100 * KiB, quotaBytesPerSession: 250 * KiB });
   });
   after(() => h.close());
 
@@ -202,10 +202,10 @@ describe('uploads: per-session quota', () => {
 });
 
 describe('uploads: authorisation by the participant’s LiveKit grant', () => {
-  let h: Harness;
+  let h: UploadsHarness;
   let fileInA: string;
   before(async () => {
-    h = await startHarness();
+    h = await startUploadsHarness();
     const res = await upload(h, 'room-a', pdf('confidential'));
     assert.equal(res.status, 201);
     fileInA = res.json<{ id: string }>().id;
@@ -279,7 +279,7 @@ describe('uploads: authorisation by the participant’s LiveKit grant', () => {
 
 describe('uploads: nothing outlives the session', () => {
   test('endSession deletes the files and the key; later uploads with a still-valid grant are refused', async () => {
-    const h = await startHarness();
+    const h = await startUploadsHarness();
     try {
       const ids: string[] = [];
       for (const bytes of [png('1'), jpeg(), pdf()]) ids.push((await upload(h, 'room-end', bytes)).json<{ id: string }>().id);
@@ -309,7 +309,7 @@ describe('uploads: nothing outlives the session', () => {
     const directory = await mkdtemp(join(tmpdir(), 'vc-uploads-mk-'));
     const masterKey = randomBytes(32).toString('base64');
     try {
-      const first = await startHarness({ masterKey }, {}, directory);
+      const first = await startUploadsHarness({ masterKey }, {}, directory);
       const id = (await upload(first, 'room-mk', png('restart'))).json<{ id: string }>().id;
       const dir = join(directory, sessionDirName('room-mk'));
       const keyFile = await readFile(join(dir, 'key'));
@@ -317,7 +317,7 @@ describe('uploads: nothing outlives the session', () => {
       await first.close();
 
       // A "restart": a new service over the same directory reads the file through the wrapped key.
-      const second = await startHarness({ masterKey }, {}, directory);
+      const second = await startUploadsHarness({ masterKey }, {}, directory);
       const back = await download(second, 'room-mk', id);
       assert.equal(back.status, 200);
       assert.ok(back.body.includes('restart'));
@@ -337,7 +337,7 @@ describe('uploads: nothing outlives the session', () => {
   test('the sweeper deletes the files and keys of sessions that are no longer active (lost end webhook)', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'vc-uploads-sweep-'));
     const masterKey = randomBytes(32).toString('base64');
-    const h = await startHarness({ masterKey }, {}, directory);
+    const h = await startUploadsHarness({ masterKey }, {}, directory);
     try {
       const lost = (await upload(h, 'room-lost', png('lost'))).json<{ id: string }>().id;
       const live = (await upload(h, 'room-live', png('live'))).json<{ id: string }>().id;
