@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayName } from '../display-name.js';
 
 export const createConsultationBody = z.strictObject({
   title: z.string().trim().min(1).max(200).optional(),
@@ -35,7 +36,7 @@ export const consultationList = z.object({ items: z.array(consultation), nextCur
 
 export const createAccessCodeBody = z.strictObject({
   /** The name the practitioner sees instead of the one the patient types. */
-  alias: z.string().trim().min(1).max(100).optional(),
+  alias: displayName(100).optional(),
   expiresInMinutes: z.int().min(5).max(60 * 24 * 30).default(1440),
   /** Send the code to exactly one of these; the address or number is used for that and never stored. */
   deliver: z
@@ -56,7 +57,7 @@ export const accessCode = z.object({
 });
 
 export const createPractitionerTokenBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName(100),
   ttlMinutes: z.int().min(1).max(24 * 60).default(480),
 });
 

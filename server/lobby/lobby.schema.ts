@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayName } from '../display-name.js';
 
 const deviceState = z.enum(['ok', 'denied', 'missing', 'busy', 'skipped']);
 
@@ -11,7 +12,7 @@ export const deviceCheck = z.strictObject({
 
 export const joinBody = z.strictObject({
   code: z.string().min(1).max(64),
-  name: z.string().trim().min(1).max(80),
+  name: displayName(80),
   deviceCheck: deviceCheck.optional(),
 });
 

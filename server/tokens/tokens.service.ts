@@ -5,6 +5,9 @@ import type { Config } from '../config.js';
 import { openE2eeKey } from '../key-sealing.js';
 import type { ConsultationRow } from '../store/store.js';
 
+export const PRACTITIONER_ROLE = 'practitioner';
+export const PATIENT_ROLE = 'patient';
+
 /** What a browser needs to join the room. Returned by admission and the practitioner grant. */
 export interface Admission {
   livekitUrl: string;
@@ -23,10 +26,13 @@ export class GrantService {
     consultation: ConsultationRow,
     identity: string,
     name: string,
+    role: string,
     grant: VideoGrant,
   ): Promise<Admission> {
     const ttlSeconds = this.config.grantTtlMinutes * 60;
-    const at = new AccessToken(this.config.livekit.apiKey, this.config.livekit.apiSecret, { identity, name, ttl: ttlSeconds });
+    // The role is a participant attribute set here, by the server: the UI marks the practitioner from it, never
+    // from a name anyone could type. Participants cannot change their own attributes (canUpdateOwnMetadata off).
+    const at = new AccessToken(this.config.livekit.apiKey, this.config.livekit.apiSecret, { identity, name, ttl: ttlSeconds, attributes: { role } });
     at.addGrant({ ...grant, room: consultation.roomName, roomJoin: true });
     const token = await at.toJwt();
     const admission: Admission = {
@@ -42,10 +48,10 @@ export class GrantService {
   }
 
   /** Camera + microphone (+ screen share if the consultation allows), data explicitly on, never admin. */
-  patient(consultation: ConsultationRow, identity: string, name: string): Promise<Admission> {
+  patient(consultation: ConsultationRow, identity: string, name: string, role: string = PATIENT_ROLE): Promise<Admission> {
     const sources = [TrackSource.CAMERA, TrackSource.MICROPHONE];
     if (consultation.patientScreenShare) sources.push(TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO);
-    return this.mint(consultation, identity, name, {
+    return this.mint(consultation, identity, name, role, {
       canPublish: true,
       canPublishSources: sources,
       canPublishData: true,
@@ -60,8 +66,9 @@ export class GrantService {
 
   /** roomAdmin for this consultation's room only (the `room` claim scopes it). */
   practitioner(consultation: ConsultationRow, identity: string, name: string): Promise<Admission> {
-    return this.mint(consultation, identity, name, {
+    return this.mint(consultation, identity, name, PRACTITIONER_ROLE, {
       roomAdmin: true,
+      canUpdateOwnMetadata: false,
       canPublish: true,
       canPublishData: true,
       canSubscribe: true,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INVISIBLE_CHARACTERS } from '../display-name.js';
 
 const MiB = 1024 * 1024;
 
@@ -91,7 +92,7 @@ export function sanitizeDisplayName(raw: string | undefined, extension: string):
     // Path parts: keep the last segment only.
     .replace(/^.*[\\/]/, '')
     // Control characters, bidi overrides/isolates and zero-width characters (used to disguise extensions).
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+    .replace(INVISIBLE_CHARACTERS, '')
     .replace(/["<>:|?*]/g, '_')
     .replace(/\s+/g, ' ')
     .trim()

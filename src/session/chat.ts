@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
+import { downloadName, isAttachmentType } from './download-name.js';
 
 /** A file shared in the chat. The bytes live on the token server, readable by the room's participants only. */
 export interface ChatAttachment {
@@ -368,8 +369,11 @@ export function createHttpUploads(options: HttpUploadsOptions): { upload: Upload
     });
     if (!response.ok) throw new UploadError(response.status, await errorMessage(response));
     const blob = await response.blob();
-    // Re-type from the attachment so an image preview never renders anything but an image type.
-    return new Blob([blob], { type: attachment.type });
+    // Typed as the server sniffed it (never as the sender claimed), and named by the server: a File, so
+    // the UI saves it under that name rather than one a peer put in the message.
+    const served = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const type = isAttachmentType(served) ? served : attachment.type;
+    return new File([blob], downloadName(response.headers.get('content-disposition'), type, 'attachment'), { type });
   };
 
   return { upload, download };

@@ -33,6 +33,7 @@ const CHANGE_EVENTS = [
   RoomEvent.AudioPlaybackStatusChanged,
   RoomEvent.ParticipantPermissionsChanged,
   RoomEvent.ParticipantNameChanged,
+  RoomEvent.ParticipantAttributesChanged,
   RoomEvent.TrackStreamStateChanged,
 ] as const;
 
@@ -267,6 +268,8 @@ function viewOf(participant: Participant, isLocal: boolean): ParticipantView {
     identity: participant.identity,
     name: participant.name || participant.identity,
     isLocal,
+    // Set by the token server in the grant; participants cannot change their own attributes.
+    ...(participant.attributes.role ? { role: participant.attributes.role } : {}),
     isSpeaking: participant.isSpeaking,
     connectionQuality: qualityOf(participant.connectionQuality),
     microphoneEnabled: participant.isMicrophoneEnabled,

@@ -69,6 +69,11 @@ export type ConnectionQualityLevel = 'excellent' | 'good' | 'poor' | 'lost' | 'u
 export interface ParticipantView {
   identity: string;
   name: string;
+  /**
+   * `practitioner`, `patient`, or a role the integrator gave the access code (`interpreter`, `relative`, …):
+   * the participant attribute the token server put in the grant. Mark people by this, never by their name.
+   */
+  role?: string;
   isLocal: boolean;
   isSpeaking: boolean;
   connectionQuality: ConnectionQualityLevel;

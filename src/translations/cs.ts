@@ -87,6 +87,8 @@ export const cs: Translation = {
   'call.enableSound': 'Zapnout zvuk',
   'call.soundBlocked': 'Váš prohlížeč zablokoval zvuk hovoru.',
   'call.you': 'Vy',
+  /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
+  'role.practitioner': 'Zdravotník',
   'call.joined': 'Do hovoru se připojil(a): {name}',
   'call.left': 'Hovor opustil(a): {name}',
   'call.waitingOther': 'Čeká se na druhého účastníka…',

@@ -87,6 +87,8 @@ export const de: Translation = {
   'call.enableSound': 'Ton aktivieren',
   'call.soundBlocked': 'Ihr Browser hat den Ton des Anrufs blockiert.',
   'call.you': 'Sie',
+  /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
+  'role.practitioner': 'Fachperson',
   'call.joined': '{name} ist dem Anruf beigetreten',
   'call.left': '{name} hat den Anruf verlassen',
   'call.waitingOther': 'Warten auf die andere Person…',

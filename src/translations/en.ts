@@ -86,6 +86,8 @@ export const en = {
   'call.enableSound': 'Enable sound',
   'call.soundBlocked': 'Your browser blocked the sound of the call.',
   'call.you': 'You',
+  /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
+  'role.practitioner': 'Practitioner',
   'call.joined': '{name} joined the call',
   'call.left': '{name} left the call',
   'call.waitingOther': 'Waiting for the other participant…',

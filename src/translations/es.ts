@@ -87,6 +87,8 @@ export const es: Translation = {
   'call.enableSound': 'Activar sonido',
   'call.soundBlocked': 'Su navegador bloqueó el sonido de la llamada.',
   'call.you': 'Usted',
+  /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
+  'role.practitioner': 'Profesional sanitario',
   'call.joined': '{name} se unió a la llamada',
   'call.left': '{name} salió de la llamada',
   'call.waitingOther': 'Esperando al otro participante…',

@@ -87,6 +87,8 @@ export const fr: Translation = {
   'call.enableSound': 'Activer le son',
   'call.soundBlocked': 'Votre navigateur a bloqué le son de l’appel.',
   'call.you': 'Vous',
+  /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
+  'role.practitioner': 'Soignant·e',
   'call.joined': '{name} a rejoint l’appel',
   'call.left': '{name} a quitté l’appel',
   'call.waitingOther': 'En attente de l’autre participant…',

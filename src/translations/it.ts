@@ -87,6 +87,8 @@ export const it: Translation = {
   'call.enableSound': 'Attiva audio',
   'call.soundBlocked': 'Il browser ha bloccato l’audio della chiamata.',
   'call.you': 'Tu',
+  /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
+  'role.practitioner': 'Professionista sanitario',
   'call.joined': '{name} è entrato nella chiamata',
   'call.left': '{name} ha lasciato la chiamata',
   'call.waitingOther': 'In attesa dell’altro partecipante…',

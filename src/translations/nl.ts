@@ -87,6 +87,8 @@ export const nl: Translation = {
   'call.enableSound': 'Geluid inschakelen',
   'call.soundBlocked': 'Uw browser heeft het geluid van het gesprek geblokkeerd.',
   'call.you': 'U',
+  /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
+  'role.practitioner': 'Zorgverlener',
   'call.joined': '{name} neemt deel aan het gesprek',
   'call.left': '{name} heeft het gesprek verlaten',
   'call.waitingOther': 'Wachten op de andere deelnemer…',

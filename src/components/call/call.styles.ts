@@ -193,6 +193,14 @@ export const callStyles = css`
     overflow: hidden;
     text-overflow: ellipsis;
   }
+  .role {
+    flex: none;
+    padding: 0 var(--_vc-space-xs);
+    border-radius: var(--_vc-radius-s);
+    background: var(--_vc-primary);
+    color: var(--_vc-on-primary);
+    font-size: 0.8em;
+  }
   .devices {
     display: flex;
     flex-wrap: wrap;

@@ -26,7 +26,8 @@ type Corner = (typeof CORNERS)[number];
  * @fires vc-error - An attribute has an invalid value, or no session was found.
  * @csspart base - The wrapper.
  * @csspart stage - The video area.
- * @csspart tile - Each participant's video tile.
+ * @csspart tile - Each participant's video tile (`data-role` carries the server-set role).
+ * @csspart role - The practitioner mark on a tile (from the server-set role, never from the name).
  * @csspart self-view - The local participant's tile.
  * @csspart toolbar - The control bar.
  * @csspart mic-button - Microphone toggle.
@@ -189,7 +190,7 @@ export class VcCall extends VcSessionElement {
     const label = options.screen ? t('call.screenOf', { name }) : name;
     const classes = ['tile', p.isLocal ? 'local' : 'remote', p.isSpeaking && !options.screen ? 'speaking' : '', options.screen ? 'screen' : '',
       options.self ? `self ${this.selfViewPosition}` : '', options.self && this.dragging ? 'dragging' : ''].join(' ');
-    return html`<figure class=${classes} part=${options.self ? 'tile self-view' : 'tile'} data-identity=${p.identity}
+    return html`<figure class=${classes} part=${options.self ? 'tile self-view' : 'tile'} data-identity=${p.identity} data-role=${p.role ?? nothing}
       tabindex=${options.self ? '0' : nothing} aria-label=${options.self ? t('call.selfView') : label}
       @keydown=${options.self ? this.onSelfKey : nothing} @pointerdown=${options.self ? this.onSelfPointerDown : nothing}>
       ${track
@@ -198,6 +199,7 @@ export class VcCall extends VcSessionElement {
       <figcaption>
         ${!options.screen && !p.microphoneEnabled ? html`<span class="muted-icon" role="img" aria-label=${t('call.micOff')}>${icons.micOff}</span>` : nothing}
         <span class="name">${label}</span>
+        ${p.role === 'practitioner' && !p.isLocal ? html`<span class="role" part="role">${t('role.practitioner')}</span>` : nothing}
       </figcaption>
     </figure>`;
   }

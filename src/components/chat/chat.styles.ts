@@ -80,6 +80,13 @@ export const chatStyles = css`
     color: var(--_vc-text);
     overflow-wrap: anywhere;
   }
+  .role {
+    padding: 0 var(--_vc-space-xs);
+    border-radius: var(--_vc-radius-s);
+    background: var(--_vc-primary);
+    color: var(--_vc-on-primary);
+    font-size: 0.8em;
+  }
   .text {
     margin: 0;
     white-space: pre-wrap;

@@ -8,6 +8,7 @@ import { VcElement } from '../../internal/vc-element.js';
 import type { AttachmentFetcher, ChatAttachment, ChatController, ChatMessage, Uploader } from '../../session/chat.js';
 import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH, UploadError } from '../../session/chat.js';
 import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
+import { downloadName, isAttachmentType } from '../../session/download-name.js';
 import { chatStyles } from './chat.styles.js';
 import { splitLinks } from './links.js';
 
@@ -32,6 +33,7 @@ import { splitLinks } from './links.js';
  * @csspart log - The message list.
  * @csspart message - One message.
  * @csspart name - A sender's name.
+ * @csspart role - The practitioner mark next to a name (from the server-set role attribute, never from the name).
  * @csspart time - A message's time.
  * @csspart text - A message's text.
  * @csspart attachment - A shared file.
@@ -182,7 +184,9 @@ export class VcChat extends VcSessionElement {
     const fetcher = this.activeFetcher;
     if (!fetcher) return;
     try {
-      saveBlob(await fetcher(attachment), attachment.name);
+      const blob = await fetcher(attachment);
+      // The server's name and sniffed type (a File from our fetcher); never the name from the message.
+      saveBlob(blob, blob instanceof File && blob.name ? blob.name : downloadName(null, isAttachmentType(blob.type) ? blob.type : attachment.type, 'attachment'));
     } catch (error) {
       this.emitError('download_failed', `Could not download ${attachment.name}: ${String(error)}`);
     }
@@ -279,6 +283,11 @@ export class VcChat extends VcSessionElement {
     </div>`;
   }
 
+  /** From the sender's server-set role attribute (by the identity the transport vouched for), never from the name. */
+  private isPractitioner(message: ChatMessage): boolean {
+    return !message.local && this.sessions.snapshot?.participants.find((p) => p.identity === message.from)?.role === 'practitioner';
+  }
+
   private renderMessage(message: ChatMessage, time: Intl.DateTimeFormat): TemplateResult {
     const classes = ['message', message.local ? 'own' : '', message.history ? 'history' : '', message.failed ? 'failed' : '']
       .filter(Boolean)
@@ -286,6 +295,7 @@ export class VcChat extends VcSessionElement {
     return html`<li class=${classes} part="message" data-id=${message.id}>
       <div class="meta">
         <span class="name" part="name">${message.local ? this.localize.t('chat.you') : message.name}</span>
+        ${this.isPractitioner(message) ? html`<span class="role" part="role">${this.localize.t('role.practitioner')}</span>` : nothing}
         <time part="time" datetime=${new Date(message.at).toISOString()}>${time.format(message.at)}</time>
         ${message.failed ? html`<span class="error">${this.localize.t('chat.failed')}</span>` : nothing}
       </div>

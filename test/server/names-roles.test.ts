@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { cleanDisplayName } from '../../server/display-name.js';
+import { call, createConsultation, decodeJwt, EventReader, issueCode, practitionerToken } from './helpers.js';
+import { startLocalApp, type LocalApp } from './local-app.js';
+
+type ErrorReply = { error: { code: string; message: string } };
+
+describe('display names and roles', () => {
+  let app: LocalApp;
+  before(async () => {
+    app = await startLocalApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it('cleans names: NFC, no control, bidi or zero-width characters, single spaces', () => {
+    assert.equal(cleanDisplayName('Dr.\u200B\u00a0Weber'), 'Dr. Weber');
+    assert.equal(cleanDisplayName('Jose\u0301'), 'Jos\u00e9');
+    assert.equal(cleanDisplayName('\u202eAnna\u202c \u2066Muster\u2069\u0007'), 'Anna Muster');
+    assert.equal(cleanDisplayName('Pat\ufeff\u2060\u00adient\u{e0041}'), 'Patient');
+    assert.equal(cleanDisplayName('  Ali \t\n Veli  '), 'Ali Veli');
+  });
+
+  it('the queue shows the cleaned name; a name of invisible characters only is refused', async () => {
+    const id = await createConsultation(app, app.keys.acme);
+    const token = await practitionerToken(app, app.keys.acme, id);
+    const code = await issueCode(app, app.keys.acme, id);
+    const empty = await call<ErrorReply>(app, 'POST', '/v1/lobby/join', { body: { code, name: '\u200b\u202e \u2066' } });
+    assert.equal(empty.status, 400);
+    assert.match(empty.body.error.message, /body\.name: must contain visible characters/);
+    const joined = await call(app, 'POST', '/v1/lobby/join', { body: { code, name: 'Dr.\u200B Weber\u202E' } });
+    assert.equal(joined.status, 201);
+    const queue = await EventReader.open(app, '/v1/practitioner/events', token);
+    const { patients } = (await queue.next('queue')) as { patients: { name: string }[] };
+    assert.deepEqual(patients.map((p) => p.name), ['Dr. Weber']);
+    queue.close();
+  });
+
+  it('grants carry the role as a participant attribute set by the server; patients cannot change it', async () => {
+    const id = await createConsultation(app, app.keys.acme);
+    const token = await practitionerToken(app, app.keys.acme, id);
+    const practitioner = decodeJwt(String((await call(app, 'POST', '/v1/practitioner/grant', { auth: token })).body.token));
+    assert.deepEqual(practitioner.attributes, { role: 'practitioner' });
+    const code = await issueCode(app, app.keys.acme, id);
+    const joined = await call(app, 'POST', '/v1/lobby/join', { body: { code, name: 'Dr. Practitioner' } });
+    await call(app, 'POST', '/v1/practitioner/admit', { auth: token, body: { ticketId: joined.body.ticketId } });
+    const patient = decodeJwt(String((await call(app, 'POST', '/v1/lobby/grant', { auth: String(joined.body.ticket) })).body.token));
+    assert.deepEqual(patient.attributes, { role: 'patient' });
+    assert.equal(patient.name, 'Dr. Practitioner');
+    assert.equal((patient.video as { canUpdateOwnMetadata?: boolean }).canUpdateOwnMetadata, false);
+  });
+});
