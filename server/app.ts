@@ -22,25 +22,29 @@ import { RoomServiceClient } from 'livekit-server-sdk';
 import type { Config } from './config.js';
 import { consultationRoutes } from './consultations/consultations.routes.js';
 import { ConsultationService } from './consultations/consultations.service.js';
-import { ConsultationBus, type AppContext, type CodeSender, type RoomService } from './context.js';
+import type { AppContext, CodeSender, RoomService } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { deriveKey } from './key-sealing.js';
 import { lobbyRoutes } from './lobby/lobby.routes.js';
 import { LobbyService } from './lobby/lobby.service.js';
+import { guessFailureWindow } from './lobby/guess-budget.js';
+import { CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS } from './lobby/lobby.service.js';
+import { LobbyStreams } from './lobby/lobby.streams.js';
 import { practitionerRoutes } from './lobby/practitioner.routes.js';
-import { buildOpenApi, errorBody } from './openapi.js';
+import { buildOpenApi } from './openapi.js';
 import { RouteRegistry, type RouteDoc } from './routing.js';
-import { browserCors, integratorKey, rateLimit, StreamSlots, WindowCounter } from './security.js';
+import { browserCors, integratorKey, rateLimit } from './security.js';
 import { createOps, opsRoutes } from './ops/ops.js';
 import type { Logger } from './ops/logger.js';
 import { sdkRoutes } from './sdk.routes.js';
 import { findSdkDirectory, sdkAssets } from './sdk-assets.js';
+import { inProcessState, type SharedState } from './shared-state.js';
 import { statsRoutes } from './stats/stats.routes.js';
 import type { Store } from './store/store.js';
 import { SqliteStore } from './store/sqlite.js';
 import { sweep, type SweepResult } from './sweeper.js';
 import { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
-import { createUploadsRouter, UploadService } from './uploads/index.js';
+import { uploadRoutes, UploadService, type UploadsRouterOptions } from './uploads/index.js';
 import { SmtpMailer } from './delivery/smtp-mailer.js';
 import { HttpSmsSender } from './delivery/http-sms.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
@@ -50,7 +54,10 @@ export type { Config } from './config.js';
 export { loadConfig, parseConfig, ConfigError } from './config.js';
 export { answerClientError } from './errors.js';
 export type { RoomService, CodeSender } from './context.js';
-export type { Store } from './store/store.js';
+export type { Store, StoreOps } from './store/store.js';
+export { StoreUnavailableError } from './store/store.js';
+export type { ConsultationBus, ConsultationEvent, BusListener, SharedState, StreamSlots, WindowCounter } from './shared-state.js';
+export { inProcessState } from './shared-state.js';
 export { SqliteStore } from './store/sqlite.js';
 
 export const API_VERSION = '1.0.0';
@@ -63,6 +70,8 @@ export interface AppDeps {
   sms?: CodeSender;
   /** Replaces the upload service built from config.uploads (tests). */
   uploads?: UploadService;
+  /** What instances share (bus, counters, stream caps); defaults to this process's memory. Closed by close(). */
+  shared?: SharedState;
   now?: () => number;
   log?: (line: string) => void;
   /** Where the built embed SDK lives (default: dist/ beside the server, see sdk-assets.ts). */
@@ -96,10 +105,12 @@ const INTEGRATOR_PREFIX = /^\/v1\/(consultations|stats|audit|admin)(?:\/|$)/i;
 export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsStore = !deps.store;
   const ownsMailer = !deps.mailer;
+  const ownsShared = !deps.shared;
   const store = deps.store ?? new SqliteStore(config.database.path);
   const now = deps.now ?? Date.now;
   const ops = createOps(config, deps);
   const log = deps.log ?? ops.log;
+  const shared = deps.shared ?? inProcessState(now);
   const rooms: RoomService =
     deps.rooms ?? new RoomServiceClient(config.livekit.apiUrl ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
   const ctx: AppContext = {
@@ -108,7 +119,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     rooms,
     grants: new GrantService(config, now),
     practitionerTokens: new PractitionerTokens(config.secret, now),
-    bus: new ConsultationBus(),
+    bus: shared.bus,
     mailer: deps.mailer ?? (config.smtp ? new SmtpMailer(config.smtp) : undefined),
     sms: deps.sms ?? (config.sms ? new HttpSmsSender(config.sms) : undefined),
     // Session keys of uploads are kept wrapped on disk under a key derived from the server secret (unless a
@@ -116,12 +127,14 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     uploads: deps.uploads ?? (config.uploads ? new UploadService({ ...config.uploads, masterKey: config.uploads.masterKey ?? deriveKey(config.secret, 'upload-keys-at-rest') }, { now, log }) : undefined),
     now,
     log,
-    streams: new Set(),
-    patientSlots: new StreamSlots(3),
-    practitionerSlots: new StreamSlots(10),
   };
   const consultations = new ConsultationService(ctx);
-  const lobby = new LobbyService(ctx, consultations);
+  const guesses = guessFailureWindow(config.codeGuessBudget);
+  const lobby = new LobbyService(ctx, consultations, {
+    codeFailures: shared.counter('code-failures', CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS),
+    guessFailures: shared.counter('code-guesses', guesses.limit, guesses.windowMs),
+  });
+  const streams = new LobbyStreams(ctx, lobby, shared.streamSlots('patient-streams', 3), shared.streamSlots('practitioner-streams', 10));
   const webhooks = new WebhookService(ctx, consultations, lobby);
 
   const app = express();
@@ -137,8 +150,8 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     next();
   });
 
-  const publicLimit = new WindowCounter(config.rateLimits.lobbyPerMinute, 60_000, now);
-  const practitionerLimit = new WindowCounter(config.rateLimits.practitionerPerMinute, 60_000, now);
+  const publicLimit = shared.counter('lobby', config.rateLimits.lobbyPerMinute, 60_000);
+  const practitionerLimit = shared.counter('practitioner', config.rateLimits.practitionerPerMinute, 60_000);
   // One layer for the three browser-facing prefixes (the router pays per layer on every request).
   const cors = browserCors(config);
   const limitPublic = rateLimit(publicLimit);
@@ -151,7 +164,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     cors(req, res, (error?: unknown) => (error ? next(error) : limit(req, res, next)));
   });
 
-  const integratorLimit = new WindowCounter(config.rateLimits.integratorPerMinute, 60_000, now);
+  const integratorLimit = shared.counter('integrator', config.rateLimits.integratorPerMinute, 60_000);
   const limitIntegrator = rateLimit(integratorLimit, integratorKey(config));
   app.use((req, res, next) => (INTEGRATOR_PREFIX.test(req.path) ? limitIntegrator(req, res, next) : next()));
 
@@ -161,12 +174,12 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
 
   const routes = new RouteRegistry(app);
   // The patient routes first: the busiest path (a burst of joins) then matches at its first try.
-  lobbyRoutes(routes, ctx, lobby);
+  lobbyRoutes(routes, ctx, lobby, streams);
   consultationRoutes(routes, ctx, consultations);
-  practitionerRoutes(routes, ctx, lobby, consultations);
+  practitionerRoutes(routes, ctx, lobby, consultations, streams);
   statsRoutes(routes, ctx);
-  webhookRoutes(routes, ctx, webhooks);
-  if (ctx.uploads) mountUploads(routes, ctx, ctx.uploads);
+  webhookRoutes(routes, webhooks);
+  if (ctx.uploads) uploadRoutes(routes, uploadOptions(ctx, ctx.uploads));
   routes.add(
     { method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'none', tags: ['meta'],
       responses: { 200: { description: 'OpenAPI 3.1 document' } } },
@@ -182,7 +195,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     },
   );
   sdkRoutes(routes, sdk);
-  opsRoutes(routes, ctx, ops);
+  opsRoutes(routes, ctx, ops, () => streams.size);
   const openApi = buildOpenApi(routes.docs, API_VERSION);
 
   app.use(notFound);
@@ -213,59 +226,39 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     },
     drain() {
       ops.draining = true;
-      for (const endStream of [...ctx.streams]) endStream();
+      streams.closeAll();
     },
     async close() {
       if (timer) clearInterval(timer);
       if (firstSweep) clearTimeout(firstSweep);
       await sweeping?.catch(() => undefined);
-      for (const endStream of [...ctx.streams]) endStream();
-      ctx.bus.removeAllListeners();
-      publicLimit.dispose();
-      practitionerLimit.dispose();
-      integratorLimit.dispose();
-      lobby.codeFailures.dispose();
-      lobby.guessBudget.dispose();
+      streams.closeAll();
+      if (ownsShared) await shared.close();
       if (ownsMailer) ctx.mailer?.close?.();
-      if (ownsStore) store.close();
+      if (ownsStore) await store.close();
     },
   };
 }
 
-/** Files shared during a call, authorised by the participant's own LiveKit grant for that room. */
-function mountUploads(routes: RouteRegistry, ctx: AppContext, uploads: UploadService): void {
-  const tags = ['participant'];
-  const room = (name: string) => (name.startsWith('vc-') ? ctx.store.getConsultation(name.slice(3)) : undefined);
-  routes.app.use(
-    createUploadsRouter({
-      service: uploads,
-      livekit: config(ctx),
-      isRoomActive: (name) => {
-        const c = room(name);
-        return c !== undefined && c.roomName === name && c.status !== 'ended';
-      },
-      // A declined or departed patient's grant lives on for its TTL; the revoked identity closes the files now.
-      isParticipantAllowed: (name, identity) => {
-        const c = room(name);
-        return c !== undefined && ctx.store.isIdentityAllowed(c.id, identity);
-      },
-    }),
-  );
-  const errors = { 401: { description: 'Missing or invalid LiveKit token', schema: errorBody }, 403: { description: 'Token for another room, or a participant no longer admitted', schema: errorBody },
-    410: { description: 'The consultation ended', schema: errorBody } };
-  routes.document({ method: 'post', path: '/v1/rooms/:room/uploads', summary: 'Share a file in the call (PDF or image; encrypted at rest)', auth: 'livekit', tags,
-    rawBody: 'application/octet-stream', responses: { 201: { description: 'Stored', schema: uploadInfo }, ...errors,
-      413: { description: 'Too large', schema: errorBody }, 415: { description: 'Type not allowed', schema: errorBody } } });
-  routes.document({ method: 'get', path: '/v1/rooms/:room/uploads/:id', summary: 'Download a shared file', auth: 'livekit', tags,
-    responses: { 200: { description: 'The file (as an attachment)', contentType: 'application/octet-stream' }, ...errors,
-      404: { description: 'No such file', schema: errorBody } } });
+/** Uploads check the store too: the service alone knows only the ends it saw itself. */
+function uploadOptions(ctx: AppContext, service: UploadService): UploadsRouterOptions {
+  const room = async (name: string) => (name.startsWith('vc-') ? ctx.store.getConsultation(name.slice(3)) : undefined);
+  return {
+    service,
+    livekit: { apiKey: ctx.config.livekit.apiKey, apiSecret: ctx.config.livekit.apiSecret },
+    isRoomActive: async (name) => {
+      const c = await room(name);
+      return c !== undefined && c.roomName === name && c.status !== 'ended';
+    },
+    // A declined or departed patient's grant lives on for its TTL; the revoked identity closes the files now.
+    isParticipantAllowed: async (name, identity) => {
+      const c = await room(name);
+      return c !== undefined && (await ctx.store.isIdentityAllowed(c.id, identity));
+    },
+  };
 }
 
-const config = (ctx: AppContext): { apiKey: string; apiSecret: string } => ({ apiKey: ctx.config.livekit.apiKey, apiSecret: ctx.config.livekit.apiSecret });
-
 const healthBody = z.object({ status: z.literal('ok') });
-
-const uploadInfo = z.object({ id: z.string(), name: z.string(), type: z.string(), size: z.int() });
 
 /** Closes a listening server, including idle keep-alive and event-stream connections. */
 export function closeServer(server: Server): Promise<void> {

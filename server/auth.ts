@@ -39,10 +39,10 @@ export function ticketHash(config: Config, ticket: string): string {
 }
 
 /** Patient calls: the lobby ticket as bearer token. */
-export function authenticateTicket(ctx: AppContext, req: Request): { entry: LobbyEntryRow; consultation: ConsultationRow } {
+export async function authenticateTicket(ctx: AppContext, req: Request): Promise<{ entry: LobbyEntryRow; consultation: ConsultationRow }> {
   const ticket = bearer(req);
-  const entry = ticket ? ctx.store.getLobbyEntryByTicketHash(ticketHash(ctx.config, ticket)) : undefined;
-  const consultation = entry && ctx.store.getConsultation(entry.consultationId);
+  const entry = ticket ? await ctx.store.getLobbyEntryByTicketHash(ticketHash(ctx.config, ticket)) : undefined;
+  const consultation = entry && (await ctx.store.getConsultation(entry.consultationId));
   if (!entry || !consultation) {
     throw new ApiError(401, 'invalid_ticket', 'This waiting-room ticket is not valid. Join again with your access code.');
   }
@@ -51,14 +51,14 @@ export function authenticateTicket(ctx: AppContext, req: Request): { entry: Lobb
 }
 
 /** Practitioner calls: a signed practitioner token, valid while its consultation has not ended. */
-export function authenticatePractitioner(
+export async function authenticatePractitioner(
   ctx: AppContext,
   req: Request,
   options: { allowEnded?: boolean } = {},
-): { claims: PractitionerClaims; consultation: ConsultationRow } {
+): Promise<{ claims: PractitionerClaims; consultation: ConsultationRow }> {
   const token = bearer(req);
   const claims = token ? ctx.practitionerTokens.verify(token) : undefined;
-  const consultation = claims && ctx.store.getConsultation(claims.c);
+  const consultation = claims && (await ctx.store.getConsultation(claims.c));
   if (!claims || !consultation || consultation.tenantId !== claims.t) {
     throw new ApiError(401, 'invalid_token', 'This practitioner token is not valid or has expired.');
   }

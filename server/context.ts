@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events';
 import type { CreateOptions } from 'livekit-server-sdk';
 import type { Config } from './config.js';
-import type { StreamSlots } from './security.js';
+import type { ConsultationBus } from './shared-state.js';
 import type { Store } from './store/store.js';
 import type { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
 import type { UploadService } from './uploads/index.js';
@@ -21,36 +20,20 @@ export interface CodeSender {
 }
 
 /**
- * In-process notifications that something changed for a consultation. Streams re-read the store on
- * each, so the store stays the one source of truth (and state survives a restart).
+ * What the services share: configuration, the store, the bus and the outside services they call. Live
+ * state (open streams, their caps, counters) belongs to the module that owns it, not here.
  */
-export class ConsultationBus extends EventEmitter<{
-  changed: [consultationId: string];
-  ended: [consultationId: string];
-  /** The consultation's E2EE key was replaced (someone was removed): tell everyone still in the call. */
-  key: [consultationId: string];
-}> {
-  constructor() {
-    super();
-    this.setMaxListeners(0);
-  }
-}
-
 export interface AppContext {
   config: Config;
   store: Store;
+  /** Streams re-read the store on each notification, so the store stays the one source of truth. */
+  bus: ConsultationBus;
   rooms: RoomService;
   grants: GrantService;
   practitionerTokens: PractitionerTokens;
-  bus: ConsultationBus;
   mailer: CodeSender | undefined;
   sms: CodeSender | undefined;
   uploads: UploadService | undefined;
   now: () => number;
   log: (line: string) => void;
-  /** Closers of the open event streams, so close() can end them. */
-  streams: Set<() => void>;
-  /** Concurrent stream caps (newest wins): 3 per lobby ticket, 10 per consultation for practitioners. */
-  patientSlots: StreamSlots;
-  practitionerSlots: StreamSlots;
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { StoreUnavailableError } from './store/store.js';
 
 /** The one error type of the HTTP API. Rendered as `{ error: { code, message } }`. */
 export class ApiError extends Error {
@@ -26,7 +27,10 @@ interface BodyParserError {
   expose?: boolean;
 }
 
-function fromBodyParser(err: unknown): ApiError | undefined {
+function knownError(err: unknown): ApiError | undefined {
+  if (err instanceof StoreUnavailableError) {
+    return new ApiError(503, 'store_unavailable', 'The database is unavailable right now. Please try again shortly.', { 'Retry-After': '5' });
+  }
   // Express's router cannot percent-decode a path parameter such as `%E0%A4%A`: the client's mistake, not ours.
   if (err instanceof URIError) return new ApiError(400, 'invalid_path', 'The request path is not validly percent-encoded.');
   const e = err as BodyParserError;
@@ -49,8 +53,8 @@ function fromBodyParser(err: unknown): ApiError | undefined {
 
 export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const apiError = err instanceof ApiError ? err : fromBodyParser(err);
-    if (!apiError) {
+    const apiError = err instanceof ApiError ? err : knownError(err);
+    if (!apiError || err instanceof StoreUnavailableError) {
       // Only the path and the error: never headers or bodies, which may carry codes and tokens.
       log(`unexpected error on ${req.method} ${req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }

@@ -30,12 +30,15 @@ export function bearer(req: Request): string | undefined {
   return match?.[1];
 }
 
-/** Opens a server-sent-events response. Returns a writer and a way to learn of the client going away. */
-export function openEventStream(res: Response, pingMs: number, open: Set<() => void>): {
+export interface EventStream {
   send(event: string, data: unknown, id?: string): void;
+  /** Runs `fn` when the stream closes (at once if it already has). */
   onClose(fn: () => void): void;
   close(): void;
-} {
+}
+
+/** Opens a server-sent-events response. Returns a writer and a way to learn of the client going away. */
+export function openEventStream(res: Response, pingMs: number, open: Set<() => void>): EventStream {
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',
@@ -65,7 +68,8 @@ export function openEventStream(res: Response, pingMs: number, open: Set<() => v
       if (!closed) res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     onClose(fn) {
-      closers.push(fn);
+      if (closed) fn();
+      else closers.push(fn);
     },
     close: end,
   };

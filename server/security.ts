@@ -4,76 +4,7 @@ import type { Config } from './config.js';
 import { sha256Hex } from './crypto.js';
 import { ApiError } from './errors.js';
 import { bearer } from './http.js';
-
-/**
- * Fixed-window counters per key, in memory only: the keys are client addresses, which must never be
- * written anywhere. Entries expire with their window.
- */
-export class WindowCounter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  private readonly sweepTimer: NodeJS.Timeout;
-
-  constructor(readonly limit: number, readonly windowMs: number, private readonly now: () => number = Date.now) {
-    this.sweepTimer = setInterval(() => this.sweep(), Math.min(windowMs, 60_000));
-    this.sweepTimer.unref();
-  }
-
-  private current(key: string): { count: number; resetAt: number } {
-    const now = this.now();
-    let w = this.windows.get(key);
-    if (!w || w.resetAt <= now) {
-      w = { count: 0, resetAt: now + this.windowMs };
-      this.windows.set(key, w);
-    }
-    return w;
-  }
-
-  /** Seconds until the key may try again, or 0 if it is under the limit. */
-  blockedFor(key: string): number {
-    const w = this.current(key);
-    return w.count >= this.limit ? Math.max(1, Math.ceil((w.resetAt - this.now()) / 1000)) : 0;
-  }
-
-  add(key: string): void {
-    this.current(key).count++;
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key);
-  }
-
-  dispose(): void {
-    clearInterval(this.sweepTimer);
-    this.windows.clear();
-  }
-}
-
-/**
- * Caps concurrent event streams per key (a ticket, a consultation), so one credential cannot hold many.
- * The newest connection wins: a patient whose network flapped must not be locked out by half-dead
- * connections the server has not noticed yet, so the oldest stream is closed instead.
- */
-export class StreamSlots {
-  private readonly open = new Map<string, (() => void)[]>();
-
-  constructor(readonly limit: number) {}
-
-  /** Registers a stream (closing the oldest beyond the limit); the returned function unregisters it. */
-  acquire(key: string, close: () => void): () => void {
-    const list = this.open.get(key) ?? [];
-    this.open.set(key, list);
-    list.push(close);
-    while (list.length > this.limit) list.shift()?.();
-    return () => {
-      const current = this.open.get(key);
-      if (!current) return;
-      const index = current.indexOf(close);
-      if (index >= 0) current.splice(index, 1);
-      if (current.length === 0) this.open.delete(key);
-    };
-  }
-}
+import type { WindowCounter } from './shared-state.js';
 
 
 /**
@@ -95,11 +26,10 @@ export function tooMany(retryAfter: number, code = 'rate_limited', message = 'To
 
 export function rateLimit(counter: WindowCounter, keyOf: (req: Request) => string = clientKey): RequestHandler {
   return (req, _res, next) => {
-    const key = keyOf(req);
-    const wait = counter.blockedFor(key);
-    if (wait) return next(tooMany(wait));
-    counter.add(key);
-    next();
+    counter.hit(keyOf(req)).then(
+      (wait) => next(wait ? tooMany(wait) : undefined),
+      (error: unknown) => next(error),
+    );
   };
 }
 

@@ -26,7 +26,7 @@ export async function sweep(ctx: AppContext, consultations: ConsultationService)
     ctx.log(`sweeper could not list SFU rooms: ${(err as Error).message}`);
   }
   let ended = 0;
-  for (const c of ctx.store.listOpenConsultations()) {
+  for (const c of await ctx.store.listOpenConsultations()) {
     const reference = c.startedAt ?? Math.max(c.createdAt, c.scheduledAt ?? 0);
     const stale = now - reference > ctx.config.staleAfterHours * HOUR_MS;
     const orphaned = c.status === 'active' && liveRooms !== undefined && !liveRooms.has(c.roomName);
@@ -35,7 +35,7 @@ export async function sweep(ctx: AppContext, consultations: ConsultationService)
       ended++;
     }
   }
-  const retention = ctx.store.deleteOlderThan(now - ctx.config.retentionDays * DAY_MS);
-  await ctx.uploads?.sweep(ctx.store.listOpenConsultations().map((c) => c.roomName));
+  const retention = await ctx.store.deleteOlderThan(now - ctx.config.retentionDays * DAY_MS);
+  if (ctx.uploads) await ctx.uploads.sweep((await ctx.store.listOpenConsultations()).map((c) => c.roomName));
   return { ended, retention };
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { authenticateTenant } from '../auth.js';
 import type { AppContext } from '../context.js';
-import { body, parse } from '../http.js';
 import type { RouteRegistry } from '../routing.js';
 import { errorBody } from '../openapi.js';
 import {
@@ -16,6 +15,9 @@ import {
 } from './consultations.schema.js';
 import { ConsultationService, toConsultation } from './consultations.service.js';
 
+/** POST endpoints without parameters still refuse unknown fields (a client for another version). */
+const emptyBody = z.strictObject({});
+
 const authErrors = {
   400: { description: 'Invalid request', schema: errorBody },
   401: { description: 'Missing or wrong API key', schema: errorBody },
@@ -28,20 +30,18 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
   routes.add(
     { method: 'post', path: '/v1/consultations', summary: 'Create a consultation and its SFU room', auth: 'tenant', tags, body: createConsultationBody,
       responses: { 201: { description: 'Created', schema: consultation }, ...authErrors, 502: { description: 'SFU unreachable', schema: errorBody } } },
-    async (req, res) => {
+    async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
-      const input = parse(createConsultationBody, body(req), 'body');
-      res.status(201).json(toConsultation(await service.create(tenant, input)));
+      res.status(201).json(toConsultation(await service.create(tenant, input.body())));
     },
   );
 
   routes.add(
     { method: 'get', path: '/v1/consultations', summary: 'List consultations, newest first', auth: 'tenant', tags, query: listConsultationsQuery,
       responses: { 200: { description: 'A page of consultations', schema: consultationList }, ...authErrors } },
-    (req, res) => {
+    async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
-      const query = parse(listConsultationsQuery, req.query, 'query');
-      const page = service.list(tenant, query);
+      const page = await service.list(tenant, input.query());
       res.json({ items: page.items.map(toConsultation), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
     },
   );
@@ -51,21 +51,21 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
   routes.add(
     { method: 'get', path: '/v1/consultations/:id', summary: 'Read a consultation', auth: 'tenant', tags,
       responses: { 200: { description: 'The consultation', schema: consultation }, ...authErrors, ...notFound } },
-    (req, res) => {
+    async (req, res) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
-      res.json(toConsultation(service.get(tenant, id)));
+      res.json(toConsultation(await service.get(tenant, id)));
     },
   );
 
   routes.add(
-    { method: 'post', path: '/v1/consultations/:id/end', summary: 'End a consultation for everyone', auth: 'tenant', tags, body: z.strictObject({}),
+    { method: 'post', path: '/v1/consultations/:id/end', summary: 'End a consultation for everyone', auth: 'tenant', tags, body: emptyBody,
       responses: { 200: { description: 'Ended', schema: consultation }, ...authErrors, ...notFound } },
-    async (req, res) => {
+    async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
-      parse(z.strictObject({}), body(req), 'body');
-      res.json(toConsultation(await service.end(service.get(tenant, id), 'integrator')));
+      input.body();
+      res.json(toConsultation(await service.end(await service.get(tenant, id), 'integrator')));
     },
   );
 
@@ -74,11 +74,11 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
       body: createAccessCodeBody,
       responses: { 201: { description: 'The code, shown once', schema: accessCode }, ...authErrors, ...notFound,
         409: { description: 'The consultation has ended, or has too many unused codes', schema: errorBody }, 501: { description: 'No e-mail or SMS delivery configured', schema: errorBody }, 502: { description: 'Delivery failed', schema: errorBody } } },
-    async (req, res) => {
+    async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
-      const input = parse(createAccessCodeBody, body(req), 'body');
-      res.status(201).set('Cache-Control', 'no-store').json(await service.issueAccessCode(tenant, service.get(tenant, id), input));
+      const options = input.body();
+      res.status(201).set('Cache-Control', 'no-store').json(await service.issueAccessCode(tenant, await service.get(tenant, id), options));
     },
   );
 
@@ -87,11 +87,11 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
       body: createPractitionerTokenBody,
       responses: { 201: { description: 'The token', schema: practitionerToken }, ...authErrors, ...notFound,
         409: { description: 'The consultation has ended', schema: errorBody } } },
-    (req, res) => {
+    async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
-      const input = parse(createPractitionerTokenBody, body(req), 'body');
-      res.status(201).set('Cache-Control', 'no-store').json(service.issuePractitionerToken(tenant, service.get(tenant, id), input));
+      const options = input.body();
+      res.status(201).set('Cache-Control', 'no-store').json(await service.issuePractitionerToken(tenant, await service.get(tenant, id), options));
     },
   );
 }

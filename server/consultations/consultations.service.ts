@@ -4,6 +4,7 @@ import { keyedHash, randomCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
 import { sealE2eeKey } from '../key-sealing.js';
 import type { AuditRow, ConsultationRow } from '../store/store.js';
+import type { Admission } from '../tokens/tokens.service.js';
 import type { z } from 'zod';
 import type { Consultation, createAccessCodeBody, createConsultationBody, createPractitionerTokenBody } from './consultations.schema.js';
 
@@ -82,25 +83,28 @@ export class ConsultationService {
     };
     // Room first: if the SFU is unreachable nothing is stored and the integrator can simply retry.
     await this.ensureRoom(row);
-    this.ctx.store.insertConsultation(row, this.audit(tenant.id, 'integrator', 'consultation.create', id));
+    await this.ctx.store.insertConsultation(row, this.audit(tenant.id, 'integrator', 'consultation.create', id));
     return row;
   }
 
   /** A consultation of this tenant; another tenant's looks exactly like a missing one. */
-  get(tenant: TenantConfig, id: string): ConsultationRow {
-    const c = this.ctx.store.getConsultation(id);
+  async get(tenant: TenantConfig, id: string): Promise<ConsultationRow> {
+    const c = await this.ctx.store.getConsultation(id);
     if (!c || c.tenantId !== tenant.id) throw new ApiError(404, 'consultation_not_found', 'There is no such consultation.');
     return c;
   }
 
-  list(tenant: TenantConfig, query: { status?: ConsultationRow['status']; limit: number; cursor?: string }): { items: ConsultationRow[]; nextCursor?: string } {
+  async list(
+    tenant: TenantConfig,
+    query: { status?: ConsultationRow['status']; limit: number; cursor?: string },
+  ): Promise<{ items: ConsultationRow[]; nextCursor?: string }> {
     let cursor: { createdAt: number; id: string } | undefined;
     if (query.cursor) {
       const [at, id] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
       if (!at || !id || !/^\d+$/.test(at)) throw new ApiError(400, 'invalid_request', 'query.cursor: is not a cursor this server issued');
       cursor = { createdAt: Number(at), id };
     }
-    const rows = this.ctx.store.listConsultations(tenant.id, { status: query.status, limit: query.limit + 1, cursor });
+    const rows = await this.ctx.store.listConsultations(tenant.id, { status: query.status, limit: query.limit + 1, cursor });
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
     return rows.length > query.limit && last
@@ -113,12 +117,12 @@ export class ConsultationService {
    * finishes the rest), then streams are told and the SFU room is deleted, disconnecting everyone.
    */
   async end(c: ConsultationRow, actor: AuditRow['actor']): Promise<ConsultationRow> {
-    const changed = this.ctx.store.endConsultation({
+    const changed = await this.ctx.store.endConsultation({
       id: c.id,
       endedAt: this.ctx.now(),
       audit: this.audit(c.tenantId, actor, 'consultation.end', c.id),
     });
-    if (changed) this.ctx.bus.emit('ended', c.id);
+    if (changed) this.ctx.bus.publish('ended', c.id);
     try {
       await this.ctx.uploads?.endSession(c.roomName);
     } catch (err) {
@@ -132,7 +136,7 @@ export class ConsultationService {
       const message = (err as Error).message;
       if (!/not.?found|does not exist/i.test(message)) this.ctx.log(`deleting the SFU room failed: ${message}`);
     }
-    return this.ctx.store.getConsultation(c.id) ?? c;
+    return (await this.ctx.store.getConsultation(c.id)) ?? c;
   }
 
   async issueAccessCode(tenant: TenantConfig, c: ConsultationRow, input: z.output<typeof createAccessCodeBody>): Promise<IssuedCode> {
@@ -143,12 +147,12 @@ export class ConsultationService {
       throw new ApiError(501, 'delivery_unavailable', `This server has no ${channel === 'email' ? 'e-mail' : 'SMS'} delivery configured.`);
     }
     const now = this.ctx.now();
-    if (this.ctx.store.countOpenAccessCodes(c.id, now) >= this.ctx.config.maxOpenCodesPerConsultation) {
+    if ((await this.ctx.store.countOpenAccessCodes(c.id, now)) >= this.ctx.config.maxOpenCodesPerConsultation) {
       throw new ApiError(409, 'too_many_codes', 'This consultation has too many unused access codes. Wait for some to be used or to expire.');
     }
     const code = randomCode();
     const expiresAt = now + input.expiresInMinutes * 60_000;
-    this.ctx.store.insertAccessCode(
+    await this.ctx.store.insertAccessCode(
       {
         codeHash: accessCodeHash(this.ctx.config.secret, code),
         consultationId: c.id,
@@ -179,7 +183,11 @@ export class ConsultationService {
     return result;
   }
 
-  issuePractitionerToken(tenant: TenantConfig, c: ConsultationRow, input: z.output<typeof createPractitionerTokenBody>): { token: string; expiresAt: string } {
+  async issuePractitionerToken(
+    tenant: TenantConfig,
+    c: ConsultationRow,
+    input: z.output<typeof createPractitionerTokenBody>,
+  ): Promise<{ token: string; expiresAt: string }> {
     if (c.status === 'ended') throw new ApiError(409, 'consultation_ended', 'This consultation has ended.');
     const expiresAtMs = this.ctx.now() + input.ttlMinutes * 60_000;
     const token = this.ctx.practitionerTokens.issue({
@@ -190,7 +198,16 @@ export class ConsultationService {
       n: input.name,
       e: Math.floor(expiresAtMs / 1000),
     });
-    this.ctx.store.insertAudit(this.audit(tenant.id, 'integrator', 'practitioner_token.issue', c.id));
+    await this.ctx.store.insertAudit(this.audit(tenant.id, 'integrator', 'practitioner_token.issue', c.id));
     return { token, expiresAt: new Date(Math.floor(expiresAtMs / 1000) * 1000).toISOString() };
+  }
+
+  /** The practitioner's LiveKit grant: roomAdmin for this consultation's room only. */
+  async practitionerGrant(c: ConsultationRow, practitioner: { id: string; name: string }, osFamily: string): Promise<Admission> {
+    const identity = `practitioner-${practitioner.id}`;
+    await this.ctx.store.addIssuedIdentity(c.id, identity, 'practitioner', osFamily, this.ctx.now());
+    await this.ensureRoom(c);
+    await this.ctx.store.insertAudit(this.audit(c.tenantId, 'practitioner', 'practitioner.grant', c.id));
+    return this.ctx.grants.practitioner(c, identity, practitioner.name);
   }
 }

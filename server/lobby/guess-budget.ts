@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
-import { tooMany, WindowCounter } from '../security.js';
+import { tooMany } from '../security.js';
+import type { WindowCounter } from '../shared-state.js';
 
 /** Joins that come from no tenant's page (scripts, unknown origins) share one budget. */
 export const NO_TENANT_BUCKET = '(no tenant origin)';
@@ -24,17 +25,19 @@ export function guessBucket(config: Config, origin: string | undefined): string 
  * See docs/http-api.md for the expected time to guess a code at this rate.
  */
 export class GuessBudget {
-  private readonly failures: WindowCounter;
   /** Per bucket: the earliest time the next over-budget attempt may be evaluated. */
   private readonly nextSlot = new Map<string, number>();
 
-  constructor(private readonly options: Config['codeGuessBudget'], private readonly now: () => number) {
-    this.failures = new WindowCounter(options.failuresPerWindow, options.windowMinutes * 60_000, now);
-  }
+  constructor(
+    private readonly options: Config['codeGuessBudget'],
+    /** Counts `failuresPerWindow` per `windowMinutes` (see guessFailureWindow). */
+    private readonly failures: WindowCounter,
+    private readonly now: () => number,
+  ) {}
 
   /** Resolves when this attempt may be evaluated; throws 429 when the tenant's queue is too long. */
   async admit(bucket: string): Promise<void> {
-    if (this.failures.blockedFor(bucket) === 0) return;
+    if ((await this.failures.blockedFor(bucket)) === 0) return;
     const now = this.now();
     const slot = Math.max(now, this.nextSlot.get(bucket) ?? 0);
     const wait = slot - now;
@@ -45,12 +48,12 @@ export class GuessBudget {
     if (wait > 0) await sleep(wait);
   }
 
-  fail(bucket: string): void {
-    this.failures.add(bucket);
+  fail(bucket: string): Promise<void> {
+    return this.failures.add(bucket);
   }
+}
 
-  dispose(): void {
-    this.failures.dispose();
-    this.nextSlot.clear();
-  }
+/** The limit and window of the counter a GuessBudget needs. */
+export function guessFailureWindow(options: Config['codeGuessBudget']): { limit: number; windowMs: number } {
+  return { limit: options.failuresPerWindow, windowMs: options.windowMinutes * 60_000 };
 }

@@ -6,10 +6,11 @@ import type { AppContext } from '../context.js';
 import { normalizeCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
 import { sealE2eeKey } from '../key-sealing.js';
-import { tooMany, WindowCounter } from '../security.js';
+import { tooMany } from '../security.js';
+import type { WindowCounter } from '../shared-state.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { GuessBudget } from './guess-budget.js';
-import type { AuditRow, ConsultationRow, LobbyEntryRow, RedeemedCode } from '../store/store.js';
+import type { AuditRow, ConsultationRow, LobbyEntryRow, NewLobbyEntry, RedeemedCode, StoreOps } from '../store/store.js';
 import type { Admission } from '../tokens/tokens.service.js';
 import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
 
@@ -25,7 +26,7 @@ interface PendingJoin {
   /** The tenant failure budget this attempt counts against (guess-budget.ts). */
   bucket: string;
   codeHash: string;
-  entry: Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>;
+  entry: NewLobbyEntry;
   /** The lockout let this attempt through (decided once, even if the batch runs again). */
   checked: boolean;
   failureCounted: boolean;
@@ -37,27 +38,33 @@ export interface Joined extends RedeemedCode {
 
 /** The waiting room: codes → tickets, the queue, admission, and the grants that follow. */
 export class LobbyService {
-  /** Failed code attempts per client (in memory only). */
-  readonly codeFailures: WindowCounter;
-  /** Wrong codes per tenant, across all clients (in memory only). */
-  readonly guessBudget: GuessBudget;
+  /** Wrong codes per tenant, across all clients (never on disk). */
+  private readonly guessBudget: GuessBudget;
+  /** Failed code attempts per client, CODE_FAILURE_LIMIT per CODE_FAILURE_WINDOW_MS (never on disk). */
+  private readonly codeFailures: WindowCounter;
 
   /**
    * Queue order per consultation, computed once per change instead of once per waiting patient's stream:
    * with N patients waiting, one change used to read N² rows (bench: waiting-room capacity). Every write
-   * that changes the queue emits `changed` or `ended`; the invalidation runs before the streams' listeners.
+   * that changes the queue publishes `changed` or `ended`; the invalidation subscribed before any stream did,
+   * so it runs first. The promise is kept, so streams asking together share one read.
    */
-  private readonly queueOrder = new Map<string, Map<string, number>>();
+  private readonly queueOrder = new Map<string, Promise<Map<string, number>>>();
 
   private readonly joins: GroupCommit<PendingJoin, RedeemedCode | ApiError>;
 
-  constructor(private readonly ctx: AppContext, private readonly consultations: ConsultationService) {
-    this.codeFailures = new WindowCounter(CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS, ctx.now);
-    this.guessBudget = new GuessBudget(ctx.config.codeGuessBudget, ctx.now);
-    this.joins = new GroupCommit(ctx.store, (join) => this.redeem(join));
-    const invalidate = (consultationId: string): void => void this.queueOrder.delete(consultationId);
-    ctx.bus.prependListener('changed', invalidate);
-    ctx.bus.prependListener('ended', invalidate);
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly consultations: ConsultationService,
+    limits: { codeFailures: WindowCounter; guessFailures: WindowCounter },
+  ) {
+    this.codeFailures = limits.codeFailures;
+    this.guessBudget = new GuessBudget(ctx.config.codeGuessBudget, limits.guessFailures, ctx.now);
+    this.joins = new GroupCommit(ctx.store, (tx, join) => this.redeem(tx, join));
+    ctx.bus.subscribe((event, consultationId) => {
+      if (event === 'resync') this.queueOrder.clear();
+      else if (event !== 'key') this.queueOrder.delete(consultationId);
+    });
   }
 
   private audit(c: ConsultationRow, action: string): AuditRow {
@@ -71,7 +78,7 @@ export class LobbyService {
    */
   async join(client: string, bucket: string, input: z.output<typeof joinBody>, os: string): Promise<Joined> {
     // A locked-out client must not take a place in its tenant's slowed queue.
-    const locked = this.codeFailures.blockedFor(client);
+    const locked = await this.codeFailures.blockedFor(client);
     if (locked) throw lockedOut(locked);
     await this.guessBudget.admit(bucket);
     const ticket = randomId('vct_', 32);
@@ -94,7 +101,7 @@ export class LobbyService {
       failureCounted: false,
     });
     if (outcome instanceof ApiError) throw outcome;
-    this.ctx.bus.emit('changed', outcome.consultation.id);
+    this.ctx.bus.publish('changed', outcome.consultation.id);
     return { ticket, ...outcome };
   }
 
@@ -103,17 +110,17 @@ export class LobbyService {
    * come one by one. Runs again if its batch is rolled back: the lockout is decided and a failure counted
    * once per attempt, not once per run.
    */
-  private redeem(join: PendingJoin): RedeemedCode | ApiError {
+  private async redeem(tx: StoreOps, join: PendingJoin): Promise<RedeemedCode | ApiError> {
     if (!join.checked) {
-      const wait = this.codeFailures.blockedFor(join.client);
+      const wait = await this.codeFailures.blockedFor(join.client);
       if (wait) return lockedOut(wait);
       join.checked = true;
     }
-    const redeemed = this.ctx.store.redeemAccessCode(join.codeHash, this.ctx.now(), join.entry);
+    const redeemed = await tx.redeemAccessCode(join.codeHash, this.ctx.now(), join.entry);
     if (!redeemed) {
       if (!join.failureCounted) {
-        this.codeFailures.add(join.client);
-        this.guessBudget.fail(join.bucket);
+        await this.codeFailures.add(join.client);
+        await this.guessBudget.fail(join.bucket);
       }
       join.failureCounted = true;
       return new ApiError(404, 'invalid_code', 'This access code is not valid. Check it and try again, or ask for a new one.');
@@ -122,28 +129,32 @@ export class LobbyService {
   }
 
   /** 1-based place among those still waiting, or undefined if no longer waiting. */
-  position(entry: LobbyEntryRow): number | undefined {
+  async position(entry: LobbyEntryRow): Promise<number | undefined> {
     let order = this.queueOrder.get(entry.consultationId);
     if (!order) {
-      order = new Map(this.ctx.store.listLobbyEntries(entry.consultationId, 'waiting').map((e, i) => [e.id, i + 1]));
+      order = this.ctx.store.listLobbyEntries(entry.consultationId, 'waiting').then((rows) => new Map(rows.map((e, i) => [e.id, i + 1])));
       this.queueOrder.set(entry.consultationId, order);
+      // A failed read is not cached: the next one tries again.
+      order.catch(() => {
+        if (this.queueOrder.get(entry.consultationId) === order) this.queueOrder.delete(entry.consultationId);
+      });
     }
-    return order.get(entry.id);
+    return (await order).get(entry.id);
   }
 
   /**
    * A rough estimate: the tenant's recent mean wait, scaled by the place in the queue. Omitted until
    * there are enough admissions to average, rather than guessing.
    */
-  estimatedWaitSeconds(entry: LobbyEntryRow, position: number): number | undefined {
-    const { seconds, samples } = this.ctx.store.averageWaitSeconds(entry.tenantId, 50);
+  async estimatedWaitSeconds(entry: LobbyEntryRow, position: number): Promise<number | undefined> {
+    const { seconds, samples } = await this.ctx.store.averageWaitSeconds(entry.tenantId, 50);
     if (samples < ESTIMATE_MIN_SAMPLES) return undefined;
     const waited = Math.round((this.ctx.now() - entry.waitingSince) / 1000);
     return Math.max(0, Math.round(seconds * position) - waited);
   }
 
-  waitingPatients(consultationId: string): WaitingPatient[] {
-    return this.ctx.store.listLobbyEntries(consultationId, 'waiting').map((e) => {
+  async waitingPatients(consultationId: string): Promise<WaitingPatient[]> {
+    return (await this.ctx.store.listLobbyEntries(consultationId, 'waiting')).map((e) => {
       const p: WaitingPatient = { ticketId: e.id, name: e.name, waitingSince: new Date(e.waitingSince).toISOString() };
       if (e.alias) p.alias = e.alias;
       if (e.deviceCheck) p.deviceCheck = JSON.parse(e.deviceCheck) as z.output<typeof deviceCheck>;
@@ -161,21 +172,21 @@ export class LobbyService {
     }
     await this.consultations.ensureRoom(consultation);
     // Re-read after the await: the key may have been rotated meanwhile, and the grant must carry the new one.
-    const current = this.ctx.store.getConsultation(consultation.id) ?? consultation;
+    const current = (await this.ctx.store.getConsultation(consultation.id)) ?? consultation;
     return this.ctx.grants.patient(current, entry.identity, entry.alias ?? entry.name);
   }
 
-  leave(entry: LobbyEntryRow): void {
+  async leave(entry: LobbyEntryRow): Promise<void> {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') return;
-    this.ctx.store.setLobbyStatus(entry.id, 'left', { declineReason: null });
-    this.ctx.bus.emit('changed', entry.consultationId);
-    const consultation = this.ctx.store.getConsultation(entry.consultationId);
-    if (entry.status === 'admitted' && consultation) this.rotateKey(consultation);
+    await this.ctx.store.setLobbyStatus(entry.id, 'left', { declineReason: null });
+    this.ctx.bus.publish('changed', entry.consultationId);
+    const consultation = await this.ctx.store.getConsultation(entry.consultationId);
+    if (entry.status === 'admitted' && consultation) await this.rotateKey(consultation);
     if (entry.identity) void this.removeFromRoom(entry.consultationId, entry.identity);
   }
 
-  private entryOf(consultation: ConsultationRow, ticketId: string): LobbyEntryRow {
-    const entry = this.ctx.store.getLobbyEntry(ticketId);
+  private async entryOf(consultation: ConsultationRow, ticketId: string): Promise<LobbyEntryRow> {
+    const entry = await this.ctx.store.getLobbyEntry(ticketId);
     if (!entry || entry.consultationId !== consultation.id) {
       throw new ApiError(404, 'patient_not_found', 'This patient is not in the waiting room of this consultation.');
     }
@@ -183,67 +194,72 @@ export class LobbyService {
   }
 
   /** Patients who may still be admitted: the room holds maxParticipants, one place is the practitioner's. */
-  private freePlaces(consultation: ConsultationRow): number {
-    return Math.max(0, consultation.maxParticipants - 1 - this.ctx.store.listLobbyEntries(consultation.id, 'admitted').length);
+  private async freePlaces(consultation: ConsultationRow): Promise<number> {
+    return Math.max(0, consultation.maxParticipants - 1 - (await this.ctx.store.listLobbyEntries(consultation.id, 'admitted')).length);
   }
 
-  admit(consultation: ConsultationRow, ticketId: string): void {
-    const entry = this.entryOf(consultation, ticketId);
+  async admit(consultation: ConsultationRow, ticketId: string): Promise<void> {
+    const entry = await this.entryOf(consultation, ticketId);
     if (entry.status === 'admitted') return;
     if (entry.status !== 'waiting') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
-    if (this.freePlaces(consultation) === 0) {
+    if ((await this.freePlaces(consultation)) === 0) {
       throw new ApiError(409, 'room_full', `The room is full (${consultation.maxParticipants} participants including you).`);
     }
-    this.admitEntry(consultation, entry);
-    this.ctx.bus.emit('changed', consultation.id);
+    await this.admitEntry(consultation, entry);
+    this.ctx.bus.publish('changed', consultation.id);
   }
 
-  private admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow): void {
+  private async admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow): Promise<void> {
     const identity = randomId('patient-', 9);
-    this.ctx.store.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
-    this.ctx.store.setLobbyStatus(entry.id, 'admitted', { identity, admittedAt: this.ctx.now() }, this.audit(consultation, 'patient.admit'));
+    await this.ctx.store.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
+    await this.ctx.store.setLobbyStatus(entry.id, 'admitted', { identity, admittedAt: this.ctx.now() }, this.audit(consultation, 'patient.admit'));
   }
 
   /** Admits in arrival order, as many as the room has places for; the rest keep waiting. */
-  admitAll(consultation: ConsultationRow): number {
-    const waiting = this.ctx.store.listLobbyEntries(consultation.id, 'waiting').slice(0, this.freePlaces(consultation));
-    for (const entry of waiting) this.admitEntry(consultation, entry);
-    if (waiting.length) this.ctx.bus.emit('changed', consultation.id);
+  async admitAll(consultation: ConsultationRow): Promise<number> {
+    const places = await this.freePlaces(consultation);
+    const waiting = (await this.ctx.store.listLobbyEntries(consultation.id, 'waiting')).slice(0, places);
+    for (const entry of waiting) await this.admitEntry(consultation, entry);
+    if (waiting.length) this.ctx.bus.publish('changed', consultation.id);
     return waiting.length;
   }
 
   /** Declining an admitted patient also removes them from the room; their identity is revoked. */
-  decline(consultation: ConsultationRow, ticketId: string, reason: string | undefined): void {
-    const entry = this.entryOf(consultation, ticketId);
+  async decline(consultation: ConsultationRow, ticketId: string, reason: string | undefined): Promise<void> {
+    const entry = await this.entryOf(consultation, ticketId);
     if (entry.status === 'declined') return;
     if (entry.status !== 'waiting' && entry.status !== 'admitted') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
-    this.ctx.store.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
-    this.ctx.bus.emit('changed', consultation.id);
-    if (entry.status === 'admitted') this.rotateKey(consultation);
+    await this.ctx.store.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
+    this.ctx.bus.publish('changed', consultation.id);
+    if (entry.status === 'admitted') await this.rotateKey(consultation);
     if (entry.identity) void this.removeFromRoom(consultation.id, entry.identity);
   }
 
   /** Someone who held the key is out: from now on the call uses one they never see (sent to those still in it). */
-  private rotateKey(consultation: ConsultationRow): void {
+  private async rotateKey(consultation: ConsultationRow): Promise<void> {
     if (!consultation.e2ee || consultation.status === 'ended') return;
-    this.ctx.store.rotateE2eeKey(consultation.id, sealE2eeKey(this.ctx.config.secret, consultation.id, randomKeyBase64(32)), this.audit(consultation, 'e2ee.rotate'));
-    this.ctx.bus.emit('key', consultation.id);
+    await this.ctx.store.rotateE2eeKey(
+      consultation.id,
+      sealE2eeKey(this.ctx.config.secret, consultation.id, randomKeyBase64(32)),
+      this.audit(consultation, 'e2ee.rotate'),
+    );
+    this.ctx.bus.publish('key', consultation.id);
   }
 
-  message(consultation: ConsultationRow, ticketId: string, text: string): void {
-    const entry = this.entryOf(consultation, ticketId);
+  async message(consultation: ConsultationRow, ticketId: string, text: string): Promise<void> {
+    const entry = await this.entryOf(consultation, ticketId);
     if (entry.status !== 'waiting') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
-    this.ctx.store.addLobbyMessage(entry.id, text, this.ctx.now(), this.audit(consultation, 'patient.message'));
-    this.ctx.bus.emit('changed', consultation.id);
+    await this.ctx.store.addLobbyMessage(entry.id, text, this.ctx.now(), this.audit(consultation, 'patient.message'));
+    this.ctx.bus.publish('changed', consultation.id);
   }
 
   async removeFromRoom(consultationId: string, identity: string): Promise<void> {
-    const c = this.ctx.store.getConsultation(consultationId);
-    if (!c) return;
     try {
+      const c = await this.ctx.store.getConsultation(consultationId);
+      if (!c) return;
       await this.ctx.rooms.removeParticipant(c.roomName, identity);
     } catch {
-      // Not in the room (never joined or already gone): nothing to do.
+      // Not in the room (never joined or already gone), or the store is down: the grant expires soon anyway.
     }
   }
 }

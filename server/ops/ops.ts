@@ -40,7 +40,7 @@ export function createOps(config: Config, deps: { logger?: Logger; log?: unknown
 }
 
 /** /v1/ready, and /metrics on the main port when it is guarded by a bearer token. */
-export function opsRoutes(routes: RouteRegistry, ctx: AppContext, ops: Ops): void {
+export function opsRoutes(routes: RouteRegistry, ctx: AppContext, ops: Ops, openStreams: () => number): void {
   const config = ctx.config;
   if (config.metrics) {
     ops.metrics = new Metrics({
@@ -49,23 +49,28 @@ export function opsRoutes(routes: RouteRegistry, ctx: AppContext, ops: Ops): voi
         for (const c of await ctx.store.listOpenConsultations()) waiting += (await ctx.store.listLobbyEntries(c.id, 'waiting')).length;
         return waiting;
       },
-      openStreams: () => ctx.streams.size,
+      openStreams,
     });
     if (config.metrics.port !== undefined) ops.metricsApp = ops.metrics.app(config.metrics.bearerToken);
     else routes.app.get('/metrics', ops.metrics.handler(config.metrics.bearerToken));
   }
   const probe = `ready-probe-${process.pid}`;
+  const ready = readyHandler(
+    {
+      store: () => ctx.store.getConsultation(probe),
+      // In-process unless a shared bus is configured; a shared bus reports its own connection.
+      bus: () => (ctx.bus as { ready?: () => unknown }).ready?.(),
+      sfu: () => ctx.rooms.listRooms([probe]),
+    },
+    () => ops.draining,
+  );
   routes.add(
     { method: 'get', path: '/v1/ready', summary: 'Readiness: store, consultation bus and SFU reachable (503 names the failing part)', auth: 'none', tags: ['meta'],
       responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready, or shutting down', schema: errorBody } } },
-    readyHandler(
-      {
-        store: () => ctx.store.getConsultation(probe),
-        // In-process unless a shared bus is configured; a shared bus reports its own connection.
-        bus: () => (ctx.bus as { ready?: () => unknown }).ready?.(),
-        sfu: () => ctx.rooms.listRooms([probe]),
-      },
-      () => ops.draining,
-    ),
+    (req, res) =>
+      new Promise<void>((resolve, reject) => {
+        res.once('finish', () => resolve());
+        ready(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+      }),
   );
 }

@@ -1,6 +1,5 @@
 import { authenticateTenant } from '../auth.js';
 import type { AppContext } from '../context.js';
-import { parse } from '../http.js';
 import { errorBody } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
 import { auditResponse, periodQuery, statsResponse } from './stats.schema.js';
@@ -22,10 +21,10 @@ export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
   routes.add(
     { method: 'get', path: '/v1/stats', summary: 'Anonymous session statistics for a period', auth: 'tenant', tags: ['integrator'], query: periodQuery,
       responses: { 200: { description: 'Sessions and totals', schema: statsResponse }, ...errors } },
-    (req, res) => {
+    async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
-      const { from, to } = period(ctx, parse(periodQuery, req.query, 'query'));
-      const rows = ctx.store.listStats(tenant.id, from, to);
+      const { from, to } = period(ctx, input.query());
+      const rows = await ctx.store.listStats(tenant.id, from, to);
       const sessions = rows.map((r) => ({
         ...(r.startedAt !== null ? { startedAt: iso(r.startedAt) } : {}),
         endedAt: iso(r.endedAt),
@@ -47,11 +46,11 @@ export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
   routes.add(
     { method: 'get', path: '/v1/audit', summary: 'Audit log of integrator and practitioner actions', auth: 'tenant', tags: ['integrator'], query: periodQuery,
       responses: { 200: { description: 'Audit entries, oldest first', schema: auditResponse }, ...errors } },
-    (req, res) => {
+    async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
-      const { from, to } = period(ctx, parse(periodQuery, req.query, 'query'));
+      const { from, to } = period(ctx, input.query());
       res.json({
-        items: ctx.store.listAudit(tenant.id, from, to).map((a) => ({
+        items: (await ctx.store.listAudit(tenant.id, from, to)).map((a) => ({
           at: iso(a.at),
           actor: a.actor,
           action: a.action,

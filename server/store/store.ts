@@ -15,66 +15,99 @@ import type {
 export type * from './types.js';
 
 /**
- * Everything the server persists. Synchronous because the embedded default (better-sqlite3) is;
- * a networked implementation would make these async (a deliberate later change, see the report).
- * Methods that change several tables do so in one transaction.
+ * What the server reads and writes. Every method returns a promise: the embedded default (SQLite) answers
+ * at once, a networked store (PostgreSQL) does not. Methods that change several tables do so in one
+ * transaction of their own, or inside the caller's when called on the handle `transaction` passes.
  */
-export interface Store {
-  /**
-   * Runs `fn` in one transaction and commits once (group commit): the store calls it makes join it rather
-   * than opening their own. If `fn` throws, everything it wrote is rolled back and the error rethrown.
-   */
-  transaction<T>(fn: () => T): T;
-
-  insertConsultation(row: ConsultationRow, audit: AuditRow): void;
-  getConsultation(id: string): ConsultationRow | undefined;
+export interface StoreOps {
+  insertConsultation(row: ConsultationRow, audit: AuditRow): Promise<void>;
+  getConsultation(id: string): Promise<ConsultationRow | undefined>;
   /** Replaces the E2EE key of a running consultation (no-op once it ended: its key is gone). */
-  rotateE2eeKey(id: string, key: string, audit: AuditRow): void;
-  listConsultations(tenantId: string, query: ListConsultationsQuery): ConsultationRow[];
+  rotateE2eeKey(id: string, key: string, audit: AuditRow): Promise<void>;
+  listConsultations(tenantId: string, query: ListConsultationsQuery): Promise<ConsultationRow[]>;
   /** Consultations not ended yet, for the sweeper. */
-  listOpenConsultations(): ConsultationRow[];
+  listOpenConsultations(): Promise<ConsultationRow[]>;
   /** Marks the consultation active (first participant) and counts the identity once. */
-  recordParticipantJoined(consultationId: string, identity: string, at: number): void;
+  recordParticipantJoined(consultationId: string, identity: string, at: number): Promise<void>;
   /**
    * Ends a consultation in one transaction: status, key material, lobby entries, anonymous stats,
    * audit entry. Returns false when it had already ended (idempotent).
    */
-  endConsultation(input: EndConsultationInput): boolean;
+  endConsultation(input: EndConsultationInput): Promise<boolean>;
 
-  insertAccessCode(row: AccessCodeRow, audit: AuditRow): void;
+  insertAccessCode(row: AccessCodeRow, audit: AuditRow): Promise<void>;
   /** Codes of a consultation that are neither used nor expired. */
-  countOpenAccessCodes(consultationId: string, now: number): number;
+  countOpenAccessCodes(consultationId: string, now: number): Promise<number>;
   /**
    * Consumes a valid (unused, unexpired, consultation not ended) code and creates the lobby entry
    * in one transaction (or inside the caller's `transaction`). Returns the entry with its consultation, or
    * undefined when the code cannot be used, whatever the reason.
    */
-  redeemAccessCode(codeHash: string, now: number, entry: Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>): RedeemedCode | undefined;
+  redeemAccessCode(codeHash: string, now: number, entry: NewLobbyEntry): Promise<RedeemedCode | undefined>;
 
-  getLobbyEntryByTicketHash(ticketHash: string): LobbyEntryRow | undefined;
-  getLobbyEntry(id: string): LobbyEntryRow | undefined;
+  getLobbyEntryByTicketHash(ticketHash: string): Promise<LobbyEntryRow | undefined>;
+  getLobbyEntry(id: string): Promise<LobbyEntryRow | undefined>;
   /** Entries of one consultation in a given status, oldest first. */
-  listLobbyEntries(consultationId: string, status: LobbyStatus): LobbyEntryRow[];
-  setLobbyStatus(id: string, status: LobbyStatus, patch?: { identity?: string; declineReason?: string | null; admittedAt?: number }, audit?: AuditRow): void;
+  listLobbyEntries(consultationId: string, status: LobbyStatus): Promise<LobbyEntryRow[]>;
+  setLobbyStatus(id: string, status: LobbyStatus, patch?: LobbyStatusPatch, audit?: AuditRow): Promise<void>;
   /** Mean seconds from joining the lobby to admission over the tenant's most recent admissions. */
-  averageWaitSeconds(tenantId: string, sampleSize: number): { seconds: number; samples: number };
-  addLobbyMessage(entryId: string, text: string, at: number, audit: AuditRow): void;
-  listLobbyMessages(entryId: string): LobbyMessageRow[];
+  averageWaitSeconds(tenantId: string, sampleSize: number): Promise<{ seconds: number; samples: number }>;
+  addLobbyMessage(entryId: string, text: string, at: number, audit: AuditRow): Promise<void>;
+  listLobbyMessages(entryId: string): Promise<LobbyMessageRow[]>;
 
   /** Identities the server minted a grant for, per consultation (practitioners and admitted patients). */
-  addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): void;
+  addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): Promise<void>;
   /** True when the identity holds a grant that was not revoked (patient declined/left → false). */
-  isIdentityAllowed(consultationId: string, identity: string): boolean;
-  revokeIdentity(consultationId: string, identity: string): void;
+  isIdentityAllowed(consultationId: string, identity: string): Promise<boolean>;
+  revokeIdentity(consultationId: string, identity: string): Promise<void>;
 
   /** Records a webhook event id; false if it was seen before (replay). */
-  recordWebhookEvent(id: string, at: number): boolean;
+  recordWebhookEvent(id: string, at: number): Promise<boolean>;
 
-  listStats(tenantId: string, from: number, to: number): SessionStatsRow[];
-  insertAudit(row: AuditRow): void;
-  listAudit(tenantId: string, from: number, to: number): AuditRow[];
+  listStats(tenantId: string, from: number, to: number): Promise<SessionStatsRow[]>;
+  insertAudit(row: AuditRow): Promise<void>;
+  listAudit(tenantId: string, from: number, to: number): Promise<AuditRow[]>;
 
   /** Deletes everything older than the cutoff (ended consultations by end time, the rest by creation). */
-  deleteOlderThan(cutoff: number): RetentionResult;
-  close(): void;
+  deleteOlderThan(cutoff: number): Promise<RetentionResult>;
 }
+
+export type NewLobbyEntry = Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>;
+export interface LobbyStatusPatch {
+  identity?: string;
+  declineReason?: string | null;
+  admittedAt?: number;
+}
+
+export interface Store extends StoreOps {
+  /**
+   * Runs `fn` in one transaction and commits once (group commit): the calls it makes on `tx` join it
+   * rather than opening their own. If `fn` throws, everything written through `tx` is rolled back and the
+   * error rethrown. Calls on the store itself (not `tx`) from elsewhere meanwhile never see or join it.
+   */
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The names of the StoreOps methods, for stores that derive their async view from synchronous code. */
+export const STORE_OPS = [
+  'insertConsultation', 'getConsultation', 'rotateE2eeKey', 'listConsultations', 'listOpenConsultations', 'recordParticipantJoined',
+  'endConsultation', 'insertAccessCode', 'countOpenAccessCodes', 'redeemAccessCode', 'getLobbyEntryByTicketHash', 'getLobbyEntry',
+  'listLobbyEntries', 'setLobbyStatus', 'averageWaitSeconds', 'addLobbyMessage', 'listLobbyMessages', 'addIssuedIdentity',
+  'isIdentityAllowed', 'revokeIdentity', 'recordWebhookEvent', 'listStats', 'insertAudit', 'listAudit', 'deleteOlderThan',
+] as const satisfies readonly (keyof StoreOps)[];
+
+/**
+ * The store could not be reached or did not answer in time (network store down, pool exhausted, statement
+ * timeout). The error middleware answers 503 `store_unavailable` for it, never 500.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Fails to compile when a StoreOps method is missing from STORE_OPS (asyncView would leave it undefined). */
+export type StoreOpsListed = Exclude<keyof StoreOps, (typeof STORE_OPS)[number]> extends never ? true : never;
+export const storeOpsListed: StoreOpsListed = true;

@@ -1,4 +1,4 @@
-export { createUploadsRouter, type UploadsRouterOptions } from './uploads.routes.js';
+export { uploadRoutes, type UploadsRouterOptions } from './uploads.routes.js';
 export {
   UploadService,
   sessionDirName,

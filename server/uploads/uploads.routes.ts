@@ -1,7 +1,10 @@
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { ApiError } from '../errors.js';
 import { bearer, parse } from '../http.js';
+import { errorBody } from '../openapi.js';
+import type { RouteRegistry } from '../routing.js';
 import { contentDisposition, downloadParamsSchema, uploadParamsSchema } from './uploads.schema.js';
 import { fileTooLargeError, type UploadService } from './uploads.service.js';
 
@@ -15,7 +18,7 @@ export interface UploadsRouterOptions {
    */
   isRoomActive?: (room: string) => boolean | Promise<boolean>;
   /** False for an identity that is no longer part of the call (declined, left): its grant may not have expired yet. */
-  isParticipantAllowed?: (room: string, identity: string) => boolean;
+  isParticipantAllowed?: (room: string, identity: string) => boolean | Promise<boolean>;
 }
 
 interface Participant {
@@ -23,15 +26,22 @@ interface Participant {
   identity: string;
 }
 
+const uploadInfo = z.object({ id: z.string(), name: z.string(), type: z.string(), size: z.int() });
+const errors = {
+  401: { description: 'Missing or invalid LiveKit token', schema: errorBody },
+  403: { description: 'Token for another room, or a participant no longer admitted', schema: errorBody },
+  410: { description: 'The consultation ended', schema: errorBody },
+};
+
 /**
- * `POST /v1/rooms/:room/uploads` and `GET /v1/rooms/:room/uploads/:id`, authorised by the participant's
- * own LiveKit JWT for that room (`Authorization: Bearer <token>`): no separate upload credential exists,
- * and a grant for another room opens nothing here.
+ * Files shared during a call: `POST /v1/rooms/:room/uploads` and `GET /v1/rooms/:room/uploads/:id`,
+ * authorised by the participant's own LiveKit JWT for that room (`Authorization: Bearer <token>`): no
+ * separate upload credential exists, and a grant for another room opens nothing here.
  */
-export function createUploadsRouter(options: UploadsRouterOptions): Router {
+export function uploadRoutes(routes: RouteRegistry, options: UploadsRouterOptions): void {
   const { service } = options;
   const verifier = new TokenVerifier(options.livekit.apiKey, options.livekit.apiSecret);
-  const router = Router();
+  const tags = ['participant'];
 
   const authorize: RequestHandler = (req, res, next) => {
     const { room } = parse(uploadParamsSchema, { room: req.params.room }, 'params');
@@ -40,7 +50,7 @@ export function createUploadsRouter(options: UploadsRouterOptions): Router {
         if (options.isRoomActive && !(await options.isRoomActive(room))) {
           throw new ApiError(410, 'session_ended', 'This consultation has ended; its files are no longer available.');
         }
-        if (options.isParticipantAllowed && !options.isParticipantAllowed(room, participant.identity)) {
+        if (options.isParticipantAllowed && !(await options.isParticipantAllowed(room, participant.identity))) {
           throw new ApiError(403, 'not_admitted', 'You are no longer part of this consultation, so its files are closed to you.');
         }
         res.locals.participant = participant;
@@ -62,43 +72,45 @@ export function createUploadsRouter(options: UploadsRouterOptions): Router {
     });
   };
 
-  router.post('/v1/rooms/:room/uploads', authorize, readBody, (req: Request, res: Response, next: NextFunction) => {
-    const participant = res.locals.participant as Participant;
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    service
-      .upload({ room: participant.room, uploader: participant.identity, bytes, filename: req.get('x-filename') })
-      .then((info) => {
-        res.status(201).set('Cache-Control', 'no-store').json(info);
-      })
-      .catch(next);
-  });
+  routes.add(
+    { method: 'post', path: '/v1/rooms/:room/uploads', summary: 'Share a file in the call (PDF or image; encrypted at rest)', auth: 'livekit', tags,
+      rawBody: 'application/octet-stream', responses: { 201: { description: 'Stored', schema: uploadInfo }, ...errors,
+        413: { description: 'Too large', schema: errorBody }, 415: { description: 'Type not allowed', schema: errorBody } } },
+    async (req, res) => {
+      const participant = res.locals.participant as Participant;
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const info = await service.upload({ room: participant.room, uploader: participant.identity, bytes, filename: req.get('x-filename') });
+      res.status(201).set('Cache-Control', 'no-store').json(info);
+    },
+    [authorize, readBody],
+  );
 
-  router.get('/v1/rooms/:room/uploads/:id', authorize, (req: Request, res: Response, next: NextFunction) => {
-    const { room, id } = parse(downloadParamsSchema, { room: req.params.room, id: req.params.id }, 'params');
-    service
-      .download(room, id)
-      .then((file) => {
-        res
-          .status(200)
-          .set({
-            // The sniffed type, never what the uploader declared.
-            'Content-Type': file.type,
-            'Content-Length': String(file.content.length),
-            // Always a download: the SDK fetches with the bearer token and makes a blob URL anyway, so
-            // inline buys nothing and would let a crafted PDF open in a viewer on our origin.
-            'Content-Disposition': contentDisposition(file.name),
-            'X-Content-Type-Options': 'nosniff',
-            'Cache-Control': 'no-store',
-            // Should anything ever render it on our origin: no scripts, no subresources, opaque origin.
-            'Content-Security-Policy': "default-src 'none'; sandbox",
-            'Referrer-Policy': 'no-referrer',
-          })
-          .end(file.content);
-      })
-      .catch(next);
-  });
-
-  return router;
+  routes.add(
+    { method: 'get', path: '/v1/rooms/:room/uploads/:id', summary: 'Download a shared file', auth: 'livekit', tags,
+      responses: { 200: { description: 'The file (as an attachment)', contentType: 'application/octet-stream' }, ...errors,
+        404: { description: 'No such file', schema: errorBody } } },
+    async (req, res) => {
+      const { room, id } = parse(downloadParamsSchema, { room: req.params.room, id: req.params.id }, 'params');
+      const file = await service.download(room, id);
+      res
+        .status(200)
+        .set({
+          // The sniffed type, never what the uploader declared.
+          'Content-Type': file.type,
+          'Content-Length': String(file.content.length),
+          // Always a download: the SDK fetches with the bearer token and makes a blob URL anyway, so
+          // inline buys nothing and would let a crafted PDF open in a viewer on our origin.
+          'Content-Disposition': contentDisposition(file.name),
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-store',
+          // Should anything ever render it on our origin: no scripts, no subresources, opaque origin.
+          'Content-Security-Policy': "default-src 'none'; sandbox",
+          'Referrer-Policy': 'no-referrer',
+        })
+        .end(file.content);
+    },
+    [authorize],
+  );
 }
 
 async function participantFor(verifier: TokenVerifier, req: Request, room: string): Promise<Participant> {

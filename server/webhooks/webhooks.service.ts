@@ -26,13 +26,13 @@ export class WebhookService {
       throw new ApiError(401, 'invalid_signature', 'The webhook signature is missing or does not match the body.');
     }
     if (!event.id) throw new ApiError(400, 'invalid_request', 'body.id: the webhook event has no id');
-    if (!this.ctx.store.recordWebhookEvent(event.id, this.ctx.now())) return 'duplicate';
+    if (!(await this.ctx.store.recordWebhookEvent(event.id, this.ctx.now()))) return 'duplicate';
     return this.apply(event);
   }
 
   private async apply(event: WebhookEvent): Promise<WebhookOutcome> {
     const roomName = event.room?.name ?? '';
-    const consultation = roomName.startsWith('vc-') ? this.ctx.store.getConsultation(roomName.slice(3)) : undefined;
+    const consultation = roomName.startsWith('vc-') ? await this.ctx.store.getConsultation(roomName.slice(3)) : undefined;
     if (!consultation || consultation.roomName !== roomName) return 'ignored';
 
     switch (event.event) {
@@ -44,12 +44,12 @@ export class WebhookService {
       case 'participant_joined': {
         const identity = event.participant?.identity;
         if (!identity) return 'ignored';
-        if (consultation.status === 'ended' || !this.ctx.store.isIdentityAllowed(consultation.id, identity)) {
-          this.ctx.store.insertAudit({ tenantId: consultation.tenantId, at: this.ctx.now(), actor: 'system', action: 'participant.remove_unknown', consultationId: consultation.id });
+        if (consultation.status === 'ended' || !(await this.ctx.store.isIdentityAllowed(consultation.id, identity))) {
+          await this.ctx.store.insertAudit({ tenantId: consultation.tenantId, at: this.ctx.now(), actor: 'system', action: 'participant.remove_unknown', consultationId: consultation.id });
           await this.lobby.removeFromRoom(consultation.id, identity);
           return 'applied';
         }
-        this.ctx.store.recordParticipantJoined(consultation.id, identity, this.ctx.now());
+        await this.ctx.store.recordParticipantJoined(consultation.id, identity, this.ctx.now());
         return 'applied';
       }
       default:

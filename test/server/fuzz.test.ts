@@ -648,7 +648,7 @@ describe('HTTP API fuzz', () => {
       while (sent < TOTAL && Date.now() - started < TIME_CAP_MS) {
         // A fresh consultation whenever the fuzz ended the last one (practitioner end, consultation end),
         // so valid credentials keep reaching the code behind authentication.
-        if (!target || h.server.store.getConsultation(target.consultationId)?.status === 'ended' || !['waiting', 'admitted'].includes(h.server.store.getLobbyEntry(target.ticketId)?.status ?? '')) {
+        if (!target || (await h.server.store.getConsultation(target.consultationId))?.status === 'ended' || !['waiting', 'admitted'].includes((await h.server.store.getLobbyEntry(target.ticketId))?.status ?? '')) {
           const consultationId = await createConsultation(h, h.keys.acme);
           const code = await issueCode(h, h.keys.acme, consultationId);
           let patient: { ticket: string; ticketId: string };

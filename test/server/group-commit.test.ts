@@ -7,12 +7,14 @@ import Database from 'better-sqlite3';
 import { parseConfig } from '../../server/config.js';
 import { accessCodeHash } from '../../server/consultations/consultations.service.js';
 import type { ConsultationService } from '../../server/consultations/consultations.service.js';
-import { ConsultationBus, type AppContext } from '../../server/context.js';
+import type { AppContext } from '../../server/context.js';
 import { ApiError } from '../../server/errors.js';
+import { NO_TENANT_BUCKET } from '../../server/lobby/guess-budget.js';
 import { LobbyService } from '../../server/lobby/lobby.service.js';
 import { GroupCommit } from '../../server/store/group-commit.js';
+import { InProcessBus, MemoryWindowCounter } from '../../server/shared-state.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
-import type { ConsultationRow, LobbyEntryRow, RedeemedCode } from '../../server/store/store.js';
+import type { ConsultationRow, LobbyEntryRow, RedeemedCode, StoreOps } from '../../server/store/store.js';
 import { call, createConsultation, issueCode, startHarness, type Harness } from './helpers.js';
 
 const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x', consultationId: null };
@@ -29,11 +31,11 @@ describe('group commit (store level)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vc-group-commit-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function storeWithCodes(name: string, codes: string[]): SqliteStore {
+  async function storeWithCodes(name: string, codes: string[]): Promise<SqliteStore> {
     const store = new SqliteStore(join(dir, `${name}.sqlite`));
-    store.insertConsultation(consultation, audit);
+    await store.insertConsultation(consultation, audit);
     for (const codeHash of codes) {
-      store.insertAccessCode({ codeHash, consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+      await store.insertAccessCode({ codeHash, consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
     }
     return store;
   }
@@ -41,10 +43,10 @@ describe('group commit (store level)', () => {
     store.db.prepare('SELECT used_at FROM access_codes WHERE code_hash = ?').pluck().get(codeHash);
 
   it('joins submitted together commit in one transaction, and each settles only once that commit is on disk', async () => {
-    const store = storeWithCodes('together', ['h1', 'h2', 'h3']);
+    const store = await storeWithCodes('together', ['h1', 'h2', 'h3']);
     let transactions = 0;
-    const counted = { transaction: <T>(fn: () => T): T => (transactions++, store.transaction(fn)) };
-    const batcher = new GroupCommit(counted, (i: { code: string; entry: NewEntry }) => store.redeemAccessCode(i.code, Date.now(), i.entry));
+    const counted = { transaction: <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, store.transaction(fn)) };
+    const batcher = new GroupCommit(counted, (tx: StoreOps, i: { code: string; entry: NewEntry }) => tx.redeemAccessCode(i.code, Date.now(), i.entry));
     // A second connection sees only what was committed.
     const reader = new Database(store.db.name, { readonly: true });
     const committed = (code: string): unknown => reader.prepare('SELECT used_at FROM access_codes WHERE code_hash = ?').pluck().get(code);
@@ -66,8 +68,8 @@ describe('group commit (store level)', () => {
   });
 
   it('a code redeemed earlier in the same batch fails for the later join', async () => {
-    const store = storeWithCodes('reuse', ['h1']);
-    const batcher = new GroupCommit(store, (i: { code: string; entry: NewEntry }) => store.redeemAccessCode(i.code, Date.now(), i.entry));
+    const store = await storeWithCodes('reuse', ['h1']);
+    const batcher = new GroupCommit(store, (tx: StoreOps, i: { code: string; entry: NewEntry }) => tx.redeemAccessCode(i.code, Date.now(), i.entry));
     const [first, second] = await Promise.all([batcher.submit({ code: 'h1', entry: entry('a') }), batcher.submit({ code: 'h1', entry: entry('b') })]);
     assert.equal(first?.entry.id, 'a');
     assert.equal(second, undefined);
@@ -76,11 +78,11 @@ describe('group commit (store level)', () => {
   });
 
   it('one join that throws is rolled back alone: the others still get their entries, its code stays unused', async () => {
-    const store = storeWithCodes('failure', ['h1', 'h2', 'h3']);
+    const store = await storeWithCodes('failure', ['h1', 'h2', 'h3']);
     let runs = 0;
-    const batcher = new GroupCommit<{ code: string; entry: NewEntry }, RedeemedCode | undefined>(store, (i) => {
+    const batcher = new GroupCommit<{ code: string; entry: NewEntry }, RedeemedCode | undefined>(store, (tx, i) => {
       runs++;
-      return store.redeemAccessCode(i.code, Date.now(), i.entry);
+      return tx.redeemAccessCode(i.code, Date.now(), i.entry);
     });
     // The second reuses the first one's ticket hash: its insert violates UNIQUE.
     const outcomes = await Promise.allSettled([
@@ -100,10 +102,10 @@ describe('group commit (store level)', () => {
 
   it('batches are bounded: the rest commits in the next turn', async () => {
     const codes = Array.from({ length: 5 }, (_, i) => `h${i}`);
-    const store = storeWithCodes('bounded', codes);
+    const store = await storeWithCodes('bounded', codes);
     let transactions = 0;
-    const counted = { transaction: <T>(fn: () => T): T => (transactions++, store.transaction(fn)) };
-    const batcher = new GroupCommit(counted, (i: { code: string; entry: NewEntry }) => store.redeemAccessCode(i.code, Date.now(), i.entry), 2);
+    const counted = { transaction: <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, store.transaction(fn)) };
+    const batcher = new GroupCommit(counted, (tx: StoreOps, i: { code: string; entry: NewEntry }) => tx.redeemAccessCode(i.code, Date.now(), i.entry), 2);
     const results = await Promise.all(codes.map((code, i) => batcher.submit({ code, entry: entry(`e${i}`) })));
     assert.equal(results.filter(Boolean).length, 5);
     assert.equal(transactions, 3);
@@ -120,23 +122,25 @@ describe('group commit (lobby service)', () => {
       tenants: [{ id: 't', name: 'T', apiKeySha256: ['0'.repeat(64)], allowedOrigins: [] }],
     });
     const store = new SqliteStore(':memory:');
-    store.insertConsultation(consultation, audit);
-    store.insertAccessCode({ codeHash: accessCodeHash(config.secret, 'RIGHTCODE2'), consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+    await store.insertConsultation(consultation, audit);
+    await store.insertAccessCode({ codeHash: accessCodeHash(config.secret, 'RIGHTCODE2'), consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
     let transactions = 0;
-    const counted = new Proxy(store, { get: (target, key) => (key === 'transaction' ? <T>(fn: () => T): T => (transactions += target.db.inTransaction ? 0 : 1, target.transaction(fn)) : Reflect.get(target, key)) });
-    const ctx = { config, store: counted, bus: new ConsultationBus(), now: Date.now, log: () => undefined } as unknown as AppContext;
-    const lobby = new LobbyService(ctx, {} as ConsultationService);
+    const counted = new Proxy(store, { get: (target, key) => (key === 'transaction' ? <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, target.transaction(fn)) : Reflect.get(target, key)) });
+    const ctx = { config, store: counted, bus: new InProcessBus(), now: Date.now, log: () => undefined } as unknown as AppContext;
+    const codeFailures = new MemoryWindowCounter(5, 15 * 60_000);
+    const guessFailures = new MemoryWindowCounter(config.codeGuessBudget.failuresPerWindow, config.codeGuessBudget.windowMinutes * 60_000);
+    const lobby = new LobbyService(ctx, {} as ConsultationService, { codeFailures, guessFailures });
     // All ten in the same turn, so in one batch: five wrong codes are looked at, everything after is refused.
     const attempts = [...Array.from({ length: 9 }, (_, i) => `WRONG${i}2345`), 'RIGHTCODE2'];
-    const outcomes = await Promise.allSettled(attempts.map((code) => lobby.join('10.0.0.1', 't', { code, name: 'Mallory' }, 'other')));
+    const outcomes = await Promise.allSettled(attempts.map((code) => lobby.join('10.0.0.1', NO_TENANT_BUCKET, { code, name: 'Mallory' }, 'other')));
     assert.equal(transactions, 1);
     const statuses = outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof ApiError ? o.reason.status : o.status));
     assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429, 429, 429, 429, 429]);
     // The refused right code was not burnt, and another client is not affected.
-    const other = await lobby.join('10.0.0.2', 't', { code: 'rightcode2', name: 'Pat' }, 'other');
+    const other = await lobby.join('10.0.0.2', NO_TENANT_BUCKET, { code: 'rightcode2', name: 'Pat' }, 'other');
     assert.equal(other.entry.consultationId, 'c1');
-    lobby.codeFailures.dispose();
-    lobby.guessBudget.dispose();
+    codeFailures.dispose();
+    guessFailures.dispose();
     store.close();
   });
 });
@@ -160,7 +164,7 @@ describe('group commit (lobby join over HTTP)', () => {
     assert.deepEqual(statuses, [...Array(8).fill(201), 404]);
     const ticketIds = replies.filter((r) => r.status === 201).map((r) => r.body.ticketId);
     assert.equal(new Set(ticketIds).size, 8);
-    for (const ticketId of ticketIds) assert.equal(h.server.store.getLobbyEntry(ticketId)?.status, 'waiting');
+    for (const ticketId of ticketIds) assert.equal((await h.server.store.getLobbyEntry(ticketId))?.status, 'waiting');
   });
 
   it('the brute-force lockout counts concurrent attempts as if they came one by one', async () => {

@@ -36,31 +36,31 @@ describe('SQLite store', () => {
     new SqliteStore(path).close(); // a second open applies nothing (would throw on a duplicate column)
   });
 
-  it('accepts :memory:', () => {
+  it('accepts :memory:', async () => {
     const store = new SqliteStore(':memory:');
-    store.insertConsultation(consultation('c1'), audit);
-    assert.equal(store.getConsultation('c1')?.roomName, 'vc-c1');
+    await store.insertConsultation(consultation('c1'), audit);
+    assert.equal((await store.getConsultation('c1'))?.roomName, 'vc-c1');
     store.close();
   });
 
-  it('redeeming a code is one transaction: if creating the lobby entry fails, the code stays unused', () => {
+  it('redeeming a code is one transaction: if creating the lobby entry fails, the code stays unused', async () => {
     const store = new SqliteStore(':memory:');
-    store.insertConsultation(consultation('c1'), audit);
-    store.insertAccessCode({ codeHash: 'h1', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
-    store.insertAccessCode({ codeHash: 'h2', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+    await store.insertConsultation(consultation('c1'), audit);
+    await store.insertAccessCode({ codeHash: 'h1', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+    await store.insertAccessCode({ codeHash: 'h2', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
     const entry = { id: 'e1', ticketHash: 'same', name: 'n', status: 'waiting' as const, waitingSince: 1, deviceCheck: null, identity: null, declineReason: null, osFamily: 'other' };
-    assert.ok(store.redeemAccessCode('h1', Date.now(), entry));
+    assert.ok(await store.redeemAccessCode('h1', Date.now(), entry));
     // Same ticket hash → the insert violates UNIQUE → everything in the transaction is rolled back.
-    assert.throws(() => store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2' }));
+    await assert.rejects(store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2' }));
     assert.equal(store.db.prepare("SELECT used_at FROM access_codes WHERE code_hash = 'h2'").pluck().get(), null);
-    assert.ok(store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2', ticketHash: 'other' }));
+    assert.ok(await store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2', ticketHash: 'other' }));
     store.close();
   });
 
   it('a thread of its own copies committed pages from the WAL into the database file (the writer does not)', async () => {
     const path = join(dir, 'checkpoint.sqlite');
     const store = new SqliteStore(path);
-    store.insertAudit({ ...audit, tenantId: 'checkpointed' });
+    await store.insertAudit({ ...audit, tenantId: 'checkpointed' });
     // A copy of the database file without its WAL holds only what was checkpointed.
     const inFile = (): unknown => {
       copyFileSync(path, `${path}.copy`);
@@ -80,13 +80,13 @@ describe('SQLite store', () => {
     store.close();
   });
 
-  it('ending is idempotent and writes exactly one stats row', () => {
+  it('ending is idempotent and writes exactly one stats row', async () => {
     const store = new SqliteStore(':memory:');
-    store.insertConsultation(consultation('c1'), audit);
-    assert.equal(store.endConsultation({ id: 'c1', endedAt: 5, audit }), true);
-    assert.equal(store.endConsultation({ id: 'c1', endedAt: 6, audit }), false);
+    await store.insertConsultation(consultation('c1'), audit);
+    assert.equal(await store.endConsultation({ id: 'c1', endedAt: 5, audit }), true);
+    assert.equal(await store.endConsultation({ id: 'c1', endedAt: 6, audit }), false);
     assert.equal(store.db.prepare('SELECT COUNT(*) FROM session_stats').pluck().get(), 1);
-    assert.equal(store.getConsultation('c1')?.e2eeKey, null);
+    assert.equal((await store.getConsultation('c1'))?.e2eeKey, null);
     store.close();
   });
 });
@@ -98,7 +98,7 @@ describe('SQLite store files', () => {
     try {
       const path = join(base, 'nested', 'db.sqlite');
       const store = new SqliteStore(path);
-      store.insertConsultation(consultation('c1'), audit);
+      await store.insertConsultation(consultation('c1'), audit);
       assert.equal(statSync(path).mode & 0o777, 0o600);
       assert.equal(statSync(`${path}-wal`).mode & 0o777, 0o600);
       assert.equal(statSync(join(base, 'nested')).mode & 0o777, 0o700);
