@@ -2,11 +2,11 @@
 //  - first load: dist/videoconsult.js as shipped (the real `rollup -c` build) and every chunk it imports
 //    statically; chunks loaded with import() (whiteboard, pdf.js) are counted apart;
 //  - our code without livekit-client: the library build (dist/lib) bundled with livekit-client external; the
-//    target is for a call without the whiteboard, i.e. the first load plus the chat (loaded while waiting);
-//    the lazily loaded chat, whiteboard and pdf.js parts are also reported on their own;
+//    target is for a call without the whiteboard, i.e. the first load plus the call and the chat (both loaded
+//    while waiting); the lazily loaded call, chat, whiteboard and pdf.js parts are also reported on their own;
 //  - baseline: livekit-client alone, bundled the same way (node-resolve + terser, ESM).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
@@ -43,7 +43,8 @@ const byArea = (modules) => {
 /** Static imports of a built ES module (not import(): those load lazily). */
 const staticImports = (code) => [...code.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?from\s*)?["'](\.[^"']+)["']/g)].map((m) => m[1]);
 
-function firstLoad(entryFile) {
+/** The files and sizes of `entryFiles` and everything they import statically (each file once). */
+function firstLoad(...entryFiles) {
   const seen = new Map();
   const visit = (file) => {
     if (seen.has(file)) return;
@@ -51,7 +52,7 @@ function firstLoad(entryFile) {
     seen.set(file, sizes(code));
     for (const spec of staticImports(code)) visit(resolve(dirname(file), spec));
   };
-  visit(entryFile);
+  entryFiles.forEach(visit);
   return { total: [...seen.values()].reduce(add, zero), files: Object.fromEntries([...seen].map(([f, s]) => [f.replace(`${process.cwd()}/`, ''), s])) };
 }
 
@@ -96,7 +97,7 @@ async function bundleJs(input, external, lazyParts = {}) {
     const roots = chunks.filter((c) => Object.keys(c.modules).some((id) => pattern.test(id))).map((c) => c.fileName);
     if (roots.length === 0) throw new Error(`no chunk holds ${pattern} (is it still loaded lazily?)`);
     const names = closure(roots, first);
-    parts[label] = { ...measure(names), chunks: [...names], ...(label === 'chat' ? { modules: await breakdown(names) } : {}) };
+    parts[label] = { ...measure(names), chunks: [...names], ...(label === 'chat' || label === 'call' ? { modules: await breakdown(names) } : {}) };
   }
   return { ...measure(first), parts, ...(Object.keys(lazyParts).length ? { modules: await breakdown(first) } : {}) };
 }
@@ -107,15 +108,19 @@ export async function bundleSize({ quick }) {
     if (build.status !== 0) throw new Error('rollup -c failed');
   }
   const embed = firstLoad(resolve('dist/videoconsult.js'));
-  // Lazily loaded parts: the chat loads while the patient waits, so a call without the whiteboard is the first
-  // load plus the chat; the whiteboard (yjs, perfect-freehand) on first use; pdf.js only for a PDF background.
+  // What a patient has fetched once the call can start: the first load plus what loads while waiting.
+  const whileWaiting = readdirSync('dist/chunks').filter((f) => /^(call|livekit-room|chat)-[\w-]+\.js$/.test(f));
+  const embedCall = firstLoad(resolve('dist/videoconsult.js'), ...whileWaiting.map((f) => resolve('dist/chunks', f)));
+  // Lazily loaded parts: the call and the chat load while the patient waits, so a call without the whiteboard is
+  // the first load plus both; the whiteboard (yjs, perfect-freehand) on first use; pdf.js only for a PDF background.
   const lazyParts = {
+    call: /\/components\/call\/call\.js$|\/session\/livekit-room\.js$/,
     chat: /\/components\/chat\/chat\.js$/,
     whiteboard: /\/components\/whiteboard\/whiteboard\.js$|\/session\/whiteboard-sync\.js$/,
     pdf: /\/pdfjs-dist\//,
   };
   const ours = await bundleJs('dist/lib/index.js', (id) => /^livekit-client(\/|$)/.test(id), lazyParts);
-  const call = add(ours, ours.parts.chat);
+  const call = add(add(ours, ours.parts.call), ours.parts.chat);
   // The baseline entry lives inside the project so node-resolve finds livekit-client.
   mkdirSync('.tmp', { recursive: true });
   const entry = join('.tmp', 'bench-livekit-only.js');
@@ -127,7 +132,7 @@ export async function bundleSize({ quick }) {
     rows: [
       {
         benchmark: 'bundle size',
-        metric: 'ours w/o livekit-client, call without whiteboard: first load + chat (gzip)',
+        metric: 'ours w/o livekit-client, call without whiteboard: first load + call + chat (gzip)',
         unit: 'B',
         value: call.gzip,
         target: '≤ 30 KiB',
@@ -135,19 +140,21 @@ export async function bundleSize({ quick }) {
       },
       { benchmark: 'bundle size', metric: 'ours w/o livekit-client, first load only (gzip)', unit: 'B', value: ours.gzip },
       // Where the call's bytes go (per-module estimates, so they add up to a little more than the total).
-      ...byArea([...ours.modules, ...ours.parts.chat.modules]).map(([name, gzip]) => ({ benchmark: 'bundle size', metric: `  of which ${name} (≈, gzip)`, unit: 'B', value: gzip })),
+      ...byArea([...ours.modules, ...ours.parts.call.modules, ...ours.parts.chat.modules]).map(([name, gzip]) => ({ benchmark: 'bundle size', metric: `  of which ${name} (≈, gzip)`, unit: 'B', value: gzip })),
+      { benchmark: 'bundle size', metric: 'lazy: call UI and room (w/o livekit-client), loaded while waiting (gzip)', unit: 'B', value: ours.parts.call.gzip },
       { benchmark: 'bundle size', metric: 'lazy: chat, loaded while waiting (gzip)', unit: 'B', value: ours.parts.chat.gzip },
       { benchmark: 'bundle size', metric: 'lazy: whiteboard, on first use (gzip)', unit: 'B', value: ours.parts.whiteboard.gzip },
       { benchmark: 'bundle size', metric: 'lazy: pdf.js, for a PDF background (gzip)', unit: 'B', value: ours.parts.pdf.gzip },
+      { benchmark: 'bundle size', metric: 'embed first load (gzip; the patient first load row measures it in Chromium)', unit: 'B', value: embed.total.gzip },
       {
         benchmark: 'bundle size',
-        metric: 'embed first load (gzip)',
+        metric: 'embed ready for the call: first load + call + chat (gzip)',
         unit: 'B',
-        value: embed.total.gzip,
+        value: embedCall.total.gzip,
         baseline: baseline.gzip,
-        ratio: embed.total.gzip / baseline.gzip,
+        ratio: embedCall.total.gzip / baseline.gzip,
         target: '≤ 1.26× livekit-client',
-        met: embed.total.gzip <= 1.26 * baseline.gzip,
+        met: embedCall.total.gzip <= 1.26 * baseline.gzip,
       },
       {
         benchmark: 'bundle size',
@@ -158,6 +165,6 @@ export async function bundleSize({ quick }) {
         ratio: embed.total.brotli / baseline.brotli,
       },
     ],
-    raw: { embedFirstLoad: embed, oursWithoutLivekit: ours, oursCallWithoutWhiteboard: call, livekitClientAlone: baseline },
+    raw: { embedFirstLoad: embed, embedReadyForCall: embedCall, oursWithoutLivekit: ours, oursCallWithoutWhiteboard: call, livekitClientAlone: baseline },
   };
 }

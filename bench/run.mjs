@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --only name,name]`: loopback only, bounded in time, one table,
 // and bench/results/<timestamp>.json with machine facts, versions and every raw sample.
 import { bundleSize } from './bundle-size.mjs';
+import { firstLoad } from './first-load.mjs';
 import { lobbyJoin, waitingRoomCapacity } from './lobby.mjs';
 import { whiteboardSync } from './whiteboard.mjs';
 import { joinSpeed, recovery } from './join-speed.mjs';
@@ -14,6 +15,7 @@ const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 
 const benchmarks = {
   'bundle-size': () => bundleSize({ quick }),
+  'first-load': () => firstLoad({ quick }),
   'lobby-join': () => lobbyJoin({ quick }),
   'waiting-room': () => waitingRoomCapacity({ quick }),
   whiteboard: () => whiteboardSync({ quick }),

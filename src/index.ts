@@ -1,11 +1,15 @@
 /**
- * videoconsult: embeddable video consultations. Importing this module defines every element
- * (safe to load twice) and exports the session core, types and events. `<vc-whiteboard>` is loaded on demand
+ * videoconsult: embeddable video consultations. Importing this module defines the elements of the first load
+ * (safe to load twice) and exports the session core, types and events. `<vc-call>` (with livekit-client) loads
+ * on demand with `loadCall()`, which `<vc-consultation>` does while the patient waits. `<vc-whiteboard>` is loaded on demand
  * with `loadWhiteboard()` so calls that never open it never download it; `<vc-chat>` and the chat's controller
  * with `loadChat()` (`<vc-consultation>` does that while the patient waits), or statically from
  * `videoconsult/chat`.
  */
-export { VcCall } from './components/call/call.js';
+// The call UI loads on demand (`loadCall()`; `<vc-consultation>` does that while the patient waits).
+export type { VcCall } from './components/call/call.js';
+import { loadCall } from './components/call/lazy.js';
+export { loadCall } from './components/call/lazy.js';
 // The chat loads on demand (`loadChat()`, or the `videoconsult/chat` entry for a static import).
 export type { VcChat } from './components/chat/chat.js';
 import { loadChat } from './components/chat/lazy.js';
@@ -31,6 +35,7 @@ export { sessionContext } from './controllers/session-controller.js';
 export { SUPPORTED_LOCALES, type LabelOverrides } from './controllers/localize.js';
 export { THEMES, type ThemeName } from './themes/themes.js';
 
-// A page that declares <vc-whiteboard> or <vc-chat> in its markup gets it without calling the loader itself.
+// A page that declares <vc-call>, <vc-whiteboard> or <vc-chat> in its markup gets it without calling the loader.
+if (typeof document !== 'undefined' && document.querySelector('vc-call')) void loadCall();
 if (typeof document !== 'undefined' && document.querySelector('vc-whiteboard')) void loadWhiteboard();
 if (typeof document !== 'undefined' && document.querySelector('vc-chat')) void loadChat();

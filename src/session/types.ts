@@ -140,21 +140,40 @@ export interface CallAccess {
 }
 
 /**
- * What the elements need from a session. `ConsultationSession` implements it; tests use a fake.
+ * The public session API, split by who uses it, so an element (or a host's own UI) depends only on its part.
+ * `ConsultationSession` implements all of them (`VcSession`); tests use fakes of the part they exercise.
  */
-export interface VcSession {
+
+/** What every view of a session reads: the current snapshot and its changes. */
+export interface SessionSource {
   readonly snapshot: SessionSnapshot;
   subscribe<T>(selector: (snapshot: SessionSnapshot) => T, callback: (value: T, previous: T) => void): Unsubscribe;
+}
+
+/** The patient's way in: device check, access code, waiting room. */
+export interface PatientSession extends SessionSource {
   beginDeviceCheck(): void;
   /** Patient: return to this tab's consultation after a reload; false when there is none. */
   resume?(): boolean;
   join(request: JoinRequest): Promise<void>;
-  startPractitioner(options?: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult }): Promise<void>;
   leave(): Promise<void>;
+}
+
+/** The practitioner's desk: their own call, and the queue of waiting patients. */
+export interface PractitionerSession extends SessionSource {
+  beginDeviceCheck(): void;
+  startPractitioner(options?: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult }): Promise<void>;
   admit(ticketId: string): Promise<void>;
   admitAll(): Promise<void>;
   decline(ticketId: string, reason?: string): Promise<void>;
   sendMessage(ticketId: string, text: string): Promise<void>;
+  endForEveryone(): Promise<void>;
+  leave(): Promise<void>;
+}
+
+/** In the call: local media, devices, leaving (and, for the practitioner, ending for everyone). */
+export interface CallControls extends SessionSource {
+  leave(): Promise<void>;
   endForEveryone(): Promise<void>;
   setMicrophoneEnabled(enabled: boolean): Promise<void>;
   setCameraEnabled(enabled: boolean): Promise<void>;
@@ -164,3 +183,6 @@ export interface VcSession {
   /** The token server and the current LiveKit grant while in the call (chat and whiteboard uploads). */
   callAccess?(): CallAccess | undefined;
 }
+
+/** Everything a session offers: what `<vc-consultation>` and the session lookup hand to the elements. */
+export interface VcSession extends PatientSession, PractitionerSession, CallControls {}

@@ -2,6 +2,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
 import '../../src/index.js';
+import '../../src/components/call/call.js'; // loaded on demand by the SDK (while waiting); here up front
 import type { VcConsultation } from '../../src/components/consultation/consultation.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { ParticipantView } from '../../src/session/types.js';

@@ -1,5 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../src/index.js';
+import '../../src/components/call/call.js'; // loaded on demand by the SDK (while waiting); here up front
 import { VcConsultation } from '../../src/components/consultation/consultation.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { VcDeviceCheck } from '../../src/components/device-check/device-check.js';

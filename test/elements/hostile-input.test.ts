@@ -9,6 +9,7 @@ import { expect, fixture } from '@open-wc/testing';
 import type { LitElement } from 'lit';
 import * as Y from 'yjs';
 import '../../src/index.js';
+import '../../src/components/call/call.js'; // loaded on demand by the SDK; here up front
 import '../../src/components/whiteboard/whiteboard.js'; // loaded on demand by the SDK; here up front
 import '../../src/chat.js'; // likewise
 import type { VcConsultation } from '../../src/components/consultation/consultation.js';

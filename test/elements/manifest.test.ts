@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import '../../src/index.js';
+import '../../src/components/call/call.js'; // loaded on demand by the SDK (while waiting); here up front
 
 interface Declaration {
   tagName?: string;

@@ -19,7 +19,7 @@ import type { StateChangeDetail } from '../../session/session-config.js';
 import { CALL_STATES, isTerminal } from '../../session/state-machine.js';
 import type { Admission, GrantInput, SessionRole } from '../../session/types.js';
 import { collaborationFor } from '../../session/collaboration.js';
-import '../call/call.js';
+import { loadCall } from '../call/lazy.js';
 import type { VcChat } from '../chat/chat.js';
 import { loadChat } from '../chat/lazy.js';
 import { loadWhiteboard } from '../whiteboard/lazy.js';
@@ -179,6 +179,22 @@ export class VcConsultation extends VcElement {
     if (!this.hasAttribute('state')) this.setAttribute('state', this.session.state);
   }
 
+  /**
+   * The call (its UI and livekit-client) is not part of the first load. A patient fetches it while waiting
+   * (onStateChange); a practitioner sees the queue first and gets the call as soon as the page is idle.
+   */
+  override firstUpdated(changed: PropertyValues<this>): void {
+    super.firstUpdated(changed);
+    if (this.role !== 'practitioner') return;
+    const whenIdle = globalThis.requestIdleCallback ?? ((callback: () => void) => setTimeout(callback, 200));
+    whenIdle(() => this.loadCallCode());
+  }
+
+  private loadCallCode(): void {
+    void this.session.preloadCall();
+    loadCall().catch((error: unknown) => this.emitError('call_unavailable', `The call could not be loaded: ${String(error)}`));
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // Moving the element (disconnect + connect in one task) must not end the call; removing it does.
@@ -220,7 +236,9 @@ export class VcConsultation extends VcElement {
     this.setAttribute('state', state);
     this.dispatchEvent(new VcStateChangeEvent({ state, previous }));
     if (state === 'waiting') this.dispatchEvent(new VcWaitingEvent(snapshot.queue ? { position: snapshot.queue.position } : {}));
-    // The chat is not part of the first load: it loads while the patient waits (or the practitioner connects).
+    // Neither the call nor the chat is part of the first load: they load while the patient waits (or the
+    // practitioner connects), and at the latest when a call starts (a reload straight back into it).
+    if (state === 'waiting' || CALL_STATES.includes(state)) this.loadCallCode();
     if (!this.noChat && (state === 'waiting' || CALL_STATES.includes(state))) {
       loadChat().catch((error: unknown) => this.emitError('chat_unavailable', `The chat could not be loaded: ${String(error)}`));
     }

@@ -1,0 +1,310 @@
+/**
+ * The call connection slice: the media room, the local tracks, rejoining after a lost connection (with backoff)
+ * and the page lifecycle around it (unload, freeze/resume). It adds its global listeners when a connection
+ * starts and removes them when it closes.
+ *
+ * livekit-client is not part of the first load: the real room (`./livekit-room.js`) is imported on demand.
+ * `preload()` fetches it early (the facade does that while the patient waits), so admission never waits for it.
+ */
+import type { CallDisconnectReason, CallRoom, CallRoomCallbacks, CallRoomFactory } from './call-room.js';
+import { ApiRequestError, describe } from './http.js';
+import type { SessionCore } from './session-core.js';
+import { isTerminal } from './state-machine.js';
+import type { Admission, CallAccess } from './types.js';
+
+/** Waits between rejoin attempts after a lost connection; the last value repeats. */
+const REJOIN_BACKOFF_MS = [0, 500, 1000, 2000, 3000];
+/**
+ * After this many failed attempts (about 90 s of trying) the session fails with `connection_lost`.
+ * Counted in attempts, not wall time: a tab that slept longer must still get its full set of tries.
+ */
+const REJOIN_ATTEMPTS = 32;
+/** livekit-client hangs up on beforeunload; a page still here this much later was not unloaded after all. */
+const UNLOAD_GRACE_MS = 1500;
+
+let livekitRoomModule: Promise<CallRoomFactory> | undefined;
+
+/** Loads livekit-client and the room around it (once per page; a failed load is tried again next time). */
+export function loadLiveKitRoom(): Promise<CallRoomFactory> {
+  livekitRoomModule ??= import('./livekit-room.js').then(({ LiveKitCallRoom }) => (callbacks, options) => new LiveKitCallRoom(callbacks, options));
+  livekitRoomModule.catch(() => (livekitRoomModule = undefined));
+  return livekitRoomModule;
+}
+
+export class CallConnection {
+  /** Tracks captured before the call (device check); published on connect, stopped on close. */
+  tracks: MediaStreamTrack[] = [];
+  private room?: CallRoom;
+  private changeQueued = false;
+  private rejoining = false;
+  private unloading = false;
+  private frozen = false;
+  private hungUpWhileFrozen = false;
+  private removePageListeners?: () => void;
+
+  /** @param freshGrant a new grant for a rejoin (the patient's and the practitioner's come from different places) */
+  constructor(
+    private readonly core: SessionCore,
+    private readonly freshGrant: () => Promise<Admission>,
+  ) {}
+
+  /** The page is being unloaded (a reload, or the user leaving the site): not the end of the consultation. */
+  get pageUnloading(): boolean {
+    return this.unloading;
+  }
+
+  /**
+   * Fetches the call's code ahead of time (no-op with an injected room factory). A failed load is only
+   * reported: connecting loads it again, and fails the session then if it still cannot.
+   */
+  async preload(): Promise<void> {
+    if (this.core.config.createCallRoom) return;
+    await loadLiveKitRoom().catch((error: unknown) => console.warn('[videoconsult] could not preload the call:', error));
+  }
+
+  /** Warms up DNS/TLS to the SFU while waiting (best effort, like `preload`). */
+  async prepare(livekitUrl: string): Promise<void> {
+    try {
+      await (await this.ensureRoom()).prepare(livekitUrl);
+    } catch (error) {
+      console.warn('[videoconsult] could not prepare the call:', error);
+    }
+  }
+
+  private async ensureRoom(): Promise<CallRoom> {
+    if (this.room) return this.room;
+    const factory = this.core.config.createCallRoom ?? (await loadLiveKitRoom());
+    // Another caller may have created it while the code loaded.
+    this.room ??= factory(this.callbacks(), this.core.config.createE2EEWorker ? { createE2EEWorker: this.core.config.createE2EEWorker } : {});
+    return this.room;
+  }
+
+  private callbacks(): CallRoomCallbacks {
+    const { core } = this;
+    return {
+      onChange: () => this.queueRefresh(),
+      onReconnecting: () => {
+        if (core.store.snapshot.state === 'in-call') core.transition('reconnecting');
+      },
+      onReconnected: () => {
+        if (core.store.snapshot.state === 'reconnecting') core.transition('in-call');
+      },
+      onDisconnected: (reason) => void this.onDisconnected(reason),
+    };
+  }
+
+  async connect(admission: Admission): Promise<void> {
+    const { core } = this;
+    if (isTerminal(core.store.snapshot.state)) return;
+    core.transition('connecting');
+    this.listenToPage();
+    let room: CallRoom | undefined;
+    try {
+      room = await this.ensureRoom();
+      await room.connect(admission, this.tracks);
+    } catch (error) {
+      if (room && this.room !== room) return;
+      const { code, message } = describe(error, 'connection_failed', 'The video connection could not be established.');
+      return core.fail(code, message);
+    }
+    if (this.room !== room || core.store.snapshot.state !== 'connecting') return;
+    this.refresh();
+    core.transition('in-call');
+  }
+
+  private listenToPage(): void {
+    if (this.removePageListeners) return;
+    const onLeave = () => (this.unloading = true);
+    // A page shown again (the user stayed after a "leave site?" prompt, or a back/forward restore).
+    const onShow = () => (this.unloading = false);
+    // A sleeping tab is frozen by the browser and livekit-client hangs up; when it wakes, rejoin.
+    const onFreeze = () => (this.frozen = true);
+    const onResume = () => {
+      if (!this.frozen) return;
+      this.frozen = false;
+      if (this.hungUpWhileFrozen) {
+        this.hungUpWhileFrozen = false;
+        void this.onDisconnected('lost');
+      }
+    };
+    // Not every global has them (workers, Node in unit tests).
+    const win = typeof globalThis.addEventListener === 'function' ? globalThis : undefined;
+    const doc = globalThis.document;
+    win?.addEventListener('beforeunload', onLeave);
+    win?.addEventListener('pagehide', onLeave);
+    win?.addEventListener('pageshow', onShow);
+    doc?.addEventListener('freeze', onFreeze);
+    doc?.addEventListener('resume', onResume);
+    this.removePageListeners = () => {
+      win?.removeEventListener('beforeunload', onLeave);
+      win?.removeEventListener('pagehide', onLeave);
+      win?.removeEventListener('pageshow', onShow);
+      doc?.removeEventListener('freeze', onFreeze);
+      doc?.removeEventListener('resume', onResume);
+    };
+  }
+
+  /**
+   * A lost connection (the SFU restarted, the network was gone longer than livekit-client's own resume
+   * could bridge): rejoin with a fresh grant — never through the lobby again — retrying with backoff
+   * while the server or SFU comes back, until the consultation is over or REJOIN_ATTEMPTS fail.
+   */
+  private async onDisconnected(reason: CallDisconnectReason): Promise<void> {
+    const { core } = this;
+    if (isTerminal(core.store.snapshot.state)) return;
+    if (reason === 'ended') return core.finish('ended');
+    if (reason === 'removed') return core.finish('removed');
+    if (reason === 'client') {
+      if (this.unloading) {
+        // If the page is still here a moment later, the user stayed (a host's "leave site?" prompt): rejoin
+        // instead of keeping a dead call.
+        setTimeout(() => {
+          this.unloading = false;
+          if (!isTerminal(core.store.snapshot.state)) void this.onDisconnected('lost');
+        }, UNLOAD_GRACE_MS);
+        return;
+      }
+      if (this.frozen) {
+        this.hungUpWhileFrozen = true;
+        if (core.store.snapshot.state === 'in-call') core.transition('reconnecting');
+        return;
+      }
+      return core.finish('left');
+    }
+    if (this.rejoining) return;
+    this.rejoining = true;
+    try {
+      await this.rejoin();
+    } finally {
+      this.rejoining = false;
+    }
+  }
+
+  private async rejoin(): Promise<void> {
+    const { core } = this;
+    const over = () => isTerminal(core.store.snapshot.state);
+    if (core.store.snapshot.state === 'in-call') core.transition('reconnecting');
+    for (let attempt = 0; !over(); attempt++) {
+      await new Promise((r) => setTimeout(r, REJOIN_BACKOFF_MS[Math.min(attempt, REJOIN_BACKOFF_MS.length - 1)]));
+      if (over()) return;
+      const old = this.room;
+      this.room = undefined;
+      await old?.disconnect().catch(() => undefined);
+      try {
+        const admission = await this.freshGrant();
+        // The user may have left (or the call ended) while we asked: never publish into it again.
+        if (over()) return;
+        const room = await this.ensureRoom();
+        await room.connect(admission, this.tracks);
+        if (this.room !== room || over()) {
+          await room.disconnect().catch(() => undefined);
+          return;
+        }
+        this.refresh();
+        if (core.store.snapshot.state !== 'in-call') core.transition('in-call');
+        return;
+      } catch (error) {
+        if (error instanceof ApiRequestError && error.status === 410) return core.finish('ended');
+        if (error instanceof ApiRequestError && [401, 403, 404].includes(error.status)) {
+          return core.fail('connection_lost', 'You are no longer admitted to this consultation.');
+        }
+        // Anything else (server or SFU not back yet, network still down) is worth another try.
+        console.warn(`[videoconsult] rejoin attempt ${attempt + 1} failed:`, error);
+      }
+      if (attempt + 1 >= REJOIN_ATTEMPTS) return core.fail('connection_lost', 'The connection to the call was lost.');
+    }
+  }
+
+  /** Someone was removed: the server rotated the consultation's key; encrypt and decrypt with the new one. */
+  rotateKey(data: Record<string, unknown>): void {
+    const key = data.e2eeKey;
+    if (typeof key !== 'string' || key.length < 16 || key.length > 200) {
+      console.warn('[videoconsult] ignoring a key event without a usable key');
+      return;
+    }
+    void this.room?.setKey?.(key).catch((error: unknown) => console.warn('[videoconsult] could not switch to the new key:', error));
+  }
+
+  async receivedBytes(): Promise<{ audio: number; video: number }> {
+    return (await this.room?.receivedBytes?.()) ?? { audio: 0, video: 0 };
+  }
+
+  callAccess(): CallAccess | undefined {
+    const grant = this.room?.currentGrant?.();
+    const serverUrl = this.core.config.serverUrl;
+    return grant && serverUrl ? { serverUrl, ...grant } : undefined;
+  }
+
+  setMicrophoneEnabled(enabled: boolean): Promise<void> {
+    return this.act((room) => room.setMicrophoneEnabled(enabled), 'microphone_failed', 'The microphone could not be switched.');
+  }
+  setCameraEnabled(enabled: boolean): Promise<void> {
+    return this.act((room) => room.setCameraEnabled(enabled), 'camera_failed', 'The camera could not be switched.');
+  }
+  setScreenShareEnabled(enabled: boolean): Promise<void> {
+    return this.act((room) => room.setScreenShareEnabled(enabled), 'screen_share_failed', 'Screen sharing could not be started.');
+  }
+  switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void> {
+    return this.act((room) => room.switchDevice(kind, deviceId), 'device_switch_failed', 'The device could not be switched.');
+  }
+  startAudio(): Promise<void> {
+    return this.act((room) => room.startAudio(), 'audio_blocked', 'The browser still blocks sound.');
+  }
+
+  private async act(action: (room: CallRoom) => Promise<void>, code: string, message: string): Promise<void> {
+    const room = this.room;
+    if (!room) return;
+    try {
+      await action(room);
+    } catch (error) {
+      // A dismissed screen-share picker is a choice, not an error.
+      if (error instanceof DOMException && error.name === 'NotAllowedError' && code === 'screen_share_failed') return;
+      this.core.store.update({ error: { code, message } });
+    }
+    this.refresh();
+  }
+
+  private queueRefresh(): void {
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    queueMicrotask(() => {
+      this.changeQueued = false;
+      this.refresh();
+    });
+  }
+
+  private refresh(): void {
+    const room = this.room;
+    if (!room || isTerminal(this.core.store.snapshot.state)) return;
+    this.core.store.update({
+      participants: room.participants(),
+      microphoneEnabled: room.microphoneEnabled,
+      cameraEnabled: room.cameraEnabled,
+      screenShareEnabled: room.screenShareEnabled,
+      canScreenShare: room.canScreenShare,
+      audioBlocked: room.audioBlocked,
+      encrypted: room.encrypted,
+      dataTransport: room.dataTransport?.(),
+    });
+  }
+
+  /** Hangs up, stops the local tracks, stops following the page and clears the call from the snapshot. */
+  close(): void {
+    this.removePageListeners?.();
+    this.removePageListeners = undefined;
+    const room = this.room;
+    this.room = undefined;
+    void room?.disconnect().catch((error: unknown) => console.warn('[videoconsult] disconnect failed:', error));
+    for (const track of this.tracks) track.stop();
+    this.tracks = [];
+    this.core.store.update({
+      participants: [],
+      microphoneEnabled: false,
+      cameraEnabled: false,
+      screenShareEnabled: false,
+      audioBlocked: false,
+      encrypted: false,
+      dataTransport: undefined,
+    });
+  }
+}

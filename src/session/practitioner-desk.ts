@@ -1,0 +1,102 @@
+/**
+ * The practitioner desk slice: the waiting-room queue stream (it also carries the end and key rotations),
+ * starting the practitioner's call, and the desk's actions (admit, admit all, decline, message, end for everyone).
+ */
+import type { CallConnection } from './call-connection.js';
+import { resolvePractitionerGrant } from './grant.js';
+import { describe, joinUrl, postJson } from './http.js';
+import { LobbyStream } from './lobby-client.js';
+import { parsePatients } from './lobby-events.js';
+import type { SessionCore } from './session-core.js';
+import { isTerminal } from './state-machine.js';
+import type { Admission, DeviceCheckResult } from './types.js';
+
+export class PractitionerDesk {
+  private stream?: LobbyStream;
+
+  constructor(
+    private readonly core: SessionCore,
+    private readonly call: CallConnection,
+  ) {}
+
+  async start(options: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult } = {}): Promise<void> {
+    const { core } = this;
+    if (core.store.snapshot.role !== 'practitioner') return core.fail('wrong_role', 'This session is not a practitioner session.');
+    if (!['idle', 'checking-devices'].includes(core.store.snapshot.state)) return;
+    this.call.tracks = options.tracks ?? [];
+    if (options.deviceCheck) core.store.update({ deviceCheck: options.deviceCheck });
+    this.watchQueue();
+    core.transition('connecting');
+    let admission: Admission;
+    try {
+      admission = await this.freshGrant();
+    } catch (error) {
+      const { code, message } = describe(error);
+      return core.fail(code, message);
+    }
+    await this.call.connect(admission);
+  }
+
+  freshGrant(): Promise<Admission> {
+    return resolvePractitionerGrant(this.core.config, this.core.fetch);
+  }
+
+  /** Follows the waiting-room queue (idempotent). */
+  watchQueue(): void {
+    const { core } = this;
+    if (core.store.snapshot.role !== 'practitioner' || isTerminal(core.store.snapshot.state)) return;
+    const { serverUrl, practitionerToken } = core.config;
+    if (!serverUrl || !practitionerToken || this.stream) return;
+    this.stream = new LobbyStream({
+      url: joinUrl(serverUrl, '/v1/practitioner/events'),
+      token: practitionerToken,
+      eventTypes: ['queue', 'ended', 'key'],
+      onEvent: (type, data) => {
+        if (type === 'ended') return core.finish('ended');
+        if (type === 'key') return this.call.rotateKey(data);
+        const patients = parsePatients(data);
+        if (patients) core.store.update({ waitingPatients: patients });
+      },
+      onFatal: (_status, code, message) => core.store.update({ error: { code, message } }),
+      ...(core.config.fetch ? { fetch: core.config.fetch } : {}),
+      ...(core.config.lobbyBackoff ? { backoff: core.config.lobbyBackoff } : {}),
+    });
+    this.stream.open();
+  }
+
+  admit(ticketId: string): Promise<void> {
+    return this.act('/v1/practitioner/admit', { ticketId });
+  }
+  admitAll(): Promise<void> {
+    return this.act('/v1/practitioner/admit-all', undefined);
+  }
+  decline(ticketId: string, reason?: string): Promise<void> {
+    return this.act('/v1/practitioner/decline', reason ? { ticketId, reason } : { ticketId });
+  }
+  sendMessage(ticketId: string, text: string): Promise<void> {
+    return this.act('/v1/practitioner/message', { ticketId, text: text.slice(0, 280) });
+  }
+  async endForEveryone(): Promise<void> {
+    await this.act('/v1/practitioner/end', undefined);
+    this.core.finish('ended');
+  }
+
+  private async act(path: string, body: unknown): Promise<void> {
+    const { core } = this;
+    const { serverUrl, practitionerToken } = core.config;
+    if (!serverUrl || !practitionerToken) {
+      core.store.update({ error: { code: 'missing_practitioner_token', message: 'No practitioner token is configured.' } });
+      return;
+    }
+    try {
+      await postJson(core.fetch, joinUrl(serverUrl, path), { token: practitionerToken, body });
+    } catch (error) {
+      core.store.update({ error: describe(error) });
+    }
+  }
+
+  close(): void {
+    this.stream?.close();
+    this.stream = undefined;
+  }
+}
