@@ -1,5 +1,5 @@
 import type { DataTransport } from './data-transport.js';
-import type { Admission, ParticipantView } from './types.js';
+import type { Admission, CallMediaState, ParticipantView } from './types.js';
 
 export type CallDisconnectReason = 'client' | 'ended' | 'removed' | 'lost';
 
@@ -12,18 +12,11 @@ export interface CallRoomCallbacks {
 }
 
 /** The session's view of a media room. `LiveKitCallRoom` is the real one; tests inject a fake. */
-export interface CallRoom {
+export interface CallRoom extends CallMediaState {
   prepare(livekitUrl: string): Promise<void>;
   connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void>;
   disconnect(): Promise<void>;
   participants(): ParticipantView[];
-  readonly microphoneEnabled: boolean;
-  readonly cameraEnabled: boolean;
-  readonly screenShareEnabled: boolean;
-  readonly canScreenShare: boolean;
-  readonly audioBlocked: boolean;
-  /** Media and data are end-to-end encrypted with the consultation's key. */
-  readonly encrypted: boolean;
   setMicrophoneEnabled(enabled: boolean): Promise<void>;
   setCameraEnabled(enabled: boolean): Promise<void>;
   setScreenShareEnabled(enabled: boolean): Promise<void>;

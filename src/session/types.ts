@@ -90,7 +90,19 @@ export interface SessionError {
   message: string;
 }
 
-export interface SessionSnapshot {
+/** The local media of the call, as the room reports it and the snapshot shows it. */
+export interface CallMediaState {
+  readonly microphoneEnabled: boolean;
+  readonly cameraEnabled: boolean;
+  readonly screenShareEnabled: boolean;
+  readonly canScreenShare: boolean;
+  /** Remote audio is waiting for a user gesture (browser autoplay policy). */
+  readonly audioBlocked: boolean;
+  /** The call's media and data are end-to-end encrypted with the consultation's key (shown in the call UI). */
+  readonly encrypted: boolean;
+}
+
+export interface SessionSnapshot extends CallMediaState {
   readonly state: SessionState;
   readonly role: SessionRole;
   readonly consultation?: ConsultationInfo;
@@ -101,14 +113,6 @@ export interface SessionSnapshot {
   readonly waitingPatients: readonly WaitingPatient[];
   readonly deviceCheck?: DeviceCheckResult;
   readonly participants: readonly ParticipantView[];
-  readonly microphoneEnabled: boolean;
-  readonly cameraEnabled: boolean;
-  readonly screenShareEnabled: boolean;
-  readonly canScreenShare: boolean;
-  /** Remote audio is waiting for a user gesture (browser autoplay policy). */
-  readonly audioBlocked: boolean;
-  /** The call's media and data are end-to-end encrypted (shown in the call UI). */
-  readonly encrypted: boolean;
   readonly declineReason?: string;
   readonly endReason?: EndReason;
   readonly error?: SessionError;
