@@ -61,7 +61,10 @@ async function oneRun(browser, url) {
   const code = page.locator('vc-consultation input#code');
   await code.waitFor({ state: 'visible', timeout: 30000 });
   await page.waitForFunction(() => {
-    const input = document.querySelector('vc-consultation')?.shadowRoot?.querySelector('vc-waiting-room')?.shadowRoot?.querySelector('input#code');
+    const input = document
+      .querySelector('vc-consultation')
+      ?.shadowRoot?.querySelector('vc-waiting-room')
+      ?.shadowRoot?.querySelector('input#code');
     return input instanceof HTMLInputElement && !input.disabled;
   });
   formReadyAt = Date.now();

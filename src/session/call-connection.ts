@@ -26,7 +26,11 @@ let livekitRoomModule: Promise<CallRoomFactory> | undefined;
 
 /** Loads livekit-client and the room around it (once per page; a failed load is tried again next time). */
 export function loadLiveKitRoom(): Promise<CallRoomFactory> {
-  livekitRoomModule ??= import('./livekit-room.js').then(({ LiveKitCallRoom }) => (callbacks, options) => new LiveKitCallRoom(callbacks, options));
+  livekitRoomModule ??= import('./livekit-room.js').then(
+    ({ LiveKitCallRoom }) =>
+      (callbacks, options) =>
+        new LiveKitCallRoom(callbacks, options),
+  );
   livekitRoomModule.catch(() => (livekitRoomModule = undefined));
   return livekitRoomModule;
 }
@@ -75,7 +79,10 @@ export class CallConnection {
     if (this.room) return this.room;
     const factory = this.core.config.createCallRoom ?? (await loadLiveKitRoom());
     // Another caller may have created it while the code loaded.
-    this.room ??= factory(this.callbacks(), this.core.config.createE2EEWorker ? { createE2EEWorker: this.core.config.createE2EEWorker } : {});
+    this.room ??= factory(
+      this.callbacks(),
+      this.core.config.createE2EEWorker ? { createE2EEWorker: this.core.config.createE2EEWorker } : {},
+    );
     return this.room;
   }
 

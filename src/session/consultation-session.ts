@@ -13,7 +13,16 @@ import type { SessionConfig, StateChangeDetail } from './session-config.js';
 import type { SessionCore } from './session-core.js';
 import { canTransition, isTerminal } from './state-machine.js';
 import { SnapshotStore } from './store.js';
-import type { CallAccess, DeviceCheckResult, EndReason, JoinRequest, SessionSnapshot, SessionState, Unsubscribe, VcSession } from './types.js';
+import type {
+  CallAccess,
+  DeviceCheckResult,
+  EndReason,
+  JoinRequest,
+  SessionSnapshot,
+  SessionState,
+  Unsubscribe,
+  VcSession,
+} from './types.js';
 
 /**
  * One consultation from the browser's side: lobby, admission, the call and its end.
@@ -28,21 +37,24 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   constructor(config: SessionConfig = {}) {
     super();
-    const session = this;
+    const currentConfig = () => this.config;
     const core: SessionCore = {
       store: this.store,
+      // Getters: configure() replaces the config object, and the slices must always see the current one.
       get config() {
-        return session.config;
+        return currentConfig();
       },
       get fetch(): FetchLike {
-        return session.config.fetch ?? globalThis.fetch.bind(globalThis);
+        return currentConfig().fetch ?? globalThis.fetch.bind(globalThis);
       },
       transition: (to) => this.transition(to),
       finish: (reason) => this.finish(reason),
       fail: (code, message) => this.fail(code, message),
       decline: (reason) => this.declined(reason),
     };
-    this.call = new CallConnection(core, () => (this.store.snapshot.role === 'practitioner' ? this.desk.freshGrant() : this.lobby.freshGrant()));
+    this.call = new CallConnection(core, () =>
+      this.store.snapshot.role === 'practitioner' ? this.desk.freshGrant() : this.lobby.freshGrant(),
+    );
     this.lobby = new PatientLobby(core, this.call);
     this.desk = new PractitionerDesk(core, this.call);
     this.configure(config);
@@ -197,6 +209,8 @@ export class ConsultationSession extends EventTarget implements VcSession {
     if (!canTransition(previous, to)) throw new Error(`[videoconsult] invalid session transition ${previous} → ${to}`);
     this.store.update({ state: to });
     mark(to);
-    this.dispatchEvent(new CustomEvent<StateChangeDetail>('statechange', { detail: { state: to, previous, snapshot: this.store.snapshot } }));
+    this.dispatchEvent(
+      new CustomEvent<StateChangeDetail>('statechange', { detail: { state: to, previous, snapshot: this.store.snapshot } }),
+    );
   }
 }

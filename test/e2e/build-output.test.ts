@@ -53,7 +53,12 @@ interface AstNode {
 
 /** Every template literal in the embed bundle and its chunks (terser renames the tags, so all of them). */
 function builtTemplates(): string[] {
-  const files = ['dist/videoconsult.js', ...readdirSync(join(root, 'dist/chunks')).filter((f) => f.endsWith('.js')).map((f) => `dist/chunks/${f}`)];
+  const files = [
+    'dist/videoconsult.js',
+    ...readdirSync(join(root, 'dist/chunks'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => `dist/chunks/${f}`),
+  ];
   const texts: string[] = [];
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(walk);
@@ -105,7 +110,10 @@ test('every svg template of src/ is drawn from the built bundle with the same sh
   // The call's icons and the whiteboard's tool icons at least; a parser change that finds none proves nothing.
   assert.ok(sources.length >= 20, `found only ${sources.length} svg templates in src/`);
   const built = new Set(await shapesInBrowser(page, builtTemplates()));
-  const expected = await shapesInBrowser(page, sources.map((s) => s.text));
+  const expected = await shapesInBrowser(
+    page,
+    sources.map((s) => s.text),
+  );
   const missing = sources.flatMap((s, i) => (built.has(expected[i]) ? [] : [`${s.where}: ${expected[i]}`]));
   assert.deepEqual(missing, [], 'svg templates whose shapes differ in dist/ (nested, lost or changed)');
 });
