@@ -5,6 +5,7 @@ import { firstLoad } from './first-load.mjs';
 import { lobbyJoin, waitingRoomCapacity } from './lobby.mjs';
 import { whiteboardSync } from './whiteboard.mjs';
 import { joinSpeed, recovery } from './join-speed.mjs';
+import { crossInstanceAdmit } from './cross-instance.mjs';
 import { machineFacts, printTable, writeResults } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -21,6 +22,7 @@ const benchmarks = {
   whiteboard: () => whiteboardSync({ quick }),
   'join-speed': () => joinSpeed({ quick }),
   recovery: () => recovery({ quick }),
+  'cross-instance': () => crossInstanceAdmit({ quick }),
 };
 
 const started = Date.now();

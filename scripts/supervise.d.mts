@@ -14,6 +14,7 @@ export function supervise(options: {
   command: string;
   args: string[];
   cwd?: string;
+  env?: NodeJS.ProcessEnv;
   quiet?: boolean;
   ready: () => Promise<boolean>;
   startTimeoutMs?: number;

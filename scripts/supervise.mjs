@@ -31,14 +31,14 @@ export function findBinary(envVar, name, fallbacks = []) {
 
 /**
  * Starts `command args` and resolves once `ready()` resolves true.
- * @param {{ name: string, command: string, args: string[], cwd?: string, quiet?: boolean,
+ * @param {{ name: string, command: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv, quiet?: boolean,
  *   ready: () => Promise<boolean>, startTimeoutMs?: number, pollMs?: number }} options
  */
-export async function supervise({ name, command, args, cwd, quiet = true, ready, startTimeoutMs = 20_000, pollMs = 100 }) {
+export async function supervise({ name, command, args, cwd, env, quiet = true, ready, startTimeoutMs = 20_000, pollMs = 100 }) {
   let child;
   const launch = async () => {
     const [cmd, argv] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
-    child = spawn(cmd, argv, { stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'pipe'], cwd });
+    child = spawn(cmd, argv, { stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'pipe'], cwd, env });
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr = (stderr + chunk).slice(-4000);

@@ -39,6 +39,7 @@ import type { Logger } from './ops/logger.js';
 import { sdkRoutes } from './sdk.routes.js';
 import { findSdkDirectory, sdkAssets } from './sdk-assets.js';
 import { inProcessState, type SharedState } from './shared-state.js';
+import { redisState } from './shared/redis-state.js';
 import { statsRoutes } from './stats/stats.routes.js';
 import type { Store } from './store/store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -95,6 +96,11 @@ export interface VideoconsultApp {
    * event streams end, so their clients reconnect to another instance; requests in flight go on. Then close().
    */
   drain(): void;
+  /**
+   * Resolves true once the state shared with other instances (Redis) is reachable, or false after `ms`; until
+   * then requests that need it answer 503. `serve` waits for it before listening.
+   */
+  ready(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -110,7 +116,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const now = deps.now ?? Date.now;
   const ops = createOps(config, deps);
   const log = deps.log ?? ops.log;
-  const shared = deps.shared ?? inProcessState(now);
+  const shared = deps.shared ?? (config.redis ? redisState(config.redis.url, { secret: config.secret, log }) : inProcessState(now));
   const rooms: RoomService =
     deps.rooms ?? new RoomServiceClient(config.livekit.apiUrl ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
   const ctx: AppContext = {
@@ -228,6 +234,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
       ops.draining = true;
       streams.closeAll();
     },
+    ready: (ms) => shared.ready?.(ms) ?? Promise.resolve(true),
     async close() {
       if (timer) clearInterval(timer);
       if (firstSweep) clearTimeout(firstSweep);

@@ -15,9 +15,11 @@ function url(http: Server): string {
   return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-export function serve(config: Config): Promise<void> {
+export async function serve(config: Config): Promise<void> {
   const server = createApp(config);
   const { logger } = server;
+  // Behind a load balancer, an instance listening before it reaches its Redis would answer its first requests 503.
+  if (!(await server.ready(10_000))) logger.warn('Redis is not reachable yet: answering 503 where it is needed until it is.');
   const fail = (what: string) => (err: Error) => {
     logger.fatal(`Cannot listen on ${what}: ${err.message}`);
     process.exit(1);

@@ -49,6 +49,8 @@ export interface SharedState {
   /** `name` tells counters apart where they share a keyspace ('lobby', 'practitioner', 'code-failures'). */
   counter(name: string, limit: number, windowMs: number): WindowCounter;
   streamSlots(name: string, limit: number): StreamSlots;
+  /** Resolves true once connected to whatever it shares through (at once in-process), or false after `ms`. */
+  ready?(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -28,7 +28,12 @@ export class RedisPubSub {
   ) {
     // Subscriptions are renewed by hand on every 'ready' (not autoResubscribe), so the re-read runs only once
     // Redis has confirmed them: nothing published after the re-read can be missed.
-    this.subscriber = connectRedis(url, { autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    this.subscriber = connectRedis(url, {
+      autoResubscribe: false,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+    });
     this.subscriber.on('message', (channel: string, message: string) => this.handlers.get(channel)?.(message));
     this.subscriber.on('ready', () => void this.resubscribe());
   }

@@ -17,21 +17,30 @@ import { clientKeyHash, orUnavailable } from './redis.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    vcWindowHit(key: string, windowMs: number): Result<[number, number], Context>;
+    vcWindowCount(key: string, windowMs: number, limit: number): Result<[number, number, number], Context>;
     vcWindowPeek(key: string): Result<[number, number], Context>;
     vcSlotAcquire(zset: string, seq: string, member: string, limit: number, ttlMs: number): Result<string[], Context>;
   }
 }
 
-/** Counts a hit; a key without a TTL (the first hit) gets the window as its TTL. Returns [hits, ms left]. */
-const WINDOW_HIT = `
-local hits = redis.call('INCR', KEYS[1])
+/**
+ * Counts one unless the key is at its limit already (ARGV[2]; 0: count regardless). A key without a TTL (the
+ * first count) gets the window as its TTL. Returns [count, ms left in the window, 1 if counted else 0].
+ */
+const WINDOW_COUNT = `
+local limit = tonumber(ARGV[2])
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+local counted = 0
+if limit == 0 or hits < limit then
+  hits = redis.call('INCR', KEYS[1])
+  counted = 1
+end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-return {hits, ttl}`;
+return {hits, ttl, counted}`;
 
 const WINDOW_PEEK = `
 local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -53,8 +62,8 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
 return evicted`;
 
 function defineScripts(redis: Redis): void {
-  if (typeof redis.vcWindowHit === 'function') return;
-  redis.defineCommand('vcWindowHit', { numberOfKeys: 1, lua: WINDOW_HIT });
+  if (typeof redis.vcWindowCount === 'function') return;
+  redis.defineCommand('vcWindowCount', { numberOfKeys: 1, lua: WINDOW_COUNT });
   redis.defineCommand('vcWindowPeek', { numberOfKeys: 1, lua: WINDOW_PEEK });
   redis.defineCommand('vcSlotAcquire', { numberOfKeys: 2, lua: SLOT_ACQUIRE });
 }
@@ -85,14 +94,15 @@ export class RedisWindowCounter {
     return hits >= this.limit ? seconds(ttl) : 0;
   }
 
+  /** Counts one (e.g. a failed attempt). */
   async add(client: string): Promise<void> {
-    await orUnavailable(() => this.redis.vcWindowHit(this.keyOf(client), this.windowMs));
+    await orUnavailable(() => this.redis.vcWindowCount(this.keyOf(client), this.windowMs, 0));
   }
 
-  /** Counts this request and says how long to wait if it went over the limit (0: go ahead). One round trip. */
+  /** Counts an attempt unless the client is at its limit: then returns the seconds to wait (nothing counted), else 0. One round trip. */
   async hit(client: string): Promise<number> {
-    const [hits, ttl] = await orUnavailable(() => this.redis.vcWindowHit(this.keyOf(client), this.windowMs));
-    return hits > this.limit ? seconds(ttl) : 0;
+    const [, ttl, counted] = await orUnavailable(() => this.redis.vcWindowCount(this.keyOf(client), this.windowMs, this.limit));
+    return counted ? 0 : seconds(ttl);
   }
 }
 
@@ -140,7 +150,9 @@ export class RedisStreamSlots {
     this.local.set(member, { key, close });
     let evicted: string[];
     try {
-      evicted = await orUnavailable(() => this.redis.vcSlotAcquire(this.zset(key), `${this.zset(key)}:seq`, member, this.limit, SLOT_TTL_MS));
+      evicted = await orUnavailable(() =>
+        this.redis.vcSlotAcquire(this.zset(key), `${this.zset(key)}:seq`, member, this.limit, SLOT_TTL_MS),
+      );
     } catch (err) {
       this.local.delete(member);
       throw err;

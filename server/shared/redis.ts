@@ -54,7 +54,9 @@ export function whenReady(redis: Redis, ms: number): Promise<boolean> {
 }
 
 export function sharedStateUnavailable(): ApiError {
-  return new ApiError(503, 'shared_state_unavailable', 'The service is briefly unavailable. Please try again in a moment.', { 'Retry-After': '2' });
+  return new ApiError(503, 'shared_state_unavailable', 'The service is briefly unavailable. Please try again in a moment.', {
+    'Retry-After': '2',
+  });
 }
 
 /** Runs a Redis operation; any failure (down, timeout, reset) becomes the 503 above. */
@@ -80,7 +82,9 @@ export async function checkNotPersisted(redis: Redis, log: (line: string) => voi
     const save = (await redis.config('GET', 'save')) as string[];
     const aof = (await redis.config('GET', 'appendonly')) as string[];
     if ((save[1] ?? '') !== '' || aof[1] === 'yes') {
-      log(`warning: the Redis for rate limits persists to disk (save="${save[1] ?? ''}", appendonly=${aof[1] ?? '?'}); run it with --save '' --appendonly no`);
+      log(
+        `warning: the Redis for rate limits persists to disk (save="${save[1] ?? ''}", appendonly=${aof[1] ?? '?'}); run it with --save '' --appendonly no`,
+      );
     }
   } catch (err) {
     log(`could not check whether Redis persists to disk: ${(err as Error).message}`);

@@ -22,10 +22,18 @@ async function instance() {
   const redis = connectRedis(server.url);
   assert.equal(await whenReady(redis, 5000), true);
   const pubsub = new RedisPubSub(server.url, redis, () => undefined);
-  toClose.push(() => pubsub.close(), () => redis.disconnect());
+  toClose.push(
+    () => pubsub.close(),
+    () => redis.disconnect(),
+  );
   const delivered: string[] = [];
   let resyncs = 0;
-  const relay = new RedisBusRelay(pubsub, (event: BusEvent, id: string) => delivered.push(`${event} ${id}`), () => resyncs++, () => undefined);
+  const relay = new RedisBusRelay(
+    pubsub,
+    (event: BusEvent, id: string) => delivered.push(`${event} ${id}`),
+    () => resyncs++,
+    () => undefined,
+  );
   await relay.start();
   return { redis, pubsub, relay, delivered, resyncs: () => resyncs };
 }

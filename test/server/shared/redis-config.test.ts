@@ -14,11 +14,17 @@ const minimal = {
 test('config: redis is optional (everything in-process), and takes a redis:// or rediss:// URL', () => {
   assert.equal(parseConfig(minimal).redis, undefined);
   assert.deepEqual(parseConfig({ ...minimal, redis: { url: 'redis://127.0.0.1:6379/2' } }).redis, { url: 'redis://127.0.0.1:6379/2' });
-  assert.equal(parseConfig({ ...minimal, redis: { url: 'rediss://user:pw@cache.internal:6380' } }).redis?.url, 'rediss://user:pw@cache.internal:6380');
+  assert.equal(
+    parseConfig({ ...minimal, redis: { url: 'rediss://user:pw@cache.internal:6380' } }).redis?.url,
+    'rediss://user:pw@cache.internal:6380',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'vc-config-'));
   try {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(minimal));
-    assert.equal(loadConfig({ VC_CONFIG: join(dir, 'config.json'), VC_REDIS_URL: 'redis://127.0.0.1:7000' }).redis?.url, 'redis://127.0.0.1:7000');
+    assert.equal(
+      loadConfig({ VC_CONFIG: join(dir, 'config.json'), VC_REDIS_URL: 'redis://127.0.0.1:7000' }).redis?.url,
+      'redis://127.0.0.1:7000',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -31,6 +37,9 @@ test('config: a bad redis setting fails at start with a message naming it', () =
     [{}, /redis\.url/],
     [{ url: 'redis://x', db: 1 }, /redis: Unrecognized key/i],
   ] as const) {
-    assert.throws(() => parseConfig({ ...minimal, redis }), (err: Error) => err instanceof ConfigError && expected.test(err.message));
+    assert.throws(
+      () => parseConfig({ ...minimal, redis }),
+      (err: Error) => err instanceof ConfigError && expected.test(err.message),
+    );
   }
 });

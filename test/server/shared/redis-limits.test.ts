@@ -28,13 +28,16 @@ after(async () => {
 });
 
 test('window counter: hits from two instances add up; over the limit the wait is the rest of the window', async () => {
-  const a = new RedisWindowCounter(await connection(), 'lobby', 3, 60_000, SECRET);
+  const redisA = await connection();
+  const a = new RedisWindowCounter(redisA, 'lobby', 3, 60_000, SECRET);
   const b = new RedisWindowCounter(await connection(), 'lobby', 3, 60_000, SECRET);
   assert.equal(await a.hit('198.51.100.1'), 0);
   assert.equal(await b.hit('198.51.100.1'), 0);
   assert.equal(await a.hit('198.51.100.1'), 0);
   const wait = await b.hit('198.51.100.1');
   assert.ok(wait >= 59 && wait <= 60, `waits the rest of the window, got ${wait}`);
+  assert.ok((await a.hit('198.51.100.1')) > 0);
+  assert.equal(await redisA.get(a.keyOf('198.51.100.1')), '3', 'refused requests are not counted');
   assert.equal(await a.hit('198.51.100.2'), 0, 'another client has its own count');
 });
 
@@ -71,14 +74,28 @@ test('Redis down: a clear 503 at once, never a hang; back by itself (scripts rel
   const counter = new RedisWindowCounter(redis, 'outage', 5, 60_000, SECRET);
   assert.equal(await counter.hit('192.0.2.1'), 0);
   await server.kill();
-  const error = await withinSeconds(3, counter.hit('192.0.2.1').then(() => undefined, (err: unknown) => err));
+  const error = await withinSeconds(
+    3,
+    counter.hit('192.0.2.1').then(
+      () => undefined,
+      (err: unknown) => err,
+    ),
+  );
   assert.ok(error instanceof ApiError, 'an ApiError');
   assert.equal(error.status, 503);
   assert.equal(error.code, 'shared_state_unavailable');
   assert.equal(error.headers['Retry-After'], '2');
   await server.restart();
   // An unpersisted Redis comes back empty: counts restart, and the scripts must be loaded again (NOSCRIPT).
-  await eventually(() => counter.hit('192.0.2.1').then(() => true, () => false), 5000, 'works again');
+  await eventually(
+    () =>
+      counter.hit('192.0.2.1').then(
+        () => true,
+        () => false,
+      ),
+    5000,
+    'works again',
+  );
   assert.equal(await counter.blockedFor('192.0.2.1'), 0);
 });
 
@@ -120,7 +137,13 @@ test('stream slots: a released stream frees its place; no place can be had while
   assert.equal(closed.length, 0);
   await server.kill();
   try {
-    await assert.rejects(withinSeconds(3, slots.acquire('c_1', () => undefined)), (err: unknown) => err instanceof ApiError && err.status === 503);
+    await assert.rejects(
+      withinSeconds(
+        3,
+        slots.acquire('c_1', () => undefined),
+      ),
+      (err: unknown) => err instanceof ApiError && err.status === 503,
+    );
   } finally {
     await server.restart();
   }
