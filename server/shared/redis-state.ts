@@ -16,7 +16,10 @@ class RedisConsultationBus implements ConsultationBus {
   private readonly listeners = new Set<BusListener>();
   readonly relay: RedisBusRelay;
 
-  constructor(pubsub: RedisPubSub, log: (line: string) => void) {
+  constructor(
+    private readonly pubsub: RedisPubSub,
+    log: (line: string) => void,
+  ) {
     this.relay = new RedisBusRelay(
       pubsub,
       (event, id) => this.deliver(event, id),
@@ -38,6 +41,12 @@ class RedisConsultationBus implements ConsultationBus {
     const own: BusListener = (event, id) => listener(event, id);
     this.listeners.add(own);
     return () => void this.listeners.delete(own);
+  }
+
+  /** For GET /v1/ready: rejects while this instance is not subscribed or Redis does not answer. */
+  async ready(): Promise<void> {
+    if (!this.pubsub.listening) throw new Error('not subscribed to Redis');
+    await this.pubsub.redis.ping();
   }
 
   clear(): void {

@@ -135,6 +135,12 @@ describe('two instances', () => {
       assert.equal((res.body as { error: { code: string } }).error.code, 'shared_state_unavailable');
       assert.ok(Number(res.headers.get('retry-after')) > 0);
     }
+    // The load balancer's view: neither instance is ready, and each says why.
+    for (const via of [a, b]) {
+      const ready = await withinSeconds(5, call(via, 'GET', '/v1/ready'));
+      assert.equal(ready.status, 503);
+      assert.equal((ready.body as { error: { code: string } }).error.code, 'bus_unavailable');
+    }
 
     await engines.redis.restart();
     // Recovers by itself: no restart of A or B.
@@ -144,6 +150,7 @@ describe('two instances', () => {
       'B admits again',
     );
     await waiting[0]!.until((x) => x.of('admitted').length === 1, 5000, 'admitted after the restart');
+    for (const via of [a, b]) await eventually(async () => (await call(via, 'GET', '/v1/ready')).status === 200, 10_000, 'ready again');
     // Nothing committed was lost: the others still wait, in their order, and move up.
     for (const [i, p] of waiting.slice(1).entries()) await p.until((x) => x.position === i + 1, 5000, `moved up to ${i + 1}`);
     const late = await joinThrough(engines, a, consultation.id, clientAddress());
