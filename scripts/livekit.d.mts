@@ -15,6 +15,8 @@ export interface RunningLivekit {
   /** http:// URL for the server API. */
   httpUrl: string;
   port: number;
+  /** Where the node serves Prometheus metrics (0: off). */
+  prometheusPort: number;
   apiKey: string;
   apiSecret: string;
   readonly process: ChildProcess;
@@ -28,6 +30,9 @@ export function startLivekit(options?: {
   webhookUrl?: string;
   udpStart?: number;
   keys?: { apiKey: string; apiSecret: string };
+  /** host:port of a Redis server: the node joins the cluster of all nodes on that Redis. */
+  redis?: string;
+  prometheusPort?: number;
   quiet?: boolean;
   log?: (line: string) => void;
 }): Promise<RunningLivekit>;

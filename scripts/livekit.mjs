@@ -105,11 +105,16 @@ export function assertPortFree(port, what) {
   });
 }
 
-function yamlConfig({ port, tcpPort, udpStart, udpEnd, apiKey, apiSecret, webhookUrl }) {
+function yamlConfig({ port, tcpPort, udpStart, udpEnd, apiKey, apiSecret, webhookUrl, redis, prometheusPort }) {
   // JSON is valid YAML, which spares us a YAML library.
   return JSON.stringify(
     {
       port,
+      // With Redis the node joins a cluster: rooms are placed on any live node, signal connections are
+      // relayed to the hosting node, and a node silent for 5 s no longer counts (pkg/routing/selector).
+      redis: redis ? { address: redis } : undefined,
+      // One metrics port per node (two nodes on one host must not share it); 0 leaves it off.
+      prometheus: prometheusPort ? { port: prometheusPort } : undefined,
       bind_addresses: ['127.0.0.1'],
       logging: { level: process.env.LIVEKIT_LOG_LEVEL || 'warn' },
       rtc: {
@@ -122,7 +127,21 @@ function yamlConfig({ port, tcpPort, udpStart, udpEnd, apiKey, apiSecret, webhoo
         stun_servers: [],
       },
       keys: { [apiKey]: apiSecret },
-      room: { auto_create: false, empty_timeout: 60, departure_timeout: 10 },
+      room: {
+        auto_create: false,
+        empty_timeout: 60,
+        departure_timeout: 10,
+        // A CreateRoom for a room still mapped to a node that just died waits ~1 s for psrpc's "no response"
+        // from that node, and LiveKit tries 3 times: one attempt answers a rejoining client's grant request
+        // 2 s sooner. The token server's callers retry; once the dead node's stats are 5 s old the room is
+        // placed on a live node.
+        ...(redis ? { create_room_attempts: 1 } : {}),
+      },
+      // A client whose signal connection landed on another node than the room's is relayed to the hosting
+      // node. When that node dies the relay only notices when a message to it fails for retry_timeout
+      // (default 7.5 s) — and the client sends one (a ping) every 5 s. A short timeout closes such a
+      // client's signal connection soon enough for it to rejoin on a live node within a few seconds.
+      signal_relay: redis ? { retry_timeout: '1s', min_retry_interval: '250ms', max_retry_interval: '500ms' } : undefined,
       webhook: webhookUrl ? { api_key: apiKey, urls: [webhookUrl] } : undefined,
       turn: { enabled: false },
     },
@@ -135,7 +154,16 @@ function yamlConfig({ port, tcpPort, udpStart, udpEnd, apiKey, apiSecret, webhoo
  * Starts livekit-server on loopback and resolves once it answers HTTP.
  * @returns {Promise<{url: string, httpUrl: string, apiKey: string, apiSecret: string, port: number, stop: () => Promise<void>, kill: () => Promise<void>, restart: () => Promise<void>, process: import('node:child_process').ChildProcess}>}
  */
-export async function startLivekit({ port, webhookUrl, udpStart, keys = devKeys(), quiet = true, log = console.error } = {}) {
+export async function startLivekit({
+  port,
+  webhookUrl,
+  udpStart,
+  keys = devKeys(),
+  redis,
+  prometheusPort = 0,
+  quiet = true,
+  log = console.error,
+} = {}) {
   const bin = ensureLivekitServer({ log });
   const sfuPort = port ?? (await freePort());
   if (port) await assertPortFree(port, 'the LiveKit SFU');
@@ -146,7 +174,7 @@ export async function startLivekit({ port, webhookUrl, udpStart, keys = devKeys(
   const configFile = join(dir, 'livekit.yaml');
   writeFileSync(
     configFile,
-    yamlConfig({ port: sfuPort, tcpPort, udpStart: start, udpEnd: start + 9, ...keys, webhookUrl }),
+    yamlConfig({ port: sfuPort, tcpPort, udpStart: start, udpEnd: start + 9, ...keys, webhookUrl, redis, prometheusPort }),
     { mode: 0o600 },
   );
 
@@ -170,6 +198,7 @@ export async function startLivekit({ port, webhookUrl, udpStart, keys = devKeys(
     url: `ws://127.0.0.1:${sfuPort}`,
     httpUrl: `http://127.0.0.1:${sfuPort}`,
     port: sfuPort,
+    prometheusPort,
     ...keys,
     get process() {
       return sfu.process;

@@ -1,7 +1,10 @@
 // Steps shared by the end-to-end tests: a consultation set up through the integrator API, a practitioner
 // page and patient pages driving the SDK's session core, admission through the practitioner API.
 import type { Page } from 'playwright-core';
-import type { Stack } from './stack.js';
+import type { SfuEndpoint, Stack } from './stack.js';
+
+/** Any stack: one SFU node or a cluster. */
+type AnyStack = Stack<SfuEndpoint>;
 
 export interface Consultation {
   id: string;
@@ -10,7 +13,7 @@ export interface Consultation {
 }
 
 export async function createConsultation(
-  stack: Stack,
+  stack: AnyStack,
   options: { patients?: number; e2ee?: boolean; maxParticipants?: number; patientScreenShare?: boolean } = {},
 ): Promise<Consultation> {
   const { patients = 1, ...settings } = options;
@@ -23,7 +26,7 @@ export async function createConsultation(
   return { id, practitionerToken: token, codes };
 }
 
-export async function openSessionPage(stack: Stack, config: Record<string, unknown>, options: { ownBrowser?: boolean } = {}): Promise<Page> {
+export async function openSessionPage(stack: AnyStack, config: Record<string, unknown>, options: { ownBrowser?: boolean } = {}): Promise<Page> {
   const page = await stack.newPage(options);
   await page.goto(`${stack.pagesUrl}/e2e/session.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
@@ -38,7 +41,7 @@ export async function waitForState(page: Page, state: string, timeout = 20000): 
   });
 }
 
-export async function startPractitioner(stack: Stack, consultation: Consultation): Promise<Page> {
+export async function startPractitioner(stack: AnyStack, consultation: Consultation): Promise<Page> {
   const page = await openSessionPage(stack, { role: 'practitioner', practitionerToken: consultation.practitionerToken });
   await page.evaluate(() => void window.vc.session!.startPractitioner());
   await waitForState(page, 'in-call');
@@ -58,7 +61,7 @@ export async function joinAsPatient(page: Page, code: string, name: string): Pro
   );
 }
 
-export async function patientWaits(stack: Stack, code: string, name: string, options: { ownBrowser?: boolean } = {}): Promise<Page> {
+export async function patientWaits(stack: AnyStack, code: string, name: string, options: { ownBrowser?: boolean } = {}): Promise<Page> {
   const page = await openSessionPage(stack, { role: 'patient' }, options);
   await joinAsPatient(page, code, name);
   await waitForState(page, 'waiting');
@@ -86,7 +89,7 @@ export async function waitForRemoteVideo(page: Page, participants: number, names
 
 /** A practitioner page and one admitted patient page, decoding each other's video. */
 export async function startCall(
-  stack: Stack,
+  stack: AnyStack,
   consultation: Consultation,
   options: { patientOwnBrowser?: boolean } = {},
 ): Promise<{ practitioner: Page; patient: Page }> {

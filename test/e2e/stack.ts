@@ -32,8 +32,18 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((r) => server.close(() => r()));
 }
 
-export interface Stack {
-  sfu: RunningLivekit;
+/** What the stack needs of an SFU: one node (the default) or a cluster behind a balancer. */
+export interface SfuEndpoint {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  stop(): Promise<void>;
+}
+export type StartSfu<S extends SfuEndpoint> = (options: { port: number; webhookUrl: string; keys: { apiKey: string; apiSecret: string } }) => Promise<S>;
+const startSingleNode: StartSfu<RunningLivekit> = ({ port, webhookUrl, keys }) => startLivekit({ port, keys, webhookUrl });
+
+export interface Stack<S extends SfuEndpoint = RunningLivekit> {
+  sfu: S;
   config: Config;
   /** The token server's base URL. */
   apiUrl: string;
@@ -87,8 +97,21 @@ function serveTestPages(app: Express) {
   });
 }
 
-/** `hostOrigins`: more origins of host pages allowed by the demo tenant (e.g. a page on 127.0.0.2). */
-export async function startStack(overrides: Partial<Config> = {}, options: { hostOrigins?: string[] } = {}): Promise<Stack> {
+interface StackOptions {
+  /** More origins of host pages allowed by the demo tenant (e.g. a page on 127.0.0.2). */
+  hostOrigins?: string[];
+}
+
+export async function startStack(overrides?: Partial<Config>, options?: StackOptions): Promise<Stack>;
+export async function startStack<S extends SfuEndpoint>(
+  overrides: Partial<Config>,
+  options: StackOptions & { startSfu: StartSfu<S> },
+): Promise<Stack<S>>;
+export async function startStack(
+  overrides: Partial<Config> = {},
+  options: StackOptions & { startSfu?: StartSfu<SfuEndpoint> } = {},
+): Promise<Stack<SfuEndpoint>> {
+  const startSfu = options.startSfu ?? startSingleNode;
   const dataDir = mkdtempSync(join(tmpdir(), 'vc-e2e-'));
   const [sfuPort, apiPort] = [await freePort(), await freePort()];
   const keys = devKeys();
@@ -114,7 +137,7 @@ export async function startStack(overrides: Partial<Config> = {}, options: { hos
     ],
     ...overrides,
   });
-  const sfu = await startLivekit({ port: sfuPort, keys, webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/livekit` });
+  const sfu = await startSfu({ port: sfuPort, keys, webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/livekit` });
 
   let tokenServer: { server: Server; close(): Promise<void> } | undefined;
   const startTokenServer = async () => {
