@@ -141,7 +141,11 @@ function yamlConfig({ port, tcpPort, udpStart, udpEnd, apiKey, apiSecret, webhoo
       // node. When that node dies the relay only notices when a message to it fails for retry_timeout
       // (default 7.5 s) — and the client sends one (a ping) every 5 s. A short timeout closes such a
       // client's signal connection soon enough for it to rejoin on a live node within a few seconds.
-      signal_relay: redis ? { retry_timeout: '1s', min_retry_interval: '250ms', max_retry_interval: '500ms' } : undefined,
+      // One connect attempt: a resume routed to a dead node fails after ~1 s instead of 3, and the client
+      // moves on to a full rejoin.
+      signal_relay: redis
+        ? { retry_timeout: '1s', min_retry_interval: '250ms', max_retry_interval: '500ms', connect_attempts: 1 }
+        : undefined,
       webhook: webhookUrl ? { api_key: apiKey, urls: [webhookUrl] } : undefined,
       turn: { enabled: false },
     },

@@ -23,6 +23,7 @@ import type { Config } from './config.js';
 import { consultationRoutes } from './consultations/consultations.routes.js';
 import { ConsultationService } from './consultations/consultations.service.js';
 import type { AppContext, CodeSender, RoomService } from './context.js';
+import { retryRoomCreation } from './livekit-rooms.js';
 import { errorHandler, notFound } from './errors.js';
 import { deriveKey } from './key-sealing.js';
 import { lobbyRoutes } from './lobby/lobby.routes.js';
@@ -118,7 +119,8 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const log = deps.log ?? ops.log;
   const shared = deps.shared ?? (config.redis ? redisState(config.redis.url, { secret: config.secret, log }) : inProcessState(now));
   const rooms: RoomService =
-    deps.rooms ?? new RoomServiceClient(config.livekit.apiUrl ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
+    deps.rooms ??
+    retryRoomCreation(new RoomServiceClient(config.livekit.apiUrl ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret));
   const ctx: AppContext = {
     config,
     store,

@@ -70,8 +70,14 @@ export class LiveKitCallRoom implements CallRoom {
       unregisterAttacher(track.mediaStreamTrack);
       track.detach();
     });
-    room.on(RoomEvent.Reconnecting, () => this.callbacks.onReconnecting());
     room.on(RoomEvent.SignalReconnecting, () => this.callbacks.onReconnecting());
+    // Reconnecting (unlike SignalReconnecting) means the media connection is gone too, e.g. the SFU node
+    // hosting the room died: livekit-client would rebuild the session inside this Room, which now and then
+    // brings the remote audio back but not the video (client-sdk-js#2074). Rejoin with a fresh grant and a
+    // fresh Room instead, as after any lost connection; the grant also re-creates the room on a live node.
+    room.on(RoomEvent.Reconnecting, () => {
+      if (!this.leaving) this.callbacks.onDisconnected('lost');
+    });
     room.on(RoomEvent.Reconnected, () => this.callbacks.onReconnected());
     room.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
       if (this.leaving) return;
