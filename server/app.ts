@@ -5,7 +5,8 @@
  *
  * - `config`: a parsed `Config` (see config.ts; `parseConfig()` validates a plain object, `loadConfig()`
  *   reads VC_CONFIG + environment). LiveKit is configured by `config.livekit = { url, apiKey, apiSecret, apiUrl? }`.
- * - `deps` (all optional): `store` (defaults to SQLite at config.database.path, ':memory:' allowed),
+ * - `deps` (all optional): `store` (defaults to PostgreSQL at config.database.url if set, else SQLite at
+ *   config.database.path, ':memory:' allowed), `shared` (bus, counters, stream caps; default in-process),
  *   `rooms` (defaults to livekit-server-sdk's RoomServiceClient), `mailer` / `sms` (code delivery; default
  *   from config.smtp / config.sms), `uploads` (default from config.uploads), `now` (clock), `log` (a line
  *   logger; never receives secrets, codes or addresses).
@@ -43,6 +44,7 @@ import { inProcessState, type SharedState } from './shared-state.js';
 import { redisState } from './shared/redis-state.js';
 import { statsRoutes } from './stats/stats.routes.js';
 import type { Store } from './store/store.js';
+import { PostgresStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import { sweep, type SweepResult } from './sweeper.js';
 import { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
@@ -61,6 +63,7 @@ export { StoreUnavailableError } from './store/store.js';
 export type { ConsultationBus, ConsultationEvent, BusListener, SharedState, StreamSlots, WindowCounter } from './shared-state.js';
 export { inProcessState } from './shared-state.js';
 export { SqliteStore } from './store/sqlite.js';
+export { PostgresStore } from './store/postgres.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -113,7 +116,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsStore = !deps.store;
   const ownsMailer = !deps.mailer;
   const ownsShared = !deps.shared;
-  const store = deps.store ?? new SqliteStore(config.database.path);
+  const store = deps.store ?? openStore(config.database);
   const now = deps.now ?? Date.now;
   const ops = createOps(config, deps);
   const log = deps.log ?? ops.log;
@@ -265,6 +268,11 @@ function uploadOptions(ctx: AppContext, service: UploadService): UploadsRouterOp
       return c !== undefined && (await ctx.store.isIdentityAllowed(c.id, identity));
     },
   };
+}
+
+/** PostgreSQL when `database.url` is set (several instances), otherwise the SQLite file at `database.path`. */
+function openStore(database: Config['database']): Store {
+  return database.url ? new PostgresStore({ ...database, url: database.url }) : new SqliteStore(database.path);
 }
 
 const healthBody = z.object({ status: z.literal('ok') });

@@ -14,6 +14,26 @@ export const tenantSchema = z.strictObject({
   allowedOrigins: z.array(z.url().refine((u) => new URL(u).origin === u, 'must be a bare origin like https://example.com')).default([]),
 });
 
+/**
+ * Where the server keeps its state: a SQLite file (`path`, the embedded default of one process) or, when `url`
+ * is set, PostgreSQL (several instances share it; `path` is then unused). The timeouts bound how long a request
+ * waits for an unreachable database before it is answered 503 `store_unavailable`.
+ */
+export const databaseSchema = z.strictObject({
+  path: z.string().min(1).default('data/videoconsult.sqlite'),
+  url: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/[^\s]*$/, 'must be a PostgreSQL URL such as postgres://user:password@127.0.0.1:5432/videoconsult')
+    .refine((u) => URL.canParse(u), 'is not a valid URL (percent-encode special characters in the password)')
+    .optional(),
+  /** Connections per instance. */
+  poolSize: z.number().int().min(1).max(100).default(10),
+  connectTimeoutSeconds: z.number().int().min(1).max(60).default(5),
+  /** Server-side limit per statement (Postgres `statement_timeout`). */
+  statementTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+});
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+
 export const configSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -27,7 +47,7 @@ export const configSchema = z.strictObject({
     /** Where this server reaches the SFU's API (http:// or https://); defaults to `url` with ws→http. */
     apiUrl: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').optional(),
   }),
-  database: z.strictObject({ path: z.string().min(1) }).default({ path: 'data/videoconsult.sqlite' }),
+  database: databaseSchema.default({ path: 'data/videoconsult.sqlite', poolSize: 10, connectTimeoutSeconds: 5, statementTimeoutMs: 5000 }),
   /**
    * Several token-server instances share the consultation bus, rate limits, the code lockout and stream caps
    * through this Redis. Absent: all of it stays in this process (one instance). Run it unpersisted
@@ -177,7 +197,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.VC_PORT) merged.port = env.VC_PORT;
   if (env.VC_PUBLIC_URL) merged.publicUrl = env.VC_PUBLIC_URL;
   if (env.VC_SECRET) merged.secret = env.VC_SECRET;
-  if (env.VC_DATABASE) merged.database = { path: env.VC_DATABASE };
+  if (env.VC_DATABASE) {
+    const database = { ...(fromFile.database as object | undefined) } as Record<string, unknown>;
+    if (/^postgres(ql)?:/.test(env.VC_DATABASE)) database.url = env.VC_DATABASE;
+    else database.path = env.VC_DATABASE;
+    merged.database = database;
+  }
   if (env.VC_REDIS_URL) merged.redis = { url: env.VC_REDIS_URL };
   return parseConfig(merged);
 }

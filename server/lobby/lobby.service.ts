@@ -60,7 +60,7 @@ export class LobbyService {
   ) {
     this.codeFailures = limits.codeFailures;
     this.guessBudget = new GuessBudget(ctx.config.codeGuessBudget, limits.guessFailures, ctx.now);
-    this.joins = new GroupCommit(ctx.store, (tx, join) => this.redeem(tx, join));
+    this.joins = new GroupCommit(ctx.store, (tx, join) => this.redeem(tx, join), ctx.store.groupCommitSize);
     ctx.bus.subscribe((event, consultationId) => {
       if (event === 'resync') this.queueOrder.clear();
       else if (event !== 'key') this.queueOrder.delete(consultationId);

@@ -1,73 +1,11 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { migrations } from './migrations.js';
+import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
 import type { LobbyStatusPatch, NewLobbyEntry, StoreOps } from './store.js';
-import type {
-  AccessCodeRow,
-  AuditRow,
-  ConsultationRow,
-  ConsultationStatus,
-  EndConsultationInput,
-  ListConsultationsQuery,
-  LobbyEntryRow,
-  LobbyMessageRow,
-  LobbyStatus,
-  RedeemedCode,
-  RetentionResult,
-  SessionStatsRow,
-} from './types.js';
+import type { AccessCodeRow, AuditRow, ConsultationRow, EndConsultationInput, ListConsultationsQuery, LobbyEntryRow, LobbyMessageRow, LobbyStatus, RedeemedCode, RetentionResult, SessionStatsRow } from './types.js';
 
 /** StoreOps as plain synchronous calls (better-sqlite3 is synchronous). */
 export type SyncStoreOps = { [K in keyof StoreOps]: StoreOps[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
-
-type SqlRow = Record<string, string | number | null>;
-
-const str = (v: unknown): string => String(v);
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-function toConsultation(r: SqlRow): ConsultationRow {
-  return {
-    id: str(r.id),
-    tenantId: str(r.tenant_id),
-    roomName: str(r.room_name),
-    title: strOrNull(r.title),
-    status: str(r.status) as ConsultationStatus,
-    scheduledAt: numOrNull(r.scheduled_at),
-    createdAt: Number(r.created_at),
-    startedAt: numOrNull(r.started_at),
-    endedAt: numOrNull(r.ended_at),
-    maxParticipants: Number(r.max_participants),
-    patientScreenShare: r.patient_screen_share === 1,
-    e2ee: r.e2ee === 1,
-    locale: str(r.locale),
-    e2eeKey: strOrNull(r.e2ee_key),
-  };
-}
-
-function toEntry(r: SqlRow): LobbyEntryRow {
-  return {
-    id: str(r.id),
-    ticketHash: str(r.ticket_hash),
-    consultationId: str(r.consultation_id),
-    tenantId: str(r.tenant_id),
-    name: str(r.name),
-    alias: strOrNull(r.alias),
-    status: str(r.status) as LobbyStatus,
-    waitingSince: Number(r.waiting_since),
-    deviceCheck: strOrNull(r.device_check),
-    identity: strOrNull(r.identity),
-    declineReason: strOrNull(r.decline_reason),
-    osFamily: str(r.os_family),
-  };
-}
-
-const toAudit = (r: SqlRow): AuditRow => ({
-  tenantId: str(r.tenant_id),
-  at: Number(r.at),
-  actor: str(r.actor) as AuditRow['actor'],
-  action: str(r.action),
-  consultationId: strOrNull(r.consultation_id),
-});
 
 /** Synchronous code over one better-sqlite3 connection; SqliteStore (sqlite.ts) gives it the async Store shape. */
 export class SqliteOps implements SyncStoreOps {
@@ -157,11 +95,9 @@ export class SqliteOps implements SyncStoreOps {
       this.sql('DELETE FROM access_codes WHERE consultation_id = ?').run(id);
       const joined = this.sql('SELECT os_family FROM issued_identities WHERE consultation_id = ? AND joined_at IS NOT NULL')
         .all(id) as SqlRow[];
-      const osFamilies: Record<string, number> = {};
-      for (const r of joined) osFamilies[str(r.os_family)] = (osFamilies[str(r.os_family)] ?? 0) + 1;
-      const duration = c.startedAt === null ? null : Math.max(0, Math.round((endedAt - c.startedAt) / 1000));
+      const stats = endedStats(c, endedAt, joined.map((r) => r.os_family));
       this.sql('INSERT INTO session_stats (tenant_id, started_at, ended_at, duration_seconds, participant_count, os_families) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(c.tenantId, c.startedAt, endedAt, duration, joined.length, JSON.stringify(osFamilies));
+        .run(c.tenantId, c.startedAt, endedAt, stats.duration, stats.count, stats.osFamilies);
       this.insertAudit(audit);
       return true;
     })();
@@ -275,12 +211,7 @@ export class SqliteOps implements SyncStoreOps {
   }
 
   listLobbyMessages(entryId: string): LobbyMessageRow[] {
-    return (this.sql('SELECT * FROM lobby_messages WHERE entry_id = ? ORDER BY id').all(entryId) as SqlRow[]).map((r) => ({
-      id: Number(r.id),
-      entryId: str(r.entry_id),
-      text: str(r.text),
-      at: Number(r.at),
-    }));
+    return (this.sql('SELECT * FROM lobby_messages WHERE entry_id = ? ORDER BY id').all(entryId) as SqlRow[]).map(toMessage);
   }
 
   addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): void {
@@ -308,14 +239,7 @@ export class SqliteOps implements SyncStoreOps {
   listStats(tenantId: string, from: number, to: number): SessionStatsRow[] {
     const rows = this.sql('SELECT * FROM session_stats WHERE tenant_id = ? AND ended_at >= ? AND ended_at < ? ORDER BY ended_at')
       .all(tenantId, from, to) as SqlRow[];
-    return rows.map((r) => ({
-      tenantId: str(r.tenant_id),
-      startedAt: numOrNull(r.started_at),
-      endedAt: Number(r.ended_at),
-      durationSeconds: numOrNull(r.duration_seconds),
-      participantCount: Number(r.participant_count),
-      osFamilies: JSON.parse(str(r.os_families)) as Record<string, number>,
-    }));
+    return rows.map(toStats);
   }
 
   listAudit(tenantId: string, from: number, to: number): AuditRow[] {

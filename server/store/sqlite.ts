@@ -59,6 +59,7 @@ export class SqliteStore extends AsyncStoreOps implements Store {
   /** A transaction holds the connection; `waiting` runs, in order, once it commits or rolls back. */
   private held = false;
   private readonly waiting: (() => void)[] = [];
+  readonly groupCommitSize = 256;
   /** What a transaction's work calls: straight onto the connection, inside the open transaction. */
   private readonly inTransaction: StoreOps;
 

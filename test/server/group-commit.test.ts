@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { parseConfig } from '../../server/config.js';
 import { accessCodeHash } from '../../server/consultations/consultations.service.js';
 import type { ConsultationService } from '../../server/consultations/consultations.service.js';
@@ -16,6 +12,7 @@ import { InProcessBus, MemoryWindowCounter } from '../../server/shared-state.js'
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { ConsultationRow, LobbyEntryRow, RedeemedCode, StoreOps } from '../../server/store/store.js';
 import { call, createConsultation, issueCode, startHarness, type Harness } from './helpers.js';
+import { storeBackends, type OpenStore } from './store-backends.js';
 
 const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x', consultationId: null };
 const consultation: ConsultationRow = {
@@ -27,91 +24,93 @@ const entry = (id: string, ticketHash = `th-${id}`): NewEntry => ({
   id, ticketHash, name: 'n', status: 'waiting', waitingSince: 1, deviceCheck: null, identity: null, declineReason: null, osFamily: 'other',
 });
 
-describe('group commit (store level)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vc-group-commit-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  async function storeWithCodes(name: string, codes: string[]): Promise<SqliteStore> {
-    const store = new SqliteStore(join(dir, `${name}.sqlite`));
-    await store.insertConsultation(consultation, audit);
-    for (const codeHash of codes) {
-      await store.insertAccessCode({ codeHash, consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
-    }
-    return store;
-  }
-  const usedAt = (store: SqliteStore, codeHash: string): unknown =>
-    store.db.prepare('SELECT used_at FROM access_codes WHERE code_hash = ?').pluck().get(codeHash);
-
-  it('joins submitted together commit in one transaction, and each settles only once that commit is on disk', async () => {
-    const store = await storeWithCodes('together', ['h1', 'h2', 'h3']);
-    let transactions = 0;
-    const counted = { transaction: <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, store.transaction(fn)) };
-    const batcher = new GroupCommit(counted, (tx: StoreOps, i: { code: string; entry: NewEntry }) => tx.redeemAccessCode(i.code, Date.now(), i.entry));
-    // A second connection sees only what was committed.
-    const reader = new Database(store.db.name, { readonly: true });
-    const committed = (code: string): unknown => reader.prepare('SELECT used_at FROM access_codes WHERE code_hash = ?').pluck().get(code);
-    const results = await Promise.all(
-      ['h1', 'h2', 'h3'].map((code, i) =>
-        batcher.submit({ code, entry: entry(`e${i}`) }).then((r) => {
-          assert.equal(store.db.inTransaction, false);
-          assert.notEqual(committed(code), null, `${code} answered before its commit`);
-          return r;
-        }),
-      ),
-    );
-    assert.equal(transactions, 1);
-    assert.deepEqual(results.map((r) => r?.entry.id), ['e0', 'e1', 'e2']);
-    assert.deepEqual(results.map((r) => r?.consultation.id), ['c1', 'c1', 'c1']);
-    assert.equal(store.db.prepare('SELECT COUNT(*) FROM lobby_entries').pluck().get(), 3);
-    reader.close();
-    store.close();
-  });
-
-  it('a code redeemed earlier in the same batch fails for the later join', async () => {
-    const store = await storeWithCodes('reuse', ['h1']);
-    const batcher = new GroupCommit(store, (tx: StoreOps, i: { code: string; entry: NewEntry }) => tx.redeemAccessCode(i.code, Date.now(), i.entry));
-    const [first, second] = await Promise.all([batcher.submit({ code: 'h1', entry: entry('a') }), batcher.submit({ code: 'h1', entry: entry('b') })]);
-    assert.equal(first?.entry.id, 'a');
-    assert.equal(second, undefined);
-    assert.deepEqual(store.db.prepare('SELECT id FROM lobby_entries').pluck().all(), ['a']);
-    store.close();
-  });
-
-  it('one join that throws is rolled back alone: the others still get their entries, its code stays unused', async () => {
-    const store = await storeWithCodes('failure', ['h1', 'h2', 'h3']);
-    let runs = 0;
-    const batcher = new GroupCommit<{ code: string; entry: NewEntry }, RedeemedCode | undefined>(store, (tx, i) => {
-      runs++;
-      return tx.redeemAccessCode(i.code, Date.now(), i.entry);
+for (const backend of storeBackends()) {
+  describe(`group commit (store level, ${backend.name})`, () => {
+    const opened: OpenStore[] = [];
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
     });
-    // The second reuses the first one's ticket hash: its insert violates UNIQUE.
-    const outcomes = await Promise.allSettled([
-      batcher.submit({ code: 'h1', entry: entry('e1', 'same') }),
-      batcher.submit({ code: 'h2', entry: entry('e2', 'same') }),
-      batcher.submit({ code: 'h3', entry: entry('e3') }),
-    ]);
-    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
-    assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /UNIQUE/);
-    assert.deepEqual(store.db.prepare('SELECT id FROM lobby_entries ORDER BY id').pluck().all(), ['e1', 'e3']);
-    assert.notEqual(usedAt(store, 'h1'), null);
-    assert.equal(usedAt(store, 'h2'), null);
-    assert.notEqual(usedAt(store, 'h3'), null);
-    assert.equal(runs, 2 + 3, 'the batch ran up to the failure, then each join alone');
-    store.close();
-  });
+    after(() => backend.stop());
 
-  it('batches are bounded: the rest commits in the next turn', async () => {
-    const codes = Array.from({ length: 5 }, (_, i) => `h${i}`);
-    const store = await storeWithCodes('bounded', codes);
-    let transactions = 0;
-    const counted = { transaction: <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, store.transaction(fn)) };
-    const batcher = new GroupCommit(counted, (tx: StoreOps, i: { code: string; entry: NewEntry }) => tx.redeemAccessCode(i.code, Date.now(), i.entry), 2);
-    const results = await Promise.all(codes.map((code, i) => batcher.submit({ code, entry: entry(`e${i}`) })));
-    assert.equal(results.filter(Boolean).length, 5);
-    assert.equal(transactions, 3);
-    store.close();
+    async function storeWithCodes(codes: string[]): Promise<OpenStore> {
+      const open = await backend.open();
+      opened.push(open);
+      await open.store.insertConsultation(consultation, audit);
+      for (const codeHash of codes) {
+        await open.store.insertAccessCode({ codeHash, consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+      }
+      return open;
+    }
+    // Read on a connection of its own: it sees only what was committed.
+    const usedAt = (open: OpenStore, codeHash: string): Promise<string | null> => open.committed(`SELECT used_at FROM access_codes WHERE code_hash = '${codeHash}'`);
+    const redeem = (tx: StoreOps, i: { code: string; entry: NewEntry }): Promise<RedeemedCode | undefined> => tx.redeemAccessCode(i.code, Date.now(), i.entry);
+
+    it('joins submitted together commit in one transaction, and each settles only once that commit is on disk', async () => {
+      const open = await storeWithCodes(['h1', 'h2', 'h3']);
+      const { store } = open;
+      let transactions = 0;
+      const counted = { transaction: <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, store.transaction(fn)) };
+      const batcher = new GroupCommit(counted, redeem);
+      const results = await Promise.all(
+        ['h1', 'h2', 'h3'].map((code, i) =>
+          batcher.submit({ code, entry: entry(`e${i}`) }).then(async (r) => {
+            if (store instanceof SqliteStore) assert.equal(store.db.inTransaction, false);
+            assert.notEqual(await usedAt(open, code), null, `${code} answered before its commit`);
+            return r;
+          }),
+        ),
+      );
+      assert.equal(transactions, 1);
+      assert.deepEqual(results.map((r) => r?.entry.id), ['e0', 'e1', 'e2']);
+      assert.deepEqual(results.map((r) => r?.consultation.id), ['c1', 'c1', 'c1']);
+      assert.equal(Number(await open.committed('SELECT COUNT(*) FROM lobby_entries')), 3);
+    });
+
+    it('a code redeemed earlier in the same batch fails for the later join', async () => {
+      const open = await storeWithCodes(['h1']);
+      const batcher = new GroupCommit(open.store, redeem);
+      const [first, second] = await Promise.all([batcher.submit({ code: 'h1', entry: entry('a') }), batcher.submit({ code: 'h1', entry: entry('b') })]);
+      assert.equal(first?.entry.id, 'a');
+      assert.equal(second, undefined);
+      assert.equal(Number(await open.committed('SELECT COUNT(*) FROM lobby_entries')), 1);
+      assert.equal(await open.committed('SELECT id FROM lobby_entries'), 'a');
+    });
+
+    it('one join that throws is rolled back alone: the others still get their entries, its code stays unused', async () => {
+      const open = await storeWithCodes(['h1', 'h2', 'h3']);
+      let runs = 0;
+      const batcher = new GroupCommit<{ code: string; entry: NewEntry }, RedeemedCode | undefined>(open.store, (tx, i) => {
+        runs++;
+        return redeem(tx, i);
+      });
+      // The second reuses the first one's ticket hash: its insert violates UNIQUE.
+      const outcomes = await Promise.allSettled([
+        batcher.submit({ code: 'h1', entry: entry('e1', 'same') }),
+        batcher.submit({ code: 'h2', entry: entry('e2', 'same') }),
+        batcher.submit({ code: 'h3', entry: entry('e3') }),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /UNIQUE|unique constraint/);
+      assert.equal(Number(await open.committed("SELECT COUNT(*) FROM lobby_entries WHERE id IN ('e1', 'e3')")), 2);
+      assert.equal(Number(await open.committed('SELECT COUNT(*) FROM lobby_entries')), 2);
+      assert.notEqual(await usedAt(open, 'h1'), null);
+      assert.equal(await usedAt(open, 'h2'), null);
+      assert.notEqual(await usedAt(open, 'h3'), null);
+      assert.equal(runs, 2 + 3, 'the batch ran up to the failure, then each join alone');
+    });
+
+    it('batches are bounded: the rest commits in the next turn', async () => {
+      const codes = Array.from({ length: 5 }, (_, i) => `h${i}`);
+      const { store } = await storeWithCodes(codes);
+      let transactions = 0;
+      const counted = { transaction: <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, store.transaction(fn)) };
+      const batcher = new GroupCommit(counted, redeem, 2);
+      const results = await Promise.all(codes.map((code, i) => batcher.submit({ code, entry: entry(`e${i}`) })));
+      assert.equal(results.filter(Boolean).length, 5);
+      assert.equal(transactions, 3);
+    });
   });
-});
+}
 
 describe('group commit (lobby service)', () => {
   it('joins in one batch see the lockout exactly as if they came one by one', async () => {

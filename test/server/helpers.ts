@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccessToken, RoomServiceClient } from 'livekit-server-sdk';
 import { freePort, startLivekit, type RunningLivekit } from '../../scripts/livekit.mjs';
+import { startPostgres, type RunningPostgres } from '../../scripts/postgres.mjs';
 import { closeServer, createApp, type AppDeps, type VideoconsultApp } from '../../server/app.js';
 import { parseConfig, type Config, type ConfigInput } from '../../server/config.js';
 
@@ -31,16 +32,31 @@ function listen(server: VideoconsultApp, port = 0): Promise<Server> {
   });
 }
 
-/** One SFU (pointed at this token server's webhook URL) + one token server on a temp SQLite file. */
+/**
+ * The app-level suites run on SQLite; with VC_TEST_DATABASE=postgres on a PostgreSQL server of their own
+ * (Debian's binaries, a temporary data folder), so the same tests check the other store end to end.
+ */
+export const testDatabase = process.env.VC_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** One SFU (pointed at this token server's webhook URL) + one token server on a temp SQLite file (or PostgreSQL). */
 export async function startHarness(overrides: Partial<ConfigInput> & { withUploads?: boolean } = {}, deps: AppDeps = {}): Promise<Harness> {
   const port = await freePort();
   const sfu = await startLivekit({ webhookUrl: `http://127.0.0.1:${port}/v1/webhooks/livekit` });
   const dir = mkdtempSync(join(tmpdir(), 'vc-server-test-'));
+  let pg: RunningPostgres | undefined;
   try {
-    return await assemble(sfu, dir, port, overrides, deps);
+    if (testDatabase === 'postgres') pg = await startPostgres();
+    const h = await assemble(sfu, dir, port, pg ? { database: { url: pg.url }, ...overrides } : overrides, deps);
+    const stop = h.stop;
+    h.stop = async () => {
+      await stop();
+      await pg?.stop();
+    };
+    return h;
   } catch (err) {
-    // Never leave an SFU running behind a failed setup.
+    // Never leave an SFU (or a database) running behind a failed setup.
     await sfu.stop();
+    await pg?.stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { closeServer, createApp, type AppDeps, type VideoconsultApp } from '../../server/app.js';
 import { parseConfig, type Config, type ConfigInput } from '../../server/config.js';
 import type { RoomService } from '../../server/context.js';
-import { sha256 } from './helpers.js';
+import { startPostgres } from '../../scripts/postgres.mjs';
+import { sha256, testDatabase } from './helpers.js';
 
 /**
  * A token server without an SFU, for tests of its own HTTP behaviour (limits, validation, storage): the
@@ -39,10 +40,12 @@ export const fakeRooms: RoomService = {
 export async function startLocalApp(overrides: Partial<ConfigInput> & { withUploads?: boolean } = {}, deps: AppDeps = {}): Promise<LocalApp> {
   const { withUploads, ...configOverrides } = overrides;
   const dir = mkdtempSync(join(tmpdir(), 'vc-local-test-'));
+  // VC_TEST_DATABASE=postgres: a PostgreSQL server of its own, unless the test chose its database itself.
+  const pg = testDatabase === 'postgres' && !overrides.database ? await startPostgres() : undefined;
   const keys = { acme: `acme_${randomBytes(16).toString('hex')}`, globex: `globex_${randomBytes(16).toString('hex')}` };
   const config = parseConfig({
     livekit: { url: 'ws://127.0.0.1:9', apiKey: 'devkey', apiSecret: randomBytes(32).toString('hex') },
-    database: { path: join(dir, 'videoconsult.sqlite') },
+    database: pg ? { url: pg.url } : { path: join(dir, 'videoconsult.sqlite') },
     secret: randomBytes(32).toString('hex'),
     tenants: [
       { id: 'acme', name: 'Acme Health', apiKeySha256: [sha256(keys.acme)], allowedOrigins: ['https://acme.example'] },
@@ -69,6 +72,7 @@ export async function startLocalApp(overrides: Partial<ConfigInput> & { withUplo
     async stop() {
       await closeServer(http).catch(() => undefined);
       await server.close().catch(() => undefined);
+      await pg?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

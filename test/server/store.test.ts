@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrations } from '../../server/store/migrations.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
-import type { ConsultationRow } from '../../server/store/store.js';
+import type { AccessCodeRow, ConsultationRow, NewLobbyEntry } from '../../server/store/store.js';
+import { storeBackends, type OpenStore } from './store-backends.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-store-test-'));
 const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x', consultationId: null };
@@ -43,20 +44,6 @@ describe('SQLite store', () => {
     store.close();
   });
 
-  it('redeeming a code is one transaction: if creating the lobby entry fails, the code stays unused', async () => {
-    const store = new SqliteStore(':memory:');
-    await store.insertConsultation(consultation('c1'), audit);
-    await store.insertAccessCode({ codeHash: 'h1', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
-    await store.insertAccessCode({ codeHash: 'h2', consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
-    const entry = { id: 'e1', ticketHash: 'same', name: 'n', status: 'waiting' as const, waitingSince: 1, deviceCheck: null, identity: null, declineReason: null, osFamily: 'other' };
-    assert.ok(await store.redeemAccessCode('h1', Date.now(), entry));
-    // Same ticket hash → the insert violates UNIQUE → everything in the transaction is rolled back.
-    await assert.rejects(store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2' }));
-    assert.equal(store.db.prepare("SELECT used_at FROM access_codes WHERE code_hash = 'h2'").pluck().get(), null);
-    assert.ok(await store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2', ticketHash: 'other' }));
-    store.close();
-  });
-
   it('a thread of its own copies committed pages from the WAL into the database file (the writer does not)', async () => {
     const path = join(dir, 'checkpoint.sqlite');
     const store = new SqliteStore(path);
@@ -79,17 +66,260 @@ describe('SQLite store', () => {
     assert.equal(inFile(), 1);
     store.close();
   });
-
-  it('ending is idempotent and writes exactly one stats row', async () => {
-    const store = new SqliteStore(':memory:');
-    await store.insertConsultation(consultation('c1'), audit);
-    assert.equal(await store.endConsultation({ id: 'c1', endedAt: 5, audit }), true);
-    assert.equal(await store.endConsultation({ id: 'c1', endedAt: 6, audit }), false);
-    assert.equal(store.db.prepare('SELECT COUNT(*) FROM session_stats').pluck().get(), 1);
-    assert.equal((await store.getConsultation('c1'))?.e2eeKey, null);
-    store.close();
-  });
 });
+
+const code = (codeHash: string, consultationId = 'c1', expiresAt = Date.now() + 60_000): AccessCodeRow =>
+  ({ codeHash, consultationId, tenantId: 't', alias: null, createdAt: 1, expiresAt, usedAt: null });
+const newEntry = (id: string, ticketHash = `th-${id}`, waitingSince = 1): NewLobbyEntry =>
+  ({ id, ticketHash, name: 'n', status: 'waiting', waitingSince, deviceCheck: null, identity: null, declineReason: null, osFamily: 'other' });
+
+/** The Store contract: the same tests for every backend (test/server/store-backends.ts). */
+for (const backend of storeBackends()) {
+  describe(`store contract (${backend.name})`, () => {
+    const opened: OpenStore[] = [];
+    const open = async (): Promise<OpenStore> => {
+      const s = await backend.open();
+      opened.push(s);
+      return s;
+    };
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+    after(() => backend.stop());
+
+    it('stores and reads a consultation as it was written (flags, nulls, times)', async () => {
+      const { store } = await open();
+      const row: ConsultationRow = { ...consultation('c1'), title: 'Follow-up', scheduledAt: 1_800_000_000_000, patientScreenShare: true, e2ee: false, e2eeKey: null };
+      await store.insertConsultation(row, audit);
+      assert.deepEqual(await store.getConsultation('c1'), row);
+      assert.equal(await store.getConsultation('nope'), undefined);
+    });
+
+    it('redeeming a code is one transaction: if creating the lobby entry fails, the code stays unused', async () => {
+      const { store, committed } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      await store.insertAccessCode(code('h1'), audit);
+      await store.insertAccessCode(code('h2'), audit);
+      const entry = newEntry('e1', 'same');
+      assert.ok(await store.redeemAccessCode('h1', Date.now(), entry));
+      // Same ticket hash → the insert violates UNIQUE → everything in the transaction is rolled back.
+      await assert.rejects(store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2' }));
+      assert.equal(await committed("SELECT used_at FROM access_codes WHERE code_hash = 'h2'"), null);
+      assert.ok(await store.redeemAccessCode('h2', Date.now(), { ...entry, id: 'e2', ticketHash: 'other' }));
+    });
+
+    it('a code redeemed at the same moment by two callers admits exactly one of them', async () => {
+      const { store } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      await store.insertAccessCode(code('h1'), audit);
+      const results = await Promise.all([store.redeemAccessCode('h1', Date.now(), newEntry('a')), store.redeemAccessCode('h1', Date.now(), newEntry('b'))]);
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await store.countOpenAccessCodes('c1', Date.now()), 0);
+    });
+
+    it('refuses expired codes and codes of an ended consultation; counts only open ones', async () => {
+      const { store } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      await store.insertAccessCode(code('old', 'c1', Date.now() - 1), audit);
+      await store.insertAccessCode(code('ok1'), audit);
+      await store.insertAccessCode(code('ok2'), audit);
+      assert.equal(await store.countOpenAccessCodes('c1', Date.now()), 2);
+      assert.equal(await store.redeemAccessCode('old', Date.now(), newEntry('a')), undefined);
+      const redeemed = await store.redeemAccessCode('ok1', Date.now(), newEntry('b'));
+      assert.equal(redeemed?.entry.tenantId, 't');
+      assert.equal(redeemed?.consultation.id, 'c1');
+      await store.endConsultation({ id: 'c1', endedAt: Date.now(), audit });
+      assert.equal(await store.redeemAccessCode('ok2', Date.now(), newEntry('c')), undefined);
+    });
+
+    it('ending is idempotent and writes exactly one stats row', async () => {
+      const { store, committed } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      assert.equal(await store.endConsultation({ id: 'c1', endedAt: 5, audit }), true);
+      assert.equal(await store.endConsultation({ id: 'c1', endedAt: 6, audit }), false);
+      assert.equal(Number(await committed('SELECT COUNT(*) FROM session_stats')), 1);
+      assert.equal((await store.getConsultation('c1'))?.e2eeKey, null);
+    });
+
+    it('two ends at the same moment: one of them ends it, one stats row', async () => {
+      const { store, committed } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      const results = await Promise.all([1, 2, 3].map((at) => store.endConsultation({ id: 'c1', endedAt: at, audit })));
+      assert.deepEqual(results.filter(Boolean), [true]);
+      assert.equal(Number(await committed('SELECT COUNT(*) FROM session_stats')), 1);
+    });
+
+    it('ending drops names, messages and codes, and counts who joined by OS family', async () => {
+      const { store } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      await store.insertAccessCode(code('h1'), audit);
+      await store.insertAccessCode(code('h2'), audit);
+      await store.redeemAccessCode('h1', 1000, { ...newEntry('e1'), name: 'Alice' });
+      await store.addLobbyMessage('e1', 'hello', 1100, audit);
+      await store.addIssuedIdentity('c1', 'patient-1', 'patient', 'ios', 1200);
+      await store.addIssuedIdentity('c1', 'practitioner-1', 'practitioner', 'windows', 1200);
+      await store.addIssuedIdentity('c1', 'never-joined', 'patient', 'android', 1200);
+      await store.recordParticipantJoined('c1', 'patient-1', 2000);
+      await store.recordParticipantJoined('c1', 'practitioner-1', 3000);
+      assert.equal((await store.getConsultation('c1'))?.status, 'active');
+      assert.equal((await store.getConsultation('c1'))?.startedAt, 2000);
+      await store.endConsultation({ id: 'c1', endedAt: 62_000, audit });
+      const entry = await store.getLobbyEntry('e1');
+      assert.equal(entry?.status, 'ended');
+      assert.equal(entry?.name, '');
+      assert.deepEqual(await store.listLobbyMessages('e1'), []);
+      assert.equal(await store.countOpenAccessCodes('c1', 0), 0);
+      assert.deepEqual(await store.listStats('t', 0, 100_000), [
+        { tenantId: 't', startedAt: 2000, endedAt: 62_000, durationSeconds: 60, participantCount: 2, osFamilies: { ios: 1, windows: 1 } },
+      ]);
+    });
+
+    it('keeps the queue in arrival order; admission, decline and leave update it and revoke identities', async () => {
+      const { store } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      for (const id of ['a', 'b', 'c', 'd']) await store.insertAccessCode(code(`h-${id}`), audit);
+      // b and c arrive in the same millisecond: the order of arrival decides.
+      await store.redeemAccessCode('h-a', 10, newEntry('a', 'ta', 10));
+      await store.redeemAccessCode('h-c', 20, newEntry('c', 'tc', 20));
+      await store.redeemAccessCode('h-b', 20, newEntry('b', 'tb', 20));
+      await store.redeemAccessCode('h-d', 5, newEntry('d', 'td', 5));
+      assert.deepEqual((await store.listLobbyEntries('c1', 'waiting')).map((e) => e.id), ['d', 'a', 'c', 'b']);
+      assert.equal((await store.getLobbyEntryByTicketHash('tc'))?.id, 'c');
+      await store.addIssuedIdentity('c1', 'patient-a', 'patient', 'other', 30);
+      await store.setLobbyStatus('a', 'admitted', { identity: 'patient-a', admittedAt: 40 }, audit);
+      assert.equal(await store.isIdentityAllowed('c1', 'patient-a'), true);
+      assert.deepEqual((await store.listLobbyEntries('c1', 'admitted')).map((e) => [e.id, e.identity]), [['a', 'patient-a']]);
+      await store.setLobbyStatus('a', 'left', { declineReason: null });
+      assert.equal(await store.isIdentityAllowed('c1', 'patient-a'), false);
+      await store.setLobbyStatus('c', 'declined', { declineReason: 'Wrong day' }, audit);
+      assert.equal((await store.getLobbyEntry('c'))?.declineReason, 'Wrong day');
+      assert.deepEqual((await store.listLobbyEntries('c1', 'waiting')).map((e) => e.id), ['d', 'b']);
+      await store.addIssuedIdentity('c1', 'practitioner-x', 'practitioner', 'other', 50);
+      await store.revokeIdentity('c1', 'practitioner-x');
+      assert.equal(await store.isIdentityAllowed('c1', 'practitioner-x'), false);
+      assert.equal(await store.isIdentityAllowed('c1', 'unknown'), false);
+    });
+
+    it('averages recent waits per tenant; messages come back in order', async () => {
+      const { store } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      for (const [id, since, admitted] of [['a', 0, 10_000], ['b', 0, 20_000], ['c', 0, 30_000]] as const) {
+        await store.insertAccessCode(code(`h-${id}`), audit);
+        await store.redeemAccessCode(`h-${id}`, 1, newEntry(id, `t-${id}`, since));
+        await store.setLobbyStatus(id, 'admitted', { identity: `p-${id}`, admittedAt: admitted });
+      }
+      assert.deepEqual(await store.averageWaitSeconds('t', 50), { seconds: 20, samples: 3 });
+      assert.deepEqual(await store.averageWaitSeconds('t', 2), { seconds: 25, samples: 2 });
+      assert.deepEqual(await store.averageWaitSeconds('other', 50), { seconds: 0, samples: 0 });
+      await store.addLobbyMessage('a', 'first', 1, audit);
+      await store.addLobbyMessage('a', 'second', 2, audit);
+      const messages = await store.listLobbyMessages('a');
+      assert.deepEqual(messages.map((m) => m.text), ['first', 'second']);
+      assert.ok(messages[0]!.id < messages[1]!.id);
+    });
+
+    it('pages consultations newest first with a cursor, per tenant and status', async () => {
+      const { store } = await open();
+      const ids = ['c_A', 'c_b', 'c_B', 'c_a', 'c_-'];
+      for (const id of ids) await store.insertConsultation({ ...consultation(id), createdAt: 7 }, audit);
+      await store.insertConsultation({ ...consultation('other'), tenantId: 'u' }, audit);
+      await store.endConsultation({ id: 'c_a', endedAt: 9, audit });
+      const all: string[] = [];
+      let cursor: { createdAt: number; id: string } | undefined;
+      for (;;) {
+        const page = await store.listConsultations('t', { limit: 2, cursor });
+        all.push(...page.map((c) => c.id));
+        const last = page.at(-1);
+        if (page.length < 2 || !last) break;
+        cursor = { createdAt: last.createdAt, id: last.id };
+      }
+      // Byte order of the ids (as SQLite compares them), whatever the database's locale.
+      assert.deepEqual(all, [...ids].sort().reverse());
+      assert.deepEqual((await store.listConsultations('t', { limit: 10, status: 'ended' })).map((c) => c.id), ['c_a']);
+      assert.deepEqual((await store.listOpenConsultations()).map((c) => c.id).sort(), ['c_-', 'c_A', 'c_B', 'c_b', 'other']);
+    });
+
+    it('rotates the E2EE key only while the consultation runs', async () => {
+      const { store } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      await store.rotateE2eeKey('c1', 'k2', audit);
+      assert.equal((await store.getConsultation('c1'))?.e2eeKey, 'k2');
+      await store.endConsultation({ id: 'c1', endedAt: 5, audit });
+      await store.rotateE2eeKey('c1', 'k3', audit);
+      assert.equal((await store.getConsultation('c1'))?.e2eeKey, null);
+    });
+
+    it('records a webhook event id once; lists audit entries by tenant and period', async () => {
+      const { store } = await open();
+      assert.equal(await store.recordWebhookEvent('EV_1', 1), true);
+      assert.equal(await store.recordWebhookEvent('EV_1', 2), false);
+      await store.insertAudit({ ...audit, at: 10, action: 'a' });
+      await store.insertAudit({ ...audit, at: 20, action: 'b', consultationId: 'c9' });
+      await store.insertAudit({ ...audit, tenantId: 'u', at: 15, action: 'c' });
+      assert.deepEqual(await store.listAudit('t', 10, 21), [{ ...audit, at: 10, action: 'a' }, { ...audit, at: 20, action: 'b', consultationId: 'c9' }]);
+      assert.deepEqual((await store.listAudit('t', 11, 20)).length, 0);
+    });
+
+    it('retention deletes what is older than the cutoff, and only that', async () => {
+      const { store } = await open();
+      await store.insertConsultation({ ...consultation('old'), createdAt: 1 }, audit);
+      await store.insertAccessCode(code('h-old', 'old', 50), audit);
+      await store.insertAccessCode(code('h-live', 'old', 10_000), audit);
+      await store.redeemAccessCode('h-live', 10, newEntry('e-old', 't-old', 10));
+      await store.endConsultation({ id: 'old', endedAt: 100, audit: { ...audit, at: 100 } });
+      await store.insertConsultation({ ...consultation('new'), createdAt: 1 }, audit);
+      await store.recordWebhookEvent('EV_old', 100);
+      await store.recordWebhookEvent('EV_new', 2000);
+      const result = await store.deleteOlderThan(1000);
+      assert.deepEqual(result, { consultations: 1, accessCodes: 0, lobbyEntries: 1, audit: 5, stats: 1, webhookEvents: 1 });
+      assert.equal(await store.getConsultation('old'), undefined);
+      assert.ok(await store.getConsultation('new'));
+      assert.equal(await store.recordWebhookEvent('EV_new', 3000), false);
+    });
+
+    it('a transaction commits once, and rolls back everything written through it when its work throws', async () => {
+      const { store, committed } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.insertAudit({ ...audit, action: 'inside' });
+          await tx.insertAccessCode(code('h1'), audit);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(Number(await committed("SELECT COUNT(*) FROM audit_log WHERE action = 'inside'")), 0);
+      assert.equal(await store.countOpenAccessCodes('c1', 0), 0);
+      const n = await store.transaction(async (tx) => {
+        await tx.insertAccessCode(code('h2'), audit);
+        return tx.countOpenAccessCodes('c1', 0);
+      });
+      assert.equal(n, 1);
+      assert.equal(Number(await committed("SELECT COUNT(*) FROM access_codes WHERE code_hash = 'h2'")), 1);
+    });
+
+    it('calls from elsewhere neither see nor join an open transaction', async () => {
+      const { store } = await open();
+      await store.insertConsultation(consultation('c1'), audit);
+      let release = (): void => undefined;
+      const gate = new Promise<void>((r) => (release = r));
+      const tx = store.transaction(async (t) => {
+        await t.insertAccessCode(code('h1'), audit);
+        await gate;
+        throw new Error('rolled back');
+      });
+      // Give the transaction time to write; an outside read must not see its uncommitted code.
+      await new Promise((r) => setTimeout(r, 50));
+      const outside = store.countOpenAccessCodes('c1', 0);
+      const outsideWrite = store.insertAudit({ ...audit, action: 'outside' });
+      release();
+      await assert.rejects(tx, /rolled back/);
+      assert.equal(await outside, 0);
+      await outsideWrite;
+      assert.equal((await store.listAudit('t', 0, 10)).filter((a) => a.action === 'outside').length, 1, 'an outside write is not rolled back with it');
+    });
+  });
+}
 
 describe('SQLite store files', () => {
   it('are readable by the owner only', async () => {
