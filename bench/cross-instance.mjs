@@ -1,4 +1,4 @@
-// Cross-instance admit delay: two token-server instances on one store, one Redis and one SFU. A patient waits on
+// Cross-instance admit delay: two token-server instances on one PostgreSQL, one Redis and one SFU. A patient waits on
 // A, the practitioner admits through B; from sending the admit until A's stream delivers `admitted`. Baseline:
 // the same admissions through A itself, interleaved (test/server/shared/admit-delay.ts).
 import { measureAdmitDelays } from '../test/server/shared/admit-delay.ts';
@@ -37,7 +37,7 @@ export async function crossInstanceAdmit({ quick }) {
           met: p99 <= 50,
         },
       ],
-      raw: { database: engines.database, crossInstanceMs: crossInstance, sameInstanceMs: sameInstance },
+      raw: { store: 'postgresql', crossInstanceMs: crossInstance, sameInstanceMs: sameInstance },
     };
   } finally {
     for (const instance of instances) await instance.stop();

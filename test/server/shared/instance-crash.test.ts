@@ -1,5 +1,5 @@
 /**
- * Two token-server processes (server/main.ts) on one store, one Redis and one SFU. Instance A is killed with
+ * Two token-server processes (server/main.ts) on one PostgreSQL, one Redis and one SFU. Instance A is killed with
  * SIGKILL while patients wait on it: their streams reconnect to B and keep their places; nobody is lost or
  * admitted twice. Runs under the browser lock (it starts livekit-server).
  */

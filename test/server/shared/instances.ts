@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startLivekit, type RunningLivekit } from '../../../scripts/livekit.mjs';
+import { startPostgres, type RunningPostgres } from '../../../scripts/postgres.mjs';
 import { startRedis, type RunningRedis } from '../../../scripts/redis.mjs';
 import { supervise } from '../../../scripts/supervise.mjs';
 import { closeServer, createApp, type AppDeps, type VideoconsultApp } from '../../../server/app.js';
@@ -22,8 +23,9 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 /** The engines every instance shares: Redis, the store's database, one SFU. */
 export interface Engines {
   redis: RunningRedis;
+  postgres: RunningPostgres;
   sfu: RunningLivekit;
-  /** The store setting every instance gets. */
+  /** The store setting every instance gets: the PostgreSQL they share. */
   database: ConfigInput['database'];
   dir: string;
   /** The integrator API key of tenant `acme` (origin https://acme.example). */
@@ -34,18 +36,20 @@ export interface Engines {
 
 export async function startEngines(): Promise<Engines> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-instances-'));
-  const redis = await startRedis();
-  const sfu = await startLivekit();
+  const [redis, postgres, sfu] = await Promise.all([startRedis(), startPostgres(), startLivekit()]);
   return {
     redis,
+    postgres,
     sfu,
-    database: { path: join(dir, 'videoconsult.sqlite') },
+    // Short timeouts: an unreachable database is answered 503 within about 3 s (the default waits 5 s to connect).
+    database: { url: postgres.url, connectTimeoutSeconds: 1, statementTimeoutMs: 2000 },
     dir,
     apiKey: `acme_${randomBytes(16).toString('hex')}`,
     secret: randomBytes(32).toString('hex'),
     async stop() {
       await sfu.stop();
       await redis.stop();
+      await postgres.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 /**
- * Two token-server instances (two createApp on two ports) on one store, one Redis and one SFU: what a patient
+ * Two token-server instances (two createApp on two ports) on one PostgreSQL, one Redis and one SFU: what a patient
  * does through one is seen through the other. Runs under the browser lock (it starts livekit-server).
  */
 import assert from 'node:assert/strict';
@@ -115,54 +115,69 @@ describe('two instances', () => {
   });
 
   it('Redis restarts under waiting patients: a clear 503 while it is down, then everything recovers by itself', async () => {
-    const consultation = await openConsultation(engines, a);
-    const waiting: PatientPage[] = [];
-    for (let i = 0; i < 3; i++) {
-      const address = clientAddress();
-      waiting.push(page(await joinThrough(engines, i % 2 ? b : a, consultation.id, address), [a.base, b.base], address));
-    }
-    for (const [i, p] of waiting.entries()) await p.until((x) => x.position === i + 1, 5000, `position ${i + 1}`);
+    await outageUnderWaitingPatients(engines.redis, 'shared_state_unavailable', 'bus_unavailable');
+  });
 
-    await engines.redis.kill();
+  it('PostgreSQL restarts (after a crash) under waiting patients: a clear 503 while it is down, then everything recovers by itself', async () => {
+    await outageUnderWaitingPatients(engines.postgres, 'store_unavailable', 'store_unavailable');
+  });
+});
+
+/**
+ * Three patients wait (through A and B); the engine is SIGKILLed; requests to both instances are answered 503
+ * with `code` within seconds; the engine starts again and, without touching A or B, admission works, the
+ * others move up in their order and a new patient can join: nothing committed before the crash is lost.
+ */
+async function outageUnderWaitingPatients(
+  engine: { kill(): Promise<void>; restart(): Promise<void> },
+  code: string,
+  readyCode: string,
+): Promise<void> {
+  const consultation = await openConsultation(engines, a);
+  const waiting: PatientPage[] = [];
+  for (let i = 0; i < 3; i++) {
+    const address = clientAddress();
+    waiting.push(page(await joinThrough(engines, i % 2 ? b : a, consultation.id, address), [a.base, b.base], address));
+  }
+  for (const [i, p] of waiting.entries()) await p.until((x) => x.position === i + 1, 5000, `position ${i + 1}`);
+
+  await engine.kill();
+  try {
     const down = [
       call(a, 'POST', '/v1/lobby/join', { body: { code: 'ABCDEFGHJK', name: 'Late' }, headers: { 'x-forwarded-for': clientAddress() } }),
       admit(b, consultation.practitioner, waiting[0]!.ticketId),
       call(b, 'GET', '/v1/lobby/events', { auth: waiting[1]!.ticket }),
       call(a, 'POST', `/v1/consultations/${consultation.id}/access-codes`, { auth: engines.apiKey, body: {} }),
     ];
-    for (const res of await withinSeconds(5, Promise.all(down))) {
+    for (const res of await withinSeconds(10, Promise.all(down))) {
       assert.equal(res.status, 503, JSON.stringify(res.body));
-      assert.equal((res.body as { error: { code: string } }).error.code, 'shared_state_unavailable');
+      assert.equal((res.body as { error: { code: string } }).error.code, code);
       assert.ok(Number(res.headers.get('retry-after')) > 0);
     }
     // The load balancer's view: neither instance is ready, and each says why.
     for (const via of [a, b]) {
       const ready = await withinSeconds(5, call(via, 'GET', '/v1/ready'));
       assert.equal(ready.status, 503);
-      assert.equal((ready.body as { error: { code: string } }).error.code, 'bus_unavailable');
+      assert.equal((ready.body as { error: { code: string } }).error.code, readyCode);
     }
-
-    await engines.redis.restart();
-    // Recovers by itself: no restart of A or B.
-    await eventually(
-      async () => (await admit(b, consultation.practitioner, waiting[0]!.ticketId)).status === 200,
-      10_000,
-      'B admits again',
+  } finally {
+    await engine.restart();
+  }
+  // Recovers by itself: no restart of A or B.
+  await eventually(async () => (await admit(b, consultation.practitioner, waiting[0]!.ticketId)).status === 200, 15_000, 'B admits again');
+  await waiting[0]!.until((x) => x.of('admitted').length === 1, 10_000, 'admitted after the restart');
+  for (const via of [a, b]) await eventually(async () => (await call(via, 'GET', '/v1/ready')).status === 200, 10_000, 'ready again');
+  // Nothing committed was lost: the others still wait, in their order, and move up.
+  for (const [i, p] of waiting.slice(1).entries()) await p.until((x) => x.position === i + 1, 10_000, `moved up to ${i + 1}`);
+  const late = await joinThrough(engines, a, consultation.id, clientAddress());
+  const queue = await EventReader.open(b, '/v1/practitioner/events', consultation.practitioner);
+  try {
+    const { patients } = (await queue.next('queue')) as { patients: { ticketId: string }[] };
+    assert.deepEqual(
+      patients.map((p) => p.ticketId),
+      [waiting[1]!.ticketId, waiting[2]!.ticketId, late.ticketId],
     );
-    await waiting[0]!.until((x) => x.of('admitted').length === 1, 5000, 'admitted after the restart');
-    for (const via of [a, b]) await eventually(async () => (await call(via, 'GET', '/v1/ready')).status === 200, 10_000, 'ready again');
-    // Nothing committed was lost: the others still wait, in their order, and move up.
-    for (const [i, p] of waiting.slice(1).entries()) await p.until((x) => x.position === i + 1, 5000, `moved up to ${i + 1}`);
-    const late = await joinThrough(engines, a, consultation.id, clientAddress());
-    const queue = await EventReader.open(b, '/v1/practitioner/events', consultation.practitioner);
-    try {
-      const { patients } = (await queue.next('queue')) as { patients: { ticketId: string }[] };
-      assert.deepEqual(
-        patients.map((p) => p.ticketId),
-        [waiting[1]!.ticketId, waiting[2]!.ticketId, late.ticketId],
-      );
-    } finally {
-      queue.close();
-    }
-  });
-});
+  } finally {
+    queue.close();
+  }
+}
