@@ -65,6 +65,12 @@ export const configSchema = z.strictObject({
   tenants: z.array(tenantSchema).min(1, 'configure at least one tenant'),
   /** Lifetime of LiveKit grants handed to browsers. Minutes, never the SDK's 6 h default. */
   grantTtlMinutes: z.number().int().min(1).max(60).default(10),
+  /**
+   * Lifetime of a patient's LiveKit grant. Short, so a declined or departed patient is out for good within it
+   * even if the SFU's webhook is lost: the SDK fetches a fresh one through the lobby (which refuses anyone no
+   * longer admitted) before each (re)connect.
+   */
+  patientGrantTtlSeconds: z.number().int().min(5).max(600).default(120),
   retentionDays: z.number().int().min(1).max(90).default(90),
   /** A consultation nobody ended is ended by the sweeper this long after its start (or scheduled time). */
   staleAfterHours: z.number().int().min(1).max(24 * 7).default(24),

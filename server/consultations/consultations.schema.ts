@@ -58,7 +58,7 @@ export const accessCode = z.object({
 
 export const createPractitionerTokenBody = z.strictObject({
   name: displayName(100),
-  ttlMinutes: z.int().min(1).max(24 * 60).default(480),
+  ttlMinutes: z.int().min(1).max(24 * 60).default(60),
 });
 
 export const practitionerToken = z.object({ token: z.string(), expiresAt: z.string() });

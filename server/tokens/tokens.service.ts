@@ -18,7 +18,7 @@ export interface Admission {
   consultationId: string;
 }
 
-/** Mints LiveKit JWTs: narrow, one room, short-lived (config.grantTtlMinutes). */
+/** Mints LiveKit JWTs: narrow, one room, short-lived (patients: patientGrantTtlSeconds; practitioners: grantTtlMinutes). */
 export class GrantService {
   constructor(private readonly config: Config, private readonly now: () => number) {}
 
@@ -27,9 +27,9 @@ export class GrantService {
     identity: string,
     name: string,
     role: string,
+    ttlSeconds: number,
     grant: VideoGrant,
   ): Promise<Admission> {
-    const ttlSeconds = this.config.grantTtlMinutes * 60;
     // The role is a participant attribute set here, by the server: the UI marks the practitioner from it, never
     // from a name anyone could type. Participants cannot change their own attributes (canUpdateOwnMetadata off).
     const at = new AccessToken(this.config.livekit.apiKey, this.config.livekit.apiSecret, { identity, name, ttl: ttlSeconds, attributes: { role } });
@@ -51,7 +51,7 @@ export class GrantService {
   patient(consultation: ConsultationRow, identity: string, name: string, role: string = PATIENT_ROLE): Promise<Admission> {
     const sources = [TrackSource.CAMERA, TrackSource.MICROPHONE];
     if (consultation.patientScreenShare) sources.push(TrackSource.SCREEN_SHARE, TrackSource.SCREEN_SHARE_AUDIO);
-    return this.mint(consultation, identity, name, role, {
+    return this.mint(consultation, identity, name, role, this.config.patientGrantTtlSeconds, {
       canPublish: true,
       canPublishSources: sources,
       canPublishData: true,
@@ -66,7 +66,7 @@ export class GrantService {
 
   /** roomAdmin for this consultation's room only (the `room` claim scopes it). */
   practitioner(consultation: ConsultationRow, identity: string, name: string): Promise<Admission> {
-    return this.mint(consultation, identity, name, PRACTITIONER_ROLE, {
+    return this.mint(consultation, identity, name, PRACTITIONER_ROLE, this.config.grantTtlMinutes * 60, {
       roomAdmin: true,
       canUpdateOwnMetadata: false,
       canPublish: true,

@@ -52,3 +52,30 @@ describe('display names and roles', () => {
     assert.equal((patient.video as { canUpdateOwnMetadata?: boolean }).canUpdateOwnMetadata, false);
   });
 });
+
+describe('grant lifetimes', () => {
+  let app: LocalApp;
+  before(async () => {
+    app = await startLocalApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it('patient grants last 2 minutes; a declined patient gets no fresh one; practitioner tokens default to 60 minutes', async () => {
+    const id = await createConsultation(app, app.keys.acme);
+    const issued = await call(app, 'POST', `/v1/consultations/${id}/practitioner-tokens`, { auth: app.keys.acme, body: { name: 'Dr. A' } });
+    const minutes = (Date.parse(String(issued.body.expiresAt)) - Date.now()) / 60_000;
+    assert.ok(minutes > 59 && minutes <= 60, `practitioner token lasts ${minutes} min`);
+    const token = String(issued.body.token);
+    const code = await issueCode(app, app.keys.acme, id);
+    const joined = await call(app, 'POST', '/v1/lobby/join', { body: { code, name: 'Pat' } });
+    await call(app, 'POST', '/v1/practitioner/admit', { auth: token, body: { ticketId: joined.body.ticketId } });
+    const grant = decodeJwt(String((await call(app, 'POST', '/v1/lobby/grant', { auth: String(joined.body.ticket) })).body.token));
+    assert.equal(Number(grant.exp) - Number(grant.nbf), 120);
+    await call(app, 'POST', '/v1/practitioner/decline', { auth: token, body: { ticketId: joined.body.ticketId } });
+    const refused = await call<ErrorReply>(app, 'POST', '/v1/lobby/grant', { auth: String(joined.body.ticket) });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'not_admitted');
+  });
+});
