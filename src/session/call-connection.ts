@@ -45,6 +45,7 @@ export class CallConnection {
   private frozen = false;
   private hungUpWhileFrozen = false;
   private removePageListeners?: () => void;
+  private renewal?: ReturnType<typeof setTimeout>;
 
   /** @param freshGrant a new grant for a rejoin (the patient's and the practitioner's come from different places) */
   constructor(
@@ -117,6 +118,38 @@ export class CallConnection {
     if (this.room !== room || core.store.snapshot.state !== 'connecting') return;
     this.refresh();
     core.transition('in-call');
+    this.renewBefore(admission);
+  }
+
+  /**
+   * Patient grants last about two minutes and the SFU renews the token it holds only every few minutes, so a
+   * fresh grant is fetched (through the lobby, which refuses anyone no longer admitted) 30 s before expiry.
+   * A refusal means this participant was removed: the call ends here even if the SFU never said so.
+   */
+  private renewBefore(admission: Admission): void {
+    clearTimeout(this.renewal);
+    const expires = admission.expiresAt ? Date.parse(admission.expiresAt) : NaN;
+    if (!Number.isFinite(expires)) return;
+    this.renewal = setTimeout(() => void this.renew(), Math.max(5_000, expires - Date.now() - 30_000));
+  }
+
+  private async renew(): Promise<void> {
+    const { core } = this;
+    if (isTerminal(core.store.snapshot.state) || !this.room) return;
+    try {
+      const next = await this.freshGrant();
+      this.room?.useToken?.(next.token);
+      this.renewBefore(next);
+    } catch (error) {
+      if (isTerminal(core.store.snapshot.state)) return;
+      if (error instanceof ApiRequestError && error.status === 410) return core.finish('ended');
+      if (error instanceof ApiRequestError && [401, 403, 404].includes(error.status)) {
+        await this.room?.disconnect().catch(() => undefined);
+        return core.fail('connection_lost', 'You are no longer admitted to this consultation.');
+      }
+      // The server is briefly away: try again soon (the SFU keeps the call going meanwhile).
+      this.renewal = setTimeout(() => void this.renew(), 10_000);
+    }
   }
 
   private listenToPage(): void {
@@ -209,6 +242,7 @@ export class CallConnection {
         }
         this.refresh();
         if (core.store.snapshot.state !== 'in-call') core.transition('in-call');
+        this.renewBefore(admission);
         return;
       } catch (error) {
         if (error instanceof ApiRequestError && error.status === 410) return core.finish('ended');

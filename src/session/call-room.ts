@@ -30,6 +30,8 @@ export interface CallRoom extends CallMediaState {
   dataTransport?(): DataTransport | undefined;
   /** The room's name and this participant's current LiveKit token (refreshed by the SFU), once connected. */
   currentGrant?(): { room: string; token: string } | undefined;
+  /** A renewed grant's token, for what needs a valid one during the call (file sharing). */
+  useToken?(token: string): void;
 }
 
 export interface ReceivedBytes {

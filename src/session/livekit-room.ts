@@ -190,13 +190,20 @@ export class LiveKitCallRoom implements CallRoom {
     return this.transport;
   }
 
+  useToken(token: string): void {
+    this.admissionToken = token;
+  }
+
   currentGrant(): { room: string; token: string } | undefined {
     const room = this.room;
     if (!room || !this.admissionToken || room.state === 'disconnected' || !room.name) return undefined;
     // The SFU refreshes the token during the call (same grants, later expiry); livekit-client keeps it on its
     // engine without a public getter. Fall back to the admission's token when that ever changes.
     const refreshed = (room.engine as unknown as { token?: unknown } | undefined)?.token;
-    return { room: room.name, token: typeof refreshed === 'string' && refreshed ? refreshed : this.admissionToken };
+    // Whichever expires later: ours renewed through the lobby, or the SFU's own renewal.
+    const candidates = [this.admissionToken, typeof refreshed === 'string' ? refreshed : ''].filter(Boolean);
+    const token = candidates.reduce((best, t) => (jwtExpiry(t) > jwtExpiry(best) ? t : best), this.admissionToken);
+    return { room: room.name, token };
   }
 
   participants(): ParticipantView[] {
@@ -263,6 +270,15 @@ export class LiveKitCallRoom implements CallRoom {
  */
 function defaultE2EEWorker(): Promise<Worker> {
   return startModuleWorker(new URL('./livekit-e2ee-worker.mjs', import.meta.url));
+}
+
+function jwtExpiry(token: string): number {
+  try {
+    const payload = JSON.parse(atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function viewOf(participant: Participant, isLocal: boolean): ParticipantView {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sessionDirName } from '../../server/uploads/index.js';
 import { call, createConsultation, decodeJwt, EventReader, issueCode, joinLobby, practitionerToken, startHarness, type Harness } from './helpers.js';
+import { png as pngFile } from './fixtures/uploads/helpers.js';
 
 describe('integrator API: consultations and practitioner grants', () => {
   let h: Harness;
@@ -70,7 +71,7 @@ describe('ending a consultation deletes its uploads', () => {
     const pt = await practitionerToken(h, h.keys.acme, id);
     const grant = await call(h, 'POST', '/v1/practitioner/grant', { auth: pt });
     const room = `vc-${id}`;
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 0x20)]);
+    const png = new Uint8Array(pngFile('', 208));
     const up = await fetch(`${h.base}/v1/rooms/${room}/uploads`, {
       method: 'POST',
       headers: { authorization: `Bearer ${String(grant.body.token)}`, 'content-type': 'application/octet-stream', 'x-filename': 'scan.png' },
@@ -107,7 +108,7 @@ describe('uploads close to a removed patient at once', () => {
     const grant = await call(h, 'POST', '/v1/lobby/grant', { auth: patient.ticket });
     const token = String(grant.body.token);
     const room = `vc-${id}`;
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 0x20)]);
+    const png = new Uint8Array(pngFile('', 208));
     const upload = () =>
       fetch(`${h.base}/v1/rooms/${room}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: png });
     const first = await upload();

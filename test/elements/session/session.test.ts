@@ -301,6 +301,24 @@ describe('ConsultationSession (patient)', () => {
     }
   });
 
+  it('renews a short grant through the lobby before it expires, and leaves the call when the lobby refuses', async function () {
+    this.timeout(20_000);
+    const server = new FakeServer();
+    let answer: { status: number; body: unknown } = { status: 200, body: { ...ADMISSION, token: 'renewed-token', expiresAt: new Date(Date.now() + 35_000).toISOString() } };
+    server.on('/v1/lobby/grant', () => answer);
+    const session = patientSession(server);
+    await session.join({ code: 'ABC', name: 'Ann' });
+    await until(() => server.openStreams === 1);
+    // Expires in 35 s: renewed 30 s before, i.e. after the 5 s floor.
+    server.event('admitted', { ...ADMISSION, expiresAt: new Date(Date.now() + 35_000).toISOString() });
+    await until(() => session.state === 'in-call');
+    await until(() => server.requests.some((r) => r.url === '/v1/lobby/grant'));
+    answer = { status: 403, body: { error: { code: 'not_admitted', message: 'You may not join this consultation.' } } };
+    await until(() => session.state === 'failed');
+    expect(server.requests.filter((r) => r.url === '/v1/lobby/grant').length).to.equal(2);
+    expect(session.snapshot.error?.code).to.equal('connection_lost');
+  });
+
   it('notifies subscribers only when the selected value changes', async () => {
     const server = new FakeServer();
     const session = patientSession(server);
