@@ -1,5 +1,9 @@
 // `npm start`: the whole product on loopback — livekit-server, the token server (SQLite in data/) and the
 // demo host pages — and the URLs to open. Ctrl-C stops all of it.
+//
+// `npm run start:cluster` (`--cluster`): the scaled-out shape on loopback — Redis, two LiveKit nodes on that
+// Redis behind one balancer, two token-server instances sharing the store and Redis behind another balancer
+// (the production load balancers' stand-ins, see scripts/tcp-balancer.mjs), and the same demo pages.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,10 +11,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { tsImport } from 'tsx/esm/api';
+import { startLivekitCluster } from './livekit-cluster.mjs';
 import { SetupError, assertPortFree, devKeys, startLivekit } from './livekit.mjs';
+import { startRedis } from './redis.mjs';
+import { startBalancer } from './tcp-balancer.mjs';
 import { createStaticApp } from './static-server.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const cluster = process.argv.includes('--cluster');
 const dataDir = join(root, 'data');
 const ports = {
   sfu: Number(process.env.LIVEKIT_PORT || 7880),
@@ -29,6 +37,8 @@ function devSecrets() {
 
 const children = [];
 let sfu;
+let redis;
+let apiBalancer;
 let stopping = false;
 async function shutdown(code = 0) {
   if (stopping) return;
@@ -36,7 +46,9 @@ async function shutdown(code = 0) {
   console.log('\nStopping…');
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  await apiBalancer?.close();
   await sfu?.stop();
+  await redis?.stop();
   process.exit(code);
 }
 process.once('SIGINT', () => shutdown(0));
@@ -57,7 +69,10 @@ function runChild(command, args, env = {}) {
 try {
   mkdirSync(dataDir, { recursive: true });
   await assertPortFree(ports.sfu, 'the LiveKit SFU; set LIVEKIT_PORT to use another');
+  // In a cluster the token-server instances listen on the next ports, behind a balancer on VC_PORT.
+  const instancePorts = cluster ? [ports.api + 1, ports.api + 2] : [ports.api];
   await assertPortFree(ports.api, 'the token server; set VC_PORT to use another');
+  for (const port of cluster ? instancePorts : []) await assertPortFree(port, 'a token-server instance (VC_PORT + 1, + 2); set VC_PORT to use others');
   await assertPortFree(ports.demo, 'the demo pages; set DEMO_PORT to use another');
 
   if (!existsSync(join(root, 'dist/videoconsult.js')) || process.env.VC_REBUILD) {
@@ -71,36 +86,51 @@ try {
   const { secret, apiKey } = devSecrets();
   const apiUrl = `http://127.0.0.1:${ports.api}`;
   const demoUrl = `http://127.0.0.1:${ports.demo}`;
-  sfu = await startLivekit({ port: ports.sfu, keys, webhookUrl: `${apiUrl}/v1/webhooks/livekit` });
+  const webhookUrl = `${apiUrl}/v1/webhooks/livekit`;
+  if (cluster) {
+    redis = await startRedis({ dir: join(dataDir, 'redis'), port: process.env.REDIS_PORT ? Number(process.env.REDIS_PORT) : undefined });
+    sfu = await startLivekitCluster({ redis: `127.0.0.1:${redis.port}`, nodes: 2, port: ports.sfu, keys, webhookUrl });
+  } else {
+    sfu = await startLivekit({ port: ports.sfu, keys, webhookUrl });
+  }
 
-  const configFile = join(dataDir, 'dev-config.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify(
+  const instanceConfig = (port) => ({
+    host: '127.0.0.1',
+    port,
+    publicUrl: `${demoUrl}/patient.html`,
+    livekit: { url: sfu.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
+    database: { path: join(dataDir, 'videoconsult.sqlite') },
+    // No ClamAV in the dev stack: files are shared unscanned, and the server says so at start.
+    uploads: { directory: join(dataDir, 'uploads'), scan: 'off' },
+    secret,
+    tenants: [
       {
-        host: '127.0.0.1',
-        port: ports.api,
-        publicUrl: `${demoUrl}/patient.html`,
-        livekit: { url: sfu.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
-        database: { path: join(dataDir, 'videoconsult.sqlite') },
-        // No ClamAV in the dev stack: files are shared unscanned, and the server says so at start.
-        uploads: { directory: join(dataDir, 'uploads'), scan: 'off' },
-        secret,
-        tenants: [
-          {
-            id: 'demo',
-            name: 'Demo practice',
-            apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')],
-            allowedOrigins: [demoUrl],
-          },
-        ],
+        id: 'demo',
+        name: 'Demo practice',
+        apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')],
+        allowedOrigins: [demoUrl],
       },
-      null,
-      2,
-    ),
-    { mode: 0o600 },
-  );
-  runChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], { VC_CONFIG: configFile });
+    ],
+    // Shared by the instances: the "consultation changed" bus, rate limits, the code lockout, stream caps.
+    ...(redis ? { redis: { url: redis.url } } : {}),
+  });
+  const answers = async (port) => {
+    for (let i = 0; i < 150; i++) {
+      if (await fetch(`http://127.0.0.1:${port}/v1/openapi.json`).then((r) => r.ok, () => false)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  // One after the other: the first instance migrates the shared store before the second opens it.
+  for (const [i, port] of instancePorts.entries()) {
+    const configFile = join(dataDir, cluster ? `dev-config-${i + 1}.json` : 'dev-config.json');
+    writeFileSync(configFile, JSON.stringify(instanceConfig(port), null, 2), { mode: 0o600 });
+    runChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], { VC_CONFIG: configFile });
+    // Wait for the token server before printing URLs that would otherwise fail.
+    await answers(port);
+  }
+  if (cluster) {
+    apiBalancer = await startBalancer({ backends: instancePorts.map((port) => ({ host: '127.0.0.1', port })), port: ports.api });
+  }
 
   // The demo's "practice software back end": it holds the tenant API key (as an integrator's server
   // would) and sets up a consultation for the practitioner page with the typed client (videoconsult/client).
@@ -124,20 +154,21 @@ try {
   });
   await new Promise((r) => demo.listen(ports.demo, '127.0.0.1', r));
 
-  // Wait for the token server before printing URLs that would otherwise fail.
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${apiUrl}/v1/openapi.json`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const clusterLines = cluster
+    ? [
+        ...instancePorts.map((port, i) => `  Token server ${i + 1}     http://127.0.0.1:${port}`),
+        ...sfu.nodes.map((node, i) => `  LiveKit node ${i + 1}     ${node.url}   (metrics: http://127.0.0.1:${node.prometheusPort}/metrics)`),
+        `  Redis              ${redis.url}   (not persisted)`,
+      ].join('\n') + '\n'
+    : '';
   console.log(`
 videoconsult is running (Ctrl-C stops everything):
   Practitioner page  ${demoUrl}/practitioner.html   (creates a consultation and shows the patient's code)
   Patient page       ${demoUrl}/patient.html
   Demo index         ${demoUrl}/
-  Token server       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
-  LiveKit SFU        ${sfu.url}
-`);
+  Token server       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)${cluster ? '   (balancer)' : ''}
+  LiveKit SFU        ${sfu.url}${cluster ? '   (balancer)' : ''}
+${clusterLines}`);
 } catch (err) {
   console.error(err instanceof SetupError ? `\n${err.message}\n` : err);
   await shutdown(1);
