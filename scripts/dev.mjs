@@ -25,6 +25,8 @@ const ports = {
   api: Number(process.env.VC_PORT || 8787),
   demo: Number(process.env.DEMO_PORT || 8080),
 };
+// livekit-server reads LIVEKIT_PORT itself and would put every node on it; ours is the balancer's port.
+delete process.env.LIVEKIT_PORT;
 
 /** Dev secrets live in the git-ignored data/ folder, made once, never committed. */
 function devSecrets() {
@@ -124,7 +126,8 @@ try {
   for (const [i, port] of instancePorts.entries()) {
     const configFile = join(dataDir, cluster ? `dev-config-${i + 1}.json` : 'dev-config.json');
     writeFileSync(configFile, JSON.stringify(instanceConfig(port), null, 2), { mode: 0o600 });
-    runChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], { VC_CONFIG: configFile });
+    // VC_PORT in the environment would override the config's port (server/config.ts): set it per instance.
+    runChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], { VC_CONFIG: configFile, VC_PORT: String(port) });
     // Wait for the token server before printing URLs that would otherwise fail.
     await answers(port);
   }
