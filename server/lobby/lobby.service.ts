@@ -182,7 +182,7 @@ export class LobbyService {
     this.ctx.bus.publish('changed', entry.consultationId);
     const consultation = await this.ctx.store.getConsultation(entry.consultationId);
     if (entry.status === 'admitted' && consultation) await this.rotateKey(consultation);
-    if (entry.identity) void this.removeFromRoom(entry.consultationId, entry.identity);
+    if (entry.identity && consultation) void this.removeFromRoom(consultation.roomName, entry.identity);
   }
 
   private async entryOf(consultation: ConsultationRow, ticketId: string): Promise<LobbyEntryRow> {
@@ -232,7 +232,7 @@ export class LobbyService {
     await this.ctx.store.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
     this.ctx.bus.publish('changed', consultation.id);
     if (entry.status === 'admitted') await this.rotateKey(consultation);
-    if (entry.identity) void this.removeFromRoom(consultation.id, entry.identity);
+    if (entry.identity) void this.removeFromRoom(consultation.roomName, entry.identity);
   }
 
   /** Someone who held the key is out: from now on the call uses one they never see (sent to those still in it). */
@@ -253,13 +253,12 @@ export class LobbyService {
     this.ctx.bus.publish('changed', consultation.id);
   }
 
-  async removeFromRoom(consultationId: string, identity: string): Promise<void> {
+  /** Starts the removal at once (no store read first), so it is under way before the caller answers. */
+  async removeFromRoom(roomName: string, identity: string): Promise<void> {
     try {
-      const c = await this.ctx.store.getConsultation(consultationId);
-      if (!c) return;
-      await this.ctx.rooms.removeParticipant(c.roomName, identity);
+      await this.ctx.rooms.removeParticipant(roomName, identity);
     } catch {
-      // Not in the room (never joined or already gone), or the store is down: the grant expires soon anyway.
+      // Not in the room (never joined or already gone): nothing to do.
     }
   }
 }

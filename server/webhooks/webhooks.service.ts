@@ -46,7 +46,7 @@ export class WebhookService {
         if (!identity) return 'ignored';
         if (consultation.status === 'ended' || !(await this.ctx.store.isIdentityAllowed(consultation.id, identity))) {
           await this.ctx.store.insertAudit({ tenantId: consultation.tenantId, at: this.ctx.now(), actor: 'system', action: 'participant.remove_unknown', consultationId: consultation.id });
-          await this.lobby.removeFromRoom(consultation.id, identity);
+          await this.lobby.removeFromRoom(consultation.roomName, identity);
           return 'applied';
         }
         await this.ctx.store.recordParticipantJoined(consultation.id, identity, this.ctx.now());
