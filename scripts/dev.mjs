@@ -2,7 +2,7 @@
 // demo host pages — and the URLs to open. Ctrl-C stops all of it.
 //
 // `npm run start:cluster` (`--cluster`): the scaled-out shape on loopback — Redis, two LiveKit nodes on that
-// Redis behind one balancer, two token-server instances sharing the store and Redis behind another balancer
+// Redis behind one balancer, two token-server instances sharing PostgreSQL and Redis behind another balancer
 // (the production load balancers' stand-ins, see scripts/tcp-balancer.mjs), and the same demo pages.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import express from 'express';
 import { tsImport } from 'tsx/esm/api';
 import { startLivekitCluster } from './livekit-cluster.mjs';
 import { SetupError, assertPortFree, devKeys, startLivekit } from './livekit.mjs';
+import { startPostgres } from './postgres.mjs';
 import { startRedis } from './redis.mjs';
 import { startBalancer } from './tcp-balancer.mjs';
 import { createStaticApp } from './static-server.mjs';
@@ -40,6 +41,7 @@ function devSecrets() {
 const children = [];
 let sfu;
 let redis;
+let postgres;
 let apiBalancer;
 let stopping = false;
 async function shutdown(code = 0) {
@@ -51,6 +53,7 @@ async function shutdown(code = 0) {
   await apiBalancer?.close();
   await sfu?.stop();
   await redis?.stop();
+  await postgres?.stop();
   process.exit(code);
 }
 process.once('SIGINT', () => shutdown(0));
@@ -90,6 +93,7 @@ try {
   const demoUrl = `http://127.0.0.1:${ports.demo}`;
   const webhookUrl = `${apiUrl}/v1/webhooks/livekit`;
   if (cluster) {
+    postgres = await startPostgres({ dir: join(dataDir, 'postgres') });
     redis = await startRedis({ dir: join(dataDir, 'redis'), port: process.env.REDIS_PORT ? Number(process.env.REDIS_PORT) : undefined });
     sfu = await startLivekitCluster({ redis: `127.0.0.1:${redis.port}`, nodes: 2, port: ports.sfu, keys, webhookUrl });
   } else {
@@ -101,7 +105,8 @@ try {
     port,
     publicUrl: `${demoUrl}/patient.html`,
     livekit: { url: sfu.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
-    database: { path: join(dataDir, 'videoconsult.sqlite') },
+    // The cluster's instances share PostgreSQL; one process alone keeps the embedded SQLite file.
+    database: postgres ? { url: postgres.url } : { path: join(dataDir, 'videoconsult.sqlite') },
     // No ClamAV in the dev stack: files are shared unscanned, and the server says so at start.
     uploads: { directory: join(dataDir, 'uploads'), scan: 'off' },
     secret,
@@ -162,6 +167,7 @@ try {
         ...instancePorts.map((port, i) => `  Token server ${i + 1}     http://127.0.0.1:${port}`),
         ...sfu.nodes.map((node, i) => `  LiveKit node ${i + 1}     ${node.url}   (metrics: http://127.0.0.1:${node.prometheusPort}/metrics)`),
         `  Redis              ${redis.url}   (not persisted)`,
+        `  PostgreSQL         postgres://127.0.0.1:${postgres.port}   (data/postgres; password in data/postgres/password)`,
       ].join('\n') + '\n'
     : '';
   console.log(`
