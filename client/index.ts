@@ -19,6 +19,7 @@ import type {
   practitionerToken,
 } from '../server/consultations/consultations.schema.js';
 import type { auditResponse, periodQuery, statsResponse } from '../server/stats/stats.schema.js';
+import type { deliveryLog } from '../server/outbox/outbox.schema.js';
 
 export type Consultation = z.output<typeof consultation>;
 export type ConsultationList = z.output<typeof consultationList>;
@@ -31,6 +32,7 @@ export type CreatePractitionerTokenInput = z.input<typeof createPractitionerToke
 export type PeriodInput = z.input<typeof periodQuery>;
 export type Stats = z.output<typeof statsResponse>;
 export type Audit = z.output<typeof auditResponse>;
+export type WebhookDeliveries = z.output<typeof deliveryLog>;
 
 export { verifyWebhook, WebhookVerificationError, type WebhookEvent, type WebhookEventType, type WebhookHeaders } from './webhooks.js';
 
@@ -110,6 +112,11 @@ export class VideoconsultClient {
 
   audit(period: PeriodInput = {}): Promise<Audit> {
     return this.request('GET', '/v1/audit', undefined, period);
+  }
+
+  /** Your webhook delivery log: every attempt, its outcome and status (no payloads). */
+  webhookDeliveries(period: PeriodInput = {}): Promise<WebhookDeliveries> {
+    return this.request('GET', '/v1/webhook-deliveries', undefined, period);
   }
 
   /** Any other endpoint of the integrator API, with the same authentication and errors. */

@@ -53,6 +53,7 @@ import { SmtpMailer } from './delivery/smtp-mailer.js';
 import { HttpSmsSender } from './delivery/http-sms.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
+import { startIntegrations, type IntegrationDeps } from './admin/integrations.js';
 
 export type { Config } from './config.js';
 export { loadConfig, parseConfig, ConfigError } from './config.js';
@@ -67,7 +68,7 @@ export { PostgresStore } from './store/postgres.js';
 
 export const API_VERSION = '1.0.0';
 
-export interface AppDeps {
+export interface AppDeps extends IntegrationDeps {
   store?: Store;
   rooms?: RoomService;
   mailer?: CodeSender;
@@ -89,6 +90,8 @@ export interface VideoconsultApp {
   app: express.Express;
   store: Store;
   routes: readonly RouteDoc[];
+  /** Resolves once the store's tenants are read (the config's seeded); requests before that see the config's. */
+  ready: Promise<void>;
   /** One sweeper pass: ends stale consultations, enforces retention. */
   sweep(): Promise<SweepResult>;
   /** The JSON logger. */
@@ -110,7 +113,7 @@ export interface VideoconsultApp {
 
 const BROWSER_PREFIX = /^\/v1\/(lobby|practitioner|rooms)(?:\/|$)/i;
 /** Everything an integrator's back end calls with its API key. */
-const INTEGRATOR_PREFIX = /^\/v1\/(consultations|stats|audit|admin)(?:\/|$)/i;
+const INTEGRATOR_PREFIX = /^\/v1\/(consultations|stats|audit|admin|webhook-deliveries)(?:\/|$)/i;
 
 export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsStore = !deps.store;
@@ -189,6 +192,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   consultationRoutes(routes, ctx, consultations);
   practitionerRoutes(routes, ctx, lobby, consultations, streams);
   statsRoutes(routes, ctx);
+  const integrations = startIntegrations(config, store, routes, { ...deps, now, log });
   webhookRoutes(routes, webhooks);
   if (ctx.uploads) uploadRoutes(routes, uploadOptions(ctx, ctx.uploads));
   routes.add(
@@ -207,8 +211,9 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   );
   sdkRoutes(routes, sdk);
   opsRoutes(routes, ctx, ops, () => streams.size);
-  const openApi = buildOpenApi(routes.docs, API_VERSION);
+  const openApi = buildOpenApi(routes.docs, API_VERSION, { rateLimited: (path) => BROWSER_PREFIX.test(path) || INTEGRATOR_PREFIX.test(path) });
 
+  routes.refuseOtherMethods();
   app.use(notFound);
   app.use(errorHandler(log));
 
@@ -230,6 +235,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     app,
     store,
     routes: routes.docs,
+    ready: integrations.ready,
     sweep: runSweep,
     logger: ops.logger,
     get metricsApp() {
@@ -241,6 +247,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     },
     ready: (ms) => shared.ready?.(ms) ?? Promise.resolve(true),
     async close() {
+      await integrations.close();
       if (timer) clearInterval(timer);
       if (firstSweep) clearTimeout(firstSweep);
       await sweeping?.catch(() => undefined);

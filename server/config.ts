@@ -63,6 +63,11 @@ export const configSchema = z.strictObject({
   /** Server-side secret for keyed hashes and signed tickets; at least 32 characters. */
   secret: z.string().min(32, 'must be at least 32 characters'),
   tenants: z.array(tenantSchema).min(1, 'configure at least one tenant'),
+  /**
+   * The admin API (/v1/admin/*: tenants, key rotation, origins, practices, webhook endpoints) and the SHA-256 of
+   * its key(s). Absent: the admin API refuses everyone. The tenants above seed the store at every start.
+   */
+  admin: z.strictObject({ apiKeySha256: z.array(sha256Hex).min(1) }).optional(),
   /** Lifetime of LiveKit grants handed to browsers. Minutes, never the SDK's 6 h default. */
   grantTtlMinutes: z.number().int().min(1).max(60).default(10),
   /**

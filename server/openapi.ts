@@ -7,6 +7,7 @@ type Json = Record<string, unknown>;
 
 const securityOf: Record<AuthKind, Json[]> = {
   tenant: [{ tenantApiKey: [] }],
+  admin: [{ adminApiKey: [] }],
   practitioner: [{ practitionerToken: [] }],
   ticket: [{ lobbyTicket: [] }],
   livekit: [{ livekitGrant: [] }],
@@ -29,9 +30,27 @@ export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
+type Responses = RouteDoc['responses'];
+
+/**
+ * What every route can answer besides its own statuses: the JSON body parser runs on every route that does not
+ * read its body raw (so even a GET with a broken JSON body gets 400 invalid_json), and the rate limits by prefix.
+ */
+function commonResponses(doc: RouteDoc, rateLimited: (path: string) => boolean): Responses {
+  const common: Responses = {};
+  if (!doc.rawBody && doc.auth !== 'webhook') {
+    common[400] = { description: 'Invalid request: a field or an unknown field or query parameter (`invalid_request`, naming it), or the JSON itself (`invalid_json`)', schema: errorBody };
+    common[413] = { description: 'The body is larger than 16 KiB', schema: errorBody };
+    common[415] = { description: 'The body uses an encoding or charset this server does not read', schema: errorBody };
+  }
+  if (rateLimited(doc.path)) common[429] = { description: 'Too many requests; see Retry-After', schema: errorBody };
+  return common;
+}
+
 /** The OpenAPI 3.1 document, built from the same route table and zod schemas the server validates with. */
-export function buildOpenApi(docs: RouteDoc[], version: string): Json {
+export function buildOpenApi(docs: RouteDoc[], version: string, options: { rateLimited?: (path: string) => boolean; webhooks?: Json } = {}): Json {
   const paths: Record<string, Record<string, Json>> = {};
+  const rateLimited = options.rateLimited ?? (() => false);
   for (const doc of docs) {
     const parameters: Json[] = [];
     for (const match of doc.path.matchAll(/:([A-Za-z0-9_]+)/g)) {
@@ -44,7 +63,7 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Json {
       }
     }
     const responses: Record<string, Json> = {};
-    for (const [status, r] of Object.entries(doc.responses)) {
+    for (const [status, r] of Object.entries({ ...commonResponses(doc, rateLimited), ...doc.responses })) {
       const contentType = r.contentType ?? 'application/json';
       responses[status] = {
         description: r.description,
@@ -57,7 +76,8 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Json {
       tags: doc.tags,
       security: securityOf[doc.auth],
       ...(parameters.length ? { parameters } : {}),
-      ...(doc.body ? { requestBody: { required: false, content: { 'application/json': { schema: inputSchema(doc.body) } } } } : {}),
+      // Required exactly when an absent body (read as `{}`) would be refused.
+      ...(doc.body ? { requestBody: { required: !doc.body.safeParse({}).success, content: { 'application/json': { schema: inputSchema(doc.body) } } } } : {}),
       ...(doc.rawBody ? { requestBody: { required: true, content: { [doc.rawBody]: { schema: { type: 'string', contentMediaType: doc.rawBody } } } } } : {}),
       responses,
     };
@@ -69,12 +89,16 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Json {
     info: {
       title: 'videoconsult token server',
       version,
-      description: 'Integrator, patient (lobby), practitioner and webhook API. See docs/http-api.md.',
+      description:
+        'Integrator, patient (lobby), practitioner and webhook API. See docs/http-api.md. Unknown body fields and query ' +
+        'parameters are refused (400 `invalid_request` naming them). A method a path does not list ' +
+        'answers 405 `method_not_allowed` with an `Allow` header; an unknown path answers 404 `not_found`.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     components: {
       securitySchemes: {
         tenantApiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key (server-to-server only)' },
+        adminApiKey: { type: 'http', scheme: 'bearer', description: 'The operator\'s admin key (config.admin); never a tenant key' },
         practitionerToken: { type: 'http', scheme: 'bearer', description: 'Practitioner token from POST /v1/consultations/{id}/practitioner-tokens' },
         lobbyTicket: { type: 'http', scheme: 'bearer', description: 'Lobby ticket from POST /v1/lobby/join' },
         livekitGrant: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "The participant's LiveKit grant for that room" },
@@ -82,5 +106,6 @@ export function buildOpenApi(docs: RouteDoc[], version: string): Json {
       },
     },
     paths,
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   };
 }

@@ -1,8 +1,9 @@
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
+import { ApiError } from './errors.js';
 import { body, parse } from './http.js';
 
-export type AuthKind = 'tenant' | 'practitioner' | 'ticket' | 'livekit' | 'webhook' | 'none';
+export type AuthKind = 'tenant' | 'admin' | 'practitioner' | 'ticket' | 'livekit' | 'webhook' | 'none';
 
 /** One route's contract: the OpenAPI document is built from these, so it cannot drift from the code. */
 export interface RouteDoc<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
@@ -47,12 +48,40 @@ export class RouteRegistry {
   ): void {
     this.docs.push(doc);
     const { body: bodySchema, query: querySchema } = doc;
-    this.app[doc.method](doc.path, ...before, (req: Request, res: Response) =>
-      handler(req, res, {
+    this.app[doc.method](doc.path, ...before, (req: Request, res: Response) => {
+      // A route without query parameters refuses any, as the ones with a query schema refuse unknown ones.
+      const stray = querySchema ? undefined : Object.keys(req.query as object)[0];
+      if (stray !== undefined) throw new ApiError(400, 'invalid_request', `query.${stray}: is not a known field`);
+      return handler(req, res, {
         body: () => parse(required(bodySchema, doc, 'body'), body(req), 'body'),
         query: () => parse(required(querySchema, doc, 'query'), req.query, 'query'),
-      }),
-    );
+      });
+    });
+  }
+
+  /**
+   * After every route: a method a documented path does not have answers 405 with `Allow` (not 404, which would
+   * say the path does not exist). OPTIONS outside the CORS prefixes answers 204 with the same header.
+   */
+  refuseOtherMethods(): void {
+    const allowed = new Map<string, Set<string>>();
+    for (const doc of this.docs) {
+      const methods = allowed.get(doc.path) ?? new Set<string>();
+      methods.add(doc.method.toUpperCase());
+      if (doc.method === 'get') methods.add('HEAD');
+      allowed.set(doc.path, methods);
+    }
+    for (const [path, methods] of allowed) {
+      const allow = [...methods, 'OPTIONS'].join(', ');
+      const methodNotAllowed: RequestHandler = (req, res) => {
+        if (req.method === 'OPTIONS') {
+          res.status(204).set('Allow', allow).end();
+          return;
+        }
+        throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${[...methods].join(' or ')}.`, { Allow: allow });
+      };
+      this.app.all(path, methodNotAllowed);
+    }
   }
 }
 

@@ -8,15 +8,28 @@ import type { WindowCounter } from './shared-state.js';
 
 
 /**
+ * Every key hash and allowed origin of the tenants, computed once per tenant list: the admin API replaces
+ * `config.tenants` with a new array on every change (server/admin/tenant-directory.ts), which renews these.
+ */
+const tenantSetCache = new WeakMap<readonly Config['tenants'][number][], { keys: Set<string>; origins: Set<string> }>();
+function tenantSets(tenants: readonly Config['tenants'][number][]): { keys: Set<string>; origins: Set<string> } {
+  let sets = tenantSetCache.get(tenants);
+  if (!sets) {
+    sets = { keys: new Set(tenants.flatMap((t) => t.apiKeySha256)), origins: new Set(tenants.flatMap((t) => t.allowedOrigins)) };
+    tenantSetCache.set(tenants, sets);
+  }
+  return sets;
+}
+
+/**
  * The integrator API is limited per API key (by its hash, so the key itself is never a map key). Requests
  * without a configured key count per client address: sending a fresh made-up key each time gains nothing.
  */
 export function integratorKey(config: Config): (req: Request) => string {
-  const known = new Set(config.tenants.flatMap((t) => t.apiKeySha256));
   return (req) => {
     const key = bearer(req);
     const hash = key === undefined ? undefined : sha256Hex(key);
-    return hash !== undefined && known.has(hash) ? `key:${hash}` : `client:${clientKey(req)}`;
+    return hash !== undefined && tenantSets(config.tenants).keys.has(hash) ? `key:${hash}` : `client:${clientKey(req)}`;
   };
 }
 
@@ -38,11 +51,10 @@ export function rateLimit(counter: WindowCounter, keyOf: (req: Request) => strin
  * origin belongs to the tenant of the ticket/token is checked after authentication (auth.ts).
  */
 export function browserCors(config: Config): RequestHandler {
-  const allowed = new Set(config.tenants.flatMap((t) => t.allowedOrigins));
   return (req, res, next) => {
     const origin = req.get('origin');
     res.vary('Origin');
-    if (origin && allowed.has(origin)) {
+    if (origin && tenantSets(config.tenants).origins.has(origin)) {
       res.set('Access-Control-Allow-Origin', origin);
       res.set('Access-Control-Expose-Headers', 'Retry-After, Content-Disposition');
       if (req.method === 'OPTIONS') {

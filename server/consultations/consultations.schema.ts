@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { displayName } from '../display-name.js';
+import { text } from '../text.js';
 
 export const createConsultationBody = z.strictObject({
-  title: z.string().trim().min(1).max(200).optional(),
+  title: text(200).optional(),
   scheduledAt: z.iso.datetime({ offset: true }).optional(),
   maxParticipants: z.int().min(2).max(16).default(4),
   patientScreenShare: z.boolean().default(false),
@@ -15,7 +16,8 @@ export const consultationStatus = z.enum(['scheduled', 'active', 'ended']);
 export const listConsultationsQuery = z.strictObject({
   status: consultationStatus.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  /** `nextCursor` of the previous page: any `<createdAt ms>.<id>` is a position in the order, issued or not. */
+  cursor: z.string().regex(/^[0-9]{1,15}\.[A-Za-z0-9_-]{1,64}$/, 'must be a nextCursor from a previous page').optional(),
 });
 
 export const consultation = z.object({
@@ -38,13 +40,12 @@ export const createAccessCodeBody = z.strictObject({
   /** The name the practitioner sees instead of the one the patient types. */
   alias: displayName(100).optional(),
   expiresInMinutes: z.int().min(5).max(60 * 24 * 30).default(1440),
-  /** Send the code to exactly one of these; the address or number is used for that and never stored. */
+  /** Send the code to exactly one of these (`{ email }` or `{ sms }`); the address or number is used for that and never stored. */
   deliver: z
-    .strictObject({
-      email: z.email().optional(),
-      sms: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be a phone number in E.164 form, like +41791234567').optional(),
-    })
-    .refine((d) => (d.email === undefined) !== (d.sms === undefined), 'give exactly one of email and sms')
+    .union([
+      z.strictObject({ email: z.email() }),
+      z.strictObject({ sms: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be a phone number in E.164 form, like +41791234567') }),
+    ])
     .optional(),
 });
 

@@ -100,15 +100,15 @@ export class ConsultationService {
   ): Promise<{ items: ConsultationRow[]; nextCursor?: string }> {
     let cursor: { createdAt: number; id: string } | undefined;
     if (query.cursor) {
-      const [at, id] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
-      if (!at || !id || !/^\d+$/.test(at)) throw new ApiError(400, 'invalid_request', 'query.cursor: is not a cursor this server issued');
-      cursor = { createdAt: Number(at), id };
+      // The schema's pattern guarantees both parts; any such pair is a valid position in the order.
+      const dot = query.cursor.indexOf('.');
+      cursor = { createdAt: Number(query.cursor.slice(0, dot)), id: query.cursor.slice(dot + 1) };
     }
     const rows = await this.ctx.store.listConsultations(tenant.id, { status: query.status, limit: query.limit + 1, cursor });
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
     return rows.length > query.limit && last
-      ? { items, nextCursor: Buffer.from(`${last.createdAt}|${last.id}`).toString('base64url') }
+      ? { items, nextCursor: `${last.createdAt}.${last.id}` }
       : { items };
   }
 
@@ -141,7 +141,8 @@ export class ConsultationService {
 
   async issueAccessCode(tenant: TenantConfig, c: ConsultationRow, input: z.output<typeof createAccessCodeBody>): Promise<IssuedCode> {
     if (c.status === 'ended') throw new ApiError(409, 'consultation_ended', 'This consultation has ended.');
-    const channel = input.deliver?.email !== undefined ? 'email' : input.deliver?.sms !== undefined ? 'sms' : undefined;
+    const deliver = input.deliver;
+    const channel = deliver ? ('email' in deliver ? 'email' : 'sms') : undefined;
     const sender = channel === 'email' ? this.ctx.mailer : channel === 'sms' ? this.ctx.sms : undefined;
     if (channel && !sender) {
       throw new ApiError(501, 'delivery_unavailable', `This server has no ${channel === 'email' ? 'e-mail' : 'SMS'} delivery configured.`);
@@ -169,7 +170,7 @@ export class ConsultationService {
     joinUrl.hash = `code=${code}`;
     const result: IssuedCode = { code, joinUrl: joinUrl.toString(), expiresAt: new Date(expiresAt).toISOString() };
     if (input.alias) result.alias = input.alias;
-    const to = input.deliver?.email ?? input.deliver?.sms;
+    const to = deliver && ('email' in deliver ? deliver.email : deliver.sms);
     if (channel && sender && to) {
       try {
         await sender.sendAccessCode(to, { code, joinUrl: result.joinUrl, expiresAt: result.expiresAt, locale: c.locale });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { displayName } from '../display-name.js';
+import { text } from '../text.js';
 
 const deviceState = z.enum(['ok', 'denied', 'missing', 'busy', 'skipped']);
 
@@ -38,7 +39,7 @@ export const emptyObject = z.object({});
 
 export const ticketIdBody = z.strictObject({ ticketId: z.string().min(1).max(64) });
 export const declineBody = z.strictObject({ ticketId: z.string().min(1).max(64), reason: z.string().trim().max(280).optional() });
-export const messageBody = z.strictObject({ ticketId: z.string().min(1).max(64), text: z.string().trim().min(1).max(280) });
+export const messageBody = z.strictObject({ ticketId: z.string().min(1).max(64), text: text(280) });
 export const admitAllResponse = z.object({ admitted: z.int() });
 
 export const waitingPatient = z.object({

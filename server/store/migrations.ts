@@ -179,4 +179,33 @@ export const migrations: { version: number; sql: string }[] = [
       CREATE INDEX webhook_deliveries_tenant ON webhook_deliveries (tenant_id, at);
     `,
   },
+  {
+    // Tenants managed through the admin API (server/admin/); the config file seeds them. Only SHA-256 hashes of
+    // API keys are kept; a rotated-out key carries the end of its grace period. Practices group consultations.
+    version: 6,
+    sql: `
+      CREATE TABLE tenants (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        allowed_origins TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE tenant_api_keys (
+        sha256 TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        -- Keys from the config file: removing one there removes it here at the next start.
+        from_config INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX tenant_api_keys_tenant ON tenant_api_keys (tenant_id);
+      CREATE TABLE practices (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX practices_tenant ON practices (tenant_id);
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { SqliteStore } from './sqlite.js';
 import type { ClaimedDelivery, DeliveryLogRow, OutboxEvent, OutboxStore, WebhookEndpointRow } from '../outbox/outbox.js';
 
 type SqlRow = Record<string, string | number | null>;
@@ -32,7 +33,16 @@ const toLog = (r: SqlRow): DeliveryLogRow => ({
  * IMMEDIATE transaction, and SQLite has one writer at a time, so two instances never lease the same row.
  */
 export class SqliteOutbox implements OutboxStore {
-  constructor(private readonly db: Database.Database) {}
+  private readonly db: Database.Database;
+
+  constructor(private readonly store: SqliteStore) {
+    this.db = store.db;
+  }
+
+  /** The store's connection is shared: run in its turn, never inside another caller's transaction. */
+  private exclusive<T>(fn: () => T): Promise<T> {
+    return this.store.exclusive(fn);
+  }
 
   /** Synchronous, for callers already inside a store transaction (the change and its event commit together). */
   enqueueSync(event: OutboxEvent): number {
@@ -45,8 +55,8 @@ export class SqliteOutbox implements OutboxStore {
       .run(event).changes;
   }
 
-  async enqueueWebhookEvent(event: OutboxEvent): Promise<number> {
-    return this.enqueueSync(event);
+  enqueueWebhookEvent(event: OutboxEvent): Promise<number> {
+    return this.exclusive(() => this.enqueueSync(event));
   }
 
   async claimWebhookDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
@@ -77,7 +87,7 @@ export class SqliteOutbox implements OutboxStore {
         };
       });
     });
-    return claim.immediate();
+    return this.exclusive(() => claim.immediate());
   }
 
   async recordWebhookAttempt(owner: string, log: DeliveryLogRow): Promise<boolean> {
@@ -108,33 +118,31 @@ export class SqliteOutbox implements OutboxStore {
       }
       return true;
     });
-    return record.immediate();
+    return this.exclusive(() => record.immediate());
   }
 
-  async listWebhookDeliveries(tenantId: string, from: number, to: number, limit: number): Promise<DeliveryLogRow[]> {
-    const rows = this.db
+  listWebhookDeliveries(tenantId: string, from: number, to: number, limit: number): Promise<DeliveryLogRow[]> {
+    return this.exclusive(() => (this.db
       .prepare('SELECT * FROM webhook_deliveries WHERE tenant_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?')
-      .all(tenantId, from, to, limit) as SqlRow[];
-    return rows.map(toLog);
+      .all(tenantId, from, to, limit) as SqlRow[]).map(toLog));
   }
 
-  async listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]> {
-    const rows = this.db.prepare('SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[];
-    return rows.map(toEndpoint);
+  listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]> {
+    return this.exclusive(() => (this.db.prepare('SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[]).map(toEndpoint));
   }
 
-  async putWebhookEndpoint(row: WebhookEndpointRow): Promise<void> {
-    this.db
+  putWebhookEndpoint(row: WebhookEndpointRow): Promise<void> {
+    return this.exclusive(() => void this.db
       .prepare(
         `INSERT INTO webhook_endpoints (id, tenant_id, url, secrets, created_at, disabled_at, disabled_reason)
          VALUES (@id, @tenantId, @url, @secrets, @createdAt, @disabledAt, @disabledReason)
          ON CONFLICT (id) DO UPDATE SET url = excluded.url, secrets = excluded.secrets,
            disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason`,
       )
-      .run({ ...row, secrets: JSON.stringify(row.secrets) });
+      .run({ ...row, secrets: JSON.stringify(row.secrets) }));
   }
 
-  async deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0;
+  deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean> {
+    return this.exclusive(() => this.db.prepare('DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0);
   }
 }

@@ -119,6 +119,14 @@ export class SqliteStore extends AsyncStoreOps implements Store {
     while (!this.held && this.waiting.length) this.waiting.shift()?.();
   }
 
+  /**
+   * Runs synchronous work on the connection in its turn (never inside another caller's transaction), with no
+   * await in between: for modules with tables of their own (server/store/sqlite-outbox.ts, sqlite-tenants.ts).
+   */
+  exclusive<T>(work: () => T): Promise<T> {
+    return this.run(work);
+  }
+
   async transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     await this.acquire();
     try {

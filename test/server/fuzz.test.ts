@@ -602,7 +602,7 @@ describe('HTTP API fuzz', () => {
     const op = doc.paths['/v1/health']?.get as (Operation & { security: unknown[] }) | undefined;
     assert.ok(op, 'GET /v1/health is in the OpenAPI document');
     assert.deepEqual(op.security, []);
-    assert.equal((await call(h, 'POST', '/v1/health', { body: {} })).status, 404);
+    assert.equal((await call(h, 'POST', '/v1/health', { body: {} })).status, 405);
   });
 
   it('regression: a path parameter that is not valid percent-encoding is 400 invalid_path, not 500', async () => {

@@ -79,7 +79,7 @@ describe('outgoing webhooks', () => {
   it('signs per Standard Webhooks: the reference library verifies it with each secret of a rotation', async () => {
     eventClock = Date.now;
     const store = open(':memory:');
-    const outbox = new SqliteOutbox(store.db);
+    const outbox = new SqliteOutbox(store);
     const r = await receiver();
     const oldSecret = newWebhookSecret(24);
     const newSecret = newWebhookSecret(64);
@@ -106,7 +106,7 @@ describe('outgoing webhooks', () => {
 
   it('a receiver failing three times gets the event exactly once, after retries on the schedule', async () => {
     const store = open(':memory:');
-    const outbox = new SqliteOutbox(store.db);
+    const outbox = new SqliteOutbox(store);
     const r = await receiver((_req, n) => ({ status: n <= 3 ? 500 : 200 }));
     const c = clock();
     await endpoint(outbox, r.url);
@@ -136,7 +136,7 @@ describe('outgoing webhooks', () => {
 
   it('gives up after the last step of the schedule', async () => {
     const store = open(':memory:');
-    const outbox = new SqliteOutbox(store.db);
+    const outbox = new SqliteOutbox(store);
     const r = await receiver(() => ({ status: 500 }));
     const c = clock();
     await endpoint(outbox, r.url);
@@ -158,7 +158,7 @@ describe('outgoing webhooks', () => {
     const r = await receiver((_req, n) => ({ status: n <= 2 ? 503 : 200 }));
     const c = clock();
     let store = open(path);
-    let outbox = new SqliteOutbox(store.db);
+    let outbox = new SqliteOutbox(store);
     await endpoint(outbox, r.url);
     const first = event();
     const second = event();
@@ -173,7 +173,7 @@ describe('outgoing webhooks', () => {
     store.close();
 
     store = open(path);
-    outbox = new SqliteOutbox(store.db);
+    outbox = new SqliteOutbox(store);
     const restarted = new DeliveryWorker({ store: outbox, owner: 'after-restart', now: c.now, leaseMs: 60_000 });
     c.advance(RETRY_SCHEDULE_MS[1]!);
     assert.equal(await restarted.drain(), 1, 'the first event is due again; the second is still leased to the dead instance');
@@ -190,8 +190,8 @@ describe('outgoing webhooks', () => {
     const r = await receiver(() => ({ status: 200 }));
     const a = open(path);
     const b = open(path);
-    const outboxA = new SqliteOutbox(a.db);
-    const outboxB = new SqliteOutbox(b.db);
+    const outboxA = new SqliteOutbox(a);
+    const outboxB = new SqliteOutbox(b);
     await endpoint(outboxA, r.url);
     await endpoint(outboxA, r.url);
     const ids: string[] = [];
@@ -212,7 +212,7 @@ describe('outgoing webhooks', () => {
 
   it('410 disables the endpoint; Retry-After is honoured; a hanging receiver times out', async () => {
     const store = open(':memory:');
-    const outbox = new SqliteOutbox(store.db);
+    const outbox = new SqliteOutbox(store);
     const c = clock();
     const gone = await receiver(() => ({ status: 410 }));
     const busy = await receiver(() => ({ status: 429, headers: { 'retry-after': '120' } }));

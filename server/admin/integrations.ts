@@ -1,0 +1,75 @@
+import { EventEmitter } from 'node:events';
+import type { Config } from '../config.js';
+import { randomId } from '../crypto.js';
+import type { OutboxStore } from '../outbox/outbox.js';
+import { outboxRoutes } from '../outbox/outbox.routes.js';
+import { DeliveryWorker } from '../outbox/worker.js';
+import type { RouteRegistry } from '../routing.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { SqliteOutbox } from '../store/sqlite-outbox.js';
+import { SqliteTenants } from '../store/sqlite-tenants.js';
+import type { Store } from '../store/store.js';
+import { adminRoutes } from './admin.routes.js';
+import { TenantDirectory, type ChangeHints } from './tenant-directory.js';
+import type { TenantStore } from './tenants.js';
+
+export interface IntegrationDeps {
+  /** "Tenants changed" hints between instances; in-process by default (one instance). */
+  tenantHints?: ChangeHints;
+  /** How often the tenants are re-read without a hint (ms; 0 = never). */
+  tenantRefreshMs?: number;
+  /** Options of the webhook delivery worker (tests: a clock, a short schedule). */
+  webhookWorker?: Partial<ConstructorParameters<typeof DeliveryWorker>[0]>;
+}
+
+export interface Integrations {
+  /** Resolves once the config's tenants are seeded and the store's tenants are read. */
+  ready: Promise<void>;
+  outbox: OutboxStore | undefined;
+  worker: DeliveryWorker | undefined;
+  directory: TenantDirectory | undefined;
+  close(): Promise<void>;
+}
+
+/** In one process, a hint is an event. */
+export function localHints(): ChangeHints {
+  const emitter = new EventEmitter();
+  return {
+    publish: () => emitter.emit('changed'),
+    subscribe: (fn) => {
+      emitter.on('changed', fn);
+      return () => emitter.off('changed', fn);
+    },
+  };
+}
+
+/**
+ * The admin API, the tenant directory and the webhook outbox with its delivery worker. They need the store's
+ * tenant and outbox tables, which the SQLite store has (the PostgreSQL store gets them with the async Store).
+ */
+export function startIntegrations(
+  config: Config,
+  store: Store,
+  routes: RouteRegistry,
+  options: IntegrationDeps & { now: () => number; log: (line: string) => void },
+): Integrations {
+  if (!(store instanceof SqliteStore)) return { ready: Promise.resolve(), outbox: undefined, worker: undefined, directory: undefined, close: async () => undefined };
+  const tenants: TenantStore = new SqliteTenants(store);
+  const outbox = new SqliteOutbox(store);
+  const directory = new TenantDirectory(config, tenants, { now: options.now, hints: options.tenantHints ?? localHints(), refreshMs: options.tenantRefreshMs, log: options.log });
+  const worker = new DeliveryWorker({ store: outbox, owner: randomId('instance_', 9), now: options.now, log: options.log, pollMs: 5000, ...options.webhookWorker });
+  adminRoutes(routes, { config, tenants, directory, outbox, now: options.now });
+  outboxRoutes(routes, config, outbox, options.now);
+  const ready = directory.start().catch((err: unknown) => options.log(`tenant directory failed to start: ${(err as Error).message}`));
+  worker.start();
+  return {
+    ready,
+    outbox,
+    worker,
+    directory,
+    async close() {
+      directory.stop();
+      await worker.stop();
+    },
+  };
+}
