@@ -77,6 +77,8 @@ describe('OpenAPI document', () => {
       for (const [method, op] of Object.entries(ops)) {
         if (!op.requestBody?.content['application/json']) continue;
         const scheme = Object.keys((op.security[0] as Record<string, unknown> | undefined) ?? {})[0];
+        // The admin API is closed without config.admin; contract.test.ts covers it with an admin key.
+        if (scheme === 'adminApiKey') continue;
         const res = await call<{ error: { code: string; message: string } }>(h, method.toUpperCase(), path.replace('{id}', id), {
           auth: scheme ? credentials[scheme] : undefined,
           body: { notInTheSpec: true },
