@@ -91,7 +91,7 @@ export interface VideoconsultApp {
   store: Store;
   routes: readonly RouteDoc[];
   /** Resolves once the store's tenants are read (the config's seeded); requests before that see the config's. */
-  ready: Promise<void>;
+  tenantsReady: Promise<void>;
   /** One sweeper pass: ends stale consultations, enforces retention. */
   sweep(): Promise<SweepResult>;
   /** The JSON logger. */
@@ -235,7 +235,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     app,
     store,
     routes: routes.docs,
-    ready: integrations.ready,
+    tenantsReady: integrations.ready,
     sweep: runSweep,
     logger: ops.logger,
     get metricsApp() {

@@ -37,7 +37,7 @@ describe('admin API (two instances, one store)', () => {
   async function start(overrides: Partial<ConfigInput> = {}): Promise<Instance> {
     // Each instance parses its own config, as separate processes would.
     const server = createApp(parseConfig({ ...input, ...overrides }), { rooms: fakeRooms, log: () => undefined, tenantHints: hints(), tenantRefreshMs: 0 });
-    await server.ready;
+    await server.tenantsReady;
     const http: Server = await new Promise((resolve) => {
       const s = server.app.listen(0, '127.0.0.1', () => resolve(s));
     });
