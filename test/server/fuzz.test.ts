@@ -490,7 +490,10 @@ function send(base: URL, agent: http.Agent, req: Request): Promise<Answer> {
         }
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), stream: false }));
-        res.on('error', reject);
+        // The same reset, seen while the answer (e.g. a 413 sent before the upload ended) was being read.
+        res.on('error', (err: NodeJS.ErrnoException) =>
+          err.message === 'aborted' || err.code === 'ECONNRESET' ? resolve({ status: -1, headers: {}, body: Buffer.alloc(0), stream: false }) : reject(err),
+        );
       },
     );
     r.on('timeout', () => r.destroy(new Error('no answer within 10 s')));
