@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { freePort, startLivekit } from '../scripts/livekit.mjs';
+import { startPostgres } from '../scripts/postgres.mjs';
 import { median, summarize } from './lib.mjs';
 
 // BENCH_PROFILE=dir writes a V8 CPU profile of the token server there (open it in Chrome DevTools).
@@ -43,8 +44,11 @@ function spawnServer(args, env, readyPattern) {
   };
 }
 
-/** The real token server (CLI) with limits raised so the limiter is not what we measure. */
-async function startTokenServer() {
+/**
+ * The real token server (CLI) with limits raised so the limiter is not what we measure; `database` replaces the
+ * SQLite file (e.g. `{ url }` for PostgreSQL).
+ */
+async function startTokenServer({ database } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vc-bench-'));
   const [apiPort] = [await freePort()];
   const sfu = await startLivekit({ webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/livekit` });
@@ -55,11 +59,11 @@ async function startTokenServer() {
     JSON.stringify({
       port: apiPort,
       livekit: { url: sfu.url, apiKey: sfu.apiKey, apiSecret: sfu.apiSecret },
-      database: { path: join(dir, 'bench.sqlite') },
+      database: database ?? { path: join(dir, 'bench.sqlite') },
       secret: randomBytes(32).toString('hex'),
       tenants: [{ id: 'bench', name: 'Bench', apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')], allowedOrigins: [] }],
       maxOpenCodesPerConsultation: 10_000,
-      rateLimits: { lobbyPerMinute: 1_000_000, practitionerPerMinute: 1_000_000 },
+      rateLimits: { lobbyPerMinute: 1_000_000, practitionerPerMinute: 1_000_000, integratorPerMinute: 1_000_000 },
     }),
   );
   const server = spawnServer([...nodeArgs, 'server/main.ts'], { VC_CONFIG: configFile }, /listening on/);
@@ -117,6 +121,9 @@ export async function lobbyJoin({ quick }) {
   const codesPerRun = quick ? 2000 : 20000;
   const rounds = quick ? 1 : 3;
   const stack = await startTokenServer();
+  // The same server on PostgreSQL (Debian's, on loopback, a temporary data folder), measured in the same rounds.
+  const postgres = await startPostgres();
+  const pgStack = await startTokenServer({ database: { url: postgres.url } });
   const basePort = await freePort();
   const baseline = spawnServer(['bench/baseline-server.mjs'], { PORT: String(basePort) }, /ready/);
   try {
@@ -124,6 +131,7 @@ export async function lobbyJoin({ quick }) {
     const body = (code, i) => JSON.stringify({ code, name: `Patient ${i}` });
     const oursRuns = [];
     const baseRuns = [];
+    const pgRuns = [];
     // Rounds alternate ours and the baseline, so drift on a shared machine weighs on both alike.
     for (let round = 0; round < rounds; round++) {
       // Fresh codes for each run, spread over consultations of 5,000 (a consultation caps its open codes).
@@ -143,6 +151,21 @@ export async function lobbyJoin({ quick }) {
           amount: codes.length,
           headers: { 'content-type': 'application/json' },
           requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) }],
+        }),
+      );
+      const pgCodes = [];
+      while (pgCodes.length < codesPerRun) {
+        const consultation = await pgStack.call('/v1/consultations', { title: 'bench', maxParticipants: 16 });
+        pgCodes.push(...(await pgStack.codes(consultation.id, Math.min(5000, codesPerRun - pgCodes.length))));
+      }
+      next = 0;
+      pgRuns.push(
+        await cannon({
+          url: pgStack.base,
+          connections: 10,
+          amount: pgCodes.length,
+          headers: { 'content-type': 'application/json' },
+          requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(pgCodes[next % pgCodes.length], next++) }) }],
         }),
       );
       next = 0;
@@ -167,6 +190,10 @@ export async function lobbyJoin({ quick }) {
     const ratio = median(ratios);
     const non2xx = oursRuns.reduce((n, r) => n + r.non2xx, 0);
     const p99 = summarize(oursRuns.map((r) => r.latency.p99));
+    const pg = summarize(pgRuns.map(rate));
+    const pgRatios = pgRuns.map((r, i) => rate(r) / rate(oursRuns[i]));
+    const pgRatio = median(pgRatios);
+    const pgNon2xx = pgRuns.reduce((n, r) => n + r.non2xx, 0);
     const rows = [
       {
         benchmark: 'lobby join endpoint',
@@ -186,12 +213,30 @@ export async function lobbyJoin({ quick }) {
         target: '≤ 20 ms',
         met: p99.median <= 20,
       },
+      {
+        benchmark: 'lobby join endpoint (PostgreSQL)',
+        metric: `requests/s (10 connections; ratio: against the SQLite store, median of ${rounds} paired runs)`,
+        value: pg,
+        baseline: ours.median,
+        ratio: pgRatio,
+        target: '≥ 0.5× the SQLite store',
+        met: pgRatio >= 0.5 && pgNon2xx === 0,
+      },
+      {
+        benchmark: 'lobby join endpoint (PostgreSQL)',
+        metric: 'p99 latency',
+        unit: 'ms',
+        value: summarize(pgRuns.map((r) => r.latency.p99)),
+        baseline: p99.median,
+      },
     ];
     const rawRun = (r) => ({ seconds: r.elapsed, requests: r.requests, latency: r.latency, non2xx: r.non2xx, errors: r.errors });
-    return { rows, raw: { ratios, ours: oursRuns.map(rawRun), baseline: baseRuns.map(rawRun) } };
+    return { rows, raw: { ratios, ours: oursRuns.map(rawRun), baseline: baseRuns.map(rawRun), postgres: { ratios: pgRatios, runs: pgRuns.map(rawRun) } } };
   } finally {
     await baseline.stop();
     await stack.stop();
+    await pgStack.stop();
+    await postgres.stop();
   }
 }
 
