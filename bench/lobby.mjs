@@ -129,57 +129,38 @@ export async function lobbyJoin({ quick }) {
   try {
     await baseline.ready;
     const body = (code, i) => JSON.stringify({ code, name: `Patient ${i}` });
+    // Each request redeems a fresh code (shared counter across connections). The run is bounded by the number of
+    // codes, not by time: requests after the last code would measure 404s, and autocannon pads a duration-bounded
+    // run to whole seconds. The baseline gets the same client work per request (a body built per request), so
+    // the client's own cost weighs on both sides alike.
+    const joins = (url, codes) => {
+      let next = 0;
+      return cannon({
+        url,
+        connections: 10,
+        amount: codes.length,
+        headers: { 'content-type': 'application/json' },
+        requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) }],
+      });
+    };
+    // Fresh codes for each run, spread over consultations of 5,000 (a consultation caps its open codes).
+    const freshCodes = async (server) => {
+      const codes = [];
+      while (codes.length < codesPerRun) {
+        const consultation = await server.call('/v1/consultations', { title: 'bench', maxParticipants: 16 });
+        codes.push(...(await server.codes(consultation.id, Math.min(5000, codesPerRun - codes.length))));
+      }
+      return codes;
+    };
     const oursRuns = [];
     const baseRuns = [];
     const pgRuns = [];
-    // Rounds alternate ours and the baseline, so drift on a shared machine weighs on both alike.
+    // Rounds alternate ours, ours on PostgreSQL and the baseline, so drift on a shared machine weighs on all alike.
     for (let round = 0; round < rounds; round++) {
-      // Fresh codes for each run, spread over consultations of 5,000 (a consultation caps its open codes).
-      const codes = [];
-      while (codes.length < codesPerRun) {
-        const consultation = await stack.call('/v1/consultations', { title: 'bench', maxParticipants: 16 });
-        codes.push(...(await stack.codes(consultation.id, Math.min(5000, codesPerRun - codes.length))));
-      }
-      // Each request redeems a fresh code (shared counter across connections). The run is bounded by the
-      // number of codes, not by time: requests after the last code would measure 404s, and autocannon pads a
-      // duration-bounded run to whole seconds.
-      let next = 0;
-      oursRuns.push(
-        await cannon({
-          url: stack.base,
-          connections: 10,
-          amount: codes.length,
-          headers: { 'content-type': 'application/json' },
-          requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) }],
-        }),
-      );
-      const pgCodes = [];
-      while (pgCodes.length < codesPerRun) {
-        const consultation = await pgStack.call('/v1/consultations', { title: 'bench', maxParticipants: 16 });
-        pgCodes.push(...(await pgStack.codes(consultation.id, Math.min(5000, codesPerRun - pgCodes.length))));
-      }
-      next = 0;
-      pgRuns.push(
-        await cannon({
-          url: pgStack.base,
-          connections: 10,
-          amount: pgCodes.length,
-          headers: { 'content-type': 'application/json' },
-          requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(pgCodes[next % pgCodes.length], next++) }) }],
-        }),
-      );
-      next = 0;
-      baseRuns.push(
-        await cannon({
-          url: `http://127.0.0.1:${basePort}`,
-          connections: 10,
-          amount: codes.length,
-          headers: { 'content-type': 'application/json' },
-          // The same client work per request as above (a body built per request), so the client's own cost
-          // weighs on both sides alike.
-          requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) }],
-        }),
-      );
+      const codes = await freshCodes(stack);
+      oursRuns.push(await joins(stack.base, codes));
+      pgRuns.push(await joins(pgStack.base, await freshCodes(pgStack)));
+      baseRuns.push(await joins(`http://127.0.0.1:${basePort}`, codes));
     }
     // Throughput as completed requests over the real elapsed time (the run may end early when the codes
     // run out, which per-second averages would misreport).
