@@ -52,8 +52,6 @@ for (const d of profile.timeDeltas) times.push((t += d));
 const marked = (id) => stackOf(id).some((s) => nodes.get(s).callFrame.url.includes(marker));
 // The marker also shows up at start-up (route registration): take the largest cluster of marked samples,
 // a new cluster starting after a gap of more than a second.
-let first = -1;
-let last = -1;
 let best = { first: -1, last: -1, n: 0 };
 let run = { first: -1, last: -1, n: 0 };
 profile.samples.forEach((id, i) => {
@@ -64,7 +62,7 @@ profile.samples.forEach((id, i) => {
   run.n += 1;
   if (run.n > best.n) best = { ...run };
 });
-({ first, last } = best);
+const { first, last } = best;
 if (first < 0) {
   console.error(`no sample passes through ${marker}`);
   process.exit(1);

@@ -1,6 +1,6 @@
 // `npm test`: every suite in order, then one plain summary line `N passed, N failed`.
 //   node scripts/test.mjs                 all stages
-//   node scripts/test.mjs server e2e      only those stages (typecheck | server | elements | e2e)
+//   node scripts/test.mjs server e2e      only those stages (lint | typecheck | server | elements | e2e | bench)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,6 +74,15 @@ function requireChromium() {
 }
 
 const stages = {
+  /** ESLint (eslint.config.mjs) and Prettier (.prettierrc.json): two checks, each failed by any file it names. */
+  async lint() {
+    console.log('\n── eslint .');
+    const eslint = await run('node_modules/.bin/eslint', ['--max-warnings', '0', '.']);
+    console.log('\n── prettier --check .');
+    const prettier = await run('node_modules/.bin/prettier', ['--check', '--log-level', 'warn', '.']);
+    const failed = [eslint, prettier].filter((r) => r.code !== 0).length;
+    return { passed: 2 - failed, failed, label: 'lint checks' };
+  },
   async typecheck() {
     const results = [];
     for (const project of ['tsconfig.json', 'tsconfig.test.json', 'tsconfig.server.json', 'tsconfig.check.json']) {

@@ -134,7 +134,7 @@ async function check<T>(property: fc.IAsyncProperty<T>): Promise<void> {
     await fc.assert(property, { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) });
   } catch (err) {
     const cause = (err as Error).cause;
-    throw new Error(`${(err as Error).message}\n${cause instanceof Error ? cause.message : ''}`);
+    throw new Error(`${(err as Error).message}\n${cause instanceof Error ? cause.message : ''}`, { cause: err });
   }
 }
 

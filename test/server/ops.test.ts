@@ -107,7 +107,7 @@ describe('operations: logs, metrics, readiness', () => {
     assert.ok(end.status < 300, JSON.stringify(end.body));
     // The SFU's webhooks about the room (created and deleted through its API) reach us and are counted.
     const deadline = Date.now() + 15_000;
-    let webhooks = 0;
+    let webhooks: number;
     while ((webhooks = sample(await scrape(), 'videoconsult_webhook_deliveries_total', 'outcome="accepted"')) === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -157,7 +157,7 @@ describe('operations: logs, metrics, readiness', () => {
     assert.match(down.body.checks.sfu!, /^failed: /);
     await h.sfu.restart();
     const deadline = Date.now() + 15_000;
-    let status = 0;
+    let status: number;
     while ((status = (await call(h, 'GET', '/v1/ready')).status) !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.equal(status, 200);
   });

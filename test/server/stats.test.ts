@@ -88,13 +88,13 @@ describe('stats, audit log, sweeper and retention', () => {
     });
     assert.equal((await call(h, 'GET', `/v1/consultations/${orphan}`, { auth: h.keys.acme })).body.status, 'active');
     const fresh = await createConsultation(h, h.keys.acme);
-    let result = await h.server.sweep();
+    const result = await h.server.sweep();
     assert.equal((await call(h, 'GET', `/v1/consultations/${orphan}`, { auth: h.keys.acme })).body.status, 'ended', 'orphan ended');
     assert.equal((await call(h, 'GET', `/v1/consultations/${fresh}`, { auth: h.keys.acme })).body.status, 'scheduled', 'fresh kept');
     assert.equal(result.ended, 1);
 
     clock += 13 * 3_600_000;
-    result = await h.server.sweep();
+    await h.server.sweep();
     assert.equal((await call(h, 'GET', `/v1/consultations/${fresh}`, { auth: h.keys.acme })).body.status, 'ended');
   });
 
