@@ -41,7 +41,8 @@ const byArea = (modules) => {
 };
 
 /** Static imports of a built ES module (not import(): those load lazily). */
-const staticImports = (code) => [...code.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?from\s*)?["'](\.[^"']+)["']/g)].map((m) => m[1]);
+const staticImports = (code) =>
+  [...code.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?from\s*)?["'](\.[^"']+)["']/g)].map((m) => m[1]);
 
 /** The files and sizes of `entryFiles` and everything they import statically (each file once). */
 function firstLoad(...entryFiles) {
@@ -53,7 +54,10 @@ function firstLoad(...entryFiles) {
     for (const spec of staticImports(code)) visit(resolve(dirname(file), spec));
   };
   entryFiles.forEach(visit);
-  return { total: [...seen.values()].reduce(add, zero), files: Object.fromEntries([...seen].map(([f, s]) => [f.replace(`${process.cwd()}/`, ''), s])) };
+  return {
+    total: [...seen.values()].reduce(add, zero),
+    files: Object.fromEntries([...seen].map(([f, s]) => [f.replace(`${process.cwd()}/`, ''), s])),
+  };
 }
 
 /**
@@ -62,7 +66,12 @@ function firstLoad(...entryFiles) {
  * a module matching the part's pattern, with what they import statically, minus what is already loaded.
  */
 async function bundleJs(input, external, lazyParts = {}) {
-  const bundle = await rollup({ input, external, onwarn: () => {}, plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } })] });
+  const bundle = await rollup({
+    input,
+    external,
+    onwarn: () => {},
+    plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } })],
+  });
   const { output } = await bundle.generate({ format: 'es', inlineDynamicImports: false });
   await bundle.close();
   const chunks = output.filter((o) => o.type === 'chunk');
@@ -85,8 +94,13 @@ async function bundleJs(input, external, lazyParts = {}) {
     for (const name of names) {
       for (const [id, module] of Object.entries(byName.get(name).modules)) {
         if (!module.code) continue;
-        const min = (await minify(module.code, { module: true, compress: { toplevel: false, unused: false }, mangle: { toplevel: false } })).code ?? '';
-        rows.push({ module: id.replace(`${process.cwd()}/`, '').replace(/^.*node_modules\//, ''), gzip: gzipSync(min, { level: 9 }).length });
+        const min =
+          (await minify(module.code, { module: true, compress: { toplevel: false, unused: false }, mangle: { toplevel: false } })).code ??
+          '';
+        rows.push({
+          module: id.replace(`${process.cwd()}/`, '').replace(/^.*node_modules\//, ''),
+          gzip: gzipSync(min, { level: 9 }).length,
+        });
       }
     }
     return rows.sort((a, b) => b.gzip - a.gzip);
@@ -97,7 +111,11 @@ async function bundleJs(input, external, lazyParts = {}) {
     const roots = chunks.filter((c) => Object.keys(c.modules).some((id) => pattern.test(id))).map((c) => c.fileName);
     if (roots.length === 0) throw new Error(`no chunk holds ${pattern} (is it still loaded lazily?)`);
     const names = closure(roots, first);
-    parts[label] = { ...measure(names), chunks: [...names], ...(label === 'chat' || label === 'call' ? { modules: await breakdown(names) } : {}) };
+    parts[label] = {
+      ...measure(names),
+      chunks: [...names],
+      ...(label === 'chat' || label === 'call' ? { modules: await breakdown(names) } : {}),
+    };
   }
   return { ...measure(first), parts, ...(Object.keys(lazyParts).length ? { modules: await breakdown(first) } : {}) };
 }
@@ -140,12 +158,27 @@ export async function bundleSize({ quick }) {
       },
       { benchmark: 'bundle size', metric: 'ours w/o livekit-client, first load only (gzip)', unit: 'B', value: ours.gzip },
       // Where the call's bytes go (per-module estimates, so they add up to a little more than the total).
-      ...byArea([...ours.modules, ...ours.parts.call.modules, ...ours.parts.chat.modules]).map(([name, gzip]) => ({ benchmark: 'bundle size', metric: `  of which ${name} (≈, gzip)`, unit: 'B', value: gzip })),
-      { benchmark: 'bundle size', metric: 'lazy: call UI and room (w/o livekit-client), loaded while waiting (gzip)', unit: 'B', value: ours.parts.call.gzip },
+      ...byArea([...ours.modules, ...ours.parts.call.modules, ...ours.parts.chat.modules]).map(([name, gzip]) => ({
+        benchmark: 'bundle size',
+        metric: `  of which ${name} (≈, gzip)`,
+        unit: 'B',
+        value: gzip,
+      })),
+      {
+        benchmark: 'bundle size',
+        metric: 'lazy: call UI and room (w/o livekit-client), loaded while waiting (gzip)',
+        unit: 'B',
+        value: ours.parts.call.gzip,
+      },
       { benchmark: 'bundle size', metric: 'lazy: chat, loaded while waiting (gzip)', unit: 'B', value: ours.parts.chat.gzip },
       { benchmark: 'bundle size', metric: 'lazy: whiteboard, on first use (gzip)', unit: 'B', value: ours.parts.whiteboard.gzip },
       { benchmark: 'bundle size', metric: 'lazy: pdf.js, for a PDF background (gzip)', unit: 'B', value: ours.parts.pdf.gzip },
-      { benchmark: 'bundle size', metric: 'embed first load (gzip; the patient first load row measures it in Chromium)', unit: 'B', value: embed.total.gzip },
+      {
+        benchmark: 'bundle size',
+        metric: 'embed first load (gzip; the patient first load row measures it in Chromium)',
+        unit: 'B',
+        value: embed.total.gzip,
+      },
       {
         benchmark: 'bundle size',
         metric: 'embed ready for the call: first load + call + chat (gzip)',
@@ -165,6 +198,12 @@ export async function bundleSize({ quick }) {
         ratio: embed.total.brotli / baseline.brotli,
       },
     ],
-    raw: { embedFirstLoad: embed, embedReadyForCall: embedCall, oursWithoutLivekit: ours, oursCallWithoutWhiteboard: call, livekitClientAlone: baseline },
+    raw: {
+      embedFirstLoad: embed,
+      embedReadyForCall: embedCall,
+      oursWithoutLivekit: ours,
+      oursCallWithoutWhiteboard: call,
+      livekitClientAlone: baseline,
+    },
   };
 }

@@ -26,7 +26,12 @@ async function admissionRun(stack) {
   await patient.evaluate(() => window.vc.deviceTracks());
   await patient.evaluate(
     (code) =>
-      void window.vc.session.join({ code, name: 'Pat', deviceCheck: { verdict: 'ok', camera: 'ok', microphone: 'ok', network: 'ok' }, tracks: window.vc.tracks }),
+      void window.vc.session.join({
+        code,
+        name: 'Pat',
+        deviceCheck: { verdict: 'ok', camera: 'ok', microphone: 'ok', network: 'ok' },
+        tracks: window.vc.tracks,
+      }),
     consultation.codes[0],
   );
   await waitForState(patient, 'waiting');
@@ -39,7 +44,12 @@ async function admissionRun(stack) {
   const [a, b] = await Promise.all([patient, practitioner].map((p) => p.evaluate(() => window.vc.firstFrameAt)));
   // The SDK's User Timing marks on the patient's page, as wall-clock times (the trace of where the time goes).
   const marks = await patient.evaluate(() =>
-    Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('videoconsult:')).map((m) => [m.name.slice(13), performance.timeOrigin + m.startTime])),
+    Object.fromEntries(
+      performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('videoconsult:'))
+        .map((m) => [m.name.slice(13), performance.timeOrigin + m.startTime]),
+    ),
   );
   await Promise.all([patient, practitioner].map((p) => p.context().close()));
   const phases = {
@@ -64,7 +74,9 @@ async function bareRun(stack) {
     pages.push(page);
   }
   const t0 = Date.now();
-  await Promise.all(pages.map((p, i) => p.evaluate(([url, token]) => window.bare.join(url, token), [grants[i].livekitUrl, grants[i].token])));
+  await Promise.all(
+    pages.map((p, i) => p.evaluate(([url, token]) => window.bare.join(url, token), [grants[i].livekitUrl, grants[i].token])),
+  );
   for (const page of pages) await waitFor(page, () => window.bare.firstFrameAt() > 0);
   const times = await Promise.all(pages.map((p) => p.evaluate(() => window.bare.firstFrameAt())));
   await Promise.all(pages.map((p) => p.context().close()));
@@ -103,7 +115,12 @@ export async function joinSpeed({ quick }) {
           met: o.median <= 600 && o.median <= b.median,
         },
         // Where the time goes (the SDK's User Timing marks on the patient's page).
-        ...Object.entries(phases).map(([name, samples]) => ({ benchmark: 'admission → first remote frame', metric: `  ${name}`, unit: 'ms', value: summarize(samples) })),
+        ...Object.entries(phases).map(([name, samples]) => ({
+          benchmark: 'admission → first remote frame',
+          metric: `  ${name}`,
+          unit: 'ms',
+          value: summarize(samples),
+        })),
       ],
       raw: { admissionMs: ours, bareConnectMs: base, phasesMs: phases },
     };
@@ -134,7 +151,10 @@ export async function recovery({ quick }) {
 
       const videoAfter = async (since) => {
         const start = await patient.evaluate(() => window.vc.session.receivedBytes().then((b) => b.video));
-        await patient.waitForFunction((n) => window.vc.session.receivedBytes().then((b) => b.video > n + 20000), start, { timeout: 60000, polling: 100 });
+        await patient.waitForFunction((n) => window.vc.session.receivedBytes().then((b) => b.video > n + 20000), start, {
+          timeout: 60000,
+          polling: 100,
+        });
         return Date.now() - since;
       };
       await stack.cutNetwork(patient, 3000);
@@ -154,8 +174,22 @@ export async function recovery({ quick }) {
     const s = summarize(sfu);
     return {
       rows: [
-        { benchmark: 'recovery', metric: 'network back → video flowing again', unit: 'ms', value: n, target: '≤ 3 s', met: n.median <= 3000 },
-        { benchmark: 'recovery', metric: 'SFU restarted → both back in call with video', unit: 'ms', value: s, target: '≤ 10 s', met: s.median <= 10000 },
+        {
+          benchmark: 'recovery',
+          metric: 'network back → video flowing again',
+          unit: 'ms',
+          value: n,
+          target: '≤ 3 s',
+          met: n.median <= 3000,
+        },
+        {
+          benchmark: 'recovery',
+          metric: 'SFU restarted → both back in call with video',
+          unit: 'ms',
+          value: s,
+          target: '≤ 10 s',
+          met: s.median <= 10000,
+        },
       ],
       raw: { networkMs: network, sfuMs: sfu },
     };

@@ -28,7 +28,10 @@ export function machineFacts() {
   };
   let chromium;
   try {
-    chromium = execSync(`${process.env.CHROMIUM_BIN || '/usr/bin/chromium'} --version`, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    chromium = execSync(`${process.env.CHROMIUM_BIN || '/usr/bin/chromium'} --version`, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     chromium = undefined;
   }
@@ -59,7 +62,7 @@ const fmt = (v, unit) => {
  */
 export function printTable(rows) {
   const cells = rows.map((r) => {
-    const v = typeof r.value === 'number' ? { median: r.value, n: 1 } : r.value ?? {};
+    const v = typeof r.value === 'number' ? { median: r.value, n: 1 } : (r.value ?? {});
     const spread = v.n > 1 ? ` (${fmt(v.min, r.unit)}–${fmt(v.max, r.unit)}, n=${v.n})` : '';
     return [
       r.benchmark,

@@ -140,7 +140,9 @@ export async function lobbyJoin({ quick }) {
         connections: 10,
         amount: codes.length,
         headers: { 'content-type': 'application/json' },
-        requests: [{ method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) }],
+        requests: [
+          { method: 'POST', path: '/v1/lobby/join', setupRequest: (req) => ({ ...req, body: body(codes[next % codes.length], next++) }) },
+        ],
       });
     };
     // Fresh codes for each run, spread over consultations of 5,000 (a consultation caps its open codes).
@@ -212,7 +214,10 @@ export async function lobbyJoin({ quick }) {
       },
     ];
     const rawRun = (r) => ({ seconds: r.elapsed, requests: r.requests, latency: r.latency, non2xx: r.non2xx, errors: r.errors });
-    return { rows, raw: { ratios, ours: oursRuns.map(rawRun), baseline: baseRuns.map(rawRun), postgres: { ratios: pgRatios, runs: pgRuns.map(rawRun) } } };
+    return {
+      rows,
+      raw: { ratios, ours: oursRuns.map(rawRun), baseline: baseRuns.map(rawRun), postgres: { ratios: pgRatios, runs: pgRuns.map(rawRun) } },
+    };
   } finally {
     await baseline.stop();
     await stack.stop();
@@ -241,7 +246,12 @@ function openStream(base, ticket, dispatcher) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         if (block.startsWith('event: queue')) {
-          const data = JSON.parse(block.split('\n').find((l) => l.startsWith('data:')).slice(5));
+          const data = JSON.parse(
+            block
+              .split('\n')
+              .find((l) => l.startsWith('data:'))
+              .slice(5),
+          );
           events.push({ position: data.position, at: performance.now() });
         }
       }

@@ -98,4 +98,8 @@ const table = (title, map, n) => {
 console.log(`${file}\njoin phase: ${(windowMs / 1000).toFixed(2)} s, ${count} samples, busy (not idle) ${pct(busy)}`);
 table('self time by area', areas, 20);
 table('self time by function', self, top);
-table('total time by function (inclusive)', new Map([...total].filter(([k]) => !/^\((root|program|idle|garbage collector)\)/.test(k))), top);
+table(
+  'total time by function (inclusive)',
+  new Map([...total].filter(([k]) => !/^\((root|program|idle|garbage collector)\)/.test(k))),
+  top,
+);

@@ -9,8 +9,8 @@ import { summarize } from './lib.mjs';
 /** A plausible pen stroke: a smooth curve sampled like pointer events, coordinates in board units. */
 function stroke(seed, points) {
   const out = [];
-  let x = 100 + (seed * 37) % 700;
-  let y = 80 + (seed * 53) % 500;
+  let x = 100 + ((seed * 37) % 700);
+  let y = 80 + ((seed * 53) % 500);
   for (let i = 0; i < points; i++) {
     x += Math.cos((seed + i) / 7) * 3.1;
     y += Math.sin((seed + i) / 5) * 2.7;
@@ -19,7 +19,11 @@ function stroke(seed, points) {
   return { kind: 'pen', color: '#1d4ed8', size: 4, points: out };
 }
 
-const bytesFrom = (hub, identity, since) => hub.packets.slice(since).filter((p) => p.from === identity && p.kind !== 'lossy').reduce((n, p) => n + p.size, 0);
+const bytesFrom = (hub, identity, since) =>
+  hub.packets
+    .slice(since)
+    .filter((p) => p.from === identity && p.kind !== 'lossy')
+    .reduce((n, p) => n + p.size, 0);
 
 export async function whiteboardSync({ quick }) {
   const strokes = quick ? 100 : 1000;

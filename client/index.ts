@@ -127,13 +127,21 @@ export class VideoconsultClient {
     try {
       res = await this.fetch(url, {
         method,
-        headers: { authorization: `Bearer ${this.options.apiKey}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${this.options.apiKey}`,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
       });
     } catch (err) {
       const timeout = (err as Error).name === 'TimeoutError';
-      throw new VideoconsultApiError(0, timeout ? 'timeout' : 'network_error', timeout ? `${method} ${path} timed out.` : `${method} ${path} failed: ${(err as Error).message}`);
+      throw new VideoconsultApiError(
+        0,
+        timeout ? 'timeout' : 'network_error',
+        timeout ? `${method} ${path} timed out.` : `${method} ${path} failed: ${(err as Error).message}`,
+      );
     }
     const text = await res.text();
     let json: unknown;

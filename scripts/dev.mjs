@@ -77,7 +77,8 @@ try {
   // In a cluster the token-server instances listen on the next ports, behind a balancer on VC_PORT.
   const instancePorts = cluster ? [ports.api + 1, ports.api + 2] : [ports.api];
   await assertPortFree(ports.api, 'the token server; set VC_PORT to use another');
-  for (const port of cluster ? instancePorts : []) await assertPortFree(port, 'a token-server instance (VC_PORT + 1, + 2); set VC_PORT to use others');
+  for (const port of cluster ? instancePorts : [])
+    await assertPortFree(port, 'a token-server instance (VC_PORT + 1, + 2); set VC_PORT to use others');
   await assertPortFree(ports.demo, 'the demo pages; set DEMO_PORT to use another');
 
   if (!existsSync(join(root, 'dist/videoconsult.js')) || process.env.VC_REBUILD) {
@@ -123,7 +124,13 @@ try {
   });
   const answers = async (port) => {
     for (let i = 0; i < 150; i++) {
-      if (await fetch(`http://127.0.0.1:${port}/v1/openapi.json`).then((r) => r.ok, () => false)) return;
+      if (
+        await fetch(`http://127.0.0.1:${port}/v1/openapi.json`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -165,7 +172,9 @@ try {
   const clusterLines = cluster
     ? [
         ...instancePorts.map((port, i) => `  Token server ${i + 1}     http://127.0.0.1:${port}`),
-        ...sfu.nodes.map((node, i) => `  LiveKit node ${i + 1}     ${node.url}   (metrics: http://127.0.0.1:${node.prometheusPort}/metrics)`),
+        ...sfu.nodes.map(
+          (node, i) => `  LiveKit node ${i + 1}     ${node.url}   (metrics: http://127.0.0.1:${node.prometheusPort}/metrics)`,
+        ),
         `  Redis              ${redis.url}   (not persisted)`,
         `  PostgreSQL         postgres://127.0.0.1:${postgres.port}   (data/postgres; password in data/postgres/password)`,
       ].join('\n') + '\n'

@@ -31,7 +31,10 @@ export async function startLivekitCluster({ redis, nodes = 2, port, webhookUrl, 
     async nodesWithRooms() {
       const hosting = [];
       for (const node of running) {
-        const text = await fetch(`http://127.0.0.1:${node.prometheusPort}/metrics`).then((r) => r.text(), () => '');
+        const text = await fetch(`http://127.0.0.1:${node.prometheusPort}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
         const rooms = Number(/^livekit_room_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
         if (rooms > 0) hosting.push(node);
       }

@@ -35,7 +35,9 @@ export function ensureLivekitServer({ log = console.error } = {}) {
   const go = onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new SetupError(
-      'No livekit-server binary was found (checked LIVEKIT_SERVER_BIN, PATH and ' + installDir + ').\n' +
+      'No livekit-server binary was found (checked LIVEKIT_SERVER_BIN, PATH and ' +
+        installDir +
+        ').\n' +
         'Either install Go >= 1.26 (https://go.dev/doc/install) so this script can build it, or download\n' +
         `livekit-server ${LIVEKIT_VERSION} yourself and set LIVEKIT_SERVER_BIN=/path/to/livekit-server.`,
     );

@@ -27,7 +27,8 @@ const DB_NAME = 'videoconsult';
 /** PG_BIN (a folder), then the newest /usr/lib/postgresql/<version>/bin, then the folder of `postgres` on PATH. */
 export function findPostgresBin() {
   if (process.env.PG_BIN) {
-    if (!existsSync(join(process.env.PG_BIN, 'postgres'))) throw new SetupError(`PG_BIN=${process.env.PG_BIN} has no postgres binary in it.`);
+    if (!existsSync(join(process.env.PG_BIN, 'postgres')))
+      throw new SetupError(`PG_BIN=${process.env.PG_BIN} has no postgres binary in it.`);
     return process.env.PG_BIN;
   }
   const root = '/usr/lib/postgresql';
@@ -59,7 +60,9 @@ function runAs() {
     const id = (flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    throw new SetupError('PostgreSQL cannot run as root and there is no `postgres` user to run it as (it comes with the postgresql package).');
+    throw new SetupError(
+      'PostgreSQL cannot run as root and there is no `postgres` user to run it as (it comes with the postgresql package).',
+    );
   }
 }
 
@@ -84,8 +87,16 @@ async function initdb(bin, dataDir, user) {
   own(pwfile, user);
   try {
     const { command, args } = asServerUser(user, join(bin, 'initdb'), [
-      '-D', dataDir, '-U', DB_USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256',
-      '--encoding=UTF8', '--locale=C', '--no-instructions',
+      '-D',
+      dataDir,
+      '-U',
+      DB_USER,
+      `--pwfile=${pwfile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-instructions',
     ]);
     await run(command, args).catch((err) => {
       throw new SetupError(`initdb failed for ${dataDir}:\n${err.stderr || err.message}`);
@@ -142,7 +153,17 @@ export async function startPostgres({ port, dir, database = DB_NAME, quiet = tru
     const password = readFileSync(join(dataDir, 'password'), 'utf8').trim();
     const extra = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     const { command, args } = asServerUser(user, join(bin, 'postgres'), [
-      '-D', dataDir, '-k', socketDir, '-p', String(pgPort), '-c', 'listen_addresses=127.0.0.1', '-c', 'logging_collector=off', ...extra,
+      '-D',
+      dataDir,
+      '-k',
+      socketDir,
+      '-p',
+      String(pgPort),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'logging_collector=off',
+      ...extra,
     ]);
     const server = await supervise({
       name: 'postgres',
@@ -169,7 +190,8 @@ export async function startPostgres({ port, dir, database = DB_NAME, quiet = tru
         return server.process;
       },
       /** Runs SQL through psql on the local socket (setup and assertions in tests). */
-      psql: async (sql, db = database) => (await run(join(bin, 'psql'), ['-h', socketDir, '-p', String(pgPort), '-U', DB_USER, '-d', db, '-tAc', sql])).stdout.trim(),
+      psql: async (sql, db = database) =>
+        (await run(join(bin, 'psql'), ['-h', socketDir, '-p', String(pgPort), '-U', DB_USER, '-d', db, '-tAc', sql])).stdout.trim(),
       /** Fast shutdown, then removes a temporary data folder. */
       async stop() {
         await fastStop();
@@ -199,7 +221,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     } else if (command === 'run') {
       const dir = process.env.PG_DATA ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'postgres');
       const pg = await startPostgres({ port: process.env.PG_PORT ? Number(process.env.PG_PORT) : undefined, dir, quiet: false });
-      console.log(`PostgreSQL (${userInfo().username === 'root' ? 'as user postgres, ' : ''}data ${pg.dir}) listening; database URL:\n  ${pg.url}`);
+      console.log(
+        `PostgreSQL (${userInfo().username === 'root' ? 'as user postgres, ' : ''}data ${pg.dir}) listening; database URL:\n  ${pg.url}`,
+      );
       const stop = () => pg.stop().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -59,8 +59,7 @@ function nodeTestCounts({ code, output }) {
 function distIsStale() {
   if (!existsSync('dist/videoconsult.js')) return true;
   const built = statSync('dist/videoconsult.js').mtimeMs;
-  const newer = (dir) =>
-    readdirSync(dir, { recursive: true }).some((f) => statSync(join(dir, String(f))).mtimeMs > built);
+  const newer = (dir) => readdirSync(dir, { recursive: true }).some((f) => statSync(join(dir, String(f))).mtimeMs > built);
   return newer('src') || statSync('rollup.config.mjs').mtimeMs > built || statSync('package-lock.json').mtimeMs > built;
 }
 
@@ -97,15 +96,15 @@ const stages = {
     const files = testFiles('test/server');
     if (files.length === 0) return { passed: 0, failed: 0 };
     ensureLivekitServer();
-    return nodeTestCounts(
-      await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
-    );
+    return nodeTestCounts(await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]));
   },
   async elements() {
     if (testFiles('test/elements').length === 0) return { passed: 0, failed: 0 };
     requireChromium();
     rmSync(summaryFile, { force: true });
-    const result = await run(...(await loopbackOnly('node_modules/.bin/wtr', ['--config', 'web-test-runner.config.mjs', '--static-logging'])));
+    const result = await run(
+      ...(await loopbackOnly('node_modules/.bin/wtr', ['--config', 'web-test-runner.config.mjs', '--static-logging'])),
+    );
     if (!existsSync(summaryFile)) return { passed: 0, failed: 1 };
     const { passed, failed } = JSON.parse(readFileSync(summaryFile, 'utf8'));
     return { passed, failed: failed + (result.code !== 0 && failed === 0 ? 1 : 0) };
@@ -120,9 +119,7 @@ const stages = {
       const build = await run('node_modules/.bin/rollup', ['-c', '--silent']);
       if (build.code !== 0) return { passed: 0, failed: 1 };
     }
-    return nodeTestCounts(
-      await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]),
-    );
+    return nodeTestCounts(await run('node', ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]));
   },
   /** The package as an operator installs it: npm pack → npm install in an empty folder → npx videoconsult (minutes). */
   async package() {
@@ -171,7 +168,9 @@ for (const name of order) {
     console.error(err instanceof SetupError ? `\n${err.message}\n` : err);
     result = { passed: 0, failed: 1 };
   }
-  rows.push(`${name.padEnd(10)} ${String(result.passed).padStart(4)} passed ${String(result.failed).padStart(3)} failed  ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  rows.push(
+    `${name.padEnd(10)} ${String(result.passed).padStart(4)} passed ${String(result.failed).padStart(3)} failed  ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   passed += result.passed;
   failed += result.failed;
 }

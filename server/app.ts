@@ -138,7 +138,14 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     sms: deps.sms ?? (config.sms ? new HttpSmsSender(config.sms) : undefined),
     // Session keys of uploads are kept wrapped on disk under a key derived from the server secret (unless a
     // masterKey is configured), so uploads survive a restart and a copied upload folder reveals nothing.
-    uploads: deps.uploads ?? (config.uploads ? new UploadService({ ...config.uploads, masterKey: config.uploads.masterKey ?? deriveKey(config.secret, 'upload-keys-at-rest') }, { now, log }) : undefined),
+    uploads:
+      deps.uploads ??
+      (config.uploads
+        ? new UploadService(
+            { ...config.uploads, masterKey: config.uploads.masterKey ?? deriveKey(config.secret, 'upload-keys-at-rest') },
+            { now, log },
+          )
+        : undefined),
     now,
     log,
   };
@@ -196,22 +203,36 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   webhookRoutes(routes, webhooks);
   if (ctx.uploads) uploadRoutes(routes, uploadOptions(ctx, ctx.uploads));
   routes.add(
-    { method: 'get', path: '/v1/openapi.json', summary: 'This document', auth: 'none', tags: ['meta'],
-      responses: { 200: { description: 'OpenAPI 3.1 document' } } },
+    {
+      method: 'get',
+      path: '/v1/openapi.json',
+      summary: 'This document',
+      auth: 'none',
+      tags: ['meta'],
+      responses: { 200: { description: 'OpenAPI 3.1 document' } },
+    },
     (_req, res) => {
       res.json(openApi);
     },
   );
   routes.add(
-    { method: 'get', path: '/v1/health', summary: 'Liveness: the process answers HTTP (nothing about its dependencies)', auth: 'none', tags: ['meta'],
-      responses: { 200: { description: 'Alive', schema: healthBody } } },
+    {
+      method: 'get',
+      path: '/v1/health',
+      summary: 'Liveness: the process answers HTTP (nothing about its dependencies)',
+      auth: 'none',
+      tags: ['meta'],
+      responses: { 200: { description: 'Alive', schema: healthBody } },
+    },
     (_req, res) => {
       res.json({ status: 'ok' });
     },
   );
   sdkRoutes(routes, sdk);
   opsRoutes(routes, ctx, ops, () => streams.size);
-  const openApi = buildOpenApi(routes.docs, API_VERSION, { rateLimited: (path) => BROWSER_PREFIX.test(path) || INTEGRATOR_PREFIX.test(path) });
+  const openApi = buildOpenApi(routes.docs, API_VERSION, {
+    rateLimited: (path) => BROWSER_PREFIX.test(path) || INTEGRATOR_PREFIX.test(path),
+  });
 
   routes.refuseOtherMethods();
   app.use(notFound);

@@ -21,7 +21,9 @@ export function authenticateTenant(config: Config, req: Request): TenantConfig {
     }
     if (found) return found;
   }
-  throw new ApiError(401, 'unauthorized', 'Send a valid tenant API key as "Authorization: Bearer <key>".', { 'WWW-Authenticate': 'Bearer' });
+  throw new ApiError(401, 'unauthorized', 'Send a valid tenant API key as "Authorization: Bearer <key>".', {
+    'WWW-Authenticate': 'Bearer',
+  });
 }
 
 /** Browser-facing calls from a page the tenant did not allow are refused (CORS alone only binds browsers). */

@@ -90,7 +90,9 @@ function checkConfig(args: string[], io: CliIo): number {
   const file = positionals[0] ?? values.config ?? io.env.VC_CONFIG;
   if (!file) throw new UsageError('check-config: name a config file (or set VC_CONFIG).');
   const config = loadConfig({ ...io.env, VC_CONFIG: file });
-  io.out(`${file}: valid (${config.tenants.length} tenant${config.tenants.length === 1 ? '' : 's'}, listening on ${config.host}:${config.port}).`);
+  io.out(
+    `${file}: valid (${config.tenants.length} tenant${config.tenants.length === 1 ? '' : 's'}, listening on ${config.host}:${config.port}).`,
+  );
   return 0;
 }
 
@@ -118,7 +120,8 @@ function tenantCommand(args: string[], io: CliIo): number {
     if (tenants.some((t) => t.id === id)) throw new UsageError(`A tenant "${id}" already exists; use \`tenant rotate-key ${id}\`.`);
     if (!values.name) throw new UsageError('tenant add: --name is required.');
     const tenant = tenantSchema.safeParse({ id, name: values.name, apiKeySha256: [hash], allowedOrigins: values.origin ?? [] });
-    if (!tenant.success) throw new ConfigError(`Invalid tenant:\n${tenant.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    if (!tenant.success)
+      throw new ConfigError(`Invalid tenant:\n${tenant.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
     raw.tenants = [...tenants, tenant.data];
   } else if (sub === 'rotate-key') {
     const tenant = tenants.find((t) => t.id === id);
@@ -142,7 +145,8 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${file}: the config must be a JSON object.`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`${file}: the config must be a JSON object.`);
   return parsed as Record<string, unknown>;
 }
 
@@ -150,7 +154,10 @@ function readConfigFile(file: string): Record<string, unknown> {
 function writeConfigFile(file: string, raw: Record<string, unknown>): void {
   for (const tenant of raw.tenants as unknown[]) {
     const result = tenantSchema.safeParse(tenant);
-    if (!result.success) throw new ConfigError(`${file}: a tenant is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!result.success)
+      throw new ConfigError(
+        `${file}: a tenant is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
   }
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(raw, null, 2)}\n`, { mode: statSync(file).mode & 0o777 });

@@ -30,7 +30,8 @@ export function clientKey(req: Request): string {
  */
 export function trustProxyProblem(value: unknown): string | undefined {
   if (value === false) return undefined;
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= 10 ? undefined : 'a hop count must be an integer from 0 to 10';
+  if (typeof value === 'number')
+    return Number.isInteger(value) && value >= 0 && value <= 10 ? undefined : 'a hop count must be an integer from 0 to 10';
   if (Array.isArray(value)) {
     if (value.length === 0) return 'give at least one proxy address or CIDR, or a hop count';
     const bad = value.find((v) => typeof v !== 'string' || !(ipaddr.isValid(v) || ipaddr.isValidCIDR(v)));

@@ -45,7 +45,10 @@ export const configSchema = z.strictObject({
     apiKey: z.string().min(1),
     apiSecret: z.string().min(32, 'must be at least 32 characters (livekit-server refuses shorter secrets)'),
     /** Where this server reaches the SFU's API (http:// or https://); defaults to `url` with ws→http. */
-    apiUrl: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').optional(),
+    apiUrl: z
+      .string()
+      .regex(/^https?:\/\//, 'must start with http:// or https://')
+      .optional(),
   }),
   database: databaseSchema.default({ path: 'data/videoconsult.sqlite', poolSize: 10, connectTimeoutSeconds: 5, statementTimeoutMs: 5000 }),
   /**
@@ -57,7 +60,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       url: z
         .string()
-        .refine((u) => URL.canParse(u) && /^rediss?:$/.test(new URL(u).protocol), 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379'),
+        .refine(
+          (u) => URL.canParse(u) && /^rediss?:$/.test(new URL(u).protocol),
+          'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+        ),
     })
     .optional(),
   /** Server-side secret for keyed hashes and signed tickets; at least 32 characters. */
@@ -78,7 +84,12 @@ export const configSchema = z.strictObject({
   patientGrantTtlSeconds: z.number().int().min(5).max(600).default(120),
   retentionDays: z.number().int().min(1).max(90).default(90),
   /** A consultation nobody ended is ended by the sweeper this long after its start (or scheduled time). */
-  staleAfterHours: z.number().int().min(1).max(24 * 7).default(24),
+  staleAfterHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(24),
   /**
    * Per-consultation cap on codes that are issued but not yet used or expired: bounds how many valid codes
    * a guesser could hit for one consultation, and how many patients one consultation can invite at once.
@@ -104,7 +115,12 @@ export const configSchema = z.strictObject({
   codeGuessBudget: z
     .strictObject({
       failuresPerWindow: z.number().int().min(1).max(1_000_000).default(100),
-      windowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      windowMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(15),
       spacingMs: z.number().int().min(1).max(60_000).default(1000),
       maxWaitSeconds: z.number().int().min(1).max(120).default(20),
     })
@@ -149,7 +165,10 @@ export const configSchema = z.strictObject({
       host: z.string().default('127.0.0.1'),
       bearerToken: z.string().min(32, 'must be at least 32 characters').optional(),
     })
-    .refine((m) => m.port !== undefined || m.bearerToken !== undefined, 'set port (a listener of its own) or bearerToken (on the main port)')
+    .refine(
+      (m) => m.port !== undefined || m.bearerToken !== undefined,
+      'set port (a listener of its own) or bearerToken (on the main port)',
+    )
     .optional(),
   trustProxy: z
     .custom<false | number | string[]>((value) => trustProxyProblem(value) === undefined, {
@@ -167,7 +186,9 @@ export class ConfigError extends Error {}
 /** Validates a config object; throws a ConfigError that names every bad key. */
 export function parseConfig(input: unknown): Config {
   const result = configSchema.safeParse(input);
-  const issues = result.success ? policyIssues(result.data) : result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const issues = result.success
+    ? policyIssues(result.data)
+    : result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`);
   throw new ConfigError(`Invalid videoconsult configuration:\n${lines.join('\n')}`);
@@ -178,7 +199,11 @@ function policyIssues(config: Config): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
   const uploads = config.uploads;
   if (uploads && !uploads.clamd && uploads.scan !== 'off') {
-    issues.push({ path: 'uploads.clamd', message: 'uploads are on but no malware scanner is configured: give clamd { socket } or { host, port }, or set uploads.scan to "off" to share files unscanned' });
+    issues.push({
+      path: 'uploads.clamd',
+      message:
+        'uploads are on but no malware scanner is configured: give clamd { socket } or { host, port }, or set uploads.scan to "off" to share files unscanned',
+    });
   }
   if (uploads?.clamd && uploads.scan === 'off') {
     issues.push({ path: 'uploads.scan', message: '"off" contradicts the configured clamd scanner: remove one of them' });

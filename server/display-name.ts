@@ -18,11 +18,17 @@ export function cleanDisplayName(raw: string): string {
  * At least one character that stays after cleaning: not white space, not invisible, and (so the published pattern
  * means the same in every regex dialect) not half of a surrogate pair — a name of emoji alone is refused.
  */
-const VISIBLE = /[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]/;
+const VISIBLE =
+  /[^\s\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff]/;
 
 /**
  * A display name field. The length (as sent) and the visible character are checked before cleaning, so the
  * OpenAPI document (`maxLength`, `pattern`) says exactly what is accepted; the cleaned name is what is stored.
  */
 export const displayName = (max: number) =>
-  z.string().max(max).regex(VISIBLE, 'must contain visible characters').transform(cleanDisplayName).pipe(z.string().min(1, 'must contain visible characters'));
+  z
+    .string()
+    .max(max)
+    .regex(VISIBLE, 'must contain visible characters')
+    .transform(cleanDisplayName)
+    .pipe(z.string().min(1, 'must contain visible characters'));

@@ -29,7 +29,9 @@ interface BodyParserError {
 
 function knownError(err: unknown): ApiError | undefined {
   if (err instanceof StoreUnavailableError) {
-    return new ApiError(503, 'store_unavailable', 'The database is unavailable right now. Please try again shortly.', { 'Retry-After': '5' });
+    return new ApiError(503, 'store_unavailable', 'The database is unavailable right now. Please try again shortly.', {
+      'Retry-After': '5',
+    });
   }
   // Express's router cannot percent-decode a path parameter such as `%E0%A4%A`: the client's mistake, not ours.
   if (err instanceof URIError) return new ApiError(400, 'invalid_path', 'The request path is not validly percent-encoded.');
@@ -60,7 +62,10 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
     }
     const e = apiError ?? new ApiError(500, 'internal_error', 'Something went wrong on our side. Please try again.');
     if (res.headersSent) return;
-    res.status(e.status).set(e.headers).json({ error: { code: e.code, message: e.message } });
+    res
+      .status(e.status)
+      .set(e.headers)
+      .json({ error: { code: e.code, message: e.message } });
   };
 }
 

@@ -39,7 +39,11 @@ type Responses = RouteDoc['responses'];
 function commonResponses(doc: RouteDoc, rateLimited: (path: string) => boolean): Responses {
   const common: Responses = {};
   if (!doc.rawBody && doc.auth !== 'webhook') {
-    common[400] = { description: 'Invalid request: a field or an unknown field or query parameter (`invalid_request`, naming it), or the JSON itself (`invalid_json`)', schema: errorBody };
+    common[400] = {
+      description:
+        'Invalid request: a field or an unknown field or query parameter (`invalid_request`, naming it), or the JSON itself (`invalid_json`)',
+      schema: errorBody,
+    };
     common[413] = { description: 'The body is larger than 16 KiB', schema: errorBody };
     common[415] = { description: 'The body uses an encoding or charset this server does not read', schema: errorBody };
   }
@@ -48,7 +52,11 @@ function commonResponses(doc: RouteDoc, rateLimited: (path: string) => boolean):
 }
 
 /** The OpenAPI 3.1 document, built from the same route table and zod schemas the server validates with. */
-export function buildOpenApi(docs: RouteDoc[], version: string, options: { rateLimited?: (path: string) => boolean; webhooks?: Json } = {}): Json {
+export function buildOpenApi(
+  docs: RouteDoc[],
+  version: string,
+  options: { rateLimited?: (path: string) => boolean; webhooks?: Json } = {},
+): Json {
   const paths: Record<string, Record<string, Json>> = {};
   const rateLimited = options.rateLimited ?? (() => false);
   for (const doc of docs) {
@@ -67,7 +75,11 @@ export function buildOpenApi(docs: RouteDoc[], version: string, options: { rateL
       const contentType = r.contentType ?? 'application/json';
       responses[status] = {
         description: r.description,
-        ...(r.schema ? { content: { [contentType]: { schema: outputSchema(r.schema) } } } : r.contentType ? { content: { [contentType]: {} } } : {}),
+        ...(r.schema
+          ? { content: { [contentType]: { schema: outputSchema(r.schema) } } }
+          : r.contentType
+            ? { content: { [contentType]: {} } }
+            : {}),
         ...(status === '429' ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } } } : {}),
       };
     }
@@ -77,8 +89,12 @@ export function buildOpenApi(docs: RouteDoc[], version: string, options: { rateL
       security: securityOf[doc.auth],
       ...(parameters.length ? { parameters } : {}),
       // Required exactly when an absent body (read as `{}`) would be refused.
-      ...(doc.body ? { requestBody: { required: !doc.body.safeParse({}).success, content: { 'application/json': { schema: inputSchema(doc.body) } } } } : {}),
-      ...(doc.rawBody ? { requestBody: { required: true, content: { [doc.rawBody]: { schema: { type: 'string', contentMediaType: doc.rawBody } } } } } : {}),
+      ...(doc.body
+        ? { requestBody: { required: !doc.body.safeParse({}).success, content: { 'application/json': { schema: inputSchema(doc.body) } } } }
+        : {}),
+      ...(doc.rawBody
+        ? { requestBody: { required: true, content: { [doc.rawBody]: { schema: { type: 'string', contentMediaType: doc.rawBody } } } } }
+        : {}),
       responses,
     };
     const path = openApiPath(doc.path);
@@ -98,11 +114,20 @@ export function buildOpenApi(docs: RouteDoc[], version: string, options: { rateL
     components: {
       securitySchemes: {
         tenantApiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key (server-to-server only)' },
-        adminApiKey: { type: 'http', scheme: 'bearer', description: 'The operator\'s admin key (config.admin); never a tenant key' },
-        practitionerToken: { type: 'http', scheme: 'bearer', description: 'Practitioner token from POST /v1/consultations/{id}/practitioner-tokens' },
+        adminApiKey: { type: 'http', scheme: 'bearer', description: "The operator's admin key (config.admin); never a tenant key" },
+        practitionerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Practitioner token from POST /v1/consultations/{id}/practitioner-tokens',
+        },
         lobbyTicket: { type: 'http', scheme: 'bearer', description: 'Lobby ticket from POST /v1/lobby/join' },
         livekitGrant: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "The participant's LiveKit grant for that room" },
-        livekitWebhook: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'JWT signed by the SFU with a sha256 claim of the body' },
+        livekitWebhook: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'JWT signed by the SFU with a sha256 claim of the body',
+        },
       },
     },
     paths,

@@ -78,7 +78,9 @@ export class RouteRegistry {
           res.status(204).set('Allow', allow).end();
           return;
         }
-        throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${[...methods].join(' or ')}.`, { Allow: allow });
+        throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${[...methods].join(' or ')}.`, {
+          Allow: allow,
+        });
       };
       this.app.all(path, methodNotAllowed);
     }

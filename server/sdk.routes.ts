@@ -13,8 +13,17 @@ const sdkManifest = z.object({
 /** What a host needs to pin the embed it loads from this server. */
 export function sdkRoutes(routes: RouteRegistry, sdk: SdkAssets): void {
   routes.add(
-    { method: 'get', path: '/v1/sdk.json', summary: 'The embed SDK entry and its SRI hash', auth: 'none', tags: ['meta'],
-      responses: { 200: { description: 'Entry and integrity', schema: sdkManifest }, 404: { description: 'The SDK is not built on this server', schema: errorBody } } },
+    {
+      method: 'get',
+      path: '/v1/sdk.json',
+      summary: 'The embed SDK entry and its SRI hash',
+      auth: 'none',
+      tags: ['meta'],
+      responses: {
+        200: { description: 'Entry and integrity', schema: sdkManifest },
+        404: { description: 'The SDK is not built on this server', schema: errorBody },
+      },
+    },
     (_req, res) => {
       const manifest = sdk.manifest();
       if (!manifest) throw new ApiError(404, 'sdk_not_built', 'The SDK is not built on this server: run `npm run build`.');

@@ -6,7 +6,6 @@ import { ApiError } from './errors.js';
 import { bearer } from './http.js';
 import type { WindowCounter } from './shared-state.js';
 
-
 /**
  * Every key hash and allowed origin of the tenants, computed once per tenant list: the admin API replaces
  * `config.tenants` with a new array on every change (server/admin/tenant-directory.ts), which renews these.

@@ -28,9 +28,10 @@ export async function serve(config: Config): Promise<void> {
   http.on('clientError', answerClientError);
   http.on('error', fail(`${config.host}:${config.port}`));
   const metricsApp = server.metricsApp;
-  const metricsHttp = metricsApp && config.metrics?.port !== undefined
-    ? metricsApp.listen(config.metrics.port, config.metrics.host, () => logger.info(`metrics on ${url(metricsHttp!)}/metrics`))
-    : undefined;
+  const metricsHttp =
+    metricsApp && config.metrics?.port !== undefined
+      ? metricsApp.listen(config.metrics.port, config.metrics.host, () => logger.info(`metrics on ${url(metricsHttp!)}/metrics`))
+      : undefined;
   metricsHttp?.on('error', fail(`${config.metrics?.host}:${config.metrics?.port} (metrics)`));
 
   return new Promise<void>(() => {

@@ -79,7 +79,11 @@ export class MemoryWindowCounter implements WindowCounter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly sweepTimer: NodeJS.Timeout;
 
-  constructor(readonly limit: number, readonly windowMs: number, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(windowMs, 60_000));
     this.sweepTimer.unref();
   }

@@ -22,14 +22,7 @@ export { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from './component
 export { Collaboration, collaborationFor } from './session/collaboration.js';
 export * from './events/index.js';
 export * from './session/index.js';
-export type {
-  ChatAttachment,
-  ChatController,
-  ChatControllerOptions,
-  ChatMessage,
-  Uploader,
-  UploadError,
-} from './session/chat.js';
+export type { ChatAttachment, ChatController, ChatControllerOptions, ChatMessage, Uploader, UploadError } from './session/chat.js';
 export { createLivekitTransport, type DataTransport, type TransportPeer } from './session/data-transport.js';
 export { sessionContext } from './controllers/session-controller.js';
 export { SUPPORTED_LOCALES, type LabelOverrides } from './controllers/localize.js';

@@ -41,7 +41,8 @@ function authenticateAdmin(config: Config, req: Request): void {
   const hashes = config.admin?.apiKeySha256 ?? [];
   let ok = false;
   for (const candidate of hashes) if (hexEqual(hash, candidate)) ok = true;
-  if (!ok) throw new ApiError(401, 'unauthorized', 'Send the admin API key as "Authorization: Bearer <key>".', { 'WWW-Authenticate': 'Bearer' });
+  if (!ok)
+    throw new ApiError(401, 'unauthorized', 'Send the admin API key as "Authorization: Bearer <key>".', { 'WWW-Authenticate': 'Bearer' });
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -81,13 +82,27 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
   };
 
   routes.add(
-    { method: 'post', path: '/v1/admin/tenants', summary: 'Create a tenant and its first API key (shown once)', auth: 'admin', tags, body: createTenantBody,
-      responses: { 201: { description: 'Created', schema: createdTenant }, ...errors, 409: { description: 'The id is taken', schema: errorBody } } },
+    {
+      method: 'post',
+      path: '/v1/admin/tenants',
+      summary: 'Create a tenant and its first API key (shown once)',
+      auth: 'admin',
+      tags,
+      body: createTenantBody,
+      responses: {
+        201: { description: 'Created', schema: createdTenant },
+        ...errors,
+        409: { description: 'The id is taken', schema: errorBody },
+      },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       const input = parse(createTenantBody, body(req), 'body');
       const apiKey = newApiKey(input.id);
-      const created = await tenants.createTenant({ id: input.id, name: input.name, allowedOrigins: input.allowedOrigins, createdAt: now() }, sha256Hex(apiKey));
+      const created = await tenants.createTenant(
+        { id: input.id, name: input.name, allowedOrigins: input.allowedOrigins, createdAt: now() },
+        sha256Hex(apiKey),
+      );
       if (!created) throw new ApiError(409, 'tenant_exists', 'A tenant with this id exists.');
       await directory.changed();
       const tenant = (await tenants.listTenants()).find((t) => t.id === input.id)!;
@@ -96,7 +111,14 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
   );
 
   routes.add(
-    { method: 'get', path: '/v1/admin/tenants', summary: 'List the tenants', auth: 'admin', tags, responses: { 200: { description: 'Tenants', schema: tenantList }, ...errors } },
+    {
+      method: 'get',
+      path: '/v1/admin/tenants',
+      summary: 'List the tenants',
+      auth: 'admin',
+      tags,
+      responses: { 200: { description: 'Tenants', schema: tenantList }, ...errors },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       res.json({ items: (await tenants.listTenants()).map(view) });
@@ -104,8 +126,15 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
   );
 
   routes.add(
-    { method: 'post', path: '/v1/admin/tenants/:tenantId/api-keys', summary: 'Rotate the API key: a new key now, the old ones valid for a grace period', auth: 'admin', tags,
-      body: rotateKeyBody, responses: { 201: { description: 'The new key, shown once', schema: rotatedKey }, ...errors, ...notFound } },
+    {
+      method: 'post',
+      path: '/v1/admin/tenants/:tenantId/api-keys',
+      summary: 'Rotate the API key: a new key now, the old ones valid for a grace period',
+      auth: 'admin',
+      tags,
+      body: rotateKeyBody,
+      responses: { 201: { description: 'The new key, shown once', schema: rotatedKey }, ...errors, ...notFound },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       const input = parse(rotateKeyBody, body(req), 'body');
@@ -114,13 +143,23 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
       const at = now();
       await tenants.rotateApiKey(tenant.id, sha256Hex(apiKey), at, at + input.graceSeconds * 1000);
       await directory.changed();
-      res.status(201).set('Cache-Control', 'no-store').json({ apiKey, previousKeysValidUntil: iso(at + input.graceSeconds * 1000) });
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .json({ apiKey, previousKeysValidUntil: iso(at + input.graceSeconds * 1000) });
     },
   );
 
   routes.add(
-    { method: 'post', path: '/v1/admin/tenants/:tenantId/allowed-origins', summary: 'Replace the origins allowed to embed this tenant', auth: 'admin', tags,
-      body: allowedOriginsBody, responses: { 200: { description: 'The tenant', schema: tenantView }, ...errors, ...notFound } },
+    {
+      method: 'post',
+      path: '/v1/admin/tenants/:tenantId/allowed-origins',
+      summary: 'Replace the origins allowed to embed this tenant',
+      auth: 'admin',
+      tags,
+      body: allowedOriginsBody,
+      responses: { 200: { description: 'The tenant', schema: tenantView }, ...errors, ...notFound },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       const input = parse(allowedOriginsBody, body(req), 'body');
@@ -132,8 +171,15 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
   );
 
   routes.add(
-    { method: 'post', path: '/v1/admin/tenants/:tenantId/practices', summary: 'Create a practice (groups consultations into one waiting room)', auth: 'admin', tags,
-      body: createPracticeBody, responses: { 201: { description: 'Created', schema: practice }, ...errors, ...notFound } },
+    {
+      method: 'post',
+      path: '/v1/admin/tenants/:tenantId/practices',
+      summary: 'Create a practice (groups consultations into one waiting room)',
+      auth: 'admin',
+      tags,
+      body: createPracticeBody,
+      responses: { 201: { description: 'Created', schema: practice }, ...errors, ...notFound },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       const input = parse(createPracticeBody, body(req), 'body');
@@ -145,8 +191,14 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
   );
 
   routes.add(
-    { method: 'get', path: '/v1/admin/tenants/:tenantId/practices', summary: "List a tenant's practices", auth: 'admin', tags,
-      responses: { 200: { description: 'Practices', schema: practiceList }, ...errors, ...notFound } },
+    {
+      method: 'get',
+      path: '/v1/admin/tenants/:tenantId/practices',
+      summary: "List a tenant's practices",
+      auth: 'admin',
+      tags,
+      responses: { 200: { description: 'Practices', schema: practiceList }, ...errors, ...notFound },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       const tenant = await tenantOf(req);
@@ -155,22 +207,46 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
   );
 
   routes.add(
-    { method: 'post', path: '/v1/admin/tenants/:tenantId/webhook-endpoints', summary: 'Add a webhook endpoint (its secret is shown once)', auth: 'admin', tags,
-      body: createEndpointBody, responses: { 201: { description: 'Created', schema: createdEndpoint }, ...errors, ...notFound } },
+    {
+      method: 'post',
+      path: '/v1/admin/tenants/:tenantId/webhook-endpoints',
+      summary: 'Add a webhook endpoint (its secret is shown once)',
+      auth: 'admin',
+      tags,
+      body: createEndpointBody,
+      responses: { 201: { description: 'Created', schema: createdEndpoint }, ...errors, ...notFound },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       const input = parse(createEndpointBody, body(req), 'body');
       const tenant = await tenantOf(req);
       const secret = input.secrets ? undefined : newWebhookSecret();
-      const row: WebhookEndpointRow = { id: randomId('ep_', 9), tenantId: tenant.id, url: input.url, secrets: input.secrets ?? [secret!], createdAt: now(), disabledAt: null, disabledReason: null };
+      const row: WebhookEndpointRow = {
+        id: randomId('ep_', 9),
+        tenantId: tenant.id,
+        url: input.url,
+        secrets: input.secrets ?? [secret!],
+        createdAt: now(),
+        disabledAt: null,
+        disabledReason: null,
+      };
       await outbox.putWebhookEndpoint(row);
-      res.status(201).set('Cache-Control', 'no-store').json({ ...endpointOut(row), ...(secret ? { secret } : {}) });
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .json({ ...endpointOut(row), ...(secret ? { secret } : {}) });
     },
   );
 
   routes.add(
-    { method: 'get', path: '/v1/admin/tenants/:tenantId/webhook-endpoints', summary: "A tenant's webhook endpoints (without secrets)", auth: 'admin', tags,
-      responses: { 200: { description: 'Endpoints', schema: endpointList }, ...errors, ...notFound } },
+    {
+      method: 'get',
+      path: '/v1/admin/tenants/:tenantId/webhook-endpoints',
+      summary: "A tenant's webhook endpoints (without secrets)",
+      auth: 'admin',
+      tags,
+      responses: { 200: { description: 'Endpoints', schema: endpointList }, ...errors, ...notFound },
+    },
     async (req, res) => {
       authenticateAdmin(config, req);
       const tenant = await tenantOf(req);

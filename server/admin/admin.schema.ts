@@ -11,7 +11,10 @@ const port = '(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-
  */
 const origin = z
   .string()
-  .regex(new RegExp(`^https?://(?:${label}(?:\\.${label})*|${octet}(?:\\.${octet}){3})(?::${port})?$`), 'must be a bare origin like https://example.com')
+  .regex(
+    new RegExp(`^https?://(?:${label}(?:\\.${label})*|${octet}(?:\\.${octet}){3})(?::${port})?$`),
+    'must be a bare origin like https://example.com',
+  )
   .transform((u) => new URL(u).origin);
 
 export const createTenantBody = z.strictObject({
@@ -22,7 +25,11 @@ export const createTenantBody = z.strictObject({
 
 export const rotateKeyBody = z.strictObject({
   /** How long the keys in use now keep working; 0 ends them at once. */
-  graceSeconds: z.int().min(0).max(30 * 86_400).default(86_400),
+  graceSeconds: z
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(86_400),
 });
 
 export const allowedOriginsBody = z.strictObject({ origins: z.array(origin).max(50) });

@@ -53,11 +53,24 @@ export function startIntegrations(
   routes: RouteRegistry,
   options: IntegrationDeps & { now: () => number; log: (line: string) => void },
 ): Integrations {
-  if (!(store instanceof SqliteStore)) return { ready: Promise.resolve(), outbox: undefined, worker: undefined, directory: undefined, close: async () => undefined };
+  if (!(store instanceof SqliteStore))
+    return { ready: Promise.resolve(), outbox: undefined, worker: undefined, directory: undefined, close: async () => undefined };
   const tenants: TenantStore = new SqliteTenants(store);
   const outbox = new SqliteOutbox(store);
-  const directory = new TenantDirectory(config, tenants, { now: options.now, hints: options.tenantHints ?? localHints(), refreshMs: options.tenantRefreshMs, log: options.log });
-  const worker = new DeliveryWorker({ store: outbox, owner: randomId('instance_', 9), now: options.now, log: options.log, pollMs: 5000, ...options.webhookWorker });
+  const directory = new TenantDirectory(config, tenants, {
+    now: options.now,
+    hints: options.tenantHints ?? localHints(),
+    refreshMs: options.tenantRefreshMs,
+    log: options.log,
+  });
+  const worker = new DeliveryWorker({
+    store: outbox,
+    owner: randomId('instance_', 9),
+    now: options.now,
+    log: options.log,
+    pollMs: 5000,
+    ...options.webhookWorker,
+  });
   adminRoutes(routes, { config, tenants, directory, outbox, now: options.now });
   outboxRoutes(routes, config, outbox, options.now);
   const ready = directory.start().catch((err: unknown) => options.log(`tenant directory failed to start: ${(err as Error).message}`));

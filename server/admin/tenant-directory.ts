@@ -76,7 +76,9 @@ export class TenantDirectory {
       allowedOrigins: r.allowedOrigins,
       apiKeySha256: r.apiKeys.filter((k) => k.expiresAt === null || k.expiresAt > now).map((k) => k.sha256),
     }));
-    const nextExpiry = Math.min(...records.flatMap((r) => r.apiKeys.flatMap((k) => (k.expiresAt !== null && k.expiresAt > now ? [k.expiresAt] : []))));
+    const nextExpiry = Math.min(
+      ...records.flatMap((r) => r.apiKeys.flatMap((k) => (k.expiresAt !== null && k.expiresAt > now ? [k.expiresAt] : []))),
+    );
     clearTimeout(this.expiryTimer);
     if (Number.isFinite(nextExpiry)) {
       this.expiryTimer = setTimeout(() => void this.reload(), Math.min(nextExpiry - now + 1, 2 ** 31 - 1));

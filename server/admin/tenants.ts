@@ -20,7 +20,10 @@ export interface TenantStore {
    * Adds the config's tenants that the store does not have yet (their name and origins are the admin API's from
    * then on), adds every config key and removes the config keys no longer in the config.
    */
-  seedTenants(tenants: readonly { id: string; name: string; apiKeySha256: string[]; allowedOrigins: string[] }[], at: number): Promise<void>;
+  seedTenants(
+    tenants: readonly { id: string; name: string; apiKeySha256: string[]; allowedOrigins: string[] }[],
+    at: number,
+  ): Promise<void>;
   listTenants(): Promise<TenantRecord[]>;
   /** False if the id is taken. */
   createTenant(tenant: Omit<TenantRecord, 'apiKeys'>, keySha256: string): Promise<boolean>;

@@ -28,8 +28,19 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
   const tags = ['integrator'];
 
   routes.add(
-    { method: 'post', path: '/v1/consultations', summary: 'Create a consultation and its SFU room', auth: 'tenant', tags, body: createConsultationBody,
-      responses: { 201: { description: 'Created', schema: consultation }, ...authErrors, 502: { description: 'SFU unreachable', schema: errorBody } } },
+    {
+      method: 'post',
+      path: '/v1/consultations',
+      summary: 'Create a consultation and its SFU room',
+      auth: 'tenant',
+      tags,
+      body: createConsultationBody,
+      responses: {
+        201: { description: 'Created', schema: consultation },
+        ...authErrors,
+        502: { description: 'SFU unreachable', schema: errorBody },
+      },
+    },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       res.status(201).json(toConsultation(await service.create(tenant, input.body())));
@@ -37,8 +48,15 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
   );
 
   routes.add(
-    { method: 'get', path: '/v1/consultations', summary: 'List consultations, newest first', auth: 'tenant', tags, query: listConsultationsQuery,
-      responses: { 200: { description: 'A page of consultations', schema: consultationList }, ...authErrors } },
+    {
+      method: 'get',
+      path: '/v1/consultations',
+      summary: 'List consultations, newest first',
+      auth: 'tenant',
+      tags,
+      query: listConsultationsQuery,
+      responses: { 200: { description: 'A page of consultations', schema: consultationList }, ...authErrors },
+    },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const page = await service.list(tenant, input.query());
@@ -46,11 +64,17 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
     },
   );
 
-  const notFound = { 404: { description: 'No such consultation (or another tenant\'s)', schema: errorBody } };
+  const notFound = { 404: { description: "No such consultation (or another tenant's)", schema: errorBody } };
 
   routes.add(
-    { method: 'get', path: '/v1/consultations/:id', summary: 'Read a consultation', auth: 'tenant', tags,
-      responses: { 200: { description: 'The consultation', schema: consultation }, ...authErrors, ...notFound } },
+    {
+      method: 'get',
+      path: '/v1/consultations/:id',
+      summary: 'Read a consultation',
+      auth: 'tenant',
+      tags,
+      responses: { 200: { description: 'The consultation', schema: consultation }, ...authErrors, ...notFound },
+    },
     async (req, res) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
@@ -59,8 +83,15 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
   );
 
   routes.add(
-    { method: 'post', path: '/v1/consultations/:id/end', summary: 'End a consultation for everyone', auth: 'tenant', tags, body: emptyBody,
-      responses: { 200: { description: 'Ended', schema: consultation }, ...authErrors, ...notFound } },
+    {
+      method: 'post',
+      path: '/v1/consultations/:id/end',
+      summary: 'End a consultation for everyone',
+      auth: 'tenant',
+      tags,
+      body: emptyBody,
+      responses: { 200: { description: 'Ended', schema: consultation }, ...authErrors, ...notFound },
+    },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
@@ -70,28 +101,56 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
   );
 
   routes.add(
-    { method: 'post', path: '/v1/consultations/:id/access-codes', summary: 'Issue a one-session access code (shown once)', auth: 'tenant', tags,
+    {
+      method: 'post',
+      path: '/v1/consultations/:id/access-codes',
+      summary: 'Issue a one-session access code (shown once)',
+      auth: 'tenant',
+      tags,
       body: createAccessCodeBody,
-      responses: { 201: { description: 'The code, shown once', schema: accessCode }, ...authErrors, ...notFound,
-        409: { description: 'The consultation has ended, or has too many unused codes', schema: errorBody }, 501: { description: 'No e-mail or SMS delivery configured', schema: errorBody }, 502: { description: 'Delivery failed', schema: errorBody } } },
+      responses: {
+        201: { description: 'The code, shown once', schema: accessCode },
+        ...authErrors,
+        ...notFound,
+        409: { description: 'The consultation has ended, or has too many unused codes', schema: errorBody },
+        501: { description: 'No e-mail or SMS delivery configured', schema: errorBody },
+        502: { description: 'Delivery failed', schema: errorBody },
+      },
+    },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
       const options = input.body();
-      res.status(201).set('Cache-Control', 'no-store').json(await service.issueAccessCode(tenant, await service.get(tenant, id), options));
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .json(await service.issueAccessCode(tenant, await service.get(tenant, id), options));
     },
   );
 
   routes.add(
-    { method: 'post', path: '/v1/consultations/:id/practitioner-tokens', summary: 'Mint a practitioner token for one consultation', auth: 'tenant', tags,
+    {
+      method: 'post',
+      path: '/v1/consultations/:id/practitioner-tokens',
+      summary: 'Mint a practitioner token for one consultation',
+      auth: 'tenant',
+      tags,
       body: createPractitionerTokenBody,
-      responses: { 201: { description: 'The token', schema: practitionerToken }, ...authErrors, ...notFound,
-        409: { description: 'The consultation has ended', schema: errorBody } } },
+      responses: {
+        201: { description: 'The token', schema: practitionerToken },
+        ...authErrors,
+        ...notFound,
+        409: { description: 'The consultation has ended', schema: errorBody },
+      },
+    },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const id = String(req.params.id);
       const options = input.body();
-      res.status(201).set('Cache-Control', 'no-store').json(await service.issuePractitionerToken(tenant, await service.get(tenant, id), options));
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .json(await service.issuePractitionerToken(tenant, await service.get(tenant, id), options));
     },
   );
 }

@@ -8,7 +8,10 @@ export const createConsultationBody = z.strictObject({
   maxParticipants: z.int().min(2).max(16).default(4),
   patientScreenShare: z.boolean().default(false),
   e2ee: z.boolean().default(true),
-  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "de-CH"').default('en'),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "de-CH"')
+    .default('en'),
 });
 
 export const consultationStatus = z.enum(['scheduled', 'active', 'ended']);
@@ -17,7 +20,10 @@ export const listConsultationsQuery = z.strictObject({
   status: consultationStatus.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   /** `nextCursor` of the previous page: any `<createdAt ms>.<id>` is a position in the order, issued or not. */
-  cursor: z.string().regex(/^[0-9]{1,15}\.[A-Za-z0-9_-]{1,64}$/, 'must be a nextCursor from a previous page').optional(),
+  cursor: z
+    .string()
+    .regex(/^[0-9]{1,15}\.[A-Za-z0-9_-]{1,64}$/, 'must be a nextCursor from a previous page')
+    .optional(),
 });
 
 export const consultation = z.object({
@@ -39,7 +45,11 @@ export const consultationList = z.object({ items: z.array(consultation), nextCur
 export const createAccessCodeBody = z.strictObject({
   /** The name the practitioner sees instead of the one the patient types. */
   alias: displayName(100).optional(),
-  expiresInMinutes: z.int().min(5).max(60 * 24 * 30).default(1440),
+  expiresInMinutes: z
+    .int()
+    .min(5)
+    .max(60 * 24 * 30)
+    .default(1440),
   /** Send the code to exactly one of these (`{ email }` or `{ sms }`); the address or number is used for that and never stored. */
   deliver: z
     .union([
@@ -59,7 +69,11 @@ export const accessCode = z.object({
 
 export const createPractitionerTokenBody = z.strictObject({
   name: displayName(100),
-  ttlMinutes: z.int().min(1).max(24 * 60).default(60),
+  ttlMinutes: z
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60),
 });
 
 export const practitionerToken = z.object({ token: z.string(), expiresAt: z.string() });

@@ -107,9 +107,7 @@ export class ConsultationService {
     const rows = await this.ctx.store.listConsultations(tenant.id, { status: query.status, limit: query.limit + 1, cursor });
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
-    return rows.length > query.limit && last
-      ? { items, nextCursor: `${last.createdAt}.${last.id}` }
-      : { items };
+    return rows.length > query.limit && last ? { items, nextCursor: `${last.createdAt}.${last.id}` } : { items };
   }
 
   /**
@@ -149,7 +147,11 @@ export class ConsultationService {
     }
     const now = this.ctx.now();
     if ((await this.ctx.store.countOpenAccessCodes(c.id, now)) >= this.ctx.config.maxOpenCodesPerConsultation) {
-      throw new ApiError(409, 'too_many_codes', 'This consultation has too many unused access codes. Wait for some to be used or to expire.');
+      throw new ApiError(
+        409,
+        'too_many_codes',
+        'This consultation has too many unused access codes. Wait for some to be used or to expire.',
+      );
     }
     const code = randomCode();
     const expiresAt = now + input.expiresInMinutes * 60_000;
@@ -177,7 +179,11 @@ export class ConsultationService {
       } catch (err) {
         // The error's message may contain the address: log only its kind.
         this.ctx.log(`${channel} delivery failed: ${(err as Error).name}`);
-        throw new ApiError(502, 'delivery_failed', `The access code was created but could not be sent by ${channel === 'email' ? 'e-mail' : 'SMS'}.`);
+        throw new ApiError(
+          502,
+          'delivery_failed',
+          `The access code was created but could not be sent by ${channel === 'email' ? 'e-mail' : 'SMS'}.`,
+        );
       }
       result.delivered = channel;
     }

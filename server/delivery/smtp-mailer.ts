@@ -40,12 +40,9 @@ export class SmtpMailer implements CodeSender {
       from: this.smtp.from,
       to,
       subject: subjects[language] ?? subjects.en,
-      text: [
-        `Your access code: ${message.code}`,
-        '',
-        `Join here: ${message.joinUrl}`,
-        `The code works once and expires ${expires}.`,
-      ].join('\n'),
+      text: [`Your access code: ${message.code}`, '', `Join here: ${message.joinUrl}`, `The code works once and expires ${expires}.`].join(
+        '\n',
+      ),
     });
   }
 

@@ -9,34 +9,63 @@ import { guessBucket } from './guess-budget.js';
 import type { LobbyService } from './lobby.service.js';
 import type { LobbyStreams } from './lobby.streams.js';
 
-const ticketErrors = { 401: { description: 'Unknown ticket', schema: errorBody }, 403: { description: 'Origin not allowed', schema: errorBody } };
+const ticketErrors = {
+  401: { description: 'Unknown ticket', schema: errorBody },
+  403: { description: 'Origin not allowed', schema: errorBody },
+};
 
 /** The patient side. No LiveKit token exists for a patient until the practitioner admits them. */
 export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: LobbyService, streams: LobbyStreams): void {
   const tags = ['patient'];
 
   routes.add(
-    { method: 'post', path: '/v1/lobby/join', summary: 'Redeem an access code for a waiting-room ticket', auth: 'none', tags, body: joinBody,
+    {
+      method: 'post',
+      path: '/v1/lobby/join',
+      summary: 'Redeem an access code for a waiting-room ticket',
+      auth: 'none',
+      tags,
+      body: joinBody,
       responses: {
         201: { description: 'In the waiting room', schema: joinResponse },
         400: { description: 'Invalid request', schema: errorBody },
         404: { description: 'Wrong, expired or used code (indistinguishable)', schema: errorBody },
         429: { description: 'Too many attempts; see Retry-After', schema: errorBody },
-      } },
+      },
+    },
     async (req, res, input) => {
-      const { ticket, entry, consultation } = await lobby.join(clientKey(req), guessBucket(ctx.config, req.get('origin')), input.body(), osFamily(req.get('user-agent')));
-      res.status(201).set('Cache-Control', 'no-store').json({
-        ticket,
-        ticketId: entry.id,
-        livekitUrl: ctx.config.livekit.url,
-        consultation: { id: consultation.id, ...(consultation.title ? { title: consultation.title } : {}), locale: consultation.locale, e2ee: consultation.e2ee },
-      });
+      const { ticket, entry, consultation } = await lobby.join(
+        clientKey(req),
+        guessBucket(ctx.config, req.get('origin')),
+        input.body(),
+        osFamily(req.get('user-agent')),
+      );
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .json({
+          ticket,
+          ticketId: entry.id,
+          livekitUrl: ctx.config.livekit.url,
+          consultation: {
+            id: consultation.id,
+            ...(consultation.title ? { title: consultation.title } : {}),
+            locale: consultation.locale,
+            e2ee: consultation.e2ee,
+          },
+        });
     },
   );
 
   routes.add(
-    { method: 'get', path: '/v1/lobby/events', summary: 'Server-sent events: queue, message, admitted, declined, ended', auth: 'ticket', tags,
-      responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...ticketErrors } },
+    {
+      method: 'get',
+      path: '/v1/lobby/events',
+      summary: 'Server-sent events: queue, message, admitted, declined, ended',
+      auth: 'ticket',
+      tags,
+      responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...ticketErrors },
+    },
     async (req, res) => {
       const { entry } = await authenticateTicket(ctx, req);
       streams.patient(res, entry, req.get('last-event-id'));
@@ -44,9 +73,19 @@ export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: Lobby
   );
 
   routes.add(
-    { method: 'post', path: '/v1/lobby/grant', summary: 'A fresh LiveKit grant, once admitted', auth: 'ticket', tags, body: emptyBody,
-      responses: { 200: { description: 'Admission', schema: admission }, ...ticketErrors,
-        410: { description: 'The consultation ended', schema: errorBody } } },
+    {
+      method: 'post',
+      path: '/v1/lobby/grant',
+      summary: 'A fresh LiveKit grant, once admitted',
+      auth: 'ticket',
+      tags,
+      body: emptyBody,
+      responses: {
+        200: { description: 'Admission', schema: admission },
+        ...ticketErrors,
+        410: { description: 'The consultation ended', schema: errorBody },
+      },
+    },
     async (req, res, input) => {
       const { entry, consultation } = await authenticateTicket(ctx, req);
       input.body();
@@ -55,8 +94,15 @@ export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: Lobby
   );
 
   routes.add(
-    { method: 'post', path: '/v1/lobby/leave', summary: 'Leave the waiting room or the call', auth: 'ticket', tags, body: emptyBody,
-      responses: { 204: { description: 'Left' }, ...ticketErrors } },
+    {
+      method: 'post',
+      path: '/v1/lobby/leave',
+      summary: 'Leave the waiting room or the call',
+      auth: 'ticket',
+      tags,
+      body: emptyBody,
+      responses: { 204: { description: 'Left' }, ...ticketErrors },
+    },
     async (req, res, input) => {
       const { entry } = await authenticateTicket(ctx, req);
       input.body();

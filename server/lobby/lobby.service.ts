@@ -168,7 +168,11 @@ export class LobbyService {
       throw new ApiError(410, 'consultation_ended', 'This consultation has ended.');
     }
     if (entry.status !== 'admitted' || !entry.identity) {
-      throw new ApiError(403, 'not_admitted', entry.status === 'waiting' ? 'You have not been admitted yet.' : 'You may not join this consultation.');
+      throw new ApiError(
+        403,
+        'not_admitted',
+        entry.status === 'waiting' ? 'You have not been admitted yet.' : 'You may not join this consultation.',
+      );
     }
     await this.consultations.ensureRoom(consultation);
     // Re-read after the await: the key may have been rotated meanwhile, and the grant must carry the new one.
@@ -212,7 +216,12 @@ export class LobbyService {
   private async admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow): Promise<void> {
     const identity = randomId('patient-', 9);
     await this.ctx.store.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
-    await this.ctx.store.setLobbyStatus(entry.id, 'admitted', { identity, admittedAt: this.ctx.now() }, this.audit(consultation, 'patient.admit'));
+    await this.ctx.store.setLobbyStatus(
+      entry.id,
+      'admitted',
+      { identity, admittedAt: this.ctx.now() },
+      this.audit(consultation, 'patient.admit'),
+    );
   }
 
   /** Admits in arrival order, as many as the room has places for; the rest keep waiting. */
@@ -228,8 +237,14 @@ export class LobbyService {
   async decline(consultation: ConsultationRow, ticketId: string, reason: string | undefined): Promise<void> {
     const entry = await this.entryOf(consultation, ticketId);
     if (entry.status === 'declined') return;
-    if (entry.status !== 'waiting' && entry.status !== 'admitted') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
-    await this.ctx.store.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
+    if (entry.status !== 'waiting' && entry.status !== 'admitted')
+      throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
+    await this.ctx.store.setLobbyStatus(
+      entry.id,
+      'declined',
+      { declineReason: reason ?? null },
+      this.audit(consultation, 'patient.decline'),
+    );
     this.ctx.bus.publish('changed', consultation.id);
     if (entry.status === 'admitted') await this.rotateKey(consultation);
     if (entry.identity) void this.removeFromRoom(consultation.roomName, entry.identity);

@@ -40,10 +40,12 @@ export class LobbyStreams {
   }
 
   private cap(stream: EventStream, slots: StreamSlots, key: string): void {
-    slots.acquire(key, () => stream.close()).then(
-      (release) => stream.onClose(release),
-      (err: unknown) => this.fail(stream, 'stream cap', err),
-    );
+    slots
+      .acquire(key, () => stream.close())
+      .then(
+        (release) => stream.onClose(release),
+        (err: unknown) => this.fail(stream, 'stream cap', err),
+      );
   }
 
   /** Runs a stream's steps one after another; a failing step ends the stream. */

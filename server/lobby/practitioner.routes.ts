@@ -30,8 +30,14 @@ export function practitionerRoutes(
   const tags = ['practitioner'];
 
   routes.add(
-    { method: 'get', path: '/v1/practitioner/events', summary: 'Server-sent events: the live queue (`queue`), then `ended`', auth: 'practitioner', tags,
-      responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...tokenErrors } },
+    {
+      method: 'get',
+      path: '/v1/practitioner/events',
+      summary: 'Server-sent events: the live queue (`queue`), then `ended`',
+      auth: 'practitioner',
+      tags,
+      responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...tokenErrors },
+    },
     async (req, res) => {
       const { consultation } = await authenticatePractitioner(ctx, req);
       streams.practitioner(res, consultation.id);
@@ -39,8 +45,15 @@ export function practitionerRoutes(
   );
 
   routes.add(
-    { method: 'post', path: '/v1/practitioner/admit', summary: 'Admit one waiting patient', auth: 'practitioner', tags, body: ticketIdBody,
-      responses: { 200: { description: 'Admitted', schema: emptyObject }, ...tokenErrors, ...patientErrors } },
+    {
+      method: 'post',
+      path: '/v1/practitioner/admit',
+      summary: 'Admit one waiting patient',
+      auth: 'practitioner',
+      tags,
+      body: ticketIdBody,
+      responses: { 200: { description: 'Admitted', schema: emptyObject }, ...tokenErrors, ...patientErrors },
+    },
     async (req, res, input) => {
       const { consultation } = await authenticatePractitioner(ctx, req);
       await lobby.admit(consultation, input.body().ticketId);
@@ -49,8 +62,15 @@ export function practitionerRoutes(
   );
 
   routes.add(
-    { method: 'post', path: '/v1/practitioner/admit-all', summary: 'Admit everyone waiting', auth: 'practitioner', tags, body: emptyBody,
-      responses: { 200: { description: 'How many were admitted', schema: admitAllResponse }, ...tokenErrors } },
+    {
+      method: 'post',
+      path: '/v1/practitioner/admit-all',
+      summary: 'Admit everyone waiting',
+      auth: 'practitioner',
+      tags,
+      body: emptyBody,
+      responses: { 200: { description: 'How many were admitted', schema: admitAllResponse }, ...tokenErrors },
+    },
     async (req, res, input) => {
       const { consultation } = await authenticatePractitioner(ctx, req);
       input.body();
@@ -59,8 +79,15 @@ export function practitionerRoutes(
   );
 
   routes.add(
-    { method: 'post', path: '/v1/practitioner/decline', summary: 'Decline a waiting patient (or remove an admitted one)', auth: 'practitioner', tags,
-      body: declineBody, responses: { 200: { description: 'Declined', schema: emptyObject }, ...tokenErrors, ...patientErrors } },
+    {
+      method: 'post',
+      path: '/v1/practitioner/decline',
+      summary: 'Decline a waiting patient (or remove an admitted one)',
+      auth: 'practitioner',
+      tags,
+      body: declineBody,
+      responses: { 200: { description: 'Declined', schema: emptyObject }, ...tokenErrors, ...patientErrors },
+    },
     async (req, res, input) => {
       const { consultation } = await authenticatePractitioner(ctx, req);
       const { ticketId, reason } = input.body();
@@ -70,8 +97,15 @@ export function practitionerRoutes(
   );
 
   routes.add(
-    { method: 'post', path: '/v1/practitioner/message', summary: 'Send a short message to a waiting patient', auth: 'practitioner', tags,
-      body: messageBody, responses: { 200: { description: 'Sent', schema: emptyObject }, ...tokenErrors, ...patientErrors } },
+    {
+      method: 'post',
+      path: '/v1/practitioner/message',
+      summary: 'Send a short message to a waiting patient',
+      auth: 'practitioner',
+      tags,
+      body: messageBody,
+      responses: { 200: { description: 'Sent', schema: emptyObject }, ...tokenErrors, ...patientErrors },
+    },
     async (req, res, input) => {
       const { consultation } = await authenticatePractitioner(ctx, req);
       const { ticketId, text } = input.body();
@@ -81,9 +115,19 @@ export function practitionerRoutes(
   );
 
   routes.add(
-    { method: 'post', path: '/v1/practitioner/grant', summary: "The practitioner's LiveKit grant (roomAdmin for this room only)", auth: 'practitioner',
-      tags, body: emptyBody, responses: { 200: { description: 'Admission', schema: admission }, ...tokenErrors,
-        502: { description: 'SFU unreachable', schema: errorBody } } },
+    {
+      method: 'post',
+      path: '/v1/practitioner/grant',
+      summary: "The practitioner's LiveKit grant (roomAdmin for this room only)",
+      auth: 'practitioner',
+      tags,
+      body: emptyBody,
+      responses: {
+        200: { description: 'Admission', schema: admission },
+        ...tokenErrors,
+        502: { description: 'SFU unreachable', schema: errorBody },
+      },
+    },
     async (req, res, input) => {
       const { consultation, claims } = await authenticatePractitioner(ctx, req);
       input.body();
@@ -93,8 +137,15 @@ export function practitionerRoutes(
   );
 
   routes.add(
-    { method: 'post', path: '/v1/practitioner/end', summary: 'End the consultation for everyone', auth: 'practitioner', tags, body: emptyBody,
-      responses: { 200: { description: 'Ended', schema: emptyObject }, ...tokenErrors } },
+    {
+      method: 'post',
+      path: '/v1/practitioner/end',
+      summary: 'End the consultation for everyone',
+      auth: 'practitioner',
+      tags,
+      body: emptyBody,
+      responses: { 200: { description: 'Ended', schema: emptyObject }, ...tokenErrors },
+    },
     async (req, res, input) => {
       const { consultation } = await authenticatePractitioner(ctx, req, { allowEnded: true });
       input.body();

@@ -46,14 +46,23 @@ export class Metrics {
       registers,
     });
     this.joins = new Counter({ name: 'videoconsult_lobby_joins_total', help: 'Patients who joined a waiting room', registers });
-    this.admissions = new Counter({ name: 'videoconsult_admissions_total', help: 'Admit actions by practitioners (admit, admit-all)', registers });
+    this.admissions = new Counter({
+      name: 'videoconsult_admissions_total',
+      help: 'Admit actions by practitioners (admit, admit-all)',
+      registers,
+    });
     this.grants = new Counter({
       name: 'videoconsult_grants_total',
       help: 'LiveKit grants handed out, by role',
       labelNames: ['role'],
       registers,
     });
-    this.webhooks = new Counter({ name: 'videoconsult_webhook_deliveries_total', help: 'LiveKit webhook deliveries received', labelNames: ['outcome'], registers });
+    this.webhooks = new Counter({
+      name: 'videoconsult_webhook_deliveries_total',
+      help: 'LiveKit webhook deliveries received',
+      labelNames: ['outcome'],
+      registers,
+    });
     new Gauge({
       name: 'videoconsult_waiting_patients',
       help: 'Patients waiting in a lobby',
@@ -93,7 +102,10 @@ export class Metrics {
       if (expected) {
         const given = Buffer.from(req.get('authorization') ?? '');
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-          res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: 'GET /metrics needs the configured bearer token.' } });
+          res
+            .status(401)
+            .set('WWW-Authenticate', 'Bearer')
+            .json({ error: { code: 'unauthorized', message: 'GET /metrics needs the configured bearer token.' } });
           return;
         }
       }

@@ -65,8 +65,14 @@ export function opsRoutes(routes: RouteRegistry, ctx: AppContext, ops: Ops, open
     () => ops.draining,
   );
   routes.add(
-    { method: 'get', path: '/v1/ready', summary: 'Readiness: store, consultation bus and SFU reachable (503 names the failing part)', auth: 'none', tags: ['meta'],
-      responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready, or shutting down', schema: errorBody } } },
+    {
+      method: 'get',
+      path: '/v1/ready',
+      summary: 'Readiness: store, consultation bus and SFU reachable (503 names the failing part)',
+      auth: 'none',
+      tags: ['meta'],
+      responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready, or shutting down', schema: errorBody } },
+    },
     (req, res) =>
       new Promise<void>((resolve, reject) => {
         res.once('finish', () => resolve());

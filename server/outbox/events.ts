@@ -25,7 +25,12 @@ export const webhookEventData = {
   'patient.admitted': z.object(ticketRef),
   'patient.declined': z.object(ticketRef),
   'patient.left': z.object(ticketRef),
-  'patient.transferred': z.object({ ticketId: z.string(), fromConsultationId: z.string(), toConsultationId: z.string(), practiceId: z.string() }),
+  'patient.transferred': z.object({
+    ticketId: z.string(),
+    fromConsultationId: z.string(),
+    toConsultationId: z.string(),
+    practiceId: z.string(),
+  }),
 } as const;
 
 export type WebhookEventType = keyof typeof webhookEventData;

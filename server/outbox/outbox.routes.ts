@@ -13,8 +13,18 @@ const DAY_MS = 86_400_000;
 export function outboxRoutes(routes: RouteRegistry, config: Config, outbox: OutboxStore, now: () => number): void {
   const iso = (ms: number): string => new Date(ms).toISOString();
   routes.add(
-    { method: 'get', path: '/v1/webhook-deliveries', summary: 'Webhook delivery attempts for a period (oldest first, at most 1000)', auth: 'tenant', tags: ['integrator'],
-      query: periodQuery, responses: { 200: { description: 'Attempts', schema: deliveryLog }, 401: { description: 'Missing or wrong API key', schema: errorBody } } },
+    {
+      method: 'get',
+      path: '/v1/webhook-deliveries',
+      summary: 'Webhook delivery attempts for a period (oldest first, at most 1000)',
+      auth: 'tenant',
+      tags: ['integrator'],
+      query: periodQuery,
+      responses: {
+        200: { description: 'Attempts', schema: deliveryLog },
+        401: { description: 'Missing or wrong API key', schema: errorBody },
+      },
+    },
     async (req, res) => {
       const tenant = authenticateTenant(config, req);
       const q = parse(periodQuery, req.query, 'query');

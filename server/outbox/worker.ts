@@ -124,7 +124,11 @@ export class DeliveryWorker {
     try {
       const res = await this.fetch(d.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'videoconsult-webhooks/1', ...webhookHeaders(d.secrets, d.eventId, Math.floor(started / 1000), d.body) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'videoconsult-webhooks/1',
+          ...webhookHeaders(d.secrets, d.eventId, Math.floor(started / 1000), d.body),
+        },
         body: d.body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
@@ -153,7 +157,17 @@ export class DeliveryWorker {
       nextAttemptAt = at + (retryAfter !== undefined ? Math.min(retryAfter, longest) : step);
     }
     const log: DeliveryLogRow = {
-      tenantId: d.tenantId, endpointId: d.endpointId, eventId: d.eventId, type: d.type, attempt, at, outcome, status, error, durationMs, nextAttemptAt,
+      tenantId: d.tenantId,
+      endpointId: d.endpointId,
+      eventId: d.eventId,
+      type: d.type,
+      attempt,
+      at,
+      outcome,
+      status,
+      error,
+      durationMs,
+      nextAttemptAt,
     };
     const applied = await this.options.store.recordWebhookAttempt(this.options.owner, log);
     if (!applied) this.log(`webhook ${d.eventId}: the lease lapsed before the attempt was recorded`);

@@ -15,12 +15,22 @@ function period(ctx: AppContext, q: z.output<typeof periodQuery>): { from: numbe
 
 /** Anonymous per-tenant statistics and the audit log (integrator API). */
 export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
-  const errors = { 400: { description: 'Invalid request', schema: errorBody }, 401: { description: 'Missing or wrong API key', schema: errorBody } };
+  const errors = {
+    400: { description: 'Invalid request', schema: errorBody },
+    401: { description: 'Missing or wrong API key', schema: errorBody },
+  };
   const iso = (ms: number): string => new Date(ms).toISOString();
 
   routes.add(
-    { method: 'get', path: '/v1/stats', summary: 'Anonymous session statistics for a period', auth: 'tenant', tags: ['integrator'], query: periodQuery,
-      responses: { 200: { description: 'Sessions and totals', schema: statsResponse }, ...errors } },
+    {
+      method: 'get',
+      path: '/v1/stats',
+      summary: 'Anonymous session statistics for a period',
+      auth: 'tenant',
+      tags: ['integrator'],
+      query: periodQuery,
+      responses: { 200: { description: 'Sessions and totals', schema: statsResponse }, ...errors },
+    },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const { from, to } = period(ctx, input.query());
@@ -44,8 +54,15 @@ export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
   );
 
   routes.add(
-    { method: 'get', path: '/v1/audit', summary: 'Audit log of integrator and practitioner actions', auth: 'tenant', tags: ['integrator'], query: periodQuery,
-      responses: { 200: { description: 'Audit entries, oldest first', schema: auditResponse }, ...errors } },
+    {
+      method: 'get',
+      path: '/v1/audit',
+      summary: 'Audit log of integrator and practitioner actions',
+      auth: 'tenant',
+      tags: ['integrator'],
+      query: periodQuery,
+      responses: { 200: { description: 'Audit entries, oldest first', schema: auditResponse }, ...errors },
+    },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
       const { from, to } = period(ctx, input.query());

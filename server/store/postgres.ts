@@ -113,7 +113,11 @@ class PgOps implements StoreOps {
       await q`DELETE FROM lobby_messages WHERE entry_id IN (SELECT id FROM lobby_entries WHERE consultation_id = ${id})`;
       await q`DELETE FROM access_codes WHERE consultation_id = ${id}`;
       const joined = await q`SELECT os_family FROM issued_identities WHERE consultation_id = ${id} AND joined_at IS NOT NULL`;
-      const stats = endedStats(c, endedAt, joined.map((r) => r.os_family));
+      const stats = endedStats(
+        c,
+        endedAt,
+        joined.map((r) => r.os_family),
+      );
       await q`INSERT INTO session_stats (tenant_id, started_at, ended_at, duration_seconds, participant_count, os_families)
               VALUES (${c.tenantId}, ${c.startedAt}, ${endedAt}, ${stats.duration}, ${stats.count}, ${stats.osFamilies})`;
       await this.audit(q, audit);
@@ -130,7 +134,9 @@ class PgOps implements StoreOps {
   }
 
   async countOpenAccessCodes(consultationId: string, now: number): Promise<number> {
-    const r = await this.one(this.q`SELECT COUNT(*) AS n FROM access_codes WHERE consultation_id = ${consultationId} AND used_at IS NULL AND expires_at > ${now}`);
+    const r = await this.one(
+      this.q`SELECT COUNT(*) AS n FROM access_codes WHERE consultation_id = ${consultationId} AND used_at IS NULL AND expires_at > ${now}`,
+    );
     return Number(r?.n ?? 0);
   }
 
@@ -150,7 +156,12 @@ class PgOps implements StoreOps {
         RETURNING a.tenant_id AS code_tenant_id, a.alias AS code_alias, c.*`);
       if (!code) return undefined;
       const consultation = toConsultation(code);
-      const row: LobbyEntryRow = { ...entry, consultationId: consultation.id, tenantId: str(code.code_tenant_id), alias: strOrNull(code.code_alias) };
+      const row: LobbyEntryRow = {
+        ...entry,
+        consultationId: consultation.id,
+        tenantId: str(code.code_tenant_id),
+        alias: strOrNull(code.code_alias),
+      };
       await q`INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, status, waiting_since, device_check, identity,
                 decline_reason, os_family)
               VALUES (${row.id}, ${row.ticketHash}, ${row.consultationId}, ${row.tenantId}, ${row.name}, ${row.alias}, ${row.status},
@@ -170,7 +181,9 @@ class PgOps implements StoreOps {
   }
 
   async listLobbyEntries(consultationId: string, status: LobbyStatus): Promise<LobbyEntryRow[]> {
-    return (await this.q`SELECT * FROM lobby_entries WHERE consultation_id = ${consultationId} AND status = ${status} ORDER BY waiting_since, seq`).map(toEntry);
+    return (
+      await this.q`SELECT * FROM lobby_entries WHERE consultation_id = ${consultationId} AND status = ${status} ORDER BY waiting_since, seq`
+    ).map(toEntry);
   }
 
   setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): Promise<void> {
@@ -203,13 +216,21 @@ class PgOps implements StoreOps {
     return (await this.q`SELECT * FROM lobby_messages WHERE entry_id = ${entryId} ORDER BY id`).map(toMessage);
   }
 
-  async addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): Promise<void> {
+  async addIssuedIdentity(
+    consultationId: string,
+    identity: string,
+    kind: 'patient' | 'practitioner',
+    osFamily: string,
+    at: number,
+  ): Promise<void> {
     await this.q`INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at)
                  VALUES (${consultationId}, ${identity}, ${kind}, ${osFamily}, ${at}) ON CONFLICT (consultation_id, identity) DO NOTHING`;
   }
 
   async isIdentityAllowed(consultationId: string, identity: string): Promise<boolean> {
-    const r = await this.one(this.q`SELECT revoked FROM issued_identities WHERE consultation_id = ${consultationId} AND identity = ${identity}`);
+    const r = await this.one(
+      this.q`SELECT revoked FROM issued_identities WHERE consultation_id = ${consultationId} AND identity = ${identity}`,
+    );
     return r !== undefined && Number(r.revoked) === 0;
   }
 
@@ -222,18 +243,25 @@ class PgOps implements StoreOps {
   }
 
   async listStats(tenantId: string, from: number, to: number): Promise<SessionStatsRow[]> {
-    return (await this.q`SELECT * FROM session_stats WHERE tenant_id = ${tenantId} AND ended_at >= ${from} AND ended_at < ${to} ORDER BY ended_at, id`).map(toStats);
+    return (
+      await this
+        .q`SELECT * FROM session_stats WHERE tenant_id = ${tenantId} AND ended_at >= ${from} AND ended_at < ${to} ORDER BY ended_at, id`
+    ).map(toStats);
   }
 
   async listAudit(tenantId: string, from: number, to: number): Promise<AuditRow[]> {
-    return (await this.q`SELECT * FROM audit_log WHERE tenant_id = ${tenantId} AND at >= ${from} AND at < ${to} ORDER BY at, id`).map(toAudit);
+    return (await this.q`SELECT * FROM audit_log WHERE tenant_id = ${tenantId} AND at >= ${from} AND at < ${to} ORDER BY at, id`).map(
+      toAudit,
+    );
   }
 
   deleteOlderThan(cutoff: number): Promise<RetentionResult> {
     return this.atomically(async (q) => {
       const accessCodes = (await q`DELETE FROM access_codes WHERE expires_at < ${cutoff}`).count;
-      const lobbyEntries = (await q`DELETE FROM lobby_entries WHERE waiting_since < ${cutoff}
-        AND consultation_id IN (SELECT id FROM consultations WHERE status = 'ended')`).count;
+      const lobbyEntries = (
+        await q`DELETE FROM lobby_entries WHERE waiting_since < ${cutoff}
+        AND consultation_id IN (SELECT id FROM consultations WHERE status = 'ended')`
+      ).count;
       // ON DELETE CASCADE removes the remaining codes, entries, messages and identities of these.
       const consultations = (await q`DELETE FROM consultations WHERE status = 'ended' AND ended_at < ${cutoff}`).count;
       const audit = (await q`DELETE FROM audit_log WHERE at < ${cutoff}`).count;
@@ -246,10 +274,25 @@ class PgOps implements StoreOps {
 
 /** Connection failures, shutdowns, timeouts and exhausted resources: the database, not the request, is at fault. */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE', 'ENOENT',
-  'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOENT',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
   // SQLSTATE: admin/crash shutdown, cannot connect now, statement timeout, too many connections, out of resources.
-  '57P01', '57P02', '57P03', '57014', '53300', '53100', '53200',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '53300',
+  '53100',
+  '53200',
 ]);
 
 export function isUnavailable(err: unknown): boolean {

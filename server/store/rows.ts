@@ -1,5 +1,13 @@
 /** Rows as both stores read them (snake_case columns; numbers may arrive as strings, e.g. Postgres BIGINT). */
-import type { AuditRow, ConsultationRow, ConsultationStatus, LobbyEntryRow, LobbyMessageRow, LobbyStatus, SessionStatsRow } from './types.js';
+import type {
+  AuditRow,
+  ConsultationRow,
+  ConsultationStatus,
+  LobbyEntryRow,
+  LobbyMessageRow,
+  LobbyStatus,
+  SessionStatsRow,
+} from './types.js';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -8,7 +16,6 @@ export const strOrNull = (v: unknown): string | null => (v === null || v === und
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 /** Flags are INTEGER 0/1 in both schemas. */
 const flag = (v: unknown): boolean => Number(v) === 1;
-
 
 export function toConsultation(r: SqlRow): ConsultationRow {
   return {
@@ -54,7 +61,12 @@ export const toAudit = (r: SqlRow): AuditRow => ({
   consultationId: strOrNull(r.consultation_id),
 });
 
-export const toMessage = (r: SqlRow): LobbyMessageRow => ({ id: Number(r.id), entryId: str(r.entry_id), text: str(r.text), at: Number(r.at) });
+export const toMessage = (r: SqlRow): LobbyMessageRow => ({
+  id: Number(r.id),
+  entryId: str(r.entry_id),
+  text: str(r.text),
+  at: Number(r.at),
+});
 
 export const toStats = (r: SqlRow): SessionStatsRow => ({
   tenantId: str(r.tenant_id),
@@ -66,7 +78,11 @@ export const toStats = (r: SqlRow): SessionStatsRow => ({
 });
 
 /** The anonymous stats row of a consultation that ends now: OS families of everyone who joined, duration from its start. */
-export function endedStats(c: ConsultationRow, endedAt: number, joinedOsFamilies: unknown[]): { duration: number | null; count: number; osFamilies: string } {
+export function endedStats(
+  c: ConsultationRow,
+  endedAt: number,
+  joinedOsFamilies: unknown[],
+): { duration: number | null; count: number; osFamilies: string } {
   const osFamilies: Record<string, number> = {};
   for (const os of joinedOsFamilies) osFamilies[str(os)] = (osFamilies[str(os)] ?? 0) + 1;
   const duration = c.startedAt === null ? null : Math.max(0, Math.round((endedAt - c.startedAt) / 1000));

@@ -2,14 +2,27 @@ import Database, { type Statement } from 'better-sqlite3';
 import { migrations } from './migrations.js';
 import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
 import type { LobbyStatusPatch, NewLobbyEntry, StoreOps } from './store.js';
-import type { AccessCodeRow, AuditRow, ConsultationRow, EndConsultationInput, ListConsultationsQuery, LobbyEntryRow, LobbyMessageRow, LobbyStatus, RedeemedCode, RetentionResult, SessionStatsRow } from './types.js';
+import type {
+  AccessCodeRow,
+  AuditRow,
+  ConsultationRow,
+  EndConsultationInput,
+  ListConsultationsQuery,
+  LobbyEntryRow,
+  LobbyMessageRow,
+  LobbyStatus,
+  RedeemedCode,
+  RetentionResult,
+  SessionStatsRow,
+} from './types.js';
 
 /** StoreOps as plain synchronous calls (better-sqlite3 is synchronous). */
-export type SyncStoreOps = { [K in keyof StoreOps]: StoreOps[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
+export type SyncStoreOps = {
+  [K in keyof StoreOps]: StoreOps[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
+};
 
 /** Synchronous code over one better-sqlite3 connection; SqliteStore (sqlite.ts) gives it the async Store shape. */
 export class SqliteOps implements SyncStoreOps {
-
   constructor(readonly db: Database.Database) {}
 
   /** Prepared statements, compiled once: preparing on every call cost ~5% of a lobby join (bench). */
@@ -25,9 +38,7 @@ export class SqliteOps implements SyncStoreOps {
 
   migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    const applied = new Set(
-      (this.sql('SELECT version FROM migrations').all() as SqlRow[]).map((r) => Number(r.version)),
-    );
+    const applied = new Set((this.sql('SELECT version FROM migrations').all() as SqlRow[]).map((r) => Number(r.version)));
     for (const m of migrations) {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
@@ -38,19 +49,37 @@ export class SqliteOps implements SyncStoreOps {
   }
 
   insertAudit(row: AuditRow): void {
-    this.sql('INSERT INTO audit_log (tenant_id, at, actor, action, consultation_id) VALUES (?, ?, ?, ?, ?)')
-      .run(row.tenantId, row.at, row.actor, row.action, row.consultationId);
+    this.sql('INSERT INTO audit_log (tenant_id, at, actor, action, consultation_id) VALUES (?, ?, ?, ?, ?)').run(
+      row.tenantId,
+      row.at,
+      row.actor,
+      row.action,
+      row.consultationId,
+    );
   }
 
   insertConsultation(c: ConsultationRow, audit: AuditRow): void {
     this.db.transaction(() => {
       this.sql(
-          `INSERT INTO consultations (id, tenant_id, room_name, title, status, scheduled_at, created_at, started_at, ended_at,
+        `INSERT INTO consultations (id, tenant_id, room_name, title, status, scheduled_at, created_at, started_at, ended_at,
              max_participants, patient_screen_share, e2ee, locale, e2ee_key)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(c.id, c.tenantId, c.roomName, c.title, c.status, c.scheduledAt, c.createdAt, c.startedAt, c.endedAt,
-          c.maxParticipants, c.patientScreenShare ? 1 : 0, c.e2ee ? 1 : 0, c.locale, c.e2eeKey);
+      ).run(
+        c.id,
+        c.tenantId,
+        c.roomName,
+        c.title,
+        c.status,
+        c.scheduledAt,
+        c.createdAt,
+        c.startedAt,
+        c.endedAt,
+        c.maxParticipants,
+        c.patientScreenShare ? 1 : 0,
+        c.e2ee ? 1 : 0,
+        c.locale,
+        c.e2eeKey,
+      );
       this.insertAudit(audit);
     })();
   }
@@ -64,8 +93,13 @@ export class SqliteOps implements SyncStoreOps {
     const where = ['tenant_id = @tenantId'];
     if (q.status) where.push('status = @status');
     if (q.cursor) where.push('(created_at < @cAt OR (created_at = @cAt AND id < @cId))');
-    const rows = this.sql(`SELECT * FROM consultations WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`)
-      .all({ tenantId, status: q.status ?? null, cAt: q.cursor?.createdAt ?? 0, cId: q.cursor?.id ?? '', limit: q.limit }) as SqlRow[];
+    const rows = this.sql(`SELECT * FROM consultations WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`).all({
+      tenantId,
+      status: q.status ?? null,
+      cAt: q.cursor?.createdAt ?? 0,
+      cId: q.cursor?.id ?? '',
+      limit: q.limit,
+    }) as SqlRow[];
     return rows.map(toConsultation);
   }
 
@@ -75,10 +109,14 @@ export class SqliteOps implements SyncStoreOps {
 
   recordParticipantJoined(consultationId: string, identity: string, at: number): void {
     this.db.transaction(() => {
-      this.sql("UPDATE consultations SET status = 'active', started_at = COALESCE(started_at, ?) WHERE id = ? AND status = 'scheduled'")
-        .run(at, consultationId);
-      this.sql('UPDATE issued_identities SET joined_at = COALESCE(joined_at, ?) WHERE consultation_id = ? AND identity = ?')
-        .run(at, consultationId, identity);
+      this.sql(
+        "UPDATE consultations SET status = 'active', started_at = COALESCE(started_at, ?) WHERE id = ? AND status = 'scheduled'",
+      ).run(at, consultationId);
+      this.sql('UPDATE issued_identities SET joined_at = COALESCE(joined_at, ?) WHERE consultation_id = ? AND identity = ?').run(
+        at,
+        consultationId,
+        identity,
+      );
     })();
   }
 
@@ -93,11 +131,17 @@ export class SqliteOps implements SyncStoreOps {
       this.sql('DELETE FROM lobby_messages WHERE entry_id IN (SELECT id FROM lobby_entries WHERE consultation_id = ?)').run(id);
       // Codes are useless now; drop their hashes rather than wait for retention.
       this.sql('DELETE FROM access_codes WHERE consultation_id = ?').run(id);
-      const joined = this.sql('SELECT os_family FROM issued_identities WHERE consultation_id = ? AND joined_at IS NOT NULL')
-        .all(id) as SqlRow[];
-      const stats = endedStats(c, endedAt, joined.map((r) => r.os_family));
-      this.sql('INSERT INTO session_stats (tenant_id, started_at, ended_at, duration_seconds, participant_count, os_families) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(c.tenantId, c.startedAt, endedAt, stats.duration, stats.count, stats.osFamilies);
+      const joined = this.sql('SELECT os_family FROM issued_identities WHERE consultation_id = ? AND joined_at IS NOT NULL').all(
+        id,
+      ) as SqlRow[];
+      const stats = endedStats(
+        c,
+        endedAt,
+        joined.map((r) => r.os_family),
+      );
+      this.sql(
+        'INSERT INTO session_stats (tenant_id, started_at, ended_at, duration_seconds, participant_count, os_families) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(c.tenantId, c.startedAt, endedAt, stats.duration, stats.count, stats.osFamilies);
       this.insertAudit(audit);
       return true;
     })();
@@ -105,21 +149,27 @@ export class SqliteOps implements SyncStoreOps {
 
   insertAccessCode(row: AccessCodeRow, audit: AuditRow): void {
     this.db.transaction(() => {
-      this.sql('INSERT INTO access_codes (code_hash, consultation_id, tenant_id, alias, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(row.codeHash, row.consultationId, row.tenantId, row.alias, row.createdAt, row.expiresAt, row.usedAt);
+      this.sql(
+        'INSERT INTO access_codes (code_hash, consultation_id, tenant_id, alias, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(row.codeHash, row.consultationId, row.tenantId, row.alias, row.createdAt, row.expiresAt, row.usedAt);
       this.insertAudit(audit);
     })();
   }
 
   countOpenAccessCodes(consultationId: string, now: number): number {
     return Number(
-      this.sql('SELECT COUNT(*) FROM access_codes WHERE consultation_id = ? AND used_at IS NULL AND expires_at > ?').pluck().get(consultationId, now),
+      this.sql('SELECT COUNT(*) FROM access_codes WHERE consultation_id = ? AND used_at IS NULL AND expires_at > ?')
+        .pluck()
+        .get(consultationId, now),
     );
   }
 
   rotateE2eeKey(id: string, key: string, audit: AuditRow): void {
     this.db.transaction(() => {
-      const changed = this.sql("UPDATE consultations SET e2ee_key = ? WHERE id = ? AND status != 'ended' AND e2ee = 1").run(key, id).changes;
+      const changed = this.sql("UPDATE consultations SET e2ee_key = ? WHERE id = ? AND status != 'ended' AND e2ee = 1").run(
+        key,
+        id,
+      ).changes;
       if (changed) this.insertAudit(audit);
     })();
   }
@@ -129,30 +179,41 @@ export class SqliteOps implements SyncStoreOps {
     return this.db.inTransaction ? fn() : this.db.transaction(fn)();
   }
 
-  redeemAccessCode(
-    codeHash: string,
-    now: number,
-    entry: NewLobbyEntry,
-  ): RedeemedCode | undefined {
+  redeemAccessCode(codeHash: string, now: number, entry: NewLobbyEntry): RedeemedCode | undefined {
     return this.transaction(() => {
       // One read gives the code and its consultation (the response needs both); the update then goes
       // straight to the row instead of looking the hash up again.
       const code = this.sql(
-          `SELECT a.rowid AS code_rowid, a.tenant_id AS code_tenant_id, a.alias AS code_alias, c.*
+        `SELECT a.rowid AS code_rowid, a.tenant_id AS code_tenant_id, a.alias AS code_alias, c.*
            FROM access_codes a JOIN consultations c ON c.id = a.consultation_id
            WHERE a.code_hash = ? AND a.used_at IS NULL AND a.expires_at > ? AND c.status != 'ended'`,
-        )
-        .get(codeHash, now) as SqlRow | undefined;
+      ).get(codeHash, now) as SqlRow | undefined;
       if (!code) return undefined;
       this.sql('UPDATE access_codes SET used_at = ? WHERE rowid = ?').run(now, code.code_rowid);
       const consultation = toConsultation(code);
-      const row: LobbyEntryRow = { ...entry, consultationId: consultation.id, tenantId: str(code.code_tenant_id), alias: strOrNull(code.code_alias) };
+      const row: LobbyEntryRow = {
+        ...entry,
+        consultationId: consultation.id,
+        tenantId: str(code.code_tenant_id),
+        alias: strOrNull(code.code_alias),
+      };
       this.sql(
-          `INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, status, waiting_since, device_check, identity, decline_reason, os_family)
+        `INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, status, waiting_since, device_check, identity, decline_reason, os_family)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(row.id, row.ticketHash, row.consultationId, row.tenantId, row.name, row.alias, row.status, row.waitingSince,
-          row.deviceCheck, row.identity, row.declineReason, row.osFamily);
+      ).run(
+        row.id,
+        row.ticketHash,
+        row.consultationId,
+        row.tenantId,
+        row.name,
+        row.alias,
+        row.status,
+        row.waitingSince,
+        row.deviceCheck,
+        row.identity,
+        row.declineReason,
+        row.osFamily,
+      );
       return { entry: row, consultation };
     });
   }
@@ -169,25 +230,20 @@ export class SqliteOps implements SyncStoreOps {
 
   listLobbyEntries(consultationId: string, status: LobbyStatus): LobbyEntryRow[] {
     return (
-      this.sql('SELECT * FROM lobby_entries WHERE consultation_id = ? AND status = ? ORDER BY waiting_since, rowid')
-        .all(consultationId, status) as SqlRow[]
+      this.sql('SELECT * FROM lobby_entries WHERE consultation_id = ? AND status = ? ORDER BY waiting_since, rowid').all(
+        consultationId,
+        status,
+      ) as SqlRow[]
     ).map(toEntry);
   }
 
-  setLobbyStatus(
-    id: string,
-    status: LobbyStatus,
-    patch: LobbyStatusPatch = {},
-    audit?: AuditRow,
-  ): void {
+  setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): void {
     this.db.transaction(() => {
       this.sql(
-          'UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at) WHERE id = ?',
-        )
-        .run(status, patch.identity ?? null, patch.declineReason ?? null, patch.admittedAt ?? null, id);
+        'UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at) WHERE id = ?',
+      ).run(status, patch.identity ?? null, patch.declineReason ?? null, patch.admittedAt ?? null, id);
       if (status === 'declined' || status === 'left') {
-        this.sql('UPDATE issued_identities SET revoked = 1 WHERE identity = (SELECT identity FROM lobby_entries WHERE id = ?)')
-          .run(id);
+        this.sql('UPDATE issued_identities SET revoked = 1 WHERE identity = (SELECT identity FROM lobby_entries WHERE id = ?)').run(id);
       }
       if (audit) this.insertAudit(audit);
     })();
@@ -195,11 +251,10 @@ export class SqliteOps implements SyncStoreOps {
 
   averageWaitSeconds(tenantId: string, sampleSize: number): { seconds: number; samples: number } {
     const r = this.sql(
-        `SELECT AVG(admitted_at - waiting_since) AS avg, COUNT(*) AS n FROM (
+      `SELECT AVG(admitted_at - waiting_since) AS avg, COUNT(*) AS n FROM (
            SELECT admitted_at, waiting_since FROM lobby_entries WHERE tenant_id = ? AND admitted_at IS NOT NULL
            ORDER BY admitted_at DESC LIMIT ?)`,
-      )
-      .get(tenantId, sampleSize) as SqlRow;
+    ).get(tenantId, sampleSize) as SqlRow;
     return { seconds: Math.round(Number(r.avg ?? 0) / 1000), samples: Number(r.n) };
   }
 
@@ -216,15 +271,14 @@ export class SqliteOps implements SyncStoreOps {
 
   addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): void {
     this.sql(
-        `INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (consultation_id, identity) DO NOTHING`,
-      )
-      .run(consultationId, identity, kind, osFamily, at);
+    ).run(consultationId, identity, kind, osFamily, at);
   }
 
   isIdentityAllowed(consultationId: string, identity: string): boolean {
-    const r = this.sql('SELECT revoked FROM issued_identities WHERE consultation_id = ? AND identity = ?')
-      .get(consultationId, identity) as SqlRow | undefined;
+    const r = this.sql('SELECT revoked FROM issued_identities WHERE consultation_id = ? AND identity = ?').get(consultationId, identity) as
+      SqlRow | undefined;
     return r !== undefined && r.revoked === 0;
   }
 
@@ -237,8 +291,11 @@ export class SqliteOps implements SyncStoreOps {
   }
 
   listStats(tenantId: string, from: number, to: number): SessionStatsRow[] {
-    const rows = this.sql('SELECT * FROM session_stats WHERE tenant_id = ? AND ended_at >= ? AND ended_at < ? ORDER BY ended_at')
-      .all(tenantId, from, to) as SqlRow[];
+    const rows = this.sql('SELECT * FROM session_stats WHERE tenant_id = ? AND ended_at >= ? AND ended_at < ? ORDER BY ended_at').all(
+      tenantId,
+      from,
+      to,
+    ) as SqlRow[];
     return rows.map(toStats);
   }
 
@@ -253,7 +310,7 @@ export class SqliteOps implements SyncStoreOps {
       const run = (sql: string): number => this.sql(sql).run(cutoff).changes;
       const accessCodes = run('DELETE FROM access_codes WHERE expires_at < ?');
       const lobbyEntries = run(
-        'DELETE FROM lobby_entries WHERE waiting_since < ? AND consultation_id IN (SELECT id FROM consultations WHERE status = \'ended\')',
+        "DELETE FROM lobby_entries WHERE waiting_since < ? AND consultation_id IN (SELECT id FROM consultations WHERE status = 'ended')",
       );
       // ON DELETE CASCADE removes the remaining codes, entries, messages and identities of these.
       const consultations = run("DELETE FROM consultations WHERE status = 'ended' AND ended_at < ?");

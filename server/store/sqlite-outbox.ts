@@ -122,27 +122,40 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   listWebhookDeliveries(tenantId: string, from: number, to: number, limit: number): Promise<DeliveryLogRow[]> {
-    return this.exclusive(() => (this.db
-      .prepare('SELECT * FROM webhook_deliveries WHERE tenant_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?')
-      .all(tenantId, from, to, limit) as SqlRow[]).map(toLog));
+    return this.exclusive(() =>
+      (
+        this.db
+          .prepare('SELECT * FROM webhook_deliveries WHERE tenant_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?')
+          .all(tenantId, from, to, limit) as SqlRow[]
+      ).map(toLog),
+    );
   }
 
   listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]> {
-    return this.exclusive(() => (this.db.prepare('SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[]).map(toEndpoint));
+    return this.exclusive(() =>
+      (this.db.prepare('SELECT * FROM webhook_endpoints WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[]).map(
+        toEndpoint,
+      ),
+    );
   }
 
   putWebhookEndpoint(row: WebhookEndpointRow): Promise<void> {
-    return this.exclusive(() => void this.db
-      .prepare(
-        `INSERT INTO webhook_endpoints (id, tenant_id, url, secrets, created_at, disabled_at, disabled_reason)
+    return this.exclusive(
+      () =>
+        void this.db
+          .prepare(
+            `INSERT INTO webhook_endpoints (id, tenant_id, url, secrets, created_at, disabled_at, disabled_reason)
          VALUES (@id, @tenantId, @url, @secrets, @createdAt, @disabledAt, @disabledReason)
          ON CONFLICT (id) DO UPDATE SET url = excluded.url, secrets = excluded.secrets,
            disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason`,
-      )
-      .run({ ...row, secrets: JSON.stringify(row.secrets) }));
+          )
+          .run({ ...row, secrets: JSON.stringify(row.secrets) }),
+    );
   }
 
   deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean> {
-    return this.exclusive(() => this.db.prepare('DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0);
+    return this.exclusive(
+      () => this.db.prepare('DELETE FROM webhook_endpoints WHERE tenant_id = ? AND id = ?').run(tenantId, id).changes > 0,
+    );
   }
 }

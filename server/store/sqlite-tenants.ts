@@ -17,7 +17,10 @@ export class SqliteTenants implements TenantStore {
     return this.store.exclusive(fn);
   }
 
-  seedTenants(tenants: readonly { id: string; name: string; apiKeySha256: string[]; allowedOrigins: string[] }[], at: number): Promise<void> {
+  seedTenants(
+    tenants: readonly { id: string; name: string; apiKeySha256: string[]; allowedOrigins: string[] }[],
+    at: number,
+  ): Promise<void> {
     return this.exclusive(() => {
       this.db.transaction(() => {
         for (const t of tenants) {
@@ -25,12 +28,16 @@ export class SqliteTenants implements TenantStore {
             .prepare('INSERT INTO tenants (id, name, allowed_origins, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
             .run(t.id, t.name, JSON.stringify(t.allowedOrigins), at);
           const configured = new Set(t.apiKeySha256);
-          for (const row of this.db.prepare('SELECT sha256 FROM tenant_api_keys WHERE tenant_id = ? AND from_config = 1').all(t.id) as SqlRow[]) {
+          for (const row of this.db
+            .prepare('SELECT sha256 FROM tenant_api_keys WHERE tenant_id = ? AND from_config = 1')
+            .all(t.id) as SqlRow[]) {
             if (!configured.has(String(row.sha256))) this.db.prepare('DELETE FROM tenant_api_keys WHERE sha256 = ?').run(row.sha256);
           }
           for (const sha of configured) {
             this.db
-              .prepare('INSERT INTO tenant_api_keys (sha256, tenant_id, created_at, from_config) VALUES (?, ?, ?, 1) ON CONFLICT (sha256) DO NOTHING')
+              .prepare(
+                'INSERT INTO tenant_api_keys (sha256, tenant_id, created_at, from_config) VALUES (?, ?, ?, 1) ON CONFLICT (sha256) DO NOTHING',
+              )
               .run(sha, t.id, at);
           }
         }
@@ -48,7 +55,11 @@ export class SqliteTenants implements TenantStore {
         createdAt: Number(r.created_at),
         apiKeys: keys
           .filter((k) => k.tenant_id === r.id)
-          .map((k) => ({ sha256: String(k.sha256), createdAt: Number(k.created_at), expiresAt: k.expires_at === null ? null : Number(k.expires_at) })),
+          .map((k) => ({
+            sha256: String(k.sha256),
+            createdAt: Number(k.created_at),
+            expiresAt: k.expires_at === null ? null : Number(k.expires_at),
+          })),
       }));
     });
   }
@@ -56,10 +67,12 @@ export class SqliteTenants implements TenantStore {
   createTenant(t: Omit<TenantRecord, 'apiKeys'>, keySha256: string): Promise<boolean> {
     return this.exclusive(() => {
       return this.db.transaction(() => {
-        const created = this.db
-          .prepare('INSERT INTO tenants (id, name, allowed_origins, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-          .run(t.id, t.name, JSON.stringify(t.allowedOrigins), t.createdAt).changes > 0;
-        if (created) this.db.prepare('INSERT INTO tenant_api_keys (sha256, tenant_id, created_at) VALUES (?, ?, ?)').run(keySha256, t.id, t.createdAt);
+        const created =
+          this.db
+            .prepare('INSERT INTO tenants (id, name, allowed_origins, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+            .run(t.id, t.name, JSON.stringify(t.allowedOrigins), t.createdAt).changes > 0;
+        if (created)
+          this.db.prepare('INSERT INTO tenant_api_keys (sha256, tenant_id, created_at) VALUES (?, ?, ?)').run(keySha256, t.id, t.createdAt);
         return created;
       })();
     });
@@ -86,18 +99,24 @@ export class SqliteTenants implements TenantStore {
 
   createPractice(p: PracticeRecord): Promise<boolean> {
     return this.exclusive(() => {
-      return this.db.prepare('INSERT INTO practices (id, tenant_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(p.id, p.tenantId, p.name, p.createdAt).changes > 0;
+      return (
+        this.db
+          .prepare('INSERT INTO practices (id, tenant_id, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+          .run(p.id, p.tenantId, p.name, p.createdAt).changes > 0
+      );
     });
   }
 
   listPractices(tenantId: string): Promise<PracticeRecord[]> {
     return this.exclusive(() => {
-      return (this.db.prepare('SELECT * FROM practices WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[]).map((r) => ({
-        id: String(r.id),
-        tenantId: String(r.tenant_id),
-        name: String(r.name),
-        createdAt: Number(r.created_at),
-      }));
+      return (this.db.prepare('SELECT * FROM practices WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[]).map(
+        (r) => ({
+          id: String(r.id),
+          tenantId: String(r.tenant_id),
+          name: String(r.name),
+          createdAt: Number(r.created_at),
+        }),
+      );
     });
   }
 }

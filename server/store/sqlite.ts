@@ -91,7 +91,10 @@ export class SqliteStore extends AsyncStoreOps implements Store {
       });
       this.checkpointer.unref();
     }
-    Object.assign(this, asyncView(this.ops, (call) => this.run(call)));
+    Object.assign(
+      this,
+      asyncView(this.ops, (call) => this.run(call)),
+    );
     this.inTransaction = asyncView(this.ops, settle);
   }
 

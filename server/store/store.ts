@@ -56,7 +56,13 @@ export interface StoreOps {
   listLobbyMessages(entryId: string): Promise<LobbyMessageRow[]>;
 
   /** Identities the server minted a grant for, per consultation (practitioners and admitted patients). */
-  addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): Promise<void>;
+  addIssuedIdentity(
+    consultationId: string,
+    identity: string,
+    kind: 'patient' | 'practitioner',
+    osFamily: string,
+    at: number,
+  ): Promise<void>;
   /** True when the identity holds a grant that was not revoked (patient declined/left → false). */
   isIdentityAllowed(consultationId: string, identity: string): Promise<boolean>;
   revokeIdentity(consultationId: string, identity: string): Promise<void>;
@@ -97,10 +103,31 @@ export interface Store extends StoreOps {
 
 /** The names of the StoreOps methods, for stores that derive their async view from synchronous code. */
 export const STORE_OPS = [
-  'insertConsultation', 'getConsultation', 'rotateE2eeKey', 'listConsultations', 'listOpenConsultations', 'recordParticipantJoined',
-  'endConsultation', 'insertAccessCode', 'countOpenAccessCodes', 'redeemAccessCode', 'getLobbyEntryByTicketHash', 'getLobbyEntry',
-  'listLobbyEntries', 'setLobbyStatus', 'averageWaitSeconds', 'addLobbyMessage', 'listLobbyMessages', 'addIssuedIdentity',
-  'isIdentityAllowed', 'revokeIdentity', 'recordWebhookEvent', 'listStats', 'insertAudit', 'listAudit', 'deleteOlderThan',
+  'insertConsultation',
+  'getConsultation',
+  'rotateE2eeKey',
+  'listConsultations',
+  'listOpenConsultations',
+  'recordParticipantJoined',
+  'endConsultation',
+  'insertAccessCode',
+  'countOpenAccessCodes',
+  'redeemAccessCode',
+  'getLobbyEntryByTicketHash',
+  'getLobbyEntry',
+  'listLobbyEntries',
+  'setLobbyStatus',
+  'averageWaitSeconds',
+  'addLobbyMessage',
+  'listLobbyMessages',
+  'addIssuedIdentity',
+  'isIdentityAllowed',
+  'revokeIdentity',
+  'recordWebhookEvent',
+  'listStats',
+  'insertAudit',
+  'listAudit',
+  'deleteOlderThan',
 ] as const satisfies readonly (keyof StoreOps)[];
 
 /**

@@ -20,7 +20,10 @@ export interface Admission {
 
 /** Mints LiveKit JWTs: narrow, one room, short-lived (patients: patientGrantTtlSeconds; practitioners: grantTtlMinutes). */
 export class GrantService {
-  constructor(private readonly config: Config, private readonly now: () => number) {}
+  constructor(
+    private readonly config: Config,
+    private readonly now: () => number,
+  ) {}
 
   private async mint(
     consultation: ConsultationRow,
@@ -32,7 +35,12 @@ export class GrantService {
   ): Promise<Admission> {
     // The role is a participant attribute set here, by the server: the UI marks the practitioner from it, never
     // from a name anyone could type. Participants cannot change their own attributes (canUpdateOwnMetadata off).
-    const at = new AccessToken(this.config.livekit.apiKey, this.config.livekit.apiSecret, { identity, name, ttl: ttlSeconds, attributes: { role } });
+    const at = new AccessToken(this.config.livekit.apiKey, this.config.livekit.apiSecret, {
+      identity,
+      name,
+      ttl: ttlSeconds,
+      attributes: { role },
+    });
     at.addGrant({ ...grant, room: consultation.roomName, roomJoin: true });
     const token = await at.toJwt();
     const admission: Admission = {
@@ -98,7 +106,10 @@ export type PractitionerClaims = z.infer<typeof practitionerClaims>;
  * nothing; they die with the consultation (every use checks that it has not ended) or at expiry.
  */
 export class PractitionerTokens {
-  constructor(private readonly secret: string, private readonly now: () => number) {}
+  constructor(
+    private readonly secret: string,
+    private readonly now: () => number,
+  ) {}
 
   private sign(payload: string): string {
     return createHmac('sha256', this.secret).update(`practitioner-token\0${payload}`).digest('base64url');

@@ -72,7 +72,11 @@ export function stripJpegMetadata(bytes: Buffer): Buffer {
     if (marker === SOS) {
       // Entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a restart marker.
       const start = offset;
-      while (offset + 1 < bytes.length && !(bytes[offset] === 0xff && bytes[offset + 1] !== 0x00 && !(bytes[offset + 1]! >= 0xd0 && bytes[offset + 1]! <= 0xd7))) offset++;
+      while (
+        offset + 1 < bytes.length &&
+        !(bytes[offset] === 0xff && bytes[offset + 1] !== 0x00 && !(bytes[offset + 1]! >= 0xd0 && bytes[offset + 1]! <= 0xd7))
+      )
+        offset++;
       if (offset + 1 >= bytes.length) throw new ImageStructureError('JPEG scan data has no end (no EOI)');
       kept.push(bytes.subarray(start, offset));
     }

@@ -73,9 +73,20 @@ export function uploadRoutes(routes: RouteRegistry, options: UploadsRouterOption
   };
 
   routes.add(
-    { method: 'post', path: '/v1/rooms/:room/uploads', summary: 'Share a file in the call (PDF or image; encrypted at rest)', auth: 'livekit', tags,
-      rawBody: 'application/octet-stream', responses: { 201: { description: 'Stored', schema: uploadInfo }, ...errors,
-        413: { description: 'Too large', schema: errorBody }, 415: { description: 'Type not allowed', schema: errorBody } } },
+    {
+      method: 'post',
+      path: '/v1/rooms/:room/uploads',
+      summary: 'Share a file in the call (PDF or image; encrypted at rest)',
+      auth: 'livekit',
+      tags,
+      rawBody: 'application/octet-stream',
+      responses: {
+        201: { description: 'Stored', schema: uploadInfo },
+        ...errors,
+        413: { description: 'Too large', schema: errorBody },
+        415: { description: 'Type not allowed', schema: errorBody },
+      },
+    },
     async (req, res) => {
       const participant = res.locals.participant as Participant;
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -86,9 +97,18 @@ export function uploadRoutes(routes: RouteRegistry, options: UploadsRouterOption
   );
 
   routes.add(
-    { method: 'get', path: '/v1/rooms/:room/uploads/:id', summary: 'Download a shared file', auth: 'livekit', tags,
-      responses: { 200: { description: 'The file (as an attachment)', contentType: 'application/octet-stream' }, ...errors,
-        404: { description: 'No such file', schema: errorBody } } },
+    {
+      method: 'get',
+      path: '/v1/rooms/:room/uploads/:id',
+      summary: 'Download a shared file',
+      auth: 'livekit',
+      tags,
+      responses: {
+        200: { description: 'The file (as an attachment)', contentType: 'application/octet-stream' },
+        ...errors,
+        404: { description: 'No such file', schema: errorBody },
+      },
+    },
     async (req, res) => {
       const { room, id } = parse(downloadParamsSchema, { room: req.params.room, id: req.params.id }, 'params');
       const file = await service.download(room, id);

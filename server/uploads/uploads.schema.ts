@@ -19,9 +19,17 @@ export const uploadOptionsSchema = z
     /** Where encrypted uploads live: one sub-directory per session (room). Created if missing. */
     directory: z.string().min(1),
     /** Largest accepted file, in bytes. Keep it at or below clamd's StreamMaxLength when scanning. */
-    maxFileBytes: z.number().int().min(1).default(10 * MiB),
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(10 * MiB),
     /** Total stored bytes per session (room). */
-    quotaBytesPerSession: z.number().int().min(1).default(50 * MiB),
+    quotaBytesPerSession: z
+      .number()
+      .int()
+      .min(1)
+      .default(50 * MiB),
     /**
      * Optional. Without it, session keys live only in this process's memory: a restart makes earlier
      * uploads unreadable and the next sweep deletes them. With it, each session key is also written to
@@ -41,9 +49,17 @@ export const uploadOptionsSchema = z
      * How long an ended room keeps refusing uploads. LiveKit grants outlive the session by up to their
      * TTL (grantTtlMinutes, at most 60), so this should be longer than that.
      */
-    endedRoomMemoryMs: z.number().int().min(0).default(2 * 60 * 60 * 1000),
+    endedRoomMemoryMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(2 * 60 * 60 * 1000),
     /** Temp files older than this are leftovers of a crash mid-write; the sweeper deletes them. */
-    staleTempMs: z.number().int().min(0).default(10 * 60 * 1000),
+    staleTempMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(10 * 60 * 1000),
   })
   .refine((o) => o.quotaBytesPerSession >= o.maxFileBytes, {
     message: 'quotaBytesPerSession must be at least maxFileBytes',

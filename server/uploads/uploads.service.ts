@@ -74,7 +74,8 @@ export class UploadService {
     this.scanner = deps.scanner ?? (this.options.clamd ? new ClamdScanner(this.options.clamd, this.options.scanTimeoutMs) : undefined);
     this.now = deps.now ?? Date.now;
     this.log = deps.log ?? ((line) => console.error(line));
-    if (!this.scanner) this.log('uploads: WARNING files are shared without a malware scan (uploads.scan is "off"); configure uploads.clamd to scan them');
+    if (!this.scanner)
+      this.log('uploads: WARNING files are shared without a malware scan (uploads.scan is "off"); configure uploads.clamd to scan them');
   }
 
   /** Creates the upload directory (owner-only). Call once at start; `upload` also creates it lazily. */
@@ -116,7 +117,11 @@ export class UploadService {
 
   async download(room: string, id: string): Promise<DownloadedFile> {
     const dir = sessionDirName(room);
-    const gone = new ApiError(404, 'not_found', 'There is no such file in this consultation (or it was deleted when the consultation ended).');
+    const gone = new ApiError(
+      404,
+      'not_found',
+      'There is no such file in this consultation (or it was deleted when the consultation ended).',
+    );
     if (this.isEnded(dir) || !uploadIdSchema.safeParse(id).success) throw gone;
     return this.withLock(dir, async () => {
       let envelope: Buffer;
@@ -208,7 +213,12 @@ export class UploadService {
     } catch (err) {
       this.log(`uploads: malware scanner unavailable: ${err instanceof Error ? err.message : String(err)}`);
       // Fail closed: no verdict, no upload.
-      throw new ApiError(503, 'scanner_unavailable', 'Files cannot be checked for malware right now, so uploads are paused. Please try again later.', { 'Retry-After': '30' });
+      throw new ApiError(
+        503,
+        'scanner_unavailable',
+        'Files cannot be checked for malware right now, so uploads are paused. Please try again later.',
+        { 'Retry-After': '30' },
+      );
     }
     if (!verdict.clean) {
       this.log(`uploads: refused an infected upload (${verdict.signature})`);
@@ -219,7 +229,11 @@ export class UploadService {
   private async checkQuota(dir: string, incoming: number): Promise<void> {
     const used = await this.storedBytes(dir);
     if (used + incoming > this.options.quotaBytesPerSession) {
-      throw new ApiError(413, 'quota_exceeded', `This consultation has used its ${formatBytes(this.options.quotaBytesPerSession)} of shared files.`);
+      throw new ApiError(
+        413,
+        'quota_exceeded',
+        `This consultation has used its ${formatBytes(this.options.quotaBytesPerSession)} of shared files.`,
+      );
     }
   }
 
@@ -352,7 +366,12 @@ function withoutMetadata(mime: string, bytes: Buffer): Buffer {
   try {
     return stripImageMetadata(mime, bytes);
   } catch (err) {
-    if (err instanceof ImageStructureError) throw new ApiError(415, 'unreadable_image', 'This image could not be read, so it was not shared. Try saving it again as PNG or JPEG.');
+    if (err instanceof ImageStructureError)
+      throw new ApiError(
+        415,
+        'unreadable_image',
+        'This image could not be read, so it was not shared. Try saving it again as PNG or JPEG.',
+      );
     throw err;
   }
 }

@@ -10,8 +10,14 @@ export const webhookResult = z.object({ result: z.enum(['applied', 'duplicate', 
 /** The SFU's webhook URL. The signature covers the exact bytes, so this route alone reads the raw body. */
 export function webhookRoutes(routes: RouteRegistry, webhooks: WebhookService): void {
   routes.add(
-    { method: 'post', path: '/v1/webhooks/livekit', summary: 'LiveKit webhook receiver', auth: 'webhook', tags: ['sfu'],
-      responses: { 200: { description: 'Processed', schema: webhookResult }, 401: { description: 'Bad signature', schema: errorBody } } },
+    {
+      method: 'post',
+      path: '/v1/webhooks/livekit',
+      summary: 'LiveKit webhook receiver',
+      auth: 'webhook',
+      tags: ['sfu'],
+      responses: { 200: { description: 'Processed', schema: webhookResult }, 401: { description: 'Bad signature', schema: errorBody } },
+    },
     async (req, res) => {
       if (!Buffer.isBuffer(req.body)) throw new ApiError(400, 'invalid_request', 'body: expected a webhook payload');
       const result = await webhooks.receive(req.body.toString('utf8'), req.get('authorization'));

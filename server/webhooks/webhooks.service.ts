@@ -45,7 +45,13 @@ export class WebhookService {
         const identity = event.participant?.identity;
         if (!identity) return 'ignored';
         if (consultation.status === 'ended' || !(await this.ctx.store.isIdentityAllowed(consultation.id, identity))) {
-          await this.ctx.store.insertAudit({ tenantId: consultation.tenantId, at: this.ctx.now(), actor: 'system', action: 'participant.remove_unknown', consultationId: consultation.id });
+          await this.ctx.store.insertAudit({
+            tenantId: consultation.tenantId,
+            at: this.ctx.now(),
+            actor: 'system',
+            action: 'participant.remove_unknown',
+            consultationId: consultation.id,
+          });
           await this.lobby.removeFromRoom(consultation.roomName, identity);
           return 'applied';
         }

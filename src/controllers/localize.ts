@@ -72,7 +72,8 @@ export function pickLocale(lang: string): string {
 /** English until the locale's chunk has arrived (asking for it starts the load). */
 export function translate(locale: string, key: TranslationKey, params?: Record<string, string | number>): string {
   const table = loaded[locale];
-  if (!table) void loadLocale(locale).catch((error: unknown) => console.warn(`[videoconsult] could not load the "${locale}" translation:`, error));
+  if (!table)
+    void loadLocale(locale).catch((error: unknown) => console.warn(`[videoconsult] could not load the "${locale}" translation:`, error));
   return format((table ?? en)[key] ?? en[key], params);
 }
 

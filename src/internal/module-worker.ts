@@ -27,7 +27,8 @@ export function startModuleWorker(url: string | URL): Promise<Worker> {
   return new Promise<Worker>((resolve, reject) => {
     let violated = false;
     const onViolation = (event: SecurityPolicyViolationEvent): void => {
-      if (event.blockedURI === 'blob' || event.blockedURI.startsWith('blob:') || event.blockedURI.startsWith(target.origin)) violated = true;
+      if (event.blockedURI === 'blob' || event.blockedURI.startsWith('blob:') || event.blockedURI.startsWith(target.origin))
+        violated = true;
     };
     const done = (): void => {
       document.removeEventListener('securitypolicyviolation', onViolation);

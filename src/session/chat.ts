@@ -79,7 +79,10 @@ const attachmentSchema = v.object({
 // valibot: modular, so the chat pays only for the checks it uses (about 1 KiB, where zod/mini cost 7).
 function wireSchemas(maxLength: number, maxHistory: number) {
   // Counted in code points, like the sender and the counter do (an emoji is one character, two UTF-16 units).
-  const text = v.pipe(v.string(), v.check((value) => [...value].length <= maxLength, `longer than ${maxLength} characters`));
+  const text = v.pipe(
+    v.string(),
+    v.check((value) => [...value].length <= maxLength, `longer than ${maxLength} characters`),
+  );
   const id = v.pipe(v.string(), v.regex(ID_PATTERN));
   const message = v.object({
     type: v.literal('message'),
@@ -307,7 +310,9 @@ function drop(from: TransportPeer, reason: string): void {
 
 function newId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -164,9 +164,12 @@ export class Collaboration extends EventTarget {
           return;
         }
         console.warn('[videoconsult] The chat could not be loaded; retrying:', error);
-        setTimeout(() => {
-          if (this.bufferedChat === buffer) this.startChatWhenLoaded(buffer, start, attempt + 1);
-        }, Math.min(30_000, 1_000 * 2 ** attempt));
+        setTimeout(
+          () => {
+            if (this.bufferedChat === buffer) this.startChatWhenLoaded(buffer, start, attempt + 1);
+          },
+          Math.min(30_000, 1_000 * 2 ** attempt),
+        );
       },
     );
   }
@@ -299,7 +302,11 @@ export function collaborationFor(session: VcSession): Collaboration {
  * For elements that show a session's collaboration: moves `listener` (for `change`) from the collaboration
  * they followed to the one of `session`, and returns the latter.
  */
-export function followCollaboration(previous: Collaboration | undefined, session: VcSession | undefined, listener: () => void): Collaboration | undefined {
+export function followCollaboration(
+  previous: Collaboration | undefined,
+  session: VcSession | undefined,
+  listener: () => void,
+): Collaboration | undefined {
   const next = session ? collaborationFor(session) : undefined;
   if (next !== previous) {
     previous?.removeEventListener('change', listener);

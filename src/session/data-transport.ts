@@ -139,8 +139,7 @@ export function createLivekitTransport(room: Room): DataTransport & { dispose():
   room.on('participantDisconnected' as never, onLeft as never);
   room.on('reconnected' as never, onReconnected as never);
 
-  const destinations = (options?: SendOptions) =>
-    options?.to && options.to.length > 0 ? { destinationIdentities: options.to } : {};
+  const destinations = (options?: SendOptions) => (options?.to && options.to.length > 0 ? { destinationIdentities: options.to } : {});
 
   const subscribe = <H>(set: Set<H>, handler: H): Unsubscribe => {
     set.add(handler);
@@ -154,8 +153,7 @@ export function createLivekitTransport(room: Room): DataTransport & { dispose():
     get localName() {
       return room.localParticipant.name || room.localParticipant.identity;
     },
-    participants: () =>
-      [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, name: p.name || p.identity })),
+    participants: () => [...room.remoteParticipants.values()].map((p) => ({ identity: p.identity, name: p.name || p.identity })),
     async sendText(topic, value, options) {
       await room.localParticipant.sendText(value, { topic, ...destinations(options) });
     },

@@ -14,4 +14,3 @@ export const INITIAL_SNAPSHOT: SessionSnapshot = Object.freeze({
   audioBlocked: false,
   encrypted: false,
 });
-

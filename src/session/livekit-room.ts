@@ -64,7 +64,11 @@ export class LiveKitCallRoom implements CallRoom {
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
       // Remote audio plays through elements livekit-client owns, so room.startAudio() can unblock them all.
       if (track.kind === Track.Kind.Audio) track.attach();
-      else registerAttacher(track.mediaStreamTrack, { attach: (element) => void track.attach(element), detach: (element) => void track.detach(element) });
+      else
+        registerAttacher(track.mediaStreamTrack, {
+          attach: (element) => void track.attach(element),
+          detach: (element) => void track.detach(element),
+        });
     });
     room.on(RoomEvent.TrackUnsubscribed, (track: RemoteTrack) => {
       unregisterAttacher(track.mediaStreamTrack);
@@ -118,7 +122,9 @@ export class LiveKitCallRoom implements CallRoom {
         this.worker = this.options.createE2EEWorker ? await this.options.createE2EEWorker() : await defaultE2EEWorker();
       } catch (error) {
         const code = (error as { code?: unknown }).code === WORKER_BLOCKED ? WORKER_BLOCKED : 'e2ee_unavailable';
-        throw Object.assign(new Error(`The end-to-end encryption worker could not start: ${(error as Error).message ?? String(error)}`), { code });
+        throw Object.assign(new Error(`The end-to-end encryption worker could not start: ${(error as Error).message ?? String(error)}`), {
+          code,
+        });
       }
       this.keyProvider = new ExternalE2EEKeyProvider();
       room = this.ensureRoom({ keyProvider: this.keyProvider, worker: this.worker });

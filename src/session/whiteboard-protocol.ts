@@ -40,7 +40,8 @@ export function encodeFrames(kind: MessageKind, id: number, payload: Uint8Array,
   const count = Math.max(1, Math.ceil(payload.byteLength / room));
   if (count > MAX_CHUNKS) return undefined;
   const frames: Uint8Array[] = [];
-  for (let index = 0; index < count; index++) frames.push(encodeFrame(kind, id, index, count, payload.subarray(index * room, (index + 1) * room)));
+  for (let index = 0; index < count; index++)
+    frames.push(encodeFrame(kind, id, index, count, payload.subarray(index * room, (index + 1) * room)));
   return frames;
 }
 

@@ -1,6 +1,13 @@
 import * as Y from 'yjs';
 import * as v from 'valibot';
-import { MAX_LOSSY_PACKET_BYTES, MAX_RELIABLE_PACKET_BYTES, TOPICS, type DataTransport, type TransportPeer, type Unsubscribe } from './data-transport.js';
+import {
+  MAX_LOSSY_PACKET_BYTES,
+  MAX_RELIABLE_PACKET_BYTES,
+  TOPICS,
+  type DataTransport,
+  type TransportPeer,
+  type Unsubscribe,
+} from './data-transport.js';
 import {
   backgroundSchema,
   cursorSchema,
@@ -346,5 +353,7 @@ function round(value: number): number {
 
 function newId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 }

@@ -171,6 +171,7 @@ export const cs: Translation = {
   'err.too_many_attempts': 'Příliš mnoho pokusů. Chvíli počkejte a zkuste to znovu.',
   'err.network_error': 'Server konzultace není dostupný. Zkontrolujte připojení.',
   'err.connection_lost': 'Spojení s hovorem bylo přerušeno.',
-  'err.e2ee_unsupported': 'Tento prohlížeč se nemůže připojit ke koncově šifrovaným hovorům. Použijte prosím aktuální Chrome, Edge, Firefox nebo Safari.',
+  'err.e2ee_unsupported':
+    'Tento prohlížeč se nemůže připojit ke koncově šifrovaným hovorům. Použijte prosím aktuální Chrome, Edge, Firefox nebo Safari.',
   'err.e2ee_unavailable': 'Šifrované spojení se nepodařilo navázat.',
 };

@@ -171,6 +171,7 @@ export const de: Translation = {
   'err.too_many_attempts': 'Zu viele Versuche. Bitte warten Sie kurz und versuchen Sie es erneut.',
   'err.network_error': 'Der Server der Sprechstunde ist nicht erreichbar. Prüfen Sie Ihre Verbindung.',
   'err.connection_lost': 'Die Verbindung zum Anruf ist abgebrochen.',
-  'err.e2ee_unsupported': 'Dieser Browser kann nicht an Ende-zu-Ende-verschlüsselten Gesprächen teilnehmen. Bitte nutzen Sie ein aktuelles Chrome, Edge, Firefox oder Safari.',
+  'err.e2ee_unsupported':
+    'Dieser Browser kann nicht an Ende-zu-Ende-verschlüsselten Gesprächen teilnehmen. Bitte nutzen Sie ein aktuelles Chrome, Edge, Firefox oder Safari.',
   'err.e2ee_unavailable': 'Die verschlüsselte Verbindung konnte nicht aufgebaut werden.',
 };

@@ -171,6 +171,7 @@ export const es: Translation = {
   'err.too_many_attempts': 'Demasiados intentos. Espere un momento e inténtelo de nuevo.',
   'err.network_error': 'No se puede contactar con el servidor de la consulta. Compruebe su conexión.',
   'err.connection_lost': 'Se perdió la conexión con la llamada.',
-  'err.e2ee_unsupported': 'Este navegador no puede unirse a llamadas cifradas de extremo a extremo. Use una versión actual de Chrome, Edge, Firefox o Safari.',
+  'err.e2ee_unsupported':
+    'Este navegador no puede unirse a llamadas cifradas de extremo a extremo. Use una versión actual de Chrome, Edge, Firefox o Safari.',
   'err.e2ee_unavailable': 'No se pudo establecer la conexión cifrada.',
 };

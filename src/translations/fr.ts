@@ -171,6 +171,7 @@ export const fr: Translation = {
   'err.too_many_attempts': 'Trop de tentatives. Patientez un instant puis réessayez.',
   'err.network_error': 'Le serveur de consultation est injoignable. Vérifiez votre connexion.',
   'err.connection_lost': 'La connexion à l’appel a été perdue.',
-  'err.e2ee_unsupported': 'Ce navigateur ne peut pas rejoindre les appels chiffrés de bout en bout. Utilisez une version récente de Chrome, Edge, Firefox ou Safari.',
+  'err.e2ee_unsupported':
+    'Ce navigateur ne peut pas rejoindre les appels chiffrés de bout en bout. Utilisez une version récente de Chrome, Edge, Firefox ou Safari.',
   'err.e2ee_unavailable': 'La connexion chiffrée n’a pas pu être établie.',
 };

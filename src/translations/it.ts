@@ -171,6 +171,7 @@ export const it: Translation = {
   'err.too_many_attempts': 'Troppi tentativi. Attendi un momento e riprova.',
   'err.network_error': 'Il server della visita non è raggiungibile. Controlla la connessione.',
   'err.connection_lost': 'La connessione alla chiamata si è interrotta.',
-  'err.e2ee_unsupported': 'Questo browser non può partecipare a chiamate con crittografia end-to-end. Usi una versione recente di Chrome, Edge, Firefox o Safari.',
+  'err.e2ee_unsupported':
+    'Questo browser non può partecipare a chiamate con crittografia end-to-end. Usi una versione recente di Chrome, Edge, Firefox o Safari.',
   'err.e2ee_unavailable': 'Non è stato possibile stabilire la connessione cifrata.',
 };

@@ -171,6 +171,7 @@ export const nl: Translation = {
   'err.too_many_attempts': 'Te veel pogingen. Wacht even en probeer het opnieuw.',
   'err.network_error': 'De server van het consult is niet bereikbaar. Controleer uw verbinding.',
   'err.connection_lost': 'De verbinding met het gesprek is verbroken.',
-  'err.e2ee_unsupported': 'Deze browser kan niet deelnemen aan end-to-end versleutelde gesprekken. Gebruik een recente Chrome, Edge, Firefox of Safari.',
+  'err.e2ee_unsupported':
+    'Deze browser kan niet deelnemen aan end-to-end versleutelde gesprekken. Gebruik een recente Chrome, Edge, Firefox of Safari.',
   'err.e2ee_unavailable': 'De versleutelde verbinding kon niet worden opgezet.',
 };

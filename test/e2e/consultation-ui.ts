@@ -20,10 +20,15 @@ export function consultation(page: Page): Locator {
 
 /** Waits for `<vc-consultation state=…>` (the element's attribute, not the session core's state). */
 export async function waitForConsultationState(page: Page, state: string, timeout = WAIT): Promise<void> {
-  await page.locator(`vc-consultation[state='${state}']`).waitFor({ state: 'attached', timeout }).catch(async (err: Error) => {
-    const actual = await consultation(page).getAttribute('state').catch(() => 'page gone');
-    throw new Error(`expected state "${state}", still "${actual}": ${err.message}`);
-  });
+  await page
+    .locator(`vc-consultation[state='${state}']`)
+    .waitFor({ state: 'attached', timeout })
+    .catch(async (err: Error) => {
+      const actual = await consultation(page)
+        .getAttribute('state')
+        .catch(() => 'page gone');
+      throw new Error(`expected state "${state}", still "${actual}": ${err.message}`);
+    });
 }
 
 /** Passes the device check as a user would: waits for the verdict, then clicks the continue button. */

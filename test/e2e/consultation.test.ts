@@ -72,23 +72,27 @@ async function assertAudioFlowing(page: Page, who: string): Promise<void> {
   assert.ok(later > before + 4000, `${who}: audio bytes ${before} → ${later}`);
 }
 
-test('a patient types the code and name, passes the device check and waits; the queue shows them with their device verdict', STEP, async () => {
-  const practitioner = await openConsultation(stack, { role: 'practitioner', token: practitionerToken });
-  pages.practitioner = practitioner;
-  await passDeviceCheck(practitioner);
-  await waitForConsultationState(practitioner, 'in-call');
+test(
+  'a patient types the code and name, passes the device check and waits; the queue shows them with their device verdict',
+  STEP,
+  async () => {
+    const practitioner = await openConsultation(stack, { role: 'practitioner', token: practitionerToken });
+    pages.practitioner = practitioner;
+    await passDeviceCheck(practitioner);
+    await waitForConsultationState(practitioner, 'in-call');
 
-  const anna = await patientWaitsViaForm(stack, codes[0]!, 'Anna Erste');
-  pages.anna = anna;
-  await consultation(anna).locator('[part="status"]').filter({ hasText: 'You are number 1 in line.' }).waitFor({ timeout: WAIT });
-  assert.deepEqual(await anna.evaluate(() => window.vcPage.events), ['vc-waiting']);
+    const anna = await patientWaitsViaForm(stack, codes[0]!, 'Anna Erste');
+    pages.anna = anna;
+    await consultation(anna).locator('[part="status"]').filter({ hasText: 'You are number 1 in line.' }).waitFor({ timeout: WAIT });
+    assert.deepEqual(await anna.evaluate(() => window.vcPage.events), ['vc-waiting']);
 
-  const entry = queueEntry(practitioner, 'Anna Erste');
-  await entry.waitFor({ timeout: WAIT });
-  const text = (await entry.innerText()).replace(/\s+/g, ' ');
-  assert.match(text, /Patient A \(Anna Erste\)/);
-  assert.match(text, /Devices OK/, `the patient's device-check verdict travels into the queue: "${text}"`);
-});
+    const entry = queueEntry(practitioner, 'Anna Erste');
+    await entry.waitFor({ timeout: WAIT });
+    const text = (await entry.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /Patient A \(Anna Erste\)/);
+    assert.match(text, /Devices OK/, `the patient's device-check verdict travels into the queue: "${text}"`);
+  },
+);
 
 test('a second waiting patient sees only their own position, never another patient', STEP, async () => {
   assert.ok(pages.practitioner && pages.anna, 'needs the waiting patient of the previous step');
@@ -111,7 +115,8 @@ test('a second waiting patient sees only their own position, never another patie
   // …and the first patient's page still shows number 1, with nothing of the second.
   const annaText = await pages.anna.evaluate(() => window.vcPage.deepText());
   assert.match(annaText, /You are number 1 in line\./);
-  for (const other of ['Bruno', 'Zweite', 'Patient B']) assert.ok(!annaText.includes(other), `"${other}" appears in the first patient's page`);
+  for (const other of ['Bruno', 'Zweite', 'Patient B'])
+    assert.ok(!annaText.includes(other), `"${other}" appears in the first patient's page`);
 });
 
 test('a declined patient sees a clear "declined" screen', STEP, async () => {
@@ -128,7 +133,7 @@ test('a declined patient sees a clear "declined" screen', STEP, async () => {
   assert.equal(await queueEntry(pages.practitioner, 'Anna Erste').count(), 1);
 });
 
-test('the practitioner admits from the queue; both pages see each other\'s video and receive audio', STEP, async () => {
+test("the practitioner admits from the queue; both pages see each other's video and receive audio", STEP, async () => {
   const { practitioner, anna } = pages;
   assert.ok(practitioner && anna, 'needs the practitioner in the call and the waiting patient');
   await practitioner.getByRole('button', { name: 'Admit Patient A (Anna Erste)' }).click();

@@ -41,10 +41,16 @@ before(async () => {
   const attr = (value: unknown): string => String(value ?? '').replace(/[^\w.:/-]/g, '');
   app.get('/host.html', (req, res) => {
     const api = stack.apiUrl;
-    const csp = req.query.csp === 'no-blob' ? readmeCsp(api, stack.config.livekit.url).replace('worker-src blob: ', 'worker-src ') : readmeCsp(api, stack.config.livekit.url);
+    const csp =
+      req.query.csp === 'no-blob'
+        ? readmeCsp(api, stack.config.livekit.url).replace('worker-src blob: ', 'worker-src ')
+        : readmeCsp(api, stack.config.livekit.url);
     const role = req.query.role === 'practitioner' ? 'practitioner' : 'patient';
     const token = req.query.token ? ` practitioner-token="${attr(req.query.token)}"` : '';
-    res.set('Content-Security-Policy', csp).type('html').send(hostPage(api, `role="${role}"${token}`));
+    res
+      .set('Content-Security-Policy', csp)
+      .type('html')
+      .send(hostPage(api, `role="${role}"${token}`));
   });
   host = await new Promise<Server>((resolve) => {
     const server = app.listen(0, '127.0.0.2', () => resolve(server));
@@ -126,61 +132,79 @@ const decodedFrames = (page: Page) => page.evaluate(() => (window as unknown as 
 /** Dark pixels on the whiteboard's canvas (the PDF page is a black square). */
 const darkPixels = (page: Page) => page.evaluate(() => (window as unknown as TestGlobals).vcTest.darkPixels());
 
-test('a host page on another origin with only the script tag: admitted E2EE call and a PDF on the whiteboard', { timeout: 240_000 }, async () => {
-  const consultation = await createConsultation(stack);
-  const practitioner = await openHost({ role: 'practitioner', token: consultation.practitionerToken });
-  await practitioner.page.evaluate(() => void document.querySelector('vc-consultation')!.session.startPractitioner());
-  await stateOf(practitioner.page, 'in-call');
+test(
+  'a host page on another origin with only the script tag: admitted E2EE call and a PDF on the whiteboard',
+  { timeout: 240_000 },
+  async () => {
+    const consultation = await createConsultation(stack);
+    const practitioner = await openHost({ role: 'practitioner', token: consultation.practitionerToken });
+    await practitioner.page.evaluate(() => void document.querySelector('vc-consultation')!.session.startPractitioner());
+    await stateOf(practitioner.page, 'in-call');
 
-  const patient = await openHost({ role: 'patient' });
-  await patient.page.evaluate(
-    (code) =>
-      void document.querySelector('vc-consultation')!.session.join({
-        code,
-        name: 'Pat',
-        deviceCheck: { verdict: 'ok', camera: 'ok', microphone: 'ok', network: 'ok' },
-      }),
-    consultation.codes[0]!,
-  );
-  await stateOf(patient.page, 'waiting');
-  await practitioner.page.waitForFunction(
-    () => document.querySelector('vc-consultation')!.session.snapshot.waitingPatients.length === 1,
-    undefined,
-    { timeout: 15000 },
-  );
-  await practitioner.page.evaluate(() => {
-    const session = document.querySelector('vc-consultation')!.session;
-    return session.admit(session.snapshot.waitingPatients[0]!.ticketId);
-  });
-  await stateOf(patient.page, 'in-call');
+    const patient = await openHost({ role: 'patient' });
+    await patient.page.evaluate(
+      (code) =>
+        void document.querySelector('vc-consultation')!.session.join({
+          code,
+          name: 'Pat',
+          deviceCheck: { verdict: 'ok', camera: 'ok', microphone: 'ok', network: 'ok' },
+        }),
+      consultation.codes[0]!,
+    );
+    await stateOf(patient.page, 'waiting');
+    await practitioner.page.waitForFunction(
+      () => document.querySelector('vc-consultation')!.session.snapshot.waitingPatients.length === 1,
+      undefined,
+      { timeout: 15000 },
+    );
+    await practitioner.page.evaluate(() => {
+      const session = document.querySelector('vc-consultation')!.session;
+      return session.admit(session.snapshot.waitingPatients[0]!.ticketId);
+    });
+    await stateOf(patient.page, 'in-call');
 
-  for (const { page } of [practitioner, patient]) {
-    assert.equal(await page.evaluate(() => document.querySelector('vc-consultation')!.session.snapshot.encrypted), true);
-    // Encrypted frames from the other side decode: the E2EE worker (started cross-origin) runs.
-    await page.waitForFunction(() => (window as unknown as TestGlobals).vcTest.decodedFrames() > 10, undefined, { timeout: 30000, polling: 500 });
-    assert.ok((await decodedFrames(page)) > 10);
-  }
+    for (const { page } of [practitioner, patient]) {
+      assert.equal(await page.evaluate(() => document.querySelector('vc-consultation')!.session.snapshot.encrypted), true);
+      // Encrypted frames from the other side decode: the E2EE worker (started cross-origin) runs.
+      await page.waitForFunction(() => (window as unknown as TestGlobals).vcTest.decodedFrames() > 10, undefined, {
+        timeout: 30000,
+        polling: 500,
+      });
+      assert.ok((await decodedFrames(page)) > 10);
+    }
 
-  // The practitioner shares a PDF on the whiteboard; pdf.js renders it on both pages with its worker from 127.0.0.1.
-  await practitioner.page.evaluate(() => document.querySelector('vc-consultation')!.openWhiteboard());
-  await practitioner.page.locator('vc-whiteboard [data-action="document"]').waitFor({ timeout: 20000 });
-  await patient.page.evaluate(() => document.querySelector('vc-consultation')!.openWhiteboard());
-  await practitioner.page.locator('vc-whiteboard input[type=file]').setInputFiles({ name: 'leaflet.pdf', mimeType: 'application/pdf', buffer: tinyPdf() });
-  for (const { page } of [practitioner, patient]) {
-    await page.waitForFunction(() => (window as unknown as TestGlobals).documentsShown >= 1, undefined, { timeout: 40000 });
-    const dark = await darkPixels(page);
-    assert.ok(dark > 150 * 150 * 0.9, `the rendered PDF page is on the canvas (${dark} dark pixels)`);
-  }
+    // The practitioner shares a PDF on the whiteboard; pdf.js renders it on both pages with its worker from 127.0.0.1.
+    await practitioner.page.evaluate(() => document.querySelector('vc-consultation')!.openWhiteboard());
+    await practitioner.page.locator('vc-whiteboard [data-action="document"]').waitFor({ timeout: 20000 });
+    await patient.page.evaluate(() => document.querySelector('vc-consultation')!.openWhiteboard());
+    await practitioner.page
+      .locator('vc-whiteboard input[type=file]')
+      .setInputFiles({ name: 'leaflet.pdf', mimeType: 'application/pdf', buffer: tinyPdf() });
+    for (const { page } of [practitioner, patient]) {
+      await page.waitForFunction(() => (window as unknown as TestGlobals).documentsShown >= 1, undefined, { timeout: 40000 });
+      const dark = await darkPixels(page);
+      assert.ok(dark > 150 * 150 * 0.9, `the rendered PDF page is on the canvas (${dark} dark pixels)`);
+    }
 
-  for (const watched of [practitioner, patient]) {
-    assert.deepEqual(await vcErrors(watched.page), []);
-    assert.deepEqual(watched.errors, []);
-    // Everything came from the product's origin, nothing from the host's (it serves only the page).
-    assert.ok(watched.loads.every((l) => l.includes(` ${stack.apiUrl} `)), watched.loads.join('\n'));
-    assert.ok(watched.loads.some((l) => l === `200 ${stack.apiUrl} /livekit-e2ee-worker.mjs`), 'E2EE worker loaded cross-origin');
-  }
-  assert.ok(practitioner.loads.some((l) => l === `200 ${stack.apiUrl} /pdf.worker.min.mjs`), 'pdf.js worker loaded cross-origin');
-});
+    for (const watched of [practitioner, patient]) {
+      assert.deepEqual(await vcErrors(watched.page), []);
+      assert.deepEqual(watched.errors, []);
+      // Everything came from the product's origin, nothing from the host's (it serves only the page).
+      assert.ok(
+        watched.loads.every((l) => l.includes(` ${stack.apiUrl} `)),
+        watched.loads.join('\n'),
+      );
+      assert.ok(
+        watched.loads.some((l) => l === `200 ${stack.apiUrl} /livekit-e2ee-worker.mjs`),
+        'E2EE worker loaded cross-origin',
+      );
+    }
+    assert.ok(
+      practitioner.loads.some((l) => l === `200 ${stack.apiUrl} /pdf.worker.min.mjs`),
+      'pdf.js worker loaded cross-origin',
+    );
+  },
+);
 
 test('a host CSP without worker-src blob: gets a vc-error naming the directive to add', { timeout: 120_000 }, async () => {
   const consultation = await createConsultation(stack);

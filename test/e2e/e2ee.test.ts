@@ -2,7 +2,15 @@
 // consultation that switches it off explicitly still works.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { admitFromPractitioner, createConsultation, patientWaits, startCall, startPractitioner, waitForRemoteVideo, waitForState } from './flows.js';
+import {
+  admitFromPractitioner,
+  createConsultation,
+  patientWaits,
+  startCall,
+  startPractitioner,
+  waitForRemoteVideo,
+  waitForState,
+} from './flows.js';
 import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -73,7 +81,9 @@ test('removing a participant rotates the key: those still in the call keep decod
   await waitForRemoteVideo(stays, 2);
 
   const grantFor = async (name: string) => {
-    const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultation.id}/practitioner-tokens`, { name });
+    const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultation.id}/practitioner-tokens`, {
+      name,
+    });
     const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     return (await res.json()) as { livekitUrl: string; token: string; e2eeKey: string };
   };

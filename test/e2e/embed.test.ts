@@ -29,10 +29,14 @@ test('loaded twice, under hostile host CSS and in cross-origin iframes, the devi
   // The host's `button { display: none !important }` does not reach into the element…
   assert.ok(await page.locator('#check').getByRole('button', { name: 'Continue' }).isVisible(), 'our button is visible');
   // …and neither do its inherited font and colour.
-  const style = await page.locator('#check').locator('[part~="base"]').first().evaluate((el) => {
-    const s = getComputedStyle(el);
-    return { font: s.fontFamily, color: s.color, spacing: s.letterSpacing };
-  });
+  const style = await page
+    .locator('#check')
+    .locator('[part~="base"]')
+    .first()
+    .evaluate((el) => {
+      const s = getComputedStyle(el);
+      return { font: s.fontFamily, color: s.color, spacing: s.letterSpacing };
+    });
   assert.ok(!style.font.includes('Comic'), `font leaked in: ${style.font}`);
   assert.notEqual(style.color, 'rgb(255, 0, 255)', 'colour leaked in');
 

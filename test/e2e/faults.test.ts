@@ -4,7 +4,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { admitFromPractitioner, createConsultation, patientWaits, startCall, startPractitioner, waitForRemoteVideo, waitForState } from './flows.js';
+import {
+  admitFromPractitioner,
+  createConsultation,
+  patientWaits,
+  startCall,
+  startPractitioner,
+  waitForRemoteVideo,
+  waitForState,
+} from './flows.js';
 import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -31,9 +39,11 @@ test('SFU killed with SIGKILL mid-call and restarted: both pages are back in the
   await stack.sfu.restart();
   // Both pages notice, rejoin with fresh grants (the server re-creates the room) and decode video again.
   for (const page of [practitioner, patient]) {
-    await page.waitForFunction(() => window.vc.states.includes('reconnecting'), undefined, { timeout: 30000 }).catch(async (err: Error) => {
-      throw new Error(`${err.message}; states since the kill: ${(await statesSince(page)).join(' → ')}`);
-    });
+    await page
+      .waitForFunction(() => window.vc.states.includes('reconnecting'), undefined, { timeout: 30000 })
+      .catch(async (err: Error) => {
+        throw new Error(`${err.message}; states since the kill: ${(await statesSince(page)).join(' → ')}`);
+      });
     await waitForState(page, 'in-call', 60000);
   }
   await waitForRemoteVideo(practitioner, 1, undefined, 30000);
@@ -148,7 +158,9 @@ test('a patient tab frozen by the browser (a sleeping tab) for 4 s is still, or 
   await waitForState(patient, 'in-call', 60000);
   await waitForRemoteVideo(patient, 1, undefined, 30000);
   await waitForRemoteVideo(practitioner, 1, undefined, 30000);
-  t.diagnostic(`back in the call with video ${((Date.now() - wokeAt) / 1000).toFixed(1)} s after waking; states: ${(await statesSince(patient)).join(' → ')}`);
+  t.diagnostic(
+    `back in the call with video ${((Date.now() - wokeAt) / 1000).toFixed(1)} s after waking; states: ${(await statesSince(patient)).join(' → ')}`,
+  );
   const states = await statesSince(patient);
   assert.ok(!states.includes('ended') && !states.includes('waiting') && !states.includes('failed'), states.join(' → '));
 });

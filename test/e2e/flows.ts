@@ -20,13 +20,19 @@ export async function createConsultation(
   const { id } = await stack.integrator<{ id: string }>('POST', '/v1/consultations', { title: 'E2E', ...settings });
   const codes: string[] = [];
   for (let i = 0; i < patients; i++) {
-    codes.push((await stack.integrator<{ code: string }>('POST', `/v1/consultations/${id}/access-codes`, { alias: `Patient ${i + 1}` })).code);
+    codes.push(
+      (await stack.integrator<{ code: string }>('POST', `/v1/consultations/${id}/access-codes`, { alias: `Patient ${i + 1}` })).code,
+    );
   }
   const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${id}/practitioner-tokens`, { name: 'Dr. Test' });
   return { id, practitionerToken: token, codes };
 }
 
-export async function openSessionPage(stack: AnyStack, config: Record<string, unknown>, options: { ownBrowser?: boolean } = {}): Promise<Page> {
+export async function openSessionPage(
+  stack: AnyStack,
+  config: Record<string, unknown>,
+  options: { ownBrowser?: boolean } = {},
+): Promise<Page> {
   const page = await stack.newPage(options);
   await page.goto(`${stack.pagesUrl}/e2e/session.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
@@ -35,10 +41,12 @@ export async function openSessionPage(stack: AnyStack, config: Record<string, un
 }
 
 export async function waitForState(page: Page, state: string, timeout = 20000): Promise<void> {
-  await page.waitForFunction((s) => window.vc.state() === s, state, { timeout }).catch(async (err: Error) => {
-    const snapshot = await page.evaluate(() => window.vc.snapshot()).catch(() => 'page gone');
-    throw new Error(`${err.message} (waiting for "${state}"); snapshot: ${JSON.stringify(snapshot)}`);
-  });
+  await page
+    .waitForFunction((s) => window.vc.state() === s, state, { timeout })
+    .catch(async (err: Error) => {
+      const snapshot = await page.evaluate(() => window.vc.snapshot()).catch(() => 'page gone');
+      throw new Error(`${err.message} (waiting for "${state}"); snapshot: ${JSON.stringify(snapshot)}`);
+    });
 }
 
 export async function startPractitioner(stack: AnyStack, consultation: Consultation): Promise<Page> {
@@ -70,7 +78,9 @@ export async function patientWaits(stack: AnyStack, code: string, name: string, 
 
 /** The practitioner page admits the (only or named) waiting patient through its own session. */
 export async function admitFromPractitioner(practitioner: Page, name: string): Promise<void> {
-  await practitioner.waitForFunction((n) => window.vc.session!.snapshot.waitingPatients.some((p) => p.name === n), name, { timeout: 15000 });
+  await practitioner.waitForFunction((n) => window.vc.session!.snapshot.waitingPatients.some((p) => p.name === n), name, {
+    timeout: 15000,
+  });
   await practitioner.evaluate((n) => {
     const patient = window.vc.session!.snapshot.waitingPatients.find((p) => p.name === n)!;
     return window.vc.session!.admit(patient.ticketId);

@@ -24,8 +24,12 @@ interface WaitingPatient {
 
 test('a waiting patient is admitted through the API and joins the SFU room', async () => {
   const consultation = await stack.integrator<{ id: string }>('POST', '/v1/consultations', { title: 'Lobby e2e' });
-  const { code } = await stack.integrator<{ code: string }>('POST', `/v1/consultations/${consultation.id}/access-codes`, { alias: 'Patient A' });
-  const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultation.id}/practitioner-tokens`, { name: 'Dr. P' });
+  const { code } = await stack.integrator<{ code: string }>('POST', `/v1/consultations/${consultation.id}/access-codes`, {
+    alias: 'Patient A',
+  });
+  const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultation.id}/practitioner-tokens`, {
+    name: 'Dr. P',
+  });
 
   const queue = new EventStreamReader(`${stack.apiUrl}/v1/practitioner/events`, token);
   try {
@@ -74,7 +78,10 @@ test('a waiting patient is admitted through the API and joins the SFU room', asy
     assert.ok(room, 'the token server created the room');
     const participants = await rooms.listParticipants(room.name);
     // The practitioner's alias for the patient names them in the room.
-    assert.deepEqual(participants.map((p) => p.name), ['Patient A']);
+    assert.deepEqual(
+      participants.map((p) => p.name),
+      ['Patient A'],
+    );
   } finally {
     queue.close();
   }

@@ -17,7 +17,10 @@ let stack: Stack<LivekitCluster>;
 before(async () => {
   redis = await startRedis();
   const address = `127.0.0.1:${redis.port}`;
-  stack = await startStack({}, { startSfu: ({ port, webhookUrl, keys }) => startLivekitCluster({ redis: address, nodes: 2, port, webhookUrl, keys }) });
+  stack = await startStack(
+    {},
+    { startSfu: ({ port, webhookUrl, keys }) => startLivekitCluster({ redis: address, nodes: 2, port, webhookUrl, keys }) },
+  );
 });
 after(async () => {
   await stack?.stop();

@@ -39,7 +39,11 @@ export interface SfuEndpoint {
   apiSecret: string;
   stop(): Promise<void>;
 }
-export type StartSfu<S extends SfuEndpoint> = (options: { port: number; webhookUrl: string; keys: { apiKey: string; apiSecret: string } }) => Promise<S>;
+export type StartSfu<S extends SfuEndpoint> = (options: {
+  port: number;
+  webhookUrl: string;
+  keys: { apiKey: string; apiSecret: string };
+}) => Promise<S>;
 const startSingleNode: StartSfu<RunningLivekit> = ({ port, webhookUrl, keys }) => startLivekit({ port, keys, webhookUrl });
 
 export interface Stack<S extends SfuEndpoint = RunningLivekit> {
@@ -116,9 +120,7 @@ export async function startStack(
   const [sfuPort, apiPort] = [await freePort(), await freePort()];
   const keys = devKeys();
   const apiKey = `vk_test_${randomBytes(16).toString('hex')}`;
-  const pagesServer = await listen(
-    createStaticApp({ tokenServerUrl: `http://127.0.0.1:${apiPort}`, extra: serveTestPages }),
-  );
+  const pagesServer = await listen(createStaticApp({ tokenServerUrl: `http://127.0.0.1:${apiPort}`, extra: serveTestPages }));
   const pagesUrl = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
   const config = parseConfig({
     port: apiPort,

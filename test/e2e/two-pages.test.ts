@@ -20,11 +20,7 @@ interface Grant {
 }
 
 async function practitionerGrant(consultationId: string, name: string): Promise<Grant> {
-  const { token } = await stack.integrator<{ token: string }>(
-    'POST',
-    `/v1/consultations/${consultationId}/practitioner-tokens`,
-    { name },
-  );
+  const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultationId}/practitioner-tokens`, { name });
   const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
@@ -42,13 +38,16 @@ async function openBareRoom(grant: Grant): Promise<Page> {
   return page;
 }
 
-test('two pages decode each other\'s video and exchange a data message through the SFU', async () => {
+test("two pages decode each other's video and exchange a data message through the SFU", async () => {
   const consultation = await stack.integrator<{ id: string }>('POST', '/v1/consultations', { title: 'Foundation' });
   const [a, b] = [await practitionerGrant(consultation.id, 'Dr. A'), await practitionerGrant(consultation.id, 'Dr. B')];
   assert.notEqual(a.identity, b.identity, 'the server generates distinct identities');
   const [pageA, pageB] = [await openBareRoom(a), await openBareRoom(b)];
 
-  for (const [page, other] of [[pageA, b], [pageB, a]] as const) {
+  for (const [page, other] of [
+    [pageA, b],
+    [pageB, a],
+  ] as const) {
     await page.waitForFunction((id) => window.bare.remoteIdentities().includes(id), other.identity, { timeout: 20000 });
     await page.waitForFunction(() => window.bare.framesDecoded().then((n) => n > 0), undefined, { timeout: 20000, polling: 250 });
   }

@@ -6,12 +6,26 @@ import { canvasTrack, FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
 
 const me = (patch: Partial<ParticipantView> = {}): ParticipantView => ({
-  identity: 'me', name: 'Dr Who', isLocal: true, isSpeaking: false, connectionQuality: 'good',
-  microphoneEnabled: true, cameraEnabled: true, camera: canvasTrack('#f00'), ...patch,
+  identity: 'me',
+  name: 'Dr Who',
+  isLocal: true,
+  isSpeaking: false,
+  connectionQuality: 'good',
+  microphoneEnabled: true,
+  cameraEnabled: true,
+  camera: canvasTrack('#f00'),
+  ...patch,
 });
 const remote = (identity: string, patch: Partial<ParticipantView> = {}): ParticipantView => ({
-  identity, name: `Patient ${identity}`, isLocal: false, isSpeaking: false, connectionQuality: 'excellent',
-  microphoneEnabled: true, cameraEnabled: true, camera: canvasTrack('#0f0'), ...patch,
+  identity,
+  name: `Patient ${identity}`,
+  isLocal: false,
+  isSpeaking: false,
+  connectionQuality: 'excellent',
+  microphoneEnabled: true,
+  cameraEnabled: true,
+  camera: canvasTrack('#0f0'),
+  ...patch,
 });
 
 async function callWith(session: FakeSession): Promise<VcCall> {
@@ -49,7 +63,10 @@ describe('<vc-call>', () => {
   });
 
   it('switches to a grid with the active speaker highlighted for a group', async () => {
-    const session = new FakeSession({ state: 'in-call', participants: [me(), remote('a'), remote('b', { isSpeaking: true, camera: undefined })] });
+    const session = new FakeSession({
+      state: 'in-call',
+      participants: [me(), remote('a'), remote('b', { isSpeaking: true, camera: undefined })],
+    });
     const el = await callWith(session);
     expect($(el, '.stage')!.classList.contains('grid')).to.be.true;
     expect($$(el, 'figure.tile')).to.have.length(3);
@@ -129,7 +146,11 @@ describe('<vc-call>', () => {
     session.set({ state: 'in-call' });
     await el.updateComplete;
     expect($(el, '[part="reconnecting-banner"]')).to.be.null;
-    expect($$(el, '[aria-live="polite"]').map((n) => n.textContent).join(' ')).to.contain('Reconnected.');
+    expect(
+      $$(el, '[aria-live="polite"]')
+        .map((n) => n.textContent)
+        .join(' '),
+    ).to.contain('Reconnected.');
   });
 
   it('announces who joins and leaves', async () => {
@@ -137,7 +158,10 @@ describe('<vc-call>', () => {
     const el = await callWith(session);
     session.set({ participants: [me(), remote('a')] });
     await el.updateComplete;
-    const live = () => $$(el, '[aria-live="polite"]').map((n) => n.textContent).join(' ');
+    const live = () =>
+      $$(el, '[aria-live="polite"]')
+        .map((n) => n.textContent)
+        .join(' ');
     expect(live()).to.contain('Patient a joined the call');
     session.set({ participants: [me()] });
     await el.updateComplete;
@@ -165,7 +189,9 @@ describe('<vc-call>', () => {
       holder.remove();
     }
     const errors: string[] = [];
-    await fixture(html`<vc-call session="nowhere" @vc-error=${(e: CustomEvent<{ code: string }>) => errors.push(e.detail.code)}></vc-call>`);
+    await fixture(
+      html`<vc-call session="nowhere" @vc-error=${(e: CustomEvent<{ code: string }>) => errors.push(e.detail.code)}></vc-call>`,
+    );
     expect(errors).to.deep.equal(['session_not_found']);
   });
 });
@@ -173,7 +199,12 @@ describe('<vc-call>', () => {
 describe('<vc-call> themes', () => {
   for (const theme of ['dark', 'high-contrast']) {
     it(`passes axe (including contrast) in the ${theme} theme`, async () => {
-      const session = new FakeSession({ state: 'reconnecting', audioBlocked: true, role: 'practitioner', participants: [me(), remote('a')] });
+      const session = new FakeSession({
+        state: 'reconnecting',
+        audioBlocked: true,
+        role: 'practitioner',
+        participants: [me(), remote('a')],
+      });
       const el = await fixture<VcCall>(html`<vc-call .session=${session} theme=${theme}></vc-call>`);
       await expect(el).to.be.accessible();
     });

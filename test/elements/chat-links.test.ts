@@ -13,7 +13,9 @@ describe('chat links', () => {
   });
 
   it('keeps anything that is not http(s) as text, and text without links whole', () => {
-    expect(splitLinks('javascript:alert(1) data:text/html,x ftp://c.invalid')).to.deep.equal([{ text: 'javascript:alert(1) data:text/html,x ftp://c.invalid' }]);
+    expect(splitLinks('javascript:alert(1) data:text/html,x ftp://c.invalid')).to.deep.equal([
+      { text: 'javascript:alert(1) data:text/html,x ftp://c.invalid' },
+    ]);
     expect(splitLinks('')).to.deep.equal([]);
     expect(splitLinks('https://only.invalid')).to.deep.equal([{ url: 'https://only.invalid' }]);
   });

@@ -14,7 +14,13 @@ import { FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
 
 /** A fake session in the call on a loopback room shared with `peer`. */
-function inCall(role: 'patient' | 'practitioner' = 'patient'): { session: FakeSession & { callAccess(): CallAccess | undefined }; me: LoopbackTransport; peer: LoopbackTransport; hub: LoopbackHub; access: { token: string } } {
+function inCall(role: 'patient' | 'practitioner' = 'patient'): {
+  session: FakeSession & { callAccess(): CallAccess | undefined };
+  me: LoopbackTransport;
+  peer: LoopbackTransport;
+  hub: LoopbackHub;
+  access: { token: string };
+} {
   const hub = new LoopbackHub();
   const me = hub.join(role === 'practitioner' ? 'practitioner-1' : 'patient-1', 'Me');
   const peer = hub.join(role === 'practitioner' ? 'patient-2' : 'practitioner-9', 'Peer');
@@ -113,8 +119,14 @@ describe('collaborationFor(session)', () => {
     const { session, hub, peer } = inCall();
     const collaboration = collaborationFor(session);
     const intruder = hub.join('patient-7', 'Intruder');
-    intruder.sendText(TOPICS.chat, JSON.stringify({ type: 'history', messages: [{ id: 'x1', from: 'practitioner-9', name: 'Fake', text: 'forged', at: 1 }] }));
-    peer.sendText(TOPICS.chat, JSON.stringify({ type: 'history', messages: [{ id: 'h1', from: 'practitioner-9', name: 'Peer', text: 'earlier', at: 1 }] }));
+    intruder.sendText(
+      TOPICS.chat,
+      JSON.stringify({ type: 'history', messages: [{ id: 'x1', from: 'practitioner-9', name: 'Fake', text: 'forged', at: 1 }] }),
+    );
+    peer.sendText(
+      TOPICS.chat,
+      JSON.stringify({ type: 'history', messages: [{ id: 'h1', from: 'practitioner-9', name: 'Peer', text: 'earlier', at: 1 }] }),
+    );
     await hub.flush();
     expect(collaboration.chat!.messages.map((m) => m.text)).to.deep.equal(['earlier']);
     const before = collaboration.chat!;
@@ -158,7 +170,10 @@ describe('collaborationFor(session)', () => {
     const seen: Array<{ url: string; auth: string | null }> = [];
     window.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
       seen.push({ url: String(input), auth: new Headers(init?.headers).get('authorization') });
-      return new Response(JSON.stringify({ id: 'abc', name: 'a.png', type: 'image/png', size: 3 }), { status: 201, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ id: 'abc', name: 'a.png', type: 'image/png', size: 3 }), {
+        status: 201,
+        headers: { 'content-type': 'application/json' },
+      });
     }) as typeof fetch;
     try {
       await collaboration.upload(new File([new Uint8Array(3)], 'a.png', { type: 'image/png' }));
@@ -173,7 +188,12 @@ describe('collaborationFor(session)', () => {
     ]);
     expect(MAX_UPLOAD_BYTES).to.equal(10 * 1024 * 1024);
     let requests = 0;
-    const { upload } = createHttpUploads({ serverUrl: 'https://api.test', room: 'r', token: 't', fetch: (async () => (requests++, new Response())) as typeof fetch });
+    const { upload } = createHttpUploads({
+      serverUrl: 'https://api.test',
+      room: 'r',
+      token: 't',
+      fetch: (async () => (requests++, new Response())) as typeof fetch,
+    });
     const big = new File([new Uint8Array(MAX_UPLOAD_BYTES + 1)], 'big.pdf', { type: 'application/pdf' });
     const error = await upload(big).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(UploadError);

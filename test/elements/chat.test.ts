@@ -90,7 +90,12 @@ describe('ChatController', () => {
         JSON.stringify({ type: 'message', id: 'x2', text: 'a'.repeat(21) }),
         JSON.stringify({ type: 'message', id: '<script>', text: 'hi' }),
         JSON.stringify({ type: 'message', id: 'x3', text: '' }),
-        JSON.stringify({ type: 'message', id: 'x4', text: 'hi', attachment: { id: '../etc', name: 'a', type: 'text/html', size: 1, url: 'x' } }),
+        JSON.stringify({
+          type: 'message',
+          id: 'x4',
+          text: 'hi',
+          attachment: { id: '../etc', name: 'a', type: 'text/html', size: 1, url: 'x' },
+        }),
         JSON.stringify({ type: 'nope' }),
         JSON.stringify([1, 2, 3]),
         'null',
@@ -142,7 +147,10 @@ describe('ChatController', () => {
     });
     const quiet = silenceWarnings();
     try {
-      await mallory.sendText('vc.chat', JSON.stringify({ type: 'history', messages: [{ id: 'f1', from: 'doc', name: 'Dr. Fake', text: 'take 10 pills', at: 1 }] }));
+      await mallory.sendText(
+        'vc.chat',
+        JSON.stringify({ type: 'history', messages: [{ id: 'f1', from: 'doc', name: 'Dr. Fake', text: 'take 10 pills', at: 1 }] }),
+      );
       await hub.flush();
     } finally {
       quiet.restore();
@@ -198,7 +206,13 @@ describe('createHttpUploads', () => {
     const headers = calls[0]!.init!.headers as Record<string, string>;
     expect(headers.Authorization).to.equal('Bearer jwt-1');
     expect(headers['X-Filename']).to.equal(encodeURIComponent('rash näme.png'));
-    expect(attachment).to.deep.equal({ id: ATTACHMENT_ID, name: 'rash.png', type: 'image/png', size: 3, url: `https://api.test/v1/rooms/room%201/uploads/${ATTACHMENT_ID}` });
+    expect(attachment).to.deep.equal({
+      id: ATTACHMENT_ID,
+      name: 'rash.png',
+      type: 'image/png',
+      size: 3,
+      url: `https://api.test/v1/rooms/room%201/uploads/${ATTACHMENT_ID}`,
+    });
 
     // A peer-supplied URL is ignored: the token only ever goes to our server.
     const blob = await uploads.download({ id: ATTACHMENT_ID, type: 'image/png', url: 'https://evil.test/steal' } as ChatAttachment);

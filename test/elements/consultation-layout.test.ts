@@ -11,12 +11,24 @@ import { canvasTrack, FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
 
 const me = (): ParticipantView => ({
-  identity: 'me', name: 'Dr Who', isLocal: true, isSpeaking: false, connectionQuality: 'good',
-  microphoneEnabled: true, cameraEnabled: true, camera: canvasTrack('#f00'),
+  identity: 'me',
+  name: 'Dr Who',
+  isLocal: true,
+  isSpeaking: false,
+  connectionQuality: 'good',
+  microphoneEnabled: true,
+  cameraEnabled: true,
+  camera: canvasTrack('#f00'),
 });
 const remote = (): ParticipantView => ({
-  identity: 'a', name: 'Patient A', isLocal: false, isSpeaking: false, connectionQuality: 'excellent',
-  microphoneEnabled: true, cameraEnabled: true, camera: canvasTrack('#0f0'),
+  identity: 'a',
+  name: 'Patient A',
+  isLocal: false,
+  isSpeaking: false,
+  connectionQuality: 'excellent',
+  microphoneEnabled: true,
+  cameraEnabled: true,
+  camera: canvasTrack('#0f0'),
 });
 const ADMISSION = { livekitUrl: 'ws://sfu.test', token: 'lk', identity: 'practitioner-1' };
 

@@ -41,7 +41,9 @@ describe('<vc-consultation>', () => {
   it('takes a patient from device check through waiting into the call and out again', async () => {
     const server = new FakeServer();
     server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T', consultation: { id: 'c1', locale: 'en', e2ee: false } } }));
-    const el = await fixture<VcConsultation>(html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`);
+    const el = await fixture<VcConsultation>(
+      html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`,
+    );
     wire(el, server);
     const seen = record(el, 'vc-waiting', 'vc-admitted', 'vc-joined', 'vc-left', 'vc-ended');
     await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
@@ -71,7 +73,9 @@ describe('<vc-consultation>', () => {
   it('shows the declined screen and fires vc-declined', async () => {
     const server = new FakeServer();
     server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T', consultation: { id: 'c1', locale: 'en', e2ee: false } } }));
-    const el = await fixture<VcConsultation>(html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`);
+    const el = await fixture<VcConsultation>(
+      html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`,
+    );
     wire(el, server);
     await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
     await until(() => server.openStreams === 1);
@@ -87,7 +91,9 @@ describe('<vc-consultation>', () => {
   it('reports a refused access code as vc-error and lets the patient retry', async () => {
     const server = new FakeServer();
     server.on('/v1/lobby/join', () => ({ status: 404, body: { error: { code: 'invalid_code', message: 'That code is not valid.' } } }));
-    const el = await fixture<VcConsultation>(html`<vc-consultation server-url="https://api.test" access-code="BAD" display-name="Ann"></vc-consultation>`);
+    const el = await fixture<VcConsultation>(
+      html`<vc-consultation server-url="https://api.test" access-code="BAD" display-name="Ann"></vc-consultation>`,
+    );
     wire(el, server);
     const error = oneEvent(el, 'vc-error');
     await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);

@@ -94,7 +94,9 @@ describe('<vc-device-check>', () => {
 
   it('rejects an invalid livekit-url with vc-error', async () => {
     const errors: string[] = [];
-    await fixture(html`<vc-device-check livekit-url="ftp://nope" @vc-error=${(e: CustomEvent<{ code: string }>) => errors.push(e.detail.code)}></vc-device-check>`);
+    await fixture(
+      html`<vc-device-check livekit-url="ftp://nope" @vc-error=${(e: CustomEvent<{ code: string }>) => errors.push(e.detail.code)}></vc-device-check>`,
+    );
     expect(errors).to.deep.equal(['invalid_attribute']);
   });
 });

@@ -60,7 +60,8 @@ const isLoopback = (url: string): boolean => {
 
 const uncaught: string[] = [];
 const onError = (e: ErrorEvent): void => void uncaught.push(`error: ${e.message}`);
-const onRejection = (e: PromiseRejectionEvent): void => void uncaught.push(`unhandledrejection: ${String((e.reason as Error)?.stack ?? e.reason)}`);
+const onRejection = (e: PromiseRejectionEvent): void =>
+  void uncaught.push(`unhandledrejection: ${String((e.reason as Error)?.stack ?? e.reason)}`);
 
 /**
  * HandlerSet and the transport log "… threw:" when a listener throws instead of dropping the input: such a
@@ -183,7 +184,7 @@ describe('hostile input: element attributes and properties', () => {
   for (const tag of TAGS) {
     it(`<${tag}>: garbage in every property and attribute → no uncaught error, still renders, vc-error codes are stable`, async function () {
       this.timeout(60_000);
-      const rng = new Rng(SEED ^ tag.length * 7919);
+      const rng = new Rng(SEED ^ (tag.length * 7919));
       const quiet = silenceWarnings();
       const problems: string[] = [];
       const errors: Array<{ code: unknown; message: unknown }> = [];
@@ -225,7 +226,9 @@ describe('hostile input: element attributes and properties', () => {
         expect(injected(el), 'markup from values').to.deep.equal([]);
         expect((window as { __pwned?: unknown }).__pwned, 'a value ran script').to.equal(undefined);
         for (const e of errors) {
-          expect(e.code, 'vc-error code').to.be.a('string').and.match(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
+          expect(e.code, 'vc-error code')
+            .to.be.a('string')
+            .and.match(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
           expect(e.message, 'vc-error message').to.be.a('string').and.not.equal('');
         }
         if (tag === 'vc-consultation') await (el as unknown as VcConsultation).session.leave().catch(() => undefined);
@@ -244,14 +247,17 @@ describe('hostile input: element attributes and properties', () => {
     const rng = new Rng(SEED + 5);
     for (const tag of TAGS) {
       const ctor = customElements.get(tag) as unknown as LitCtor;
-      const names = [...ctor.elementProperties].flatMap(([name, options]) => (options.state ? [] : [attributeName(name, options)].filter((a): a is string => !!a)));
+      const names = [...ctor.elementProperties].flatMap(([name, options]) =>
+        options.state ? [] : [attributeName(name, options)].filter((a): a is string => !!a),
+      );
       const escape = (v: string): string => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
       const markup = `<${tag} ${names.map((n) => `${n}="${escape(rng.pick(attributeValues(rng)))}"`).join(' ')}></${tag}>`;
       const before = uncaught.length;
       const host = document.createElement('div');
       host.innerHTML = markup; // parsed into an upgraded element straight away: attributeChangedCallback first
       const el = host.firstElementChild as LitElement;
-      if (tag === 'vc-consultation') (el as unknown as VcConsultation).session.configure({ fetch: () => Promise.reject(new TypeError('offline (test)')) });
+      if (tag === 'vc-consultation')
+        (el as unknown as VcConsultation).session.configure({ fetch: () => Promise.reject(new TypeError('offline (test)')) });
       document.body.append(host);
       await el.updateComplete;
       await new Promise((r) => setTimeout(r, 0));
@@ -277,13 +283,17 @@ describe('hostile input: element attributes and properties', () => {
     ];
     for (const [tag, attribute, value] of cases) {
       const el = await fixture<LitElement>(`<${tag}></${tag}>`);
-      if (tag === 'vc-consultation') (el as unknown as VcConsultation).session.configure({ fetch: () => Promise.reject(new TypeError('offline (test)')) });
+      if (tag === 'vc-consultation')
+        (el as unknown as VcConsultation).session.configure({ fetch: () => Promise.reject(new TypeError('offline (test)')) });
       const errors: Array<{ code: string; message: string }> = [];
       el.addEventListener('vc-error', (e) => void errors.push((e as CustomEvent<{ code: string; message: string }>).detail));
       el.setAttribute(attribute, value);
       await el.updateComplete;
       await el.updateComplete;
-      expect(errors.map((e) => e.code), `<${tag} ${attribute}="${value}">`).to.include('invalid_attribute');
+      expect(
+        errors.map((e) => e.code),
+        `<${tag} ${attribute}="${value}">`,
+      ).to.include('invalid_attribute');
       expect(renders(el)).to.equal(true);
       if (attribute === 'theme') expect((el as unknown as { theme: string }).theme).to.equal('light');
       if (attribute === 'role') expect((el as unknown as { role: string }).role).to.equal('patient');
@@ -319,7 +329,11 @@ describe('hostile input: data channels', () => {
     const quiet = silenceWarnings();
     try {
       const hub = new LoopbackHub(1024 * 1024); // lets oversize payloads reach the receiver
-      const [doctor, patient, mallory] = [hub.join('practitioner-1', 'Dr. A'), hub.join('patient-1', 'Pat'), hub.join('patient-2', 'Mallory')];
+      const [doctor, patient, mallory] = [
+        hub.join('practitioner-1', 'Dr. A'),
+        hub.join('patient-1', 'Pat'),
+        hub.join('patient-2', 'Mallory'),
+      ];
       // As the session configures them (collaboration.ts): history only from practitioners.
       const doctorChat = new ChatController(doctor!, { role: 'practitioner', isHistorySource: isPractitionerPeer });
       const patientChat = new ChatController(patient!, { role: 'patient', isHistorySource: isPractitionerPeer });
@@ -381,7 +395,10 @@ describe('hostile input: data channels', () => {
       // The patient saw its own message before the doctor's arrived: its own order, same conversation.
       expect(patientChat.messages.map((m) => m.text)).to.deep.equal(['Hi doctor', 'Hello', 'Still here']);
       expect(threw(quiet.warnings), 'handlers that threw').to.deep.equal([]);
-      expect(quiet.warnings.some((l) => l.includes('dropped a chat message')), 'drops are logged with a reason').to.equal(true);
+      expect(
+        quiet.warnings.some((l) => l.includes('dropped a chat message')),
+        'drops are logged with a reason',
+      ).to.equal(true);
       doctorChat.dispose();
       patientChat.dispose();
     } finally {
@@ -412,7 +429,12 @@ describe('hostile input: data channels', () => {
       // Well-formed headers around random payloads, every kind, plausible and absurd chunk numbering.
       for (let i = 0; i < 300; i++) {
         const count = rng.pick([1, 1, 2, 3, 2048, 2049, 0, 65535]);
-        await sendRaw(mallory!, 'bytes', topic, frame(rng.pick([0, 1, 2, 3, 4, 255]), rng.int(2 ** 32), rng.int(Math.max(count, 1) + 1), count, rng.bytes(rng.int(200))));
+        await sendRaw(
+          mallory!,
+          'bytes',
+          topic,
+          frame(rng.pick([0, 1, 2, 3, 4, 255]), rng.int(2 ** 32), rng.int(Math.max(count, 1) + 1), count, rng.bytes(rng.int(200))),
+        );
       }
       // Out of order and inconsistent chunks of one message, duplicated chunks, then never the last one.
       await sendRaw(mallory!, 'bytes', topic, frame(1, 7, 2, 3, rng.bytes(10)));
@@ -428,7 +450,13 @@ describe('hostile input: data channels', () => {
         await sendRaw(mallory!, 'bytes', topic, wrong);
       }
       // Cursors: garbage JSON, absurd numbers, oversize.
-      for (const cursor of ['{', '{"x":1e999,"y":0,"laser":true,"color":"#000000"}', '{"x":"1","y":0,"laser":1,"color":"red"}', '{"hidden":false}', 'x'.repeat(5000)]) {
+      for (const cursor of [
+        '{',
+        '{"x":1e999,"y":0,"laser":true,"color":"#000000"}',
+        '{"x":"1","y":0,"laser":1,"color":"red"}',
+        '{"hidden":false}',
+        'x'.repeat(5000),
+      ]) {
         await sendRaw(mallory!, 'lossy', TOPICS.whiteboardCursor, new TextEncoder().encode(cursor));
       }
       await sendRaw(mallory!, 'lossy', TOPICS.whiteboardCursor, rng.bytes(100));
@@ -469,7 +497,10 @@ describe('hostile input: data channels', () => {
       expect(elements(boardB)).to.equal(elements(boardA));
       expect(Y.encodeStateVector(boardA.doc)).to.deep.equal(Y.encodeStateVector(boardB.doc));
       expect(threw(quiet.warnings), 'handlers that threw').to.deep.equal([]);
-      expect(quiet.warnings.some((l) => l.includes('dropped whiteboard data')), 'drops are logged with a reason').to.equal(true);
+      expect(
+        quiet.warnings.some((l) => l.includes('dropped whiteboard data')),
+        'drops are logged with a reason',
+      ).to.equal(true);
       boardA.destroy();
       boardB.destroy();
     } finally {
@@ -479,13 +510,31 @@ describe('hostile input: data channels', () => {
 
   it('SSE parser: any split of any input yields the same events as the whole; nothing throws', () => {
     const rng = new Rng(SEED + 3);
-    const pieces = ['event: queue\n', 'data: {"position":1}\n', '\n', '\r\n', '\r', ': ping\n', 'id: 7\n', 'id: a\u0000b\n', 'data\n', 'retry: x\n', 'event:\n', 'data:  two spaces\n', 'data: \uD800\n', '\u2028\n', 'x'.repeat(1000), '::\n', 'event: admitted\r\ndata: {}\r\n\r\n'];
+    const pieces = [
+      'event: queue\n',
+      'data: {"position":1}\n',
+      '\n',
+      '\r\n',
+      '\r',
+      ': ping\n',
+      'id: 7\n',
+      'id: a\u0000b\n',
+      'data\n',
+      'retry: x\n',
+      'event:\n',
+      'data:  two spaces\n',
+      'data: \uD800\n',
+      '\u2028\n',
+      'x'.repeat(1000),
+      '::\n',
+      'event: admitted\r\ndata: {}\r\n\r\n',
+    ];
     const events = (parser: SseParser, chunks: string[]): SseEvent[] => chunks.flatMap((c) => parser.push(c));
     for (let round = 0; round < 300; round++) {
       const text = Array.from({ length: 1 + rng.int(30) }, () => (rng.int(5) === 0 ? rng.string(20) : rng.pick(pieces))).join('');
       const whole = events(new SseParser(), [text]);
       const chunks: string[] = [];
-      for (let i = 0; i < text.length; ) {
+      for (let i = 0; i < text.length;) {
         const n = 1 + rng.int(8);
         chunks.push(text.slice(i, i + n));
         i += n;
@@ -509,11 +558,15 @@ describe('hostile input: data channels', () => {
         encoder.encode(': connected\n\nevent: queue\ndata: {"position":2}\n\n'),
         rng.bytes(500),
         new Uint8Array([0xff, 0xfe, 0x00, 0xc3]), // invalid UTF-8, a truncated sequence
-        encoder.encode('event: queue\ndata: null\n\nevent: queue\ndata: [1]\n\nevent: queue\ndata: "x"\n\nevent: queue\ndata: {"position":\n\n'),
+        encoder.encode(
+          'event: queue\ndata: null\n\nevent: queue\ndata: [1]\n\nevent: queue\ndata: "x"\n\nevent: queue\ndata: {"position":\n\n',
+        ),
         encoder.encode('event: nonsense\ndata: {}\n\nevent: admitted\ndata: {"livekitUrl":"javascript:alert(1)","token":""}\n\n'),
         encoder.encode(`event: message\ndata: {"text":${JSON.stringify('x'.repeat(200_000))}}\n\n`),
         encoder.encode('event: queue\ndata: {"position":1.5}\n\nevent: queue\ndata: {"position":-3,"estimatedWaitSeconds":"soon"}\n\n'),
-        encoder.encode('event: queue\ndata: {"patients":[null,1,{"ticketId":""},{"ticketId":"t","name":"n","waitingSince":"w","deviceCheck":{"verdict":"maybe"}}]}\n\n'),
+        encoder.encode(
+          'event: queue\ndata: {"patients":[null,1,{"ticketId":""},{"ticketId":"t","name":"n","waitingSince":"w","deviceCheck":{"verdict":"maybe"}}]}\n\n',
+        ),
         encoder.encode('event: queue\r\ndata: {"position":1}\r\n\r\n'),
       ];
       const received: Array<{ type: string; data: unknown }> = [];
@@ -542,7 +595,12 @@ describe('hostile input: data channels', () => {
       stream.close();
       expect(received.length).to.be.greaterThan(2);
       for (const { data } of received) expect(typeof data === 'object' && data !== null && !Array.isArray(data)).to.equal(true);
-      expect(received.filter((r) => r.type === 'queue').map((r) => parseQueue(r.data as Record<string, unknown>)?.position).filter(Boolean)).to.deep.equal([2, 1]);
+      expect(
+        received
+          .filter((r) => r.type === 'queue')
+          .map((r) => parseQueue(r.data as Record<string, unknown>)?.position)
+          .filter(Boolean),
+      ).to.deep.equal([2, 1]);
 
       // The event parsers with random objects: never throw, and anything they accept is well-formed.
       const values = garbageValues(rng);
@@ -551,7 +609,12 @@ describe('hostile input: data channels', () => {
         for (const key of ['position', 'estimatedWaitSeconds', 'text', 'at', 'livekitUrl', 'token', 'identity', 'patients', 'e2eeKey']) {
           if (rng.int(2)) data[key] = rng.pick(values);
         }
-        if (rng.int(4) === 0) data.patients = Array.from({ length: rng.int(4) }, () => (rng.int(2) ? rng.pick(values) : { ticketId: rng.pick(values), name: rng.pick(values), waitingSince: rng.pick(values), deviceCheck: rng.pick(values) }));
+        if (rng.int(4) === 0)
+          data.patients = Array.from({ length: rng.int(4) }, () =>
+            rng.int(2)
+              ? rng.pick(values)
+              : { ticketId: rng.pick(values), name: rng.pick(values), waitingSince: rng.pick(values), deviceCheck: rng.pick(values) },
+          );
         const queue = parseQueue(data);
         if (queue) expect(Number.isInteger(queue.position) && queue.position >= 1).to.equal(true);
         const message = parseMessage(data);
@@ -591,7 +654,9 @@ describe('hostile input: regressions (each was an uncaught TypeError before its 
   });
 
   it('<vc-waiting-room>: removing access-code, or a non-string display name (waiting-room: accessCode.trim)', async () => {
-    const el = await fixture<LitElement & Record<string, unknown>>('<vc-waiting-room access-code="ABC" display-name="Ann"></vc-waiting-room>');
+    const el = await fixture<LitElement & Record<string, unknown>>(
+      '<vc-waiting-room access-code="ABC" display-name="Ann"></vc-waiting-room>',
+    );
     el.removeAttribute('access-code');
     await el.updateComplete;
     await noThrow('vc-waiting-room', (e) => {

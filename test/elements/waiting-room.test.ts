@@ -123,7 +123,9 @@ describe('<vc-waiting-room> patient', () => {
 
 describe('<vc-waiting-room> practitioner', () => {
   const ann: WaitingPatient = {
-    ticketId: 't1', name: 'Ann', waitingSince: new Date(Date.now() - 4 * 60_000).toISOString(),
+    ticketId: 't1',
+    name: 'Ann',
+    waitingSince: new Date(Date.now() - 4 * 60_000).toISOString(),
     deviceCheck: { verdict: 'warning', camera: 'denied', microphone: 'ok', network: 'ok' },
   };
   const bob: WaitingPatient = { ticketId: 't2', name: 'Bob', alias: 'Room 3', waitingSince: new Date().toISOString() };
@@ -195,13 +197,26 @@ describe('<vc-waiting-room> practitioner', () => {
 describe('<vc-waiting-room> themes', () => {
   for (const theme of ['dark', 'high-contrast']) {
     it(`passes axe in the ${theme} theme, waiting and as a queue`, async () => {
-      const waiting = new FakeSession({ state: 'waiting', queue: { position: 1, estimatedWaitSeconds: 60 }, messages: [{ text: 'Hello', at: '' }] });
+      const waiting = new FakeSession({
+        state: 'waiting',
+        queue: { position: 1, estimatedWaitSeconds: 60 },
+        messages: [{ text: 'Hello', at: '' }],
+      });
       await expect(await room(waiting, html`<vc-waiting-room .session=${waiting} theme=${theme}></vc-waiting-room>`)).to.be.accessible();
       const queue = new FakeSession({
         role: 'practitioner',
-        waitingPatients: [{ ticketId: 't', name: 'Ann', waitingSince: new Date().toISOString(), deviceCheck: { verdict: 'failed', camera: 'ok', microphone: 'denied', network: 'ok' } }],
+        waitingPatients: [
+          {
+            ticketId: 't',
+            name: 'Ann',
+            waitingSince: new Date().toISOString(),
+            deviceCheck: { verdict: 'failed', camera: 'ok', microphone: 'denied', network: 'ok' },
+          },
+        ],
       });
-      await expect(await room(queue, html`<vc-waiting-room .session=${queue} theme=${theme} quiet no-title-badge></vc-waiting-room>`)).to.be.accessible();
+      await expect(
+        await room(queue, html`<vc-waiting-room .session=${queue} theme=${theme} quiet no-title-badge></vc-waiting-room>`),
+      ).to.be.accessible();
     });
   }
 });

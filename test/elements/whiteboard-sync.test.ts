@@ -5,7 +5,13 @@ import * as Y from 'yjs';
 import { type DataTransport } from '../../src/session/data-transport.js';
 import { LoopbackHub, type LoopbackTransport } from './helpers/loopback-transport.js';
 import { WHITEBOARD_TOPIC, WhiteboardSync, type NewBoardElement } from '../../src/session/whiteboard-sync.js';
-import { decodeFrame, encodeDeleteSetUpdate, encodeFrame as frame, MessageKind, type Frame } from '../../src/session/whiteboard-protocol.js';
+import {
+  decodeFrame,
+  encodeDeleteSetUpdate,
+  encodeFrame as frame,
+  MessageKind,
+  type Frame,
+} from '../../src/session/whiteboard-protocol.js';
 import { silenceWarnings } from './helpers/console.js';
 
 const { Update: UPDATE, SyncRequest: SYNC_REQUEST, Hello: HELLO, HelloAnswer: HELLO_ANSWER } = MessageKind;
@@ -103,7 +109,10 @@ describe('WhiteboardSync catch-up', () => {
     const hub = new LoopbackHub();
     const [ta, tb] = [hub.join('p1'), hub.join('p2')];
     let down = false;
-    const a = new WhiteboardSync(filtered(ta, () => (down ? 'fail' : true)), { role: 'practitioner' });
+    const a = new WhiteboardSync(
+      filtered(ta, () => (down ? 'fail' : true)),
+      { role: 'practitioner' },
+    );
     const b = new WhiteboardSync(tb, { role: 'patient' });
     a.addElement(stroke(0, 0));
     b.addElement(stroke(50, 50));
@@ -226,7 +235,10 @@ describe('WhiteboardSync catch-up', () => {
     await sleep(50);
     await hub.flush();
     for (const identity of ['p1', 'p2']) {
-      const sent = hub.packets.slice(before).filter((p) => p.from === identity && p.to.includes('mallory')).reduce((n, p) => n + p.size, 0);
+      const sent = hub.packets
+        .slice(before)
+        .filter((p) => p.from === identity && p.to.includes('mallory'))
+        .reduce((n, p) => n + p.size, 0);
       expect(sent, `${identity} to mallory`).to.be.below(board * 2.5);
     }
   });
@@ -234,7 +246,11 @@ describe('WhiteboardSync catch-up', () => {
   it('a late joiner is not starved by a peer that claims the board and sends junk to keep the pull alive', async () => {
     await lateJoinerOutlasts(
       (mallory, _request, from, running) =>
-        running ?? setInterval(() => void mallory.sendBytes(WHITEBOARD_TOPIC, frame(UPDATE, 9, 0, 0, new Uint8Array()), { to: [from] }).catch(() => {}), 30),
+        running ??
+        setInterval(
+          () => void mallory.sendBytes(WHITEBOARD_TOPIC, frame(UPDATE, 9, 0, 0, new Uint8Array()), { to: [from] }).catch(() => {}),
+          30,
+        ),
       { syncTimeoutMs: 100 },
       400,
     );

@@ -11,7 +11,17 @@ import {
   type Gesture,
   type PointerSample,
 } from '../../src/components/whiteboard/gestures.js';
-import { MAX_SCALE, MIN_SCALE, panBy, toBoard, toScreen, viewForKey, viewForWheel, zoomAround, type View } from '../../src/components/whiteboard/viewport.js';
+import {
+  MAX_SCALE,
+  MIN_SCALE,
+  panBy,
+  toBoard,
+  toScreen,
+  viewForKey,
+  viewForWheel,
+  zoomAround,
+  type View,
+} from '../../src/components/whiteboard/viewport.js';
 
 const STYLE = { color: '#1d4ed8', size: 4 };
 const VIEW: View = { x: 0, y: 0, scale: 1 };

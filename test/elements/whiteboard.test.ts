@@ -170,9 +170,16 @@ describe('WhiteboardSync', () => {
     // A stroke written by an older client (a plain number array) is read as before.
     a.doc.getArray('elements').push([{ id: 'legacy', kind: 'pen', author: 'p9', color: '#123456', size: 2, points: [1, 2, 3, 4] }]);
     // A packed stroke with garbage bytes is skipped like any malformed element.
-    a.doc.getArray('elements').push([{ id: 'garbled', kind: 'pen', author: 'm', color: '#123456', size: 2, points: new Uint8Array([1, 0x80]) }]);
+    a.doc
+      .getArray('elements')
+      .push([{ id: 'garbled', kind: 'pen', author: 'm', color: '#123456', size: 2, points: new Uint8Array([1, 0x80]) }]);
     await hub.flush();
-    expect(b.elements().map((e) => e.id).slice(2)).to.deep.equal(['legacy']);
+    expect(
+      b
+        .elements()
+        .map((e) => e.id)
+        .slice(2),
+    ).to.deep.equal(['legacy']);
     expectConverged(a, b);
   });
 
@@ -186,7 +193,11 @@ describe('WhiteboardSync', () => {
     await hub.flush();
     expect(late.elements()).to.have.length(30);
     expectConverged(a, late);
-    const sentTo = (from: string) => hub.packets.slice(before).filter((p) => p.from === from && p.to.includes('p9')).reduce((n, p) => n + p.size, 0);
+    const sentTo = (from: string) =>
+      hub.packets
+        .slice(before)
+        .filter((p) => p.from === from && p.to.includes('p9'))
+        .reduce((n, p) => n + p.size, 0);
     const board = Y.encodeStateAsUpdate(a.doc).byteLength;
     const bySender = ['p1', 'p2', 'p3'].map(sentTo).sort((x, y) => y - x);
     expect(bySender[0], 'the one that answers').to.be.at.least(board * 0.9);
@@ -291,10 +302,20 @@ describe('WhiteboardSync', () => {
     a.redo();
     a.redo();
     await hub.flush();
-    expect(b.elements().map((e) => e.id).sort()).to.deep.equal([mine, theirs, second].sort());
+    expect(
+      b
+        .elements()
+        .map((e) => e.id)
+        .sort(),
+    ).to.deep.equal([mine, theirs, second].sort());
     b.undo();
     await hub.flush();
-    expect(a.elements().map((e) => e.id).sort()).to.deep.equal([mine, second].sort());
+    expect(
+      a
+        .elements()
+        .map((e) => e.id)
+        .sort(),
+    ).to.deep.equal([mine, second].sort());
     expectConverged(a, b);
   });
 
@@ -320,7 +341,8 @@ describe('WhiteboardSync', () => {
     await hub.flush();
     const mallory = hub.join('mallory');
     // Forged frames, kinds unknown to the protocol included.
-    const frame = (kind: number, id: number, index: number, count: number, payload: Uint8Array) => encodeFrame(kind as MessageKind, id, index, count, payload);
+    const frame = (kind: number, id: number, index: number, count: number, payload: Uint8Array) =>
+      encodeFrame(kind as MessageKind, id, index, count, payload);
     const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
     const quiet = silenceWarnings();
     try {
@@ -334,15 +356,17 @@ describe('WhiteboardSync', () => {
       for (let i = 0; i < 40; i++) await mallory.sendBytes(WHITEBOARD_TOPIC, frame(1, 100 + i, 0, 2048, random(100)));
       // A well-formed update carrying malformed elements.
       const evil = new Y.Doc();
-      evil.getArray('elements').push([
-        { id: 'x1', kind: 'script', author: 'm', color: '#000000', size: 2, points: [0, 0] },
-        { id: 'x2', kind: 'pen', author: 'm', color: 'red; background:url(x)', size: 2, points: [0, 0] },
-        { id: 'x3', kind: 'pen', author: 'm', color: '#000000', size: 2, points: [0, 'a'] },
-        { id: 'x4', kind: 'pen', author: 'm', color: '#000000', size: 2, points: [0, 0, 1] },
-        'a string',
-        42,
-        null,
-      ]);
+      evil
+        .getArray('elements')
+        .push([
+          { id: 'x1', kind: 'script', author: 'm', color: '#000000', size: 2, points: [0, 0] },
+          { id: 'x2', kind: 'pen', author: 'm', color: 'red; background:url(x)', size: 2, points: [0, 0] },
+          { id: 'x3', kind: 'pen', author: 'm', color: '#000000', size: 2, points: [0, 'a'] },
+          { id: 'x4', kind: 'pen', author: 'm', color: '#000000', size: 2, points: [0, 0, 1] },
+          'a string',
+          42,
+          null,
+        ]);
       evil.getMap('meta').set('background', { id: '../../etc/passwd', name: 'x', type: 'text/html', page: 1 });
       await mallory.sendBytes(WHITEBOARD_TOPIC, frame(1, 5, 0, 1, Y.encodeStateAsUpdate(evil)));
       mallory.sendLossy('vc.whiteboard.cursor', new TextEncoder().encode('{"x":"nope"}'));
@@ -419,7 +443,9 @@ describe('<vc-whiteboard>', () => {
   afterEach(() => boards.forEach((b) => b.destroy()));
 
   async function board(sync: WhiteboardSync, extra: Partial<VcWhiteboard> = {}): Promise<VcWhiteboard> {
-    const el = await fixture<VcWhiteboard>(html`<vc-whiteboard style="width: 600px" .sync=${sync} pdf-worker-src=${PDF_WORKER}></vc-whiteboard>`);
+    const el = await fixture<VcWhiteboard>(
+      html`<vc-whiteboard style="width: 600px" .sync=${sync} pdf-worker-src=${PDF_WORKER}></vc-whiteboard>`,
+    );
     Object.assign(el, extra);
     await el.updateComplete;
     return el;
@@ -434,7 +460,15 @@ describe('<vc-whiteboard>', () => {
     const rect = canvas.getBoundingClientRect();
     const fire = (type: string, [x, y]: [number, number]) =>
       canvas.dispatchEvent(
-        new PointerEvent(type, { clientX: rect.left + x, clientY: rect.top + y, pointerId: 7, button: 0, pointerType: 'mouse', bubbles: true, composed: true }),
+        new PointerEvent(type, {
+          clientX: rect.left + x,
+          clientY: rect.top + y,
+          pointerId: 7,
+          button: 0,
+          pointerType: 'mouse',
+          bubbles: true,
+          composed: true,
+        }),
       );
     fire('pointerdown', path[0]!);
     for (const point of path.slice(1)) fire('pointermove', point);
@@ -454,10 +488,18 @@ describe('<vc-whiteboard>', () => {
   it('draws smoothed pen and highlighter strokes into the shared document', async () => {
     const [a, b] = boards as [WhiteboardSync, WhiteboardSync];
     const el = await board(a, { color: '#ff0000', size: 6 });
-    drag(el, [[10, 10], [20, 15], [30, 25], [40, 40]]);
+    drag(el, [
+      [10, 10],
+      [20, 15],
+      [30, 25],
+      [40, 40],
+    ]);
     el.tool = 'highlighter';
     await el.updateComplete;
-    drag(el, [[100, 10], [150, 10]]);
+    drag(el, [
+      [100, 10],
+      [150, 10],
+    ]);
     await hub.flush();
     expect(summary(b)).to.deep.equal([
       { kind: 'pen', color: '#ff0000', points: [10, 10, 20, 15, 30, 25, 40, 40] },
@@ -468,7 +510,9 @@ describe('<vc-whiteboard>', () => {
     // The pen actually painted: the pixel under the stroke is red.
     el.draw();
     const dpr = window.devicePixelRatio || 1;
-    const pixel = canvasOf(el).getContext('2d')!.getImageData(Math.round(30 * dpr), Math.round(25 * dpr), 1, 1).data;
+    const pixel = canvasOf(el)
+      .getContext('2d')!
+      .getImageData(Math.round(30 * dpr), Math.round(25 * dpr), 1, 1).data;
     expect([pixel[0], pixel[1], pixel[2]]).to.deep.equal([255, 0, 0]);
   });
 
@@ -479,11 +523,18 @@ describe('<vc-whiteboard>', () => {
       toolButton(el, { line: 'Line', arrow: 'Arrow', rect: 'Rectangle', ellipse: 'Ellipse' }[tool]).click();
       await el.updateComplete;
       expect(el.tool).to.equal(tool);
-      drag(el, [[10, 20], [50, 60], [110, 90]]);
+      drag(el, [
+        [10, 20],
+        [50, 60],
+        [110, 90],
+      ]);
     }
     toolButton(el, 'Text').click();
     await el.updateComplete;
-    drag(el, [[200, 100], [200, 100]]);
+    drag(el, [
+      [200, 100],
+      [200, 100],
+    ]);
     await el.updateComplete;
     const editor = el.shadowRoot!.querySelector<HTMLTextAreaElement>('.text-editor')!;
     expect(editor.getAttribute('aria-label')).to.equal('Text to place on the board');
@@ -508,7 +559,11 @@ describe('<vc-whiteboard>', () => {
     await hub.flush();
     el.tool = 'eraser';
     await el.updateComplete;
-    drag(el, [[150, 40], [150, 60], [50, 200]]);
+    drag(el, [
+      [150, 40],
+      [150, 60],
+      [50, 200],
+    ]);
     await hub.flush();
     expect(b.elements().map((e) => e.kind)).to.deep.equal(['rect']);
     el.undo();
@@ -522,7 +577,10 @@ describe('<vc-whiteboard>', () => {
     const undo = el.shadowRoot!.querySelector<HTMLButtonElement>('[data-action=undo]')!;
     const redo = el.shadowRoot!.querySelector<HTMLButtonElement>('[data-action=redo]')!;
     expect(undo.disabled).to.equal(true);
-    drag(el, [[10, 10], [60, 60]]);
+    drag(el, [
+      [10, 10],
+      [60, 60],
+    ]);
     b.addElement(stroke(300, 300, '#00ff00'));
     await hub.flush();
     await el.updateComplete;
@@ -535,7 +593,11 @@ describe('<vc-whiteboard>', () => {
     el.dispatchEvent(new KeyboardEvent('keydown', { key: 'y', ctrlKey: true, bubbles: true, composed: true }));
     await hub.flush();
     // Redo restores the stroke; where it lands relative to a concurrent one is Yjs's (deterministic) choice.
-    expect(summary(b).map((e) => e.color).sort()).to.deep.equal(['#00ff00', '#1d4ed8']);
+    expect(
+      summary(b)
+        .map((e) => e.color)
+        .sort(),
+    ).to.deep.equal(['#00ff00', '#1d4ed8']);
     el.dispatchEvent(new KeyboardEvent('keydown', { key: 'z', ctrlKey: true, bubbles: true, composed: true }));
     el.dispatchEvent(new KeyboardEvent('keydown', { key: 'z', ctrlKey: true, bubbles: true, composed: true }));
     await hub.flush();
@@ -568,27 +630,42 @@ describe('<vc-whiteboard>', () => {
     el.shadowRoot!.querySelector<HTMLButtonElement>('[data-action=zoomIn]')!.click();
     el.resetView();
     el.zoomBy(2, { x: 0, y: 0 });
-    drag(el, [[20, 20], [100, 60]]);
+    drag(el, [
+      [20, 20],
+      [100, 60],
+    ]);
     expect(a.elements()[0]!.points).to.deep.equal([10, 10, 50, 30]);
     el.tool = 'pan';
     await el.updateComplete;
-    drag(el, [[100, 100], [150, 120]]);
+    drag(el, [
+      [100, 100],
+      [150, 120],
+    ]);
     el.tool = 'line';
     await el.updateComplete;
-    drag(el, [[50, 20], [50, 20.5]]);
+    drag(el, [
+      [50, 20],
+      [50, 20.5],
+    ]);
     expect(a.elements()[1]!.points.slice(0, 2)).to.deep.equal([0, 0]);
     const stage = el.shadowRoot!.querySelector<HTMLElement>('.stage')!;
     stage.focus();
     stage.dispatchEvent(new KeyboardEvent('keydown', { key: '0', bubbles: true, composed: true, cancelable: true }));
     await el.updateComplete;
-    drag(el, [[5, 5], [6, 6]]);
+    drag(el, [
+      [5, 5],
+      [6, 6],
+    ]);
     expect(a.elements()[2]!.points).to.deep.equal([5, 5, 6, 6]);
   });
 
   it('exports a PNG locally without sending anything', async () => {
     const [a] = boards as [WhiteboardSync];
     const el = await board(a);
-    drag(el, [[10, 10], [200, 100]]);
+    drag(el, [
+      [10, 10],
+      [200, 100],
+    ]);
     await hub.flush();
     const before = hub.packets.length;
     const blob = await el.exportPng();
@@ -605,7 +682,10 @@ describe('<vc-whiteboard>', () => {
     const fetched: string[] = [];
     const fetchAttachment = async (attachment: { id: string }) => (fetched.push(attachment.id), png);
     const uploaded: File[] = [];
-    const uploader = async (file: File) => (uploaded.push(file), { id: DOC_ID, name: file.name, type: 'image/png' as const, size: file.size, url: '' });
+    const uploader = async (file: File) => (
+      uploaded.push(file),
+      { id: DOC_ID, name: file.name, type: 'image/png' as const, size: file.size, url: '' }
+    );
     const sender = await board(a, { fetchAttachment, uploader });
     const receiver = await board(b, { fetchAttachment });
     const input = sender.shadowRoot!.querySelector<HTMLInputElement>('input[type=file]')!;
@@ -674,7 +754,9 @@ describe('<vc-whiteboard>', () => {
     await hub.flush();
     el.draw();
     const dpr = window.devicePixelRatio || 1;
-    const pixel = canvasOf(el).getContext('2d')!.getImageData(Math.round(103 * dpr), Math.round(84 * dpr), 1, 1).data;
+    const pixel = canvasOf(el)
+      .getContext('2d')!
+      .getImageData(Math.round(103 * dpr), Math.round(84 * dpr), 1, 1).data;
     expect([pixel[0], pixel[1], pixel[2]]).to.deep.equal([0, 255, 0]);
   });
 
@@ -694,7 +776,10 @@ describe('<vc-whiteboard>', () => {
     await expect(el).to.be.accessible();
     el.tool = 'text';
     await el.updateComplete;
-    drag(el, [[50, 50], [50, 50]]);
+    drag(el, [
+      [50, 50],
+      [50, 50],
+    ]);
     await el.updateComplete;
     await expect(el).to.be.accessible();
   });

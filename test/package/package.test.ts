@@ -24,7 +24,11 @@ describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000
     if (existsSync(join(root, 'dist'))) {
       cpSync(join(root, 'dist'), join(stage, 'dist'), { recursive: true, filter: (src) => !src.startsWith(join(root, 'dist', 'server')) });
     }
-    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.server.json'), '--outDir', join(stage, 'dist/server')], { encoding: 'utf8' });
+    const tsc = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.server.json'), '--outDir', join(stage, 'dist/server')],
+      { encoding: 'utf8' },
+    );
     assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
     const pack = npm(['pack', '--silent'], stage);
     assert.equal(pack.status, 0, pack.stderr);
@@ -39,7 +43,12 @@ describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000
     rmSync(target, { recursive: true, force: true });
   });
 
-  const npx = (...args: string[]) => spawnSync('npx', ['--no-install', 'videoconsult', ...args], { cwd: target, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+  const npx = (...args: string[]) =>
+    spawnSync('npx', ['--no-install', 'videoconsult', ...args], {
+      cwd: target,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    });
 
   it('installs the command without tsx', () => {
     assert.ok(existsSync(join(target, 'node_modules/.bin/videoconsult')));
@@ -50,7 +59,14 @@ describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000
   it('check-config names every bad key of a broken file (exit 2) and accepts a good one (exit 0)', () => {
     writeFileSync(
       join(target, 'broken.json'),
-      JSON.stringify({ port: 'eighty', secret: 'short', livekit: { url: 'http://sfu', apiKey: 'k', apiSecret: 'tiny' }, tenants: [], grantTtlMinutes: 600, bogus: true }),
+      JSON.stringify({
+        port: 'eighty',
+        secret: 'short',
+        livekit: { url: 'http://sfu', apiKey: 'k', apiSecret: 'tiny' },
+        tenants: [],
+        grantTtlMinutes: 600,
+        bogus: true,
+      }),
     );
     const bad = npx('check-config', 'broken.json');
     assert.equal(bad.status, 2, bad.stdout + bad.stderr);

@@ -24,7 +24,11 @@ function sharedHints(): () => ChangeHints {
   });
 }
 
-interface Instance { base: string; server: VideoconsultApp; http: Server }
+interface Instance {
+  base: string;
+  server: VideoconsultApp;
+  http: Server;
+}
 
 describe('admin API (two instances, one store)', () => {
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
@@ -36,7 +40,12 @@ describe('admin API (two instances, one store)', () => {
 
   async function start(overrides: Partial<ConfigInput> = {}): Promise<Instance> {
     // Each instance parses its own config, as separate processes would.
-    const server = createApp(parseConfig({ ...input, ...overrides }), { rooms: fakeRooms, log: () => undefined, tenantHints: hints(), tenantRefreshMs: 0 });
+    const server = createApp(parseConfig({ ...input, ...overrides }), {
+      rooms: fakeRooms,
+      log: () => undefined,
+      tenantHints: hints(),
+      tenantRefreshMs: 0,
+    });
     await server.tenantsReady;
     const http: Server = await new Promise((resolve) => {
       const s = server.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -89,7 +98,11 @@ describe('admin API (two instances, one store)', () => {
 
   it('a new tenant and a rotated key work at once on every instance; the old key stops after its grace', async () => {
     const [a, b] = [await start(), await start()];
-    const created = await request(a, 'POST', '/v1/admin/tenants', adminKey, { id: 'globex', name: 'Globex', allowedOrigins: ['https://globex.example'] });
+    const created = await request(a, 'POST', '/v1/admin/tenants', adminKey, {
+      id: 'globex',
+      name: 'Globex',
+      allowedOrigins: ['https://globex.example'],
+    });
     assert.equal(created.status, 201);
     const firstKey = String(created.body.apiKey);
     assert.deepEqual([await listAs(a, firstKey), await listAs(b, firstKey)], [200, 200]);
@@ -116,12 +129,19 @@ describe('admin API (two instances, one store)', () => {
   it('allowed origins apply on every instance at once', async () => {
     const [a, b] = [await start(), await start()];
     const preflight = (i: Instance, origin: string) =>
-      fetch(`${i.base}/v1/lobby/join`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }).then((r) => r.headers.get('access-control-allow-origin'));
+      fetch(`${i.base}/v1/lobby/join`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } }).then((r) =>
+        r.headers.get('access-control-allow-origin'),
+      );
     assert.equal(await preflight(b, 'https://new.example'), null);
-    const set = await request(a, 'POST', '/v1/admin/tenants/acme/allowed-origins', adminKey, { origins: ['https://acme.example', 'https://new.example'] });
+    const set = await request(a, 'POST', '/v1/admin/tenants/acme/allowed-origins', adminKey, {
+      origins: ['https://acme.example', 'https://new.example'],
+    });
     assert.equal(set.status, 200);
     assert.equal(await preflight(b, 'https://new.example'), 'https://new.example');
-    assert.equal((await request(a, 'POST', '/v1/admin/tenants/acme/allowed-origins', adminKey, { origins: ['https://x.example/path'] })).status, 400);
+    assert.equal(
+      (await request(a, 'POST', '/v1/admin/tenants/acme/allowed-origins', adminKey, { origins: ['https://x.example/path'] })).status,
+      400,
+    );
     assert.equal((await request(a, 'POST', '/v1/admin/tenants/nobody/allowed-origins', adminKey, { origins: [] })).status, 404);
     await stop(a);
     await stop(b);
@@ -137,7 +157,10 @@ describe('admin API (two instances, one store)', () => {
     assert.match(String(ep.body.secret), /^whsec_/);
     const list = await request(a, 'GET', '/v1/admin/tenants/acme/webhook-endpoints', adminKey);
     assert.ok(!JSON.stringify(list.body).includes('whsec_'));
-    assert.equal((await request(a, 'POST', '/v1/admin/tenants/acme/webhook-endpoints', adminKey, { url: 'http://hooks.example/x' })).status, 400);
+    assert.equal(
+      (await request(a, 'POST', '/v1/admin/tenants/acme/webhook-endpoints', adminKey, { url: 'http://hooks.example/x' })).status,
+      400,
+    );
     await stop(a);
   });
 

@@ -29,7 +29,10 @@ describe('videoconsult CLI', () => {
 
   it('check-config prints each bad key and exits 2; a missing file is named', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ ...baseConfig, secret: 'x', livekit: { ...baseConfig.livekit, url: 'ftp://x' }, retentionDays: 0 }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...baseConfig, secret: 'x', livekit: { ...baseConfig.livekit, url: 'ftp://x' }, retentionDays: 0 }),
+    );
     const out = io();
     assert.equal(await runCli(['check-config', file], out), 2);
     const text = out.stderr.join('\n');
@@ -46,12 +49,17 @@ describe('videoconsult CLI', () => {
     const file = join(dir, 'tenants.json');
     writeFileSync(file, JSON.stringify(baseConfig), { mode: 0o600 });
     const add = io();
-    assert.equal(await runCli(['tenant', 'add', 'globex', '--name', 'Globex Clinics', '--origin', 'https://globex.example', '--config', file], add), 0);
+    assert.equal(
+      await runCli(['tenant', 'add', 'globex', '--name', 'Globex Clinics', '--origin', 'https://globex.example', '--config', file], add),
+      0,
+    );
     const key = add.stdout[1]!;
     assert.match(key, /^vk_[\w-]{32}$/);
     const stored = readFileSync(file, 'utf8');
     assert.ok(!stored.includes(key), 'the key itself is never written');
-    const globex = (JSON.parse(stored) as { tenants: { id: string; apiKeySha256: string[]; allowedOrigins?: string[] }[] }).tenants.find((t) => t.id === 'globex')!;
+    const globex = (JSON.parse(stored) as { tenants: { id: string; apiKeySha256: string[]; allowedOrigins?: string[] }[] }).tenants.find(
+      (t) => t.id === 'globex',
+    )!;
     assert.deepEqual(globex.apiKeySha256, [sha256(key)]);
     assert.deepEqual(globex.allowedOrigins, ['https://globex.example']);
     assert.equal(await runCli(['check-config', file], io()), 0, 'the edited file is still valid');
@@ -82,8 +90,13 @@ describe('videoconsult CLI', () => {
     const out = io();
     assert.equal(await runCli(['migrate', '--config', file], out), 0);
     assert.ok(existsSync(db));
-    const versions = (new Database(db, { readonly: true }).prepare('SELECT version FROM migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version);
-    assert.deepEqual(versions, migrations.map((m) => m.version));
+    const versions = (
+      new Database(db, { readonly: true }).prepare('SELECT version FROM migrations ORDER BY version').all() as { version: number }[]
+    ).map((r) => r.version);
+    assert.deepEqual(
+      versions,
+      migrations.map((m) => m.version),
+    );
   });
 
   it('unknown commands and options are usage errors', async () => {

@@ -64,15 +64,29 @@ describe('videoconsult/client', () => {
       assert.deepEqual([e.status, e.code], [404, 'consultation_not_found']);
       return true;
     });
-    await assert.rejects(new built.VideoconsultClient({ baseUrl: app.base, apiKey: 'wrong' }).listConsultations(), { status: 401, code: 'unauthorized' });
+    await assert.rejects(new built.VideoconsultClient({ baseUrl: app.base, apiKey: 'wrong' }).listConsultations(), {
+      status: 401,
+      code: 'unauthorized',
+    });
     // Type-checked input can still be refused by the server: the message names the field.
-    await assert.rejects(vc.createConsultation({ maxParticipants: 99 }), { status: 400, code: 'invalid_request', message: /maxParticipants/ });
-    await assert.rejects(new built.VideoconsultClient({ baseUrl: 'http://127.0.0.1:1', apiKey: app.keys.acme }).stats(), { status: 0, code: 'network_error' });
+    await assert.rejects(vc.createConsultation({ maxParticipants: 99 }), {
+      status: 400,
+      code: 'invalid_request',
+      message: /maxParticipants/,
+    });
+    await assert.rejects(new built.VideoconsultClient({ baseUrl: 'http://127.0.0.1:1', apiKey: app.keys.acme }).stats(), {
+      status: 0,
+      code: 'network_error',
+    });
   });
 
   it('verifies webhooks signed by the reference library, with either secret of a rotation', () => {
     const [oldSecret, newSecret] = [newWebhookSecret(), newWebhookSecret()];
-    const body = JSON.stringify({ type: 'patient.waiting', timestamp: new Date().toISOString(), data: { consultationId: 'c', ticketId: 't' } });
+    const body = JSON.stringify({
+      type: 'patient.waiting',
+      timestamp: new Date().toISOString(),
+      data: { consultationId: 'c', ticketId: 't' },
+    });
     const at = new Date();
     const sig = `${new Webhook(newSecret).sign('msg_1', at, body)} ${new Webhook(oldSecret).sign('msg_1', at, body)}`;
     const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': sig };

@@ -3,7 +3,17 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sessionDirName } from '../../server/uploads/index.js';
-import { call, createConsultation, decodeJwt, EventReader, issueCode, joinLobby, practitionerToken, startHarness, type Harness } from './helpers.js';
+import {
+  call,
+  createConsultation,
+  decodeJwt,
+  EventReader,
+  issueCode,
+  joinLobby,
+  practitionerToken,
+  startHarness,
+  type Harness,
+} from './helpers.js';
 import { png as pngFile } from './fixtures/uploads/helpers.js';
 
 describe('integrator API: consultations and practitioner grants', () => {
@@ -74,7 +84,11 @@ describe('ending a consultation deletes its uploads', () => {
     const png = new Uint8Array(pngFile('', 208));
     const up = await fetch(`${h.base}/v1/rooms/${room}/uploads`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${String(grant.body.token)}`, 'content-type': 'application/octet-stream', 'x-filename': 'scan.png' },
+      headers: {
+        authorization: `Bearer ${String(grant.body.token)}`,
+        'content-type': 'application/octet-stream',
+        'x-filename': 'scan.png',
+      },
       body: png,
     });
     assert.equal(up.status, 201);
@@ -86,7 +100,11 @@ describe('ending a consultation deletes its uploads', () => {
     assert.equal((await call(h, 'POST', `/v1/consultations/${id}/end`, { auth: h.keys.acme, body: {} })).status, 200);
     assert.ok(!existsSync(sessionDir), 'the session directory (files and key) is deleted');
     assert.ok([404, 410].includes((await download()).status));
-    const again = await fetch(`${h.base}/v1/rooms/${room}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${String(grant.body.token)}` }, body: png });
+    const again = await fetch(`${h.base}/v1/rooms/${room}/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${String(grant.body.token)}` },
+      body: png,
+    });
     assert.equal(again.status, 410);
   });
 });
@@ -100,7 +118,7 @@ describe('uploads close to a removed patient at once', () => {
     await h?.stop();
   });
 
-  it('a declined patient\'s still-valid LiveKit grant no longer uploads or downloads', async () => {
+  it("a declined patient's still-valid LiveKit grant no longer uploads or downloads", async () => {
     const id = await createConsultation(h, h.keys.acme);
     const pt = await practitionerToken(h, h.keys.acme, id);
     const patient = await joinLobby(h, await issueCode(h, h.keys.acme, id), 'Pat');
@@ -110,7 +128,11 @@ describe('uploads close to a removed patient at once', () => {
     const room = `vc-${id}`;
     const png = new Uint8Array(pngFile('', 208));
     const upload = () =>
-      fetch(`${h.base}/v1/rooms/${room}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: png });
+      fetch(`${h.base}/v1/rooms/${room}/uploads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+        body: png,
+      });
     const first = await upload();
     assert.equal(first.status, 201, 'while admitted, the patient shares files');
     const { id: fileId } = (await first.json()) as { id: string };

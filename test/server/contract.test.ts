@@ -36,14 +36,21 @@ type Schema = {
   maxItems?: number;
   minItems?: number;
 };
-interface Parameter { name: string; in: 'path' | 'query'; required: boolean; schema: Schema }
+interface Parameter {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  schema: Schema;
+}
 interface Operation {
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema?: Schema }> };
   responses: Record<string, unknown>;
   security: Record<string, unknown>[];
 }
-interface Doc { paths: Record<string, Record<string, Operation>> }
+interface Doc {
+  paths: Record<string, Record<string, Operation>>;
+}
 
 const RUNS = Number(process.env.FC_RUNS ?? 25);
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
@@ -68,7 +75,8 @@ function valid(schema: Schema): fc.Arbitrary<unknown> {
         const max = schema.maxLength ?? Infinity;
         return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= max);
       }
-      if (schema.format === 'date-time') return fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString());
+      if (schema.format === 'date-time')
+        return fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString());
       return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 50, 300), unit: 'grapheme' });
     }
     case 'integer':
@@ -78,7 +86,10 @@ function valid(schema: Schema): fc.Arbitrary<unknown> {
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(valid(schema.items ?? {}), { minLength: schema.minItems ?? 0, maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3)) });
+      return fc.array(valid(schema.items ?? {}), {
+        minLength: schema.minItems ?? 0,
+        maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 3, 3)),
+      });
     default:
       return fc.constant(null);
   }
@@ -116,7 +127,14 @@ function invalid(schema: Schema): fc.Arbitrary<unknown> {
   const breakers: fc.Arbitrary<unknown>[] = [fc.constantFrom('x', 3, null, [1], true)];
   const base = valid(schema).map((v) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {}));
   if (schema.additionalProperties === false) {
-    breakers.push(fc.tuple(base, fc.stringMatching(/^[a-z][A-Za-z]{0,11}$/).filter((k) => !(k in props))).map(([v, k]) => ({ ...v, [k]: 1 })));
+    breakers.push(
+      fc
+        .tuple(
+          base,
+          fc.stringMatching(/^[a-z][A-Za-z]{0,11}$/).filter((k) => !(k in props)),
+        )
+        .map(([v, k]) => ({ ...v, [k]: 1 })),
+    );
   }
   for (const [name, sub] of Object.entries(props)) {
     const bad = invalidValue(sub);
@@ -166,7 +184,11 @@ describe('the OpenAPI contract, property-based', () => {
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
   before(async () => {
     app = await startLocalApp(
-      { rateLimits: { lobbyPerMinute: 1_000_000, practitionerPerMinute: 1_000_000, integratorPerMinute: 1_000_000 }, codeGuessBudget: { failuresPerWindow: 1_000_000 }, admin: { apiKeySha256: [sha256(adminKey)] } },
+      {
+        rateLimits: { lobbyPerMinute: 1_000_000, practitionerPerMinute: 1_000_000, integratorPerMinute: 1_000_000 },
+        codeGuessBudget: { failuresPerWindow: 1_000_000 },
+        admin: { apiKeySha256: [sha256(adminKey)] },
+      },
       { now: () => Date.now() + offset },
     );
     doc = (await (await fetch(`${app.base}/v1/openapi.json`)).json()) as Doc;
@@ -176,7 +198,11 @@ describe('the OpenAPI contract, property-based', () => {
   after(() => app?.stop());
 
   const post = async (path: string, auth: string, body: unknown): Promise<Record<string, string>> => {
-    const res = await fetch(`${app.base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${app.base}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.ok(res.ok, `${path}: ${res.status}`);
     return (await res.json()) as Record<string, string>;
   };
@@ -194,7 +220,15 @@ describe('the OpenAPI contract, property-based', () => {
 
   function credential(op: Operation, f: Awaited<ReturnType<typeof fixture>>): string | undefined {
     const scheme = Object.keys(op.security[0] ?? {})[0];
-    return scheme === 'adminApiKey' ? adminKey : scheme === 'tenantApiKey' ? f.tenant : scheme === 'practitionerToken' ? f.practitioner : scheme === 'lobbyTicket' ? f.ticket : undefined;
+    return scheme === 'adminApiKey'
+      ? adminKey
+      : scheme === 'tenantApiKey'
+        ? f.tenant
+        : scheme === 'practitionerToken'
+          ? f.practitioner
+          : scheme === 'lobbyTicket'
+            ? f.ticket
+            : undefined;
   }
 
   /** Operations whose requests are JSON (or nothing): streams, raw uploads and the SFU's signed webhook are left to their own tests. */
@@ -219,7 +253,11 @@ describe('the OpenAPI contract, property-based', () => {
     const hasBody = method !== 'get' && !omitBody;
     if (hasBody) headers['content-type'] = 'application/json';
     if (process.env.FC_TRACE) console.error(`  ${method} ${url} ${JSON.stringify(body)}`);
-    const res = await fetch(`${app.base}${url}`, { method: method.toUpperCase(), headers, ...(hasBody ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${app.base}${url}`, {
+      method: method.toUpperCase(),
+      headers,
+      ...(hasBody ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, text };
   }
@@ -230,7 +268,13 @@ describe('the OpenAPI contract, property-based', () => {
 
   it('covers the integrator, patient and practitioner operations', () => {
     const names = operations().map(([p, m]) => `${m} ${p}`);
-    for (const expected of ['post /v1/consultations', 'get /v1/consultations', 'post /v1/consultations/{id}/access-codes', 'post /v1/lobby/join', 'post /v1/practitioner/admit']) {
+    for (const expected of [
+      'post /v1/consultations',
+      'get /v1/consultations',
+      'post /v1/consultations/{id}/access-codes',
+      'post /v1/lobby/join',
+      'post /v1/practitioner/admit',
+    ]) {
       assert.ok(names.includes(expected), expected);
     }
   });
@@ -238,14 +282,19 @@ describe('the OpenAPI contract, property-based', () => {
   it('accepts every schema-valid request, or refuses it with a status the document lists (never 400)', async () => {
     for (const [path, method, op] of operations()) {
       const { body, query } = parts(op);
-      const queryArb = fc.record(Object.fromEntries(query.map((p) => [p.name, valid(p.schema)])), { requiredKeys: query.filter((p) => p.required).map((p) => p.name) });
+      const queryArb = fc.record(Object.fromEntries(query.map((p) => [p.name, valid(p.schema)])), {
+        requiredKeys: query.filter((p) => p.required).map((p) => p.name),
+      });
       const bodyArb = body ? valid(body) : fc.constant(undefined);
       // A body the document does not require may be left out entirely.
       const omitArb = op.requestBody?.required ? fc.constant(false) : fc.boolean();
       await check(
         fc.asyncProperty(bodyArb, queryArb, omitArb, async (b, q, omit) => {
           const res = await send(path, method, op, b ?? {}, q, omit || b === undefined);
-          assert.ok(String(res.status) in op.responses, `${method} ${path} answered ${res.status}, which the document does not list: ${res.text}`);
+          assert.ok(
+            String(res.status) in op.responses,
+            `${method} ${path} answered ${res.status}, which the document does not list: ${res.text}`,
+          );
           assert.notEqual(res.status, 400, `${method} ${path} refused a schema-valid request: ${res.text}`);
         }),
       );
@@ -264,10 +313,18 @@ describe('the OpenAPI contract, property-based', () => {
       for (const p of query) {
         // In a query everything is text: "7" is how an integer 7 is written, so it is not an invalid value there.
         const bad = invalidValue(p.schema)?.filter((v) => typeof v !== 'object' && !queryAccepts(p.schema, String(v)));
-        if (bad) cases.push(fc.tuple(validQuery, bad).map(([q, v]) => ({ body: {}, query: { ...q, [p.name]: v }, omit: method === 'get' })));
+        if (bad)
+          cases.push(fc.tuple(validQuery, bad).map(([q, v]) => ({ body: {}, query: { ...q, [p.name]: v }, omit: method === 'get' })));
       }
       if (query.length || method === 'get') {
-        cases.push(fc.tuple(validQuery, fc.stringMatching(/^[a-z]{1,12}$/).filter((k) => !query.some((p) => p.name === k))).map(([q, k]) => ({ body: {}, query: { ...q, [k]: '1' }, omit: true })));
+        cases.push(
+          fc
+            .tuple(
+              validQuery,
+              fc.stringMatching(/^[a-z]{1,12}$/).filter((k) => !query.some((p) => p.name === k)),
+            )
+            .map(([q, k]) => ({ body: {}, query: { ...q, [k]: '1' }, omit: true })),
+        );
       }
       if (!cases.length) continue;
       if (process.env.FC_TRACE) console.error(`invalid: ${method} ${path}`);

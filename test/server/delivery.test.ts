@@ -16,7 +16,9 @@ describe('access code delivery by e-mail (SMTP)', () => {
   const logs: string[] = [];
   before(async () => {
     sink = await startSmtpSink();
-    h = await startHarness({ smtp: { host: '127.0.0.1', port: sink.port, secure: false, requireTLS: false, from: 'Praxis <noreply@acme.example>' } });
+    h = await startHarness({
+      smtp: { host: '127.0.0.1', port: sink.port, secure: false, requireTLS: false, from: 'Praxis <noreply@acme.example>' },
+    });
     await h.restart({ log: (line) => logs.push(line) });
   });
   after(async () => {
@@ -54,7 +56,10 @@ describe('access code delivery by e-mail (SMTP)', () => {
 
   it('refuses an invalid address with 400 naming the field', async () => {
     const id = await createConsultation(h, h.keys.acme);
-    const res = await call<{ error: { message: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { email: 'not-an-address' } } });
+    const res = await call<{ error: { message: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, {
+      auth: h.keys.acme,
+      body: { deliver: { email: 'not-an-address' } },
+    });
     assert.equal(res.status, 400);
     assert.match(res.body.error.message, /body\.deliver\.email/);
   });
@@ -118,12 +123,21 @@ describe('access code delivery by SMS (HTTP gateway)', () => {
 
   it('validates the number and refuses both channels at once, and a channel that is not configured', async () => {
     const id = await createConsultation(h, h.keys.acme);
-    const bad = await call<{ error: { message: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { sms: '0791234567' } } });
+    const bad = await call<{ error: { message: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, {
+      auth: h.keys.acme,
+      body: { deliver: { sms: '0791234567' } },
+    });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /body\.deliver\.sms/);
-    const both = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { sms: NUMBER, email: 'a@b.example' } } });
+    const both = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, {
+      auth: h.keys.acme,
+      body: { deliver: { sms: NUMBER, email: 'a@b.example' } },
+    });
     assert.equal(both.status, 400);
-    const mail = await call<{ error: { code: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { email: 'a@b.example' } } });
+    const mail = await call<{ error: { code: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, {
+      auth: h.keys.acme,
+      body: { deliver: { email: 'a@b.example' } },
+    });
     assert.equal(mail.status, 501);
     assert.equal(mail.body.error.code, 'delivery_unavailable');
   });

@@ -131,7 +131,12 @@ function nastyValue(rng: Rng, depth = 0): unknown {
 function pollutedObject(rng: Rng, depth: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   const key = rng.pick(['__proto__', 'constructor', 'prototype', '__defineGetter__', 'toString', 'valueOf']);
-  Object.defineProperty(o, key, { value: rng.chance(0.5) ? { polluted: true, isAdmin: true } : nastyValue(rng, depth + 1), enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(o, key, {
+    value: rng.chance(0.5) ? { polluted: true, isAdmin: true } : nastyValue(rng, depth + 1),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
   return o;
 }
 
@@ -249,12 +254,20 @@ interface Request {
 function webhookEvent(target: Target, rng: Rng): Buffer {
   const room = rng.pick([`vc-${target.consultationId}`, 'vc-', 'vc-nope', 'other', nastyString(rng)]);
   const event: Record<string, unknown> = {
-    event: rng.chance(0.7) ? rng.pick(['room_finished', 'participant_joined']) : rng.pick(['participant_left', 'room_started', 'track_published', '', 'bogus', nastyString(rng)]),
+    event: rng.chance(0.7)
+      ? rng.pick(['room_finished', 'participant_joined'])
+      : rng.pick(['participant_left', 'room_started', 'track_published', '', 'bogus', nastyString(rng)]),
     id: rng.chance(0.7) ? `EV_${rng.int(1e9)}` : rng.pick(['EV_fixed', '', nastyString(rng)]),
     createdAt: rng.chance(0.7) ? String(Math.floor(Date.now() / 1000)) : rng.pick(['-1', '1e999', nastyString(rng)]),
   };
-  if (rng.chance(0.8)) event.room = rng.chance(0.8) ? { name: room, sid: 'RM_x', numParticipants: rng.chance(0.7) ? rng.int(5) : rng.pick(nastyNumbers) } : nastyValue(rng);
-  if (rng.chance(0.6)) event.participant = rng.chance(0.8) ? { identity: rng.pick(['patient-x', 'practitioner-x', '', nastyString(rng)]), sid: 'PA_x' } : nastyValue(rng);
+  if (rng.chance(0.8))
+    event.room = rng.chance(0.8)
+      ? { name: room, sid: 'RM_x', numParticipants: rng.chance(0.7) ? rng.int(5) : rng.pick(nastyNumbers) }
+      : nastyValue(rng);
+  if (rng.chance(0.6))
+    event.participant = rng.chance(0.8)
+      ? { identity: rng.pick(['patient-x', 'practitioner-x', '', nastyString(rng)]), sid: 'PA_x' }
+      : nastyValue(rng);
   if (rng.chance(0.2)) Object.assign(event, pollutedObject(rng, 0));
   return Buffer.from(JSON.stringify(rng.chance(0.9) ? event : nastyValue(rng)));
 }
@@ -299,7 +312,12 @@ const unknownPaths = [
 ];
 
 /** Percent-encodes the UTF-8 bytes of any string (encodeURIComponent throws on a lone surrogate). */
-const pct = (s: string): string => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+const pct = (s: string): string =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 
 /** Header values travel as bytes: non-Latin-1 text is sent as its UTF-8 bytes. */
 const asHeader = (s: string): string => Buffer.from(s.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ''), 'utf8').toString('latin1');
@@ -323,11 +341,29 @@ function authorizationFor(scheme: string | undefined, target: Target, h: Harness
     case 5:
       return [`Bearer ${rng.pick(Object.values(valid))}`, asHeader(`Bearer ${nastyString(rng)}`)]; // duplicated header
     case 6:
-      return asHeader(rng.pick(['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'bearer  x  y', 'Bearer\t' + nastyString(rng), nastyString(rng), 'Bearer ' + 'A'.repeat(8000)]));
+      return asHeader(
+        rng.pick([
+          'Bearer',
+          'Bearer ',
+          'Basic dXNlcjpwYXNz',
+          'bearer  x  y',
+          'Bearer\t' + nastyString(rng),
+          nastyString(rng),
+          'Bearer ' + 'A'.repeat(8000),
+        ]),
+      );
     case 7:
       return `Bearer vcp.${Buffer.from(JSON.stringify(nastyValue(rng))).toString('base64url')}.${rng.string(43)}`;
     case 8:
-      return rng.pick(['Bearer vcp..', 'Bearer vcp.e30.', 'Bearer vcp.%%%.%%%', 'Bearer vcp.a.b.c', 'Bearer eyJ.eyJ.sig', 'Bearer ..', 'Bearer ' + right?.slice(0, -2)]);
+      return rng.pick([
+        'Bearer vcp..',
+        'Bearer vcp.e30.',
+        'Bearer vcp.%%%.%%%',
+        'Bearer vcp.a.b.c',
+        'Bearer eyJ.eyJ.sig',
+        'Bearer ..',
+        'Bearer ' + right?.slice(0, -2),
+      ]);
     case 9:
       return `Bearer ${h.keys.globex}`; // a right key of the other tenant
     case 10:
@@ -407,13 +443,34 @@ function bodyFor(op: Operation, rng: Rng, headers: Record<string, string | strin
       return { note: 'no body' };
     case 1:
       contentType();
-      return { body: Buffer.from(rng.pick(['{', '{"a":', '[1,2', 'nul', '{"code":"x",}', "{'a':1}", '\u0000', '\uFEFF{}', '{"a":1}{"b":2}', '"\\ud800"', '{"a":1e999999}', '-'])), note: 'malformed JSON' };
+      return {
+        body: Buffer.from(
+          rng.pick([
+            '{',
+            '{"a":',
+            '[1,2',
+            'nul',
+            '{"code":"x",}',
+            "{'a':1}",
+            '\u0000',
+            '\uFEFF{}',
+            '{"a":1}{"b":2}',
+            '"\\ud800"',
+            '{"a":1e999999}',
+            '-',
+          ]),
+        ),
+        note: 'malformed JSON',
+      };
     case 2:
       contentType();
       return { body: Buffer.from(deeplyNested(rng)), note: 'deeply nested' };
     case 3:
       contentType();
-      return { body: Buffer.alloc(rng.pick([16 * 1024 + 1, 64 * 1024 + 1, 1024 * 1024]), rng.pick(['a', '{', ' ', '0'])), note: 'huge body' };
+      return {
+        body: Buffer.alloc(rng.pick([16 * 1024 + 1, 64 * 1024 + 1, 1024 * 1024]), rng.pick(['a', '{', ' ', '0'])),
+        note: 'huge body',
+      };
     case 4:
       contentType();
       return { body: Buffer.from(Array.from({ length: 1 + rng.int(400) }, () => rng.int(256))), note: 'random bytes' };
@@ -455,15 +512,31 @@ function generate(doc: Doc, target: Target, h: Harness, rng: Rng): Request {
   const scheme = Object.keys(op.security?.[0] ?? {})[0];
   const authorization = authorizationFor(scheme, target, h, rng);
   if (authorization !== undefined) headers.authorization = authorization;
-  if (rng.chance(0.15)) headers.origin = rng.pick(['https://acme.example', 'https://globex.example', 'https://evil.example', 'null', asHeader(nastyString(rng))]);
+  if (rng.chance(0.15))
+    headers.origin = rng.pick([
+      'https://acme.example',
+      'https://globex.example',
+      'https://evil.example',
+      'null',
+      asHeader(nastyString(rng)),
+    ]);
   if (rng.chance(0.05)) headers['last-event-id'] = asHeader(rng.pick(['-1', '1e309', 'NaN', '99999999999999999999', nastyString(rng)]));
-  if (rng.chance(0.05)) headers['x-forwarded-for'] = asHeader(rng.pick(['127.0.0.1, 10.0.0.1', '::ffff:1.2.3.4', 'garbage', nastyString(rng)]));
+  if (rng.chance(0.05))
+    headers['x-forwarded-for'] = asHeader(rng.pick(['127.0.0.1, 10.0.0.1', '::ffff:1.2.3.4', 'garbage', nastyString(rng)]));
   if (rng.chance(0.05)) headers['user-agent'] = asHeader(nastyString(rng));
   if (rng.chance(0.03)) headers.accept = rng.pick(['text/html', 'application/xml', '*/*;q=x']);
   if (rng.chance(0.03)) headers.cookie = 'session=1; __proto__=x';
-  const { body, note: bodyNote } = method === 'GET' || method === 'HEAD' ? (rng.chance(0.1) ? bodyFor(op, rng, headers) : { note: 'no body' }) : bodyFor(op, rng, headers);
+  const { body, note: bodyNote } =
+    method === 'GET' || method === 'HEAD' ? (rng.chance(0.1) ? bodyFor(op, rng, headers) : { note: 'no body' }) : bodyFor(op, rng, headers);
   if (note === 'post /v1/webhooks/livekit' && method === 'POST' && rng.chance(0.5)) {
-    return { method, path, headers: { 'content-type': 'application/webhook+json' }, body: webhookEvent(target, rng), note: `${note}; signed event`, signWebhook: true };
+    return {
+      method,
+      path,
+      headers: { 'content-type': 'application/webhook+json' },
+      body: webhookEvent(target, rng),
+      note: `${note}; signed event`,
+      signWebhook: true,
+    };
   }
   return { method, path, headers, ...(body ? { body } : {}), note: `${note}; ${bodyNote}` };
 }
@@ -492,7 +565,9 @@ function send(base: URL, agent: http.Agent, req: Request): Promise<Answer> {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), stream: false }));
         // The same reset, seen while the answer (e.g. a 413 sent before the upload ended) was being read.
         res.on('error', (err: NodeJS.ErrnoException) =>
-          err.message === 'aborted' || err.code === 'ECONNRESET' ? resolve({ status: -1, headers: {}, body: Buffer.alloc(0), stream: false }) : reject(err),
+          err.message === 'aborted' || err.code === 'ECONNRESET'
+            ? resolve({ status: -1, headers: {}, body: Buffer.alloc(0), stream: false })
+            : reject(err),
         );
       },
     );
@@ -537,12 +612,19 @@ function check(req: Request, res: Answer, codes: Set<string>): string[] {
     if (parsed !== undefined) {
       const e = (parsed as { error?: { code?: unknown; message?: unknown } }).error;
       const shapeOk =
-        typeof parsed === 'object' && parsed !== null && Object.keys(parsed).join() === 'error' &&
-        typeof e === 'object' && e !== null && Object.keys(e).sort().join() === 'code,message' &&
-        typeof e.code === 'string' && typeof e.message === 'string' && e.message.length > 0;
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        Object.keys(parsed).join() === 'error' &&
+        typeof e === 'object' &&
+        e !== null &&
+        Object.keys(e).sort().join() === 'code,message' &&
+        typeof e.code === 'string' &&
+        typeof e.message === 'string' &&
+        e.message.length > 0;
       if (!shapeOk) problems.push(`error body shape: ${JSON.stringify(parsed).slice(0, 160)}`);
       else if (!SNAKE.test(e.code as string) || !codes.has(e.code as string)) problems.push(`unstable code ${JSON.stringify(e.code)}`);
-      if (!String(res.headers['content-type']).startsWith('application/json')) problems.push(`error content-type ${res.headers['content-type']}`);
+      if (!String(res.headers['content-type']).startsWith('application/json'))
+        problems.push(`error content-type ${res.headers['content-type']}`);
     }
   }
   return problems;
@@ -618,13 +700,16 @@ describe('HTTP API fuzz', () => {
     }
   });
 
-  it('regression: what Node\'s HTTP parser refuses (huge headers, bad framing) is answered in the error shape', async () => {
+  it("regression: what Node's HTTP parser refuses (huge headers, bad framing) is answered in the error shape", async () => {
     const huge = await new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-      const r = http.request({ host: base.hostname, port: base.port, path: '/v1/health', headers: { 'x-big': 'a'.repeat(20_000) } }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      });
+      const r = http.request(
+        { host: base.hostname, port: base.port, path: '/v1/health', headers: { 'x-big': 'a'.repeat(20_000) } },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        },
+      );
       r.on('error', reject);
       r.end();
     });
@@ -651,7 +736,11 @@ describe('HTTP API fuzz', () => {
       while (sent < TOTAL && Date.now() - started < TIME_CAP_MS) {
         // A fresh consultation whenever the fuzz ended the last one (practitioner end, consultation end),
         // so valid credentials keep reaching the code behind authentication.
-        if (!target || (await h.server.store.getConsultation(target.consultationId))?.status === 'ended' || !['waiting', 'admitted'].includes((await h.server.store.getLobbyEntry(target.ticketId))?.status ?? '')) {
+        if (
+          !target ||
+          (await h.server.store.getConsultation(target.consultationId))?.status === 'ended' ||
+          !['waiting', 'admitted'].includes((await h.server.store.getLobbyEntry(target.ticketId))?.status ?? '')
+        ) {
           const consultationId = await createConsultation(h, h.keys.acme);
           const code = await issueCode(h, h.keys.acme, consultationId);
           let patient: { ticket: string; ticketId: string };
@@ -664,22 +753,31 @@ describe('HTTP API fuzz', () => {
           }
           const at = new AccessToken(h.sfu.apiKey, h.sfu.apiSecret, { identity: 'patient-fuzz', ttl: '10m' });
           at.addGrant({ roomJoin: true, room: `vc-${consultationId}`, canPublishData: true });
-          target = { consultationId, practitioner: await practitionerToken(h, h.keys.acme, consultationId), ...patient, livekit: await at.toJwt() };
+          target = {
+            consultationId,
+            practitioner: await practitionerToken(h, h.keys.acme, consultationId),
+            ...patient,
+            livekit: await at.toJwt(),
+          };
         }
         const batch = Array.from({ length: Math.min(BATCH, TOTAL - sent) }, () => generate(doc, target!, h, rng));
         const offset = sent;
         await pool(batch, CONCURRENCY, async (req, i) => {
           let res: Answer;
           try {
-            if (req.signWebhook) req.headers.authorization = await signWebhook(req.body?.toString('utf8') ?? '', h.sfu.apiKey, h.sfu.apiSecret);
+            if (req.signWebhook)
+              req.headers.authorization = await signWebhook(req.body?.toString('utf8') ?? '', h.sfu.apiKey, h.sfu.apiSecret);
             res = await send(base, agent, req);
           } catch (err) {
-            failures.push(`#${offset + i} ${req.method} ${req.path.slice(0, 120)} (${req.note}) ${JSON.stringify(req.headers).slice(0, 300)}: ${(err as Error).message}`);
+            failures.push(
+              `#${offset + i} ${req.method} ${req.path.slice(0, 120)} (${req.note}) ${JSON.stringify(req.headers).slice(0, 300)}: ${(err as Error).message}`,
+            );
             return;
           }
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (req.signWebhook) {
-            const key = res.status === 200 ? String((JSON.parse(res.body.toString('utf8')) as { result?: string }).result) : String(res.status);
+            const key =
+              res.status === 200 ? String((JSON.parse(res.body.toString('utf8')) as { result?: string }).result) : String(res.status);
             signed.set(key, (signed.get(key) ?? 0) + 1);
           }
           if (res.status >= 400 && req.method !== 'HEAD') {
@@ -691,7 +789,9 @@ describe('HTTP API fuzz', () => {
             }
           }
           for (const problem of check(req, res, codes)) {
-            failures.push(`#${offset + i} ${req.method} ${req.path.slice(0, 120)} (${req.note}) ${JSON.stringify(req.headers).slice(0, 300)} → ${res.status} ${JSON.stringify(res.headers)}: ${problem}`);
+            failures.push(
+              `#${offset + i} ${req.method} ${req.path.slice(0, 120)} (${req.note}) ${JSON.stringify(req.headers).slice(0, 300)} → ${res.status} ${JSON.stringify(res.headers)}: ${problem}`,
+            );
           }
         });
         sent += batch.length;
@@ -749,7 +849,9 @@ describe('HTTP API fuzz', () => {
       assert.ok(!/^set-cookie:/im.test(answer), 'Set-Cookie');
       if (status >= 400) {
         const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
-        const parsed = JSON.parse(body.slice(0, body.lastIndexOf('}') + 1) || 'null') as { error?: { code?: string; message?: string } } | null;
+        const parsed = JSON.parse(body.slice(0, body.lastIndexOf('}') + 1) || 'null') as {
+          error?: { code?: string; message?: string };
+        } | null;
         assert.match(parsed?.error?.code ?? '', SNAKE, `${JSON.stringify(text.slice(0, 60))} → ${JSON.stringify(answer.slice(0, 300))}`);
         assert.ok(parsed?.error?.message, 'error message');
       }
@@ -761,7 +863,10 @@ describe('HTTP API fuzz', () => {
     assert.deepEqual((await call(h, 'GET', `/v1/consultations/${preserved.id}`, { auth: h.keys.globex })).body, preserved.consultation);
     // The fuzz may create consultations with the other tenant's key (it is a valid credential), never alter this one.
     const listed = (await call<{ items: { id: string }[] }>(h, 'GET', '/v1/consultations?limit=100', { auth: h.keys.globex })).body.items;
-    assert.deepEqual(listed.find((c) => c.id === preserved.id), preserved.consultation);
+    assert.deepEqual(
+      listed.find((c) => c.id === preserved.id),
+      preserved.consultation,
+    );
     // The waiting patient's ticket still works and they are still first in the queue.
     const grant = await call(h, 'POST', '/v1/lobby/grant', { auth: preserved.ticket, body: {} });
     assert.equal(grant.status, 403, JSON.stringify(grant.body));
@@ -769,6 +874,11 @@ describe('HTTP API fuzz', () => {
     skew += 16 * 60_000;
     const joined = await call(h, 'POST', '/v1/lobby/join', { body: { code: preserved.code, name: 'After Fuzz' } });
     assert.equal(joined.status, 201, JSON.stringify(joined.body));
-    assert.deepEqual((joined.body as { consultation: unknown }).consultation, { id: preserved.id, title: 'Before the fuzz', locale: 'en', e2ee: true });
+    assert.deepEqual((joined.body as { consultation: unknown }).consultation, {
+      id: preserved.id,
+      title: 'Before the fuzz',
+      locale: 'en',
+      e2ee: true,
+    });
   });
 });

@@ -16,12 +16,32 @@ import { storeBackends, type OpenStore } from './store-backends.js';
 
 const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x', consultationId: null };
 const consultation: ConsultationRow = {
-  id: 'c1', tenantId: 't', roomName: 'vc-c1', title: null, status: 'scheduled', scheduledAt: null, createdAt: 1, startedAt: null,
-  endedAt: null, maxParticipants: 4, patientScreenShare: false, e2ee: true, locale: 'en', e2eeKey: 'k',
+  id: 'c1',
+  tenantId: 't',
+  roomName: 'vc-c1',
+  title: null,
+  status: 'scheduled',
+  scheduledAt: null,
+  createdAt: 1,
+  startedAt: null,
+  endedAt: null,
+  maxParticipants: 4,
+  patientScreenShare: false,
+  e2ee: true,
+  locale: 'en',
+  e2eeKey: 'k',
 };
 type NewEntry = Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>;
 const entry = (id: string, ticketHash = `th-${id}`): NewEntry => ({
-  id, ticketHash, name: 'n', status: 'waiting', waitingSince: 1, deviceCheck: null, identity: null, declineReason: null, osFamily: 'other',
+  id,
+  ticketHash,
+  name: 'n',
+  status: 'waiting',
+  waitingSince: 1,
+  deviceCheck: null,
+  identity: null,
+  declineReason: null,
+  osFamily: 'other',
 });
 
 for (const backend of storeBackends()) {
@@ -37,13 +57,18 @@ for (const backend of storeBackends()) {
       opened.push(open);
       await open.store.insertConsultation(consultation, audit);
       for (const codeHash of codes) {
-        await open.store.insertAccessCode({ codeHash, consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+        await open.store.insertAccessCode(
+          { codeHash, consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null },
+          audit,
+        );
       }
       return open;
     }
     // Read on a connection of its own: it sees only what was committed.
-    const usedAt = (open: OpenStore, codeHash: string): Promise<string | null> => open.committed(`SELECT used_at FROM access_codes WHERE code_hash = '${codeHash}'`);
-    const redeem = (tx: StoreOps, i: { code: string; entry: NewEntry }): Promise<RedeemedCode | undefined> => tx.redeemAccessCode(i.code, Date.now(), i.entry);
+    const usedAt = (open: OpenStore, codeHash: string): Promise<string | null> =>
+      open.committed(`SELECT used_at FROM access_codes WHERE code_hash = '${codeHash}'`);
+    const redeem = (tx: StoreOps, i: { code: string; entry: NewEntry }): Promise<RedeemedCode | undefined> =>
+      tx.redeemAccessCode(i.code, Date.now(), i.entry);
 
     it('joins submitted together commit in one transaction, and each settles only once that commit is on disk', async () => {
       const open = await storeWithCodes(['h1', 'h2', 'h3']);
@@ -61,15 +86,24 @@ for (const backend of storeBackends()) {
         ),
       );
       assert.equal(transactions, 1);
-      assert.deepEqual(results.map((r) => r?.entry.id), ['e0', 'e1', 'e2']);
-      assert.deepEqual(results.map((r) => r?.consultation.id), ['c1', 'c1', 'c1']);
+      assert.deepEqual(
+        results.map((r) => r?.entry.id),
+        ['e0', 'e1', 'e2'],
+      );
+      assert.deepEqual(
+        results.map((r) => r?.consultation.id),
+        ['c1', 'c1', 'c1'],
+      );
       assert.equal(Number(await open.committed('SELECT COUNT(*) FROM lobby_entries')), 3);
     });
 
     it('a code redeemed earlier in the same batch fails for the later join', async () => {
       const open = await storeWithCodes(['h1']);
       const batcher = new GroupCommit(open.store, redeem);
-      const [first, second] = await Promise.all([batcher.submit({ code: 'h1', entry: entry('a') }), batcher.submit({ code: 'h1', entry: entry('b') })]);
+      const [first, second] = await Promise.all([
+        batcher.submit({ code: 'h1', entry: entry('a') }),
+        batcher.submit({ code: 'h1', entry: entry('b') }),
+      ]);
       assert.equal(first?.entry.id, 'a');
       assert.equal(second, undefined);
       assert.equal(Number(await open.committed('SELECT COUNT(*) FROM lobby_entries')), 1);
@@ -89,7 +123,10 @@ for (const backend of storeBackends()) {
         batcher.submit({ code: 'h2', entry: entry('e2', 'same') }),
         batcher.submit({ code: 'h3', entry: entry('e3') }),
       ]);
-      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
       assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /UNIQUE|unique constraint/);
       assert.equal(Number(await open.committed("SELECT COUNT(*) FROM lobby_entries WHERE id IN ('e1', 'e3')")), 2);
       assert.equal(Number(await open.committed('SELECT COUNT(*) FROM lobby_entries')), 2);
@@ -122,16 +159,34 @@ describe('group commit (lobby service)', () => {
     });
     const store = new SqliteStore(':memory:');
     await store.insertConsultation(consultation, audit);
-    await store.insertAccessCode({ codeHash: accessCodeHash(config.secret, 'RIGHTCODE2'), consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null }, audit);
+    await store.insertAccessCode(
+      {
+        codeHash: accessCodeHash(config.secret, 'RIGHTCODE2'),
+        consultationId: 'c1',
+        tenantId: 't',
+        alias: null,
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+        usedAt: null,
+      },
+      audit,
+    );
     let transactions = 0;
-    const counted = new Proxy(store, { get: (target, key) => (key === 'transaction' ? <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, target.transaction(fn)) : Reflect.get(target, key)) });
+    const counted = new Proxy(store, {
+      get: (target, key) =>
+        key === 'transaction'
+          ? <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, target.transaction(fn))
+          : Reflect.get(target, key),
+    });
     const ctx = { config, store: counted, bus: new InProcessBus(), now: Date.now, log: () => undefined } as unknown as AppContext;
     const codeFailures = new MemoryWindowCounter(5, 15 * 60_000);
     const guessFailures = new MemoryWindowCounter(config.codeGuessBudget.failuresPerWindow, config.codeGuessBudget.windowMinutes * 60_000);
     const lobby = new LobbyService(ctx, {} as ConsultationService, { codeFailures, guessFailures });
     // All ten in the same turn, so in one batch: five wrong codes are looked at, everything after is refused.
     const attempts = [...Array.from({ length: 9 }, (_, i) => `WRONG${i}2345`), 'RIGHTCODE2'];
-    const outcomes = await Promise.allSettled(attempts.map((code) => lobby.join('10.0.0.1', NO_TENANT_BUCKET, { code, name: 'Mallory' }, 'other')));
+    const outcomes = await Promise.allSettled(
+      attempts.map((code) => lobby.join('10.0.0.1', NO_TENANT_BUCKET, { code, name: 'Mallory' }, 'other')),
+    );
     assert.equal(transactions, 1);
     const statuses = outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof ApiError ? o.reason.status : o.status));
     assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429, 429, 429, 429, 429]);

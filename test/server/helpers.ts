@@ -284,7 +284,11 @@ export async function practitionerToken(h: Pick<Harness, 'base'>, key: string, i
 }
 
 /** Joins the lobby with a valid code (successful joins do not count against the lockout). */
-export async function joinLobby(h: Pick<Harness, 'base'>, code: string, name = 'Pat Patient'): Promise<{ ticket: string; ticketId: string }> {
+export async function joinLobby(
+  h: Pick<Harness, 'base'>,
+  code: string,
+  name = 'Pat Patient',
+): Promise<{ ticket: string; ticketId: string }> {
   const res = await call(h, 'POST', '/v1/lobby/join', { body: { code, name } });
   if (res.status !== 201) throw new Error(`join failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { ticket: String(res.body.ticket), ticketId: String(res.body.ticketId) };

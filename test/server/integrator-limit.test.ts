@@ -15,7 +15,13 @@ describe('integrator API rate limit', () => {
   });
 
   it('limits each API key on its own, on every integrator path, and keyless guessing per client', async () => {
-    const paths = ['/v1/consultations', '/v1/stats?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z', '/v1/CONSULTATIONS', '/v1/consultations/c_x', '/v1/audit?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z'];
+    const paths = [
+      '/v1/consultations',
+      '/v1/stats?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z',
+      '/v1/CONSULTATIONS',
+      '/v1/consultations/c_x',
+      '/v1/audit?from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z',
+    ];
     for (const path of paths) assert.notEqual((await call(app, 'GET', path, { auth: app.keys.acme })).status, 429, path);
     const sixth = await call<ErrorReply>(app, 'GET', '/v1/consultations', { auth: app.keys.acme });
     assert.equal(sixth.status, 429);

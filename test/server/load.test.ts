@@ -146,7 +146,11 @@ describe('lobby load', { timeout: 60_000 }, () => {
 
   function assertPermutation(list: Patient[], n: number, what: string): void {
     const seen = list.map(latest).sort((a, b) => (a ?? 0) - (b ?? 0));
-    assert.deepEqual(seen, Array.from({ length: n }, (_, i) => i + 1), `${what}: positions are not a permutation of 1..${n}`);
+    assert.deepEqual(
+      seen,
+      Array.from({ length: n }, (_, i) => i + 1),
+      `${what}: positions are not a permutation of 1..${n}`,
+    );
   }
 
   it(`${WAITING} patients wait on streams, ${BURST} join at once, ${ADMIT} are admitted: nobody is lost`, async (t) => {
@@ -154,7 +158,11 @@ describe('lobby load', { timeout: 60_000 }, () => {
     const heapBefore = process.memoryUsage().heapUsed;
     const id = await createConsultation(h, h.keys.acme, { maxParticipants: 16 });
     const practitioner = await practitionerToken(h, h.keys.acme, id);
-    const codes = await pool(Array.from({ length: WAITING + BURST }, (_, i) => i), 16, () => issueCode(h, h.keys.acme, id));
+    const codes = await pool(
+      Array.from({ length: WAITING + BURST }, (_, i) => i),
+      16,
+      () => issueCode(h, h.keys.acme, id),
+    );
 
     // 1. The waiting room fills up: joins one after another (arrival order = position), each stream opened.
     for (let i = 0; i < WAITING; i++) patients.push(newPatient(await join(codes[i]!, `Waiting ${i + 1}`)));
@@ -201,9 +209,18 @@ describe('lobby load', { timeout: 60_000 }, () => {
     for (const p of stillWaiting) assert.ok(!p.admitted && !p.events.includes('ended') && !p.events.includes('declined'));
 
     // No stream failed or closed under load, and positions only ever went down.
-    assert.deepEqual(patients.flatMap((p) => p.errors), [], 'stream errors');
+    assert.deepEqual(
+      patients.flatMap((p) => p.errors),
+      [],
+      'stream errors',
+    );
     assert.equal(patients.filter((p) => p.closed).length, 0, 'streams closed by the server');
-    for (const p of patients) assert.deepEqual([...p.positions].sort((a, b) => b - a), p.positions, 'positions never went up');
+    for (const p of patients)
+      assert.deepEqual(
+        [...p.positions].sort((a, b) => b - a),
+        p.positions,
+        'positions never went up',
+      );
 
     // The queue the practitioner sees agrees with what the patients saw.
     const queueRes = await request(`${h.base}/v1/practitioner/events`, {
@@ -226,9 +243,13 @@ describe('lobby load', { timeout: 60_000 }, () => {
     const rssAfter = process.memoryUsage().rss;
     const heapAfter = process.memoryUsage().heapUsed;
     const events = patients.reduce((n, p) => n + p.events.length, 0);
-    t.diagnostic(`patients on streams: ${total} (${WAITING} waiting first, then a burst of ${BURST} concurrent joins in ${burstMs} ms); admitted ${ADMIT}`);
+    t.diagnostic(
+      `patients on streams: ${total} (${WAITING} waiting first, then a burst of ${BURST} concurrent joins in ${burstMs} ms); admitted ${ADMIT}`,
+    );
     t.diagnostic(`events delivered: ${events}; request errors: 0; lost patients: 0`);
-    t.diagnostic(`RSS (token server + this client, one process): before ${mb(rssBefore)}, ${WAITING} waiting ${mb(rssWaiting)}, after ${mb(rssAfter)} (+${mb(rssAfter - rssBefore)}); heap used ${mb(heapBefore)} → ${mb(heapAfter)}`);
+    t.diagnostic(
+      `RSS (token server + this client, one process): before ${mb(rssBefore)}, ${WAITING} waiting ${mb(rssWaiting)}, after ${mb(rssAfter)} (+${mb(rssAfter - rssBefore)}); heap used ${mb(heapBefore)} → ${mb(heapAfter)}`,
+    );
     // Every patient hangs up: the server lets go of the streams and still answers.
     for (const p of patients) p.abort.abort();
     await new Promise((r) => setTimeout(r, 500));

@@ -23,7 +23,10 @@ describe('lobby: codes, queue, admission, patient grants', () => {
 
   it('codes are ≥ 8 characters from the unambiguous alphabet, with a join link carrying the code in the fragment', async () => {
     const id = await createConsultation(h, h.keys.acme);
-    const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { alias: 'Mrs. K', expiresInMinutes: 30 } });
+    const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, {
+      auth: h.keys.acme,
+      body: { alias: 'Mrs. K', expiresInMinutes: 30 },
+    });
     assert.equal(res.status, 201);
     assert.match(String(res.body.code), /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8,}$/);
     assert.equal(new URL(String(res.body.joinUrl)).hash, `#code=${String(res.body.code)}`);
@@ -59,14 +62,22 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     assert.equal(grant.status, 403);
 
     const pt = await practitionerToken(h, h.keys.acme, id);
-    assert.equal((await call(h, 'POST', '/v1/practitioner/message', { auth: pt, body: { ticketId: b.ticketId, text: 'Two minutes, please.' } })).status, 200);
+    assert.equal(
+      (await call(h, 'POST', '/v1/practitioner/message', { auth: pt, body: { ticketId: b.ticketId, text: 'Two minutes, please.' } }))
+        .status,
+      200,
+    );
     const message = await streamB.next('message');
     assert.equal(message.text, 'Two minutes, please.');
 
     // Ann leaves: Bob moves up.
     assert.equal((await call(h, 'POST', '/v1/lobby/leave', { auth: a.ticket })).status, 204);
     assert.deepEqual(await streamB.next('queue'), { position: 1 });
-    assert.equal((await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: a.ticketId } })).status, 409, 'Ann left: nothing to decline');
+    assert.equal(
+      (await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: a.ticketId } })).status,
+      409,
+      'Ann left: nothing to decline',
+    );
     assert.equal((await call(h, 'POST', '/v1/practitioner/message', { auth: pt, body: { ticketId: a.ticketId, text: 'hi' } })).status, 409);
     assert.ok(!JSON.stringify(streamB.all()).includes('Ann'));
     streamB.close();
@@ -177,7 +188,10 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     const stream = await EventReader.open(h, '/v1/lobby/events', p.ticket);
     await stream.next('queue');
     const pt = await practitionerToken(h, h.keys.acme, id);
-    const res = await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: p.ticketId, reason: 'Wrong appointment' } });
+    const res = await call(h, 'POST', '/v1/practitioner/decline', {
+      auth: pt,
+      body: { ticketId: p.ticketId, reason: 'Wrong appointment' },
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(await stream.next('declined'), { reason: 'Wrong appointment' });
     await stream.waitClosed();
@@ -211,7 +225,11 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     assert.equal(first.patients[0]!.name, 'Dana');
 
     const late = await call(h, 'POST', '/v1/lobby/join', {
-      body: { code: await issueCode(h, h.keys.acme, id), name: 'Eli', deviceCheck: { verdict: 'warning', camera: 'denied', microphone: 'ok', network: 'ok' } },
+      body: {
+        code: await issueCode(h, h.keys.acme, id),
+        name: 'Eli',
+        deviceCheck: { verdict: 'warning', camera: 'denied', microphone: 'ok', network: 'ok' },
+      },
     });
     const second = (await doctor.next('queue')) as { patients: { deviceCheck?: unknown }[] };
     assert.equal(second.patients.length, 2);
@@ -235,15 +253,22 @@ describe('lobby: codes, queue, admission, patient grants', () => {
     assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: String(late.body.ticket) })).status, 410);
   });
 
-  it('admits no more patients than the room holds (one place is the practitioner\'s); admit-all fills the free places in order', async () => {
+  it("admits no more patients than the room holds (one place is the practitioner's); admit-all fills the free places in order", async () => {
     const id = await createConsultation(h, h.keys.acme, { maxParticipants: 3 });
     const pt = await practitionerToken(h, h.keys.acme, id);
     const patients = [];
     for (let i = 0; i < 4; i++) patients.push(await joinLobby(h, await issueCode(h, h.keys.acme, id), `P${i}`));
     assert.equal((await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: patients[3]!.ticketId } })).status, 200);
     assert.deepEqual((await call(h, 'POST', '/v1/practitioner/admit-all', { auth: pt })).body, { admitted: 1 });
-    assert.equal((await call(h, 'POST', '/v1/lobby/grant', { auth: patients[0]!.ticket })).status, 200, 'the earliest arrival got the place');
-    const full = await call<{ error: { code: string } }>(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: patients[1]!.ticketId } });
+    assert.equal(
+      (await call(h, 'POST', '/v1/lobby/grant', { auth: patients[0]!.ticket })).status,
+      200,
+      'the earliest arrival got the place',
+    );
+    const full = await call<{ error: { code: string } }>(h, 'POST', '/v1/practitioner/admit', {
+      auth: pt,
+      body: { ticketId: patients[1]!.ticketId },
+    });
     assert.equal(full.status, 409);
     assert.equal(full.body.error.code, 'room_full');
     // Someone leaves: a place is free again.

@@ -37,7 +37,10 @@ export const fakeRooms: RoomService = {
   listRooms: async () => [],
 };
 
-export async function startLocalApp(overrides: Partial<ConfigInput> & { withUploads?: boolean } = {}, deps: AppDeps = {}): Promise<LocalApp> {
+export async function startLocalApp(
+  overrides: Partial<ConfigInput> & { withUploads?: boolean } = {},
+  deps: AppDeps = {},
+): Promise<LocalApp> {
   const { withUploads, ...configOverrides } = overrides;
   const dir = mkdtempSync(join(tmpdir(), 'vc-local-test-'));
   // VC_TEST_DATABASE=postgres: a PostgreSQL server of its own, unless the test chose its database itself.

@@ -11,8 +11,15 @@ import { sha256 } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-main-test-'));
 
-function run(env: Record<string, string>): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill(signal: NodeJS.Signals): void; stdout(): string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(env: Record<string, string>): {
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  kill(signal: NodeJS.Signals): void;
+  stdout(): string;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -30,7 +37,14 @@ describe('server/main.ts and config', () => {
   it('starts from VC_CONFIG + environment, prints its URL, serves, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ tenants: [{ id: 'acme', name: 'Acme', apiKeySha256: [sha256('k')] }], database: { path: join(dir, 'db.sqlite') }, sweepIntervalSeconds: 0 }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        tenants: [{ id: 'acme', name: 'Acme', apiKeySha256: [sha256('k')] }],
+        database: { path: join(dir, 'db.sqlite') },
+        sweepIntervalSeconds: 0,
+      }),
+    );
     const proc = run({
       VC_CONFIG: file,
       VC_PORT: String(port),
@@ -64,7 +78,15 @@ describe('server/main.ts and config', () => {
   it('parseConfig refuses unknown keys and loadConfig lets the environment override the file', () => {
     assert.throws(() => parseConfig({ secrett: 'x' }), ConfigError);
     const file = join(dir, 'config2.json');
-    writeFileSync(file, JSON.stringify({ port: 1, secret: 'a'.repeat(32), livekit: { url: 'ws://a', apiKey: 'k', apiSecret: 's'.repeat(32) }, tenants: [{ id: 't', name: 'T', apiKeySha256: [sha256('k')] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 1,
+        secret: 'a'.repeat(32),
+        livekit: { url: 'ws://a', apiKey: 'k', apiSecret: 's'.repeat(32) },
+        tenants: [{ id: 't', name: 'T', apiKeySha256: [sha256('k')] }],
+      }),
+    );
     const config = loadConfig({ VC_CONFIG: file, VC_PORT: '4321', LIVEKIT_URL: 'wss://sfu.example' });
     assert.equal(config.port, 4321);
     assert.equal(config.livekit.url, 'wss://sfu.example');

@@ -34,7 +34,10 @@ describe('display names and roles', () => {
     assert.equal(joined.status, 201);
     const queue = await EventReader.open(app, '/v1/practitioner/events', token);
     const { patients } = (await queue.next('queue')) as { patients: { name: string }[] };
-    assert.deepEqual(patients.map((p) => p.name), ['Dr. Weber']);
+    assert.deepEqual(
+      patients.map((p) => p.name),
+      ['Dr. Weber'],
+    );
     queue.close();
   });
 

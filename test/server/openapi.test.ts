@@ -46,9 +46,25 @@ describe('OpenAPI document', () => {
     }
     assert.ok(served.size >= 20, `only ${served.size} routes found: is the stack walk broken?`);
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
-    assert.deepEqual([...served].filter((r) => !documented.has(r)), [], 'served but not documented');
-    assert.deepEqual([...documented].filter((r) => !served.has(r)), [], 'documented but not served');
-    for (const expected of ['post /v1/consultations', 'post /v1/lobby/join', 'get /v1/lobby/events', 'post /v1/practitioner/grant', 'post /v1/webhooks/livekit', 'get /v1/stats', 'post /v1/rooms/{room}/uploads']) {
+    assert.deepEqual(
+      [...served].filter((r) => !documented.has(r)),
+      [],
+      'served but not documented',
+    );
+    assert.deepEqual(
+      [...documented].filter((r) => !served.has(r)),
+      [],
+      'documented but not served',
+    );
+    for (const expected of [
+      'post /v1/consultations',
+      'post /v1/lobby/join',
+      'get /v1/lobby/events',
+      'post /v1/practitioner/grant',
+      'post /v1/webhooks/livekit',
+      'get /v1/stats',
+      'post /v1/rooms/{room}/uploads',
+    ]) {
       assert.ok(served.has(expected), expected);
     }
   });
@@ -71,7 +87,11 @@ describe('OpenAPI document', () => {
     const id = await createConsultation(h, h.keys.acme);
     const pt = await practitionerToken(h, h.keys.acme, id);
     const patient = await joinLobby(h, await issueCode(h, h.keys.acme, id));
-    const credentials: Record<string, string | undefined> = { tenantApiKey: h.keys.acme, practitionerToken: pt, lobbyTicket: patient.ticket };
+    const credentials: Record<string, string | undefined> = {
+      tenantApiKey: h.keys.acme,
+      practitionerToken: pt,
+      lobbyTicket: patient.ticket,
+    };
     let checked = 0;
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {

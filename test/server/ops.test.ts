@@ -25,7 +25,9 @@ function capture(): { lines: string[]; stream: Writable } {
 
 /** One sample's value from the Prometheus text format (0 when absent). */
 function sample(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `) || (!labels && l.startsWith(`${name} `)));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `) || (!labels && l.startsWith(`${name} `)));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -61,7 +63,10 @@ describe('operations: logs, metrics, readiness', () => {
     assert.equal(sample(before, 'videoconsult_waiting_patients'), 0);
 
     const id = await createConsultation(h, h.keys.acme, { title: 'Follow-up' });
-    const emailed = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { email: ADDRESS } } });
+    const emailed = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, {
+      auth: h.keys.acme,
+      body: { deliver: { email: ADDRESS } },
+    });
     assert.equal(emailed.status, 201);
     const code = sent[0]!.code;
     const spareCode = await issueCode(h, h.keys.acme, id);
@@ -82,16 +87,33 @@ describe('operations: logs, metrics, readiness', () => {
     assert.equal(sample(waiting, 'videoconsult_waiting_patients'), 1);
     assert.equal(sample(waiting, 'videoconsult_lobby_joins_total') - sample(before, 'videoconsult_lobby_joins_total'), 1);
     assert.ok(sample(waiting, 'videoconsult_open_streams') >= 2, 'both streams counted');
-    assert.ok(sample(waiting, 'videoconsult_http_request_duration_seconds_count', 'method="POST",route="/v1/lobby/join",status="201"') >= 1);
+    assert.ok(
+      sample(waiting, 'videoconsult_http_request_duration_seconds_count', 'method="POST",route="/v1/lobby/join",status="201"') >= 1,
+    );
 
-    const message = await call(h, 'POST', '/v1/practitioner/message', { auth: doctor, body: { ticketId, text: 'Two minutes, please.' }, headers: { origin: 'https://acme.example' } });
+    const message = await call(h, 'POST', '/v1/practitioner/message', {
+      auth: doctor,
+      body: { ticketId, text: 'Two minutes, please.' },
+      headers: { origin: 'https://acme.example' },
+    });
     assert.equal(message.status, 200);
-    const admit = await call(h, 'POST', '/v1/practitioner/admit', { auth: doctor, body: { ticketId }, headers: { origin: 'https://acme.example' } });
+    const admit = await call(h, 'POST', '/v1/practitioner/admit', {
+      auth: doctor,
+      body: { ticketId },
+      headers: { origin: 'https://acme.example' },
+    });
     assert.equal(admit.status, 200, JSON.stringify(admit.body));
     await patientEvents.next('admitted');
-    const patientGrant = await call<{ token: string; e2eeKey?: string }>(h, 'POST', '/v1/lobby/grant', { auth: ticket, body: {}, headers: { origin: 'https://acme.example' } });
+    const patientGrant = await call<{ token: string; e2eeKey?: string }>(h, 'POST', '/v1/lobby/grant', {
+      auth: ticket,
+      body: {},
+      headers: { origin: 'https://acme.example' },
+    });
     assert.equal(patientGrant.status, 200);
-    const doctorGrant = await call<{ token: string; e2eeKey?: string }>(h, 'POST', '/v1/practitioner/grant', { auth: doctor, headers: { origin: 'https://acme.example' } });
+    const doctorGrant = await call<{ token: string; e2eeKey?: string }>(h, 'POST', '/v1/practitioner/grant', {
+      auth: doctor,
+      headers: { origin: 'https://acme.example' },
+    });
     assert.equal(doctorGrant.status, 200);
 
     const admitted = await scrape();
@@ -108,7 +130,10 @@ describe('operations: logs, metrics, readiness', () => {
     // The SFU's webhooks about the room (created and deleted through its API) reach us and are counted.
     const deadline = Date.now() + 15_000;
     let webhooks: number;
-    while ((webhooks = sample(await scrape(), 'videoconsult_webhook_deliveries_total', 'outcome="accepted"')) === 0 && Date.now() < deadline) {
+    while (
+      (webhooks = sample(await scrape(), 'videoconsult_webhook_deliveries_total', 'outcome="accepted"')) === 0 &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.ok(webhooks >= 1, 'webhook deliveries counted');
@@ -122,7 +147,10 @@ describe('operations: logs, metrics, readiness', () => {
     const requests = entries.filter((e) => e.msg === 'request');
     assert.ok(requests.some((e) => e.route === '/v1/lobby/join' && e.reqId === 'trace-1234abcd'));
     assert.ok(requests.every((e) => typeof e.reqId === 'string' && typeof e.status === 'number'));
-    assert.ok(requests.some((e) => e.route === '/v1/lobby/events'), 'the stream is logged when it closes');
+    assert.ok(
+      requests.some((e) => e.route === '/v1/lobby/events'),
+      'the stream is logged when it closes',
+    );
     const all = log.lines.join('\n');
     const secrets: Record<string, string> = {
       'access code': code,
@@ -158,7 +186,8 @@ describe('operations: logs, metrics, readiness', () => {
     await h.sfu.restart();
     const deadline = Date.now() + 15_000;
     let status: number;
-    while ((status = (await call(h, 'GET', '/v1/ready')).status) !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while ((status = (await call(h, 'GET', '/v1/ready')).status) !== 200 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     assert.equal(status, 200);
   });
 

@@ -16,7 +16,9 @@ interface Received {
 }
 
 /** A webhook receiver on loopback whose answers the test scripts, one function call per request. */
-async function receiver(answer: (req: Received, n: number) => { status: number; headers?: Record<string, string> } | 'hang' = () => ({ status: 204 })) {
+async function receiver(
+  answer: (req: Received, n: number) => { status: number; headers?: Record<string, string> } | 'hang' = () => ({ status: 204 }),
+) {
   const requests: Received[] = [];
   const accepted: string[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -33,12 +35,19 @@ async function receiver(answer: (req: Received, n: number) => { status: number; 
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
-  cleanups.push(() => { server.closeAllConnections(); server.close(); });
+  cleanups.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
   return {
     url: `http://127.0.0.1:${port}/hooks`,
     requests,
     accepted,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -55,7 +64,13 @@ let seq = 0;
 let eventClock: () => number = Date.now;
 const event = (tenantId = 'acme', type = 'patient.waiting') => {
   const id = `evt_test${++seq}`;
-  return { id, tenantId, type, createdAt: eventClock(), body: JSON.stringify({ type, timestamp: new Date().toISOString(), data: { consultationId: 'c1', ticketId: `t${seq}` } }) };
+  return {
+    id,
+    tenantId,
+    type,
+    createdAt: eventClock(),
+    body: JSON.stringify({ type, timestamp: new Date().toISOString(), data: { consultationId: 'c1', ticketId: `t${seq}` } }),
+  };
 };
 
 async function endpoint(outbox: SqliteOutbox, url: string, secrets = [newWebhookSecret()], tenantId = 'acme', id = `ep_${++seq}`) {
@@ -67,14 +82,23 @@ async function endpoint(outbox: SqliteOutbox, url: string, secrets = [newWebhook
 function clock(start = Date.now()) {
   let t = start;
   eventClock = () => t;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('outgoing webhooks', () => {
   let dir: string;
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'vc-outbox-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vc-outbox-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
-  afterEach(() => { for (const fn of cleanups.splice(0)) fn(); });
+  afterEach(() => {
+    for (const fn of cleanups.splice(0)) fn();
+  });
 
   it('signs per Standard Webhooks: the reference library verifies it with each secret of a rotation', async () => {
     eventClock = Date.now;
@@ -126,9 +150,29 @@ describe('outgoing webhooks', () => {
     assert.deepEqual(r.accepted, [e.id]);
     assert.equal(new Set(r.requests.map((q) => q.headers['webhook-id'])).size, 1, 'one id across retries (the idempotency key)');
     const log = await outbox.listWebhookDeliveries('acme', 0, c.now() + 1, 100);
-    assert.deepEqual(log.map((l) => [l.attempt, l.outcome, l.status]), [[1, 'retrying', 500], [2, 'retrying', 500], [3, 'retrying', 500], [4, 'delivered', 200]]);
+    assert.deepEqual(
+      log.map((l) => [l.attempt, l.outcome, l.status]),
+      [
+        [1, 'retrying', 500],
+        [2, 'retrying', 500],
+        [3, 'retrying', 500],
+        [4, 'delivered', 200],
+      ],
+    );
     for (const l of log) {
-      assert.deepEqual(Object.keys(l).sort(), ['at', 'attempt', 'durationMs', 'endpointId', 'error', 'eventId', 'nextAttemptAt', 'outcome', 'status', 'tenantId', 'type']);
+      assert.deepEqual(Object.keys(l).sort(), [
+        'at',
+        'attempt',
+        'durationMs',
+        'endpointId',
+        'error',
+        'eventId',
+        'nextAttemptAt',
+        'outcome',
+        'status',
+        'tenantId',
+        'type',
+      ]);
     }
     await r.close();
     store.close();
@@ -200,9 +244,15 @@ describe('outgoing webhooks', () => {
       ids.push(e.id, e.id);
       await (i % 2 ? outboxA : outboxB).enqueueWebhookEvent(e);
     }
-    const workers = [new DeliveryWorker({ store: outboxA, owner: 'a', batch: 4 }), new DeliveryWorker({ store: outboxB, owner: 'b', batch: 4 })];
+    const workers = [
+      new DeliveryWorker({ store: outboxA, owner: 'a', batch: 4 }),
+      new DeliveryWorker({ store: outboxB, owner: 'b', batch: 4 }),
+    ];
     const counts = await Promise.all(workers.map((w) => w.drain()));
-    assert.ok(counts.every((n) => n > 0), `both instances took part: ${counts.join(', ')}`);
+    assert.ok(
+      counts.every((n) => n > 0),
+      `both instances took part: ${counts.join(', ')}`,
+    );
     assert.equal(r.requests.length, 120);
     assert.deepEqual([...r.accepted].sort(), ids.sort(), 'every (event, endpoint) once');
     a.close();

@@ -17,7 +17,11 @@ import { freshDatabase } from './store-backends.js';
 
 const timeouts = { connectTimeoutSeconds: 1, statementTimeoutMs: 1000 };
 
-async function post(app: LocalApp, path: string, body: unknown): Promise<{ status: number; body: { error?: { code: string }; id?: string } }> {
+async function post(
+  app: LocalApp,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: { error?: { code: string }; id?: string } }> {
   const res = await fetch(`${app.base}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${app.keys.acme}`, 'content-type': 'application/json' },
@@ -78,7 +82,10 @@ describe('PostgreSQL store behind the API', () => {
       }
       assert.equal(back.status, 200);
       assert.equal(back.body.status, 'scheduled');
-      assert.ok(app.logs.some((line) => line.includes('PostgreSQL is unavailable')), 'the outage is logged');
+      assert.ok(
+        app.logs.some((line) => line.includes('PostgreSQL is unavailable')),
+        'the outage is logged',
+      );
     } finally {
       await app.stop();
     }
@@ -101,11 +108,14 @@ describe('PostgreSQL store behind the API', () => {
 
 describe('database config', () => {
   it('refuses a URL that is not PostgreSQL, naming the key', () => {
-    assert.throws(() => parseConfig({ ...minimalConfig, database: { url: 'mysql://x@127.0.0.1/db' } }), (err: Error) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /database\.url: must be a PostgreSQL URL/);
-      return true;
-    });
+    assert.throws(
+      () => parseConfig({ ...minimalConfig, database: { url: 'mysql://x@127.0.0.1/db' } }),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /database\.url: must be a PostgreSQL URL/);
+        return true;
+      },
+    );
     assert.throws(() => parseConfig({ ...minimalConfig, database: { url: 'postgres://127.0.0.1/db', poolSize: 0 } }), /database\.poolSize/);
   });
 
@@ -117,7 +127,7 @@ describe('database config', () => {
       writeFileSync(file, JSON.stringify({ ...minimalConfig, database: { poolSize: 3 } }));
       const pgConfig = loadConfig({ VC_CONFIG: file, VC_DATABASE: 'postgres://u:p@127.0.0.1:5432/vc' });
       assert.equal(pgConfig.database.url, 'postgres://u:p@127.0.0.1:5432/vc');
-      assert.equal(pgConfig.database.poolSize, 3, 'the rest of the file\'s database settings stay');
+      assert.equal(pgConfig.database.poolSize, 3, "the rest of the file's database settings stay");
       const sqliteConfig = loadConfig({ VC_CONFIG: file, VC_DATABASE: join(dir, 'x.sqlite') });
       assert.equal(sqliteConfig.database.url, undefined);
       assert.equal(sqliteConfig.database.path, join(dir, 'x.sqlite'));

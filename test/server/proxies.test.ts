@@ -11,17 +11,27 @@ const minimal = minimalConfig;
 
 describe('client keys behind proxies', () => {
   it('refuses trustProxy: true at config load, saying why and what to give instead', () => {
-    assert.throws(() => parseConfig({ ...minimal, trustProxy: true }), (err: Error) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /trustProxy: .*X-Forwarded-For/);
-      assert.match(err.message, /number of proxies|addresses\/CIDRs/);
-      return true;
-    });
+    assert.throws(
+      () => parseConfig({ ...minimal, trustProxy: true }),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /trustProxy: .*X-Forwarded-For/);
+        assert.match(err.message, /number of proxies|addresses\/CIDRs/);
+        return true;
+      },
+    );
     assert.throws(() => parseConfig({ ...minimal, trustProxy: 'loopback, everything' }), /trustProxy: must be a hop count/);
-    assert.throws(() => parseConfig({ ...minimal, trustProxy: ['10.0.0.0/8', 'proxy.local'] }), /"proxy.local" is not an IP address or CIDR/);
+    assert.throws(
+      () => parseConfig({ ...minimal, trustProxy: ['10.0.0.0/8', 'proxy.local'] }),
+      /"proxy.local" is not an IP address or CIDR/,
+    );
     assert.throws(() => parseConfig({ ...minimal, trustProxy: [] }), /trustProxy: give at least one/);
     assert.equal(parseConfig({ ...minimal, trustProxy: 1 }).trustProxy, 1);
-    assert.deepEqual(parseConfig({ ...minimal, trustProxy: ['10.0.0.0/8', '::1', '192.0.2.7'] }).trustProxy, ['10.0.0.0/8', '::1', '192.0.2.7']);
+    assert.deepEqual(parseConfig({ ...minimal, trustProxy: ['10.0.0.0/8', '::1', '192.0.2.7'] }).trustProxy, [
+      '10.0.0.0/8',
+      '::1',
+      '192.0.2.7',
+    ]);
     assert.equal(parseConfig(minimal).trustProxy, false);
   });
 
@@ -39,7 +49,10 @@ describe('client keys behind proxies', () => {
 describe('code lockout and tenant budget over HTTP (one proxy hop)', () => {
   let app: LocalApp;
   before(async () => {
-    app = await startLocalApp({ trustProxy: 1, codeGuessBudget: { failuresPerWindow: 8, windowMinutes: 15, spacingMs: 1000, maxWaitSeconds: 1 } });
+    app = await startLocalApp({
+      trustProxy: 1,
+      codeGuessBudget: { failuresPerWindow: 8, windowMinutes: 15, spacingMs: 1000, maxWaitSeconds: 1 },
+    });
   });
   after(async () => {
     await app?.stop();

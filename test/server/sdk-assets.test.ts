@@ -81,14 +81,21 @@ describe('the SDK served by the token server', () => {
   });
 
   it('serves nothing else from the build folder (library, server code, other files, traversal)', async () => {
-    for (const path of ['/lib/index.js', '/server/app.js', '/secret.json', '/chunks/../secret.json', '/chunks/%2e%2e/secret.json', '/chunks/missing-X.js']) {
+    for (const path of [
+      '/lib/index.js',
+      '/server/app.js',
+      '/secret.json',
+      '/chunks/../secret.json',
+      '/chunks/%2e%2e/secret.json',
+      '/chunks/missing-X.js',
+    ]) {
       const res = await get(path);
       assert.equal(res.status, 404, path);
       assert.notEqual(res.headers.get('access-control-allow-origin'), '*', path);
     }
   });
 
-  it('publishes the entry\'s SRI hash, the same as the build wrote', async () => {
+  it("publishes the entry's SRI hash, the same as the build wrote", async () => {
     const res = await get('/v1/sdk.json');
     assert.equal(res.status, 200);
     const body = (await res.json()) as { entry: string; integrity: string };

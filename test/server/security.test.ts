@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { allResponses, call, createConsultation, EventReader, issueCode, joinLobby, practitionerToken, startHarness, type Harness } from './helpers.js';
+import {
+  allResponses,
+  call,
+  createConsultation,
+  EventReader,
+  issueCode,
+  joinLobby,
+  practitionerToken,
+  startHarness,
+  type Harness,
+} from './helpers.js';
 
 type ErrorReply = { error: { code: string; message: string } };
 
@@ -97,10 +107,14 @@ describe('security', () => {
 
   it('paginates lists with an opaque cursor', async () => {
     for (let i = 0; i < 3; i++) await createConsultation(h, h.keys.globex);
-    const page1 = await call<{ items: { id: string }[]; nextCursor?: string }>(h, 'GET', '/v1/consultations?limit=2', { auth: h.keys.globex });
+    const page1 = await call<{ items: { id: string }[]; nextCursor?: string }>(h, 'GET', '/v1/consultations?limit=2', {
+      auth: h.keys.globex,
+    });
     assert.equal(page1.body.items.length, 2);
     assert.ok(page1.body.nextCursor);
-    const page2 = await call<{ items: { id: string }[] }>(h, 'GET', `/v1/consultations?limit=2&cursor=${page1.body.nextCursor}`, { auth: h.keys.globex });
+    const page2 = await call<{ items: { id: string }[] }>(h, 'GET', `/v1/consultations?limit=2&cursor=${page1.body.nextCursor}`, {
+      auth: h.keys.globex,
+    });
     assert.ok(page2.body.items.length >= 1);
     assert.ok(!page2.body.items.some((c) => page1.body.items.some((d) => d.id === c.id)));
   });
@@ -119,7 +133,11 @@ describe('security', () => {
     const lobby = await call<ErrorReply>(h, 'POST', '/v1/lobby/join', { body: { code: 'ABCDEFGH', name: 'x', isAdmin: true } });
     assert.equal(lobby.status, 400);
     assert.match(lobby.body.error.message, /body\.isAdmin/);
-    const broken = await call<ErrorReply>(h, 'POST', '/v1/consultations', { auth: h.keys.acme, raw: '{"title":', headers: { 'content-type': 'application/json' } });
+    const broken = await call<ErrorReply>(h, 'POST', '/v1/consultations', {
+      auth: h.keys.acme,
+      raw: '{"title":',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(broken.status, 400);
     assert.equal(broken.body.error.code, 'invalid_json');
   });
@@ -138,16 +156,26 @@ describe('security', () => {
     assert.ok(res.headers.get('strict-transport-security'));
   });
 
-  it('CORS: only the tenant\'s allowed origins on browser endpoints, never on the integrator API', async () => {
+  it("CORS: only the tenant's allowed origins on browser endpoints, never on the integrator API", async () => {
     const preflight = await fetch(`${h.base}/v1/lobby/join`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://acme.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://acme.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://acme.example');
-    const evil = await fetch(`${h.base}/v1/lobby/join`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const evil = await fetch(`${h.base}/v1/lobby/join`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
-    const integrator = await fetch(`${h.base}/v1/consultations`, { method: 'OPTIONS', headers: { origin: 'https://acme.example', 'access-control-request-method': 'POST' } });
+    const integrator = await fetch(`${h.base}/v1/consultations`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://acme.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(integrator.headers.get('access-control-allow-origin'), null);
     const withOrigin = await call(h, 'GET', '/v1/consultations', { auth: h.keys.acme, headers: { origin: 'https://acme.example' } });
     assert.equal(withOrigin.headers.get('access-control-allow-origin'), null);
@@ -155,7 +183,10 @@ describe('security', () => {
     // Globex's page cannot use an Acme ticket, even though Globex's origin is allowed somewhere.
     const id = await createConsultation(h, h.keys.acme);
     const p = await joinLobby(h, await issueCode(h, h.keys.acme, id));
-    const fromGlobex = await call<ErrorReply>(h, 'POST', '/v1/lobby/grant', { auth: p.ticket, headers: { origin: 'https://globex.example' } });
+    const fromGlobex = await call<ErrorReply>(h, 'POST', '/v1/lobby/grant', {
+      auth: p.ticket,
+      headers: { origin: 'https://globex.example' },
+    });
     assert.equal(fromGlobex.status, 403);
     assert.equal(fromGlobex.body.error.code, 'origin_not_allowed');
     const fromAcme = await call(h, 'POST', '/v1/lobby/grant', { auth: p.ticket, headers: { origin: 'https://acme.example' } });
@@ -191,7 +222,10 @@ describe('security', () => {
       streams.push(s);
     }
     await streams[0]!.waitClosed(2000);
-    assert.deepEqual(streams.map((s) => s.closed), [true, false, false, false]);
+    assert.deepEqual(
+      streams.map((s) => s.closed),
+      [true, false, false, false],
+    );
     for (const s of streams) s.close();
   });
 

@@ -8,8 +8,16 @@ const DAY = 86_400_000;
 let clock = Date.now();
 
 async function webhook(h: Harness, kind: string, room: string, identity?: string): Promise<void> {
-  const body = JSON.stringify({ event: kind, id: `EV_${Math.random()}`, room: { name: room }, ...(identity ? { participant: { identity } } : {}) });
-  const res = await call(h, 'POST', '/v1/webhooks/livekit', { raw: body, headers: { authorization: await signWebhook(body, h.sfu.apiKey, h.sfu.apiSecret) } });
+  const body = JSON.stringify({
+    event: kind,
+    id: `EV_${Math.random()}`,
+    room: { name: room },
+    ...(identity ? { participant: { identity } } : {}),
+  });
+  const res = await call(h, 'POST', '/v1/webhooks/livekit', {
+    raw: body,
+    headers: { authorization: await signWebhook(body, h.sfu.apiKey, h.sfu.apiSecret) },
+  });
   assert.equal(res.status, 200);
 }
 
@@ -35,14 +43,19 @@ describe('stats, audit log, sweeper and retention', () => {
     await call(h, 'POST', '/v1/practitioner/message', { auth: pt, body: { ticketId: join.body.ticketId, text: 'Secret message text' } });
     await call(h, 'POST', '/v1/practitioner/admit', { auth: pt, body: { ticketId: join.body.ticketId } });
     const patient = await call(h, 'POST', '/v1/lobby/grant', { auth: String(join.body.ticket) });
-    const doctor = await call(h, 'POST', '/v1/practitioner/grant', { auth: pt, headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' } });
+    const doctor = await call(h, 'POST', '/v1/practitioner/grant', {
+      auth: pt,
+      headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)' },
+    });
     await webhook(h, 'participant_joined', `vc-${id}`, String(doctor.body.identity));
     clock += 20 * 60_000;
     await webhook(h, 'participant_joined', `vc-${id}`, String(patient.body.identity));
     clock += 10 * 60_000;
     assert.equal((await call(h, 'POST', `/v1/consultations/${id}/end`, { auth: h.keys.acme, body: {} })).body.status, 'ended');
 
-    const stats = await call<{ sessions: Record<string, unknown>[]; totals: Record<string, number> }>(h, 'GET', '/v1/stats', { auth: h.keys.acme });
+    const stats = await call<{ sessions: Record<string, unknown>[]; totals: Record<string, number> }>(h, 'GET', '/v1/stats', {
+      auth: h.keys.acme,
+    });
     assert.equal(stats.status, 200);
     assert.equal(stats.body.sessions.length, 1);
     const session = stats.body.sessions[0]!;
@@ -53,9 +66,19 @@ describe('stats, audit log, sweeper and retention', () => {
     assert.deepEqual(stats.body.totals, { sessions: 1, durationSeconds: 1800, participants: 2 });
     assert.equal((await call<{ sessions: unknown[] }>(h, 'GET', '/v1/stats', { auth: h.keys.globex })).body.sessions.length, 0);
 
-    const audit = await call<{ items: { actor: string; action: string; consultationId?: string }[] }>(h, 'GET', '/v1/audit', { auth: h.keys.acme });
+    const audit = await call<{ items: { actor: string; action: string; consultationId?: string }[] }>(h, 'GET', '/v1/audit', {
+      auth: h.keys.acme,
+    });
     const actions = audit.body.items.map((a) => `${a.actor}:${a.action}`);
-    for (const expected of ['integrator:consultation.create', 'integrator:access_code.issue', 'integrator:practitioner_token.issue', 'practitioner:patient.message', 'practitioner:patient.admit', 'practitioner:practitioner.grant', 'integrator:consultation.end']) {
+    for (const expected of [
+      'integrator:consultation.create',
+      'integrator:access_code.issue',
+      'integrator:practitioner_token.issue',
+      'practitioner:patient.message',
+      'practitioner:patient.admit',
+      'practitioner:practitioner.grant',
+      'integrator:consultation.end',
+    ]) {
       assert.ok(actions.includes(expected), `audit lacks ${expected}: ${actions.join(', ')}`);
     }
     assert.ok(audit.body.items.every((a) => a.consultationId === id));
@@ -98,7 +121,7 @@ describe('stats, audit log, sweeper and retention', () => {
     assert.equal((await call(h, 'GET', `/v1/consultations/${fresh}`, { auth: h.keys.acme })).body.status, 'ended');
   });
 
-  it('the lobby estimates the wait from the tenant\'s recent admissions, once there are enough of them', async () => {
+  it("the lobby estimates the wait from the tenant's recent admissions, once there are enough of them", async () => {
     const id = await createConsultation(h, h.keys.globex);
     const pt = await practitionerToken(h, h.keys.globex, id);
     const admitAfter = async (seconds: number): Promise<void> => {

@@ -14,8 +14,20 @@ const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x',
 
 function consultation(id: string): ConsultationRow {
   return {
-    id, tenantId: 't', roomName: `vc-${id}`, title: null, status: 'scheduled', scheduledAt: null, createdAt: 1, startedAt: null,
-    endedAt: null, maxParticipants: 4, patientScreenShare: false, e2ee: true, locale: 'en', e2eeKey: 'k',
+    id,
+    tenantId: 't',
+    roomName: `vc-${id}`,
+    title: null,
+    status: 'scheduled',
+    scheduledAt: null,
+    createdAt: 1,
+    startedAt: null,
+    endedAt: null,
+    maxParticipants: 4,
+    patientScreenShare: false,
+    e2ee: true,
+    locale: 'en',
+    e2eeKey: 'k',
   };
 }
 
@@ -30,7 +42,10 @@ describe('SQLite store', () => {
     old.prepare('INSERT INTO migrations VALUES (1, 0)').run();
     old.close();
     const store = new SqliteStore(path);
-    assert.deepEqual(store.db.prepare('SELECT version FROM migrations ORDER BY version').pluck().all(), migrations.map((m) => m.version));
+    assert.deepEqual(
+      store.db.prepare('SELECT version FROM migrations ORDER BY version').pluck().all(),
+      migrations.map((m) => m.version),
+    );
     const columns = store.db.prepare("SELECT name FROM pragma_table_info('lobby_entries')").pluck().all();
     assert.ok(columns.includes('admitted_at'));
     store.close();
@@ -68,10 +83,26 @@ describe('SQLite store', () => {
   });
 });
 
-const code = (codeHash: string, consultationId = 'c1', expiresAt = Date.now() + 60_000): AccessCodeRow =>
-  ({ codeHash, consultationId, tenantId: 't', alias: null, createdAt: 1, expiresAt, usedAt: null });
-const newEntry = (id: string, ticketHash = `th-${id}`, waitingSince = 1): NewLobbyEntry =>
-  ({ id, ticketHash, name: 'n', status: 'waiting', waitingSince, deviceCheck: null, identity: null, declineReason: null, osFamily: 'other' });
+const code = (codeHash: string, consultationId = 'c1', expiresAt = Date.now() + 60_000): AccessCodeRow => ({
+  codeHash,
+  consultationId,
+  tenantId: 't',
+  alias: null,
+  createdAt: 1,
+  expiresAt,
+  usedAt: null,
+});
+const newEntry = (id: string, ticketHash = `th-${id}`, waitingSince = 1): NewLobbyEntry => ({
+  id,
+  ticketHash,
+  name: 'n',
+  status: 'waiting',
+  waitingSince,
+  deviceCheck: null,
+  identity: null,
+  declineReason: null,
+  osFamily: 'other',
+});
 
 /** The Store contract: the same tests for every backend (test/server/store-backends.ts). */
 for (const backend of storeBackends()) {
@@ -89,7 +120,14 @@ for (const backend of storeBackends()) {
 
     it('stores and reads a consultation as it was written (flags, nulls, times)', async () => {
       const { store } = await open();
-      const row: ConsultationRow = { ...consultation('c1'), title: 'Follow-up', scheduledAt: 1_800_000_000_000, patientScreenShare: true, e2ee: false, e2eeKey: null };
+      const row: ConsultationRow = {
+        ...consultation('c1'),
+        title: 'Follow-up',
+        scheduledAt: 1_800_000_000_000,
+        patientScreenShare: true,
+        e2ee: false,
+        e2eeKey: null,
+      };
       await store.insertConsultation(row, audit);
       assert.deepEqual(await store.getConsultation('c1'), row);
       assert.equal(await store.getConsultation('nope'), undefined);
@@ -112,7 +150,10 @@ for (const backend of storeBackends()) {
       const { store } = await open();
       await store.insertConsultation(consultation('c1'), audit);
       await store.insertAccessCode(code('h1'), audit);
-      const results = await Promise.all([store.redeemAccessCode('h1', Date.now(), newEntry('a')), store.redeemAccessCode('h1', Date.now(), newEntry('b'))]);
+      const results = await Promise.all([
+        store.redeemAccessCode('h1', Date.now(), newEntry('a')),
+        store.redeemAccessCode('h1', Date.now(), newEntry('b')),
+      ]);
       assert.equal(results.filter(Boolean).length, 1);
       assert.equal(await store.countOpenAccessCodes('c1', Date.now()), 0);
     });
@@ -183,17 +224,26 @@ for (const backend of storeBackends()) {
       await store.redeemAccessCode('h-c', 20, newEntry('c', 'tc', 20));
       await store.redeemAccessCode('h-b', 20, newEntry('b', 'tb', 20));
       await store.redeemAccessCode('h-d', 5, newEntry('d', 'td', 5));
-      assert.deepEqual((await store.listLobbyEntries('c1', 'waiting')).map((e) => e.id), ['d', 'a', 'c', 'b']);
+      assert.deepEqual(
+        (await store.listLobbyEntries('c1', 'waiting')).map((e) => e.id),
+        ['d', 'a', 'c', 'b'],
+      );
       assert.equal((await store.getLobbyEntryByTicketHash('tc'))?.id, 'c');
       await store.addIssuedIdentity('c1', 'patient-a', 'patient', 'other', 30);
       await store.setLobbyStatus('a', 'admitted', { identity: 'patient-a', admittedAt: 40 }, audit);
       assert.equal(await store.isIdentityAllowed('c1', 'patient-a'), true);
-      assert.deepEqual((await store.listLobbyEntries('c1', 'admitted')).map((e) => [e.id, e.identity]), [['a', 'patient-a']]);
+      assert.deepEqual(
+        (await store.listLobbyEntries('c1', 'admitted')).map((e) => [e.id, e.identity]),
+        [['a', 'patient-a']],
+      );
       await store.setLobbyStatus('a', 'left', { declineReason: null });
       assert.equal(await store.isIdentityAllowed('c1', 'patient-a'), false);
       await store.setLobbyStatus('c', 'declined', { declineReason: 'Wrong day' }, audit);
       assert.equal((await store.getLobbyEntry('c'))?.declineReason, 'Wrong day');
-      assert.deepEqual((await store.listLobbyEntries('c1', 'waiting')).map((e) => e.id), ['d', 'b']);
+      assert.deepEqual(
+        (await store.listLobbyEntries('c1', 'waiting')).map((e) => e.id),
+        ['d', 'b'],
+      );
       await store.addIssuedIdentity('c1', 'practitioner-x', 'practitioner', 'other', 50);
       await store.revokeIdentity('c1', 'practitioner-x');
       assert.equal(await store.isIdentityAllowed('c1', 'practitioner-x'), false);
@@ -203,7 +253,11 @@ for (const backend of storeBackends()) {
     it('averages recent waits per tenant; messages come back in order', async () => {
       const { store } = await open();
       await store.insertConsultation(consultation('c1'), audit);
-      for (const [id, since, admitted] of [['a', 0, 10_000], ['b', 0, 20_000], ['c', 0, 30_000]] as const) {
+      for (const [id, since, admitted] of [
+        ['a', 0, 10_000],
+        ['b', 0, 20_000],
+        ['c', 0, 30_000],
+      ] as const) {
         await store.insertAccessCode(code(`h-${id}`), audit);
         await store.redeemAccessCode(`h-${id}`, 1, newEntry(id, `t-${id}`, since));
         await store.setLobbyStatus(id, 'admitted', { identity: `p-${id}`, admittedAt: admitted });
@@ -214,7 +268,10 @@ for (const backend of storeBackends()) {
       await store.addLobbyMessage('a', 'first', 1, audit);
       await store.addLobbyMessage('a', 'second', 2, audit);
       const messages = await store.listLobbyMessages('a');
-      assert.deepEqual(messages.map((m) => m.text), ['first', 'second']);
+      assert.deepEqual(
+        messages.map((m) => m.text),
+        ['first', 'second'],
+      );
       assert.ok(messages[0]!.id < messages[1]!.id);
     });
 
@@ -235,7 +292,10 @@ for (const backend of storeBackends()) {
       }
       // Byte order of the ids (as SQLite compares them), whatever the database's locale.
       assert.deepEqual(all, [...ids].sort().reverse());
-      assert.deepEqual((await store.listConsultations('t', { limit: 10, status: 'ended' })).map((c) => c.id), ['c_a']);
+      assert.deepEqual(
+        (await store.listConsultations('t', { limit: 10, status: 'ended' })).map((c) => c.id),
+        ['c_a'],
+      );
       assert.deepEqual((await store.listOpenConsultations()).map((c) => c.id).sort(), ['c_-', 'c_A', 'c_B', 'c_b', 'other']);
     });
 
@@ -256,7 +316,10 @@ for (const backend of storeBackends()) {
       await store.insertAudit({ ...audit, at: 10, action: 'a' });
       await store.insertAudit({ ...audit, at: 20, action: 'b', consultationId: 'c9' });
       await store.insertAudit({ ...audit, tenantId: 'u', at: 15, action: 'c' });
-      assert.deepEqual(await store.listAudit('t', 10, 21), [{ ...audit, at: 10, action: 'a' }, { ...audit, at: 20, action: 'b', consultationId: 'c9' }]);
+      assert.deepEqual(await store.listAudit('t', 10, 21), [
+        { ...audit, at: 10, action: 'a' },
+        { ...audit, at: 20, action: 'b', consultationId: 'c9' },
+      ]);
       assert.deepEqual((await store.listAudit('t', 11, 20)).length, 0);
     });
 
@@ -316,7 +379,11 @@ for (const backend of storeBackends()) {
       await assert.rejects(tx, /rolled back/);
       assert.equal(await outside, 0);
       await outsideWrite;
-      assert.equal((await store.listAudit('t', 0, 10)).filter((a) => a.action === 'outside').length, 1, 'an outside write is not rolled back with it');
+      assert.equal(
+        (await store.listAudit('t', 0, 10)).filter((a) => a.action === 'outside').length,
+        1,
+        'an outside write is not rolled back with it',
+      );
     });
   });
 }
@@ -353,14 +420,30 @@ describe('the sweeper timer', () => {
       sweepIntervalSeconds: 1,
       staleAfterHours: 1,
     });
-    const rooms = { createRoom: async () => ({}), deleteRoom: async () => undefined, removeParticipant: async () => undefined, listRooms: async () => [] };
+    const rooms = {
+      createRoom: async () => ({}),
+      deleteRoom: async () => undefined,
+      removeParticipant: async () => undefined,
+      listRooms: async () => [],
+    };
     const server = createApp(config, { rooms, now: () => clock, log: () => undefined });
     const http = server.app.listen(0, '127.0.0.1');
     await new Promise((r) => http.once('listening', r));
     try {
       const base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-      const created = (await (await fetch(`${base}/v1/consultations`, { method: 'POST', headers: { authorization: 'Bearer key', 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string };
-      const status = async (): Promise<string> => ((await (await fetch(`${base}/v1/consultations/${created.id}`, { headers: { authorization: 'Bearer key' } })).json()) as { status: string }).status;
+      const created = (await (
+        await fetch(`${base}/v1/consultations`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer key', 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json()) as { id: string };
+      const status = async (): Promise<string> =>
+        (
+          (await (await fetch(`${base}/v1/consultations/${created.id}`, { headers: { authorization: 'Bearer key' } })).json()) as {
+            status: string;
+          }
+        ).status;
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(await status(), 'scheduled');
       clock += 2 * 3_600_000;

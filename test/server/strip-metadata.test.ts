@@ -15,23 +15,35 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 function exiftool(bytes: Buffer): Record<string, unknown> {
   const path = join(tmp, `probe-${Math.random().toString(36).slice(2)}`);
   writeFileSync(path, bytes);
-  return (JSON.parse(execFileSync('exiftool', ['-json', '-a', '-G1', '-n', path], { encoding: 'utf8' })) as Record<string, unknown>[])[0] ?? {};
+  return (
+    (JSON.parse(execFileSync('exiftool', ['-json', '-a', '-G1', '-n', path], { encoding: 'utf8' })) as Record<string, unknown>[])[0] ?? {}
+  );
 }
 const identifying = (tags: Record<string, unknown>): string[] =>
   Object.keys(tags).filter((k) => /GPS|Make|Model|Creator|Comment|Author|DateTimeOriginal/i.test(k) && !k.startsWith('System:'));
 
 describe('image metadata stripping', () => {
-  for (const [name, strip] of [['gps.jpg', stripJpegMetadata], ['gps.png', stripPngMetadata], ['gps-z.png', stripPngMetadata]] as const) {
+  for (const [name, strip] of [
+    ['gps.jpg', stripJpegMetadata],
+    ['gps.png', stripPngMetadata],
+    ['gps-z.png', stripPngMetadata],
+  ] as const) {
     it(`${name}: GPS, device, names and comments are gone; the image itself is untouched`, () => {
       const original = fixture(name);
       const before = exiftool(original);
-      assert.ok(identifying(before).some((k) => k.includes('GPSLatitude')), `the fixture carries GPS: ${identifying(before).join(', ')}`);
+      assert.ok(
+        identifying(before).some((k) => k.includes('GPSLatitude')),
+        `the fixture carries GPS: ${identifying(before).join(', ')}`,
+      );
       const stripped = strip(original);
       const afterTags = exiftool(stripped);
       assert.deepEqual(identifying(afterTags), []);
       assert.equal(stripped.indexOf('Jane Doe'), -1);
       assert.equal(afterTags['File:ImageWidth'] ?? afterTags['PNG:ImageWidth'], before['File:ImageWidth'] ?? before['PNG:ImageWidth']);
-      assert.ok(!Object.keys(afterTags).some((k) => k.startsWith('ExifTool:Warning') || k.startsWith('ExifTool:Error')), JSON.stringify(afterTags));
+      assert.ok(
+        !Object.keys(afterTags).some((k) => k.startsWith('ExifTool:Warning') || k.startsWith('ExifTool:Error')),
+        JSON.stringify(afterTags),
+      );
       // Idempotent: nothing more to remove.
       assert.ok(strip(stripped).equals(stripped));
     });

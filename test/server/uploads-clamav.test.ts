@@ -128,7 +128,10 @@ describe('uploads: malware scanning with a real clamd and the EICAR test file', 
     assert.equal(res.status, 422, res.body.toString());
     assert.equal(errorCode(res), 'infected_file');
     await nothingStored(h, 'room-eicar-pdf');
-    assert.ok(h.logs.some((l) => l.includes('VideoconsultTest.EICAR')), h.logs.join('\n'));
+    assert.ok(
+      h.logs.some((l) => l.includes('VideoconsultTest.EICAR')),
+      h.logs.join('\n'),
+    );
   });
 
   test('EICAR appended to a valid PNG is refused with 422 and is not on disk', real, async () => {

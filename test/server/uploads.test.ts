@@ -62,7 +62,10 @@ describe('uploads: accepting and serving files', () => {
     assert.equal(back.headers['x-content-type-options'], 'nosniff');
     assert.equal(back.headers['cache-control'], 'no-store');
     assert.equal(back.headers['content-type'], 'image/png');
-    assert.equal(back.headers['content-disposition'], `attachment; filename="Befund Hautausschlag _.png"; filename*=UTF-8''Befund%20Hautausschlag%20%C3%BC.png`);
+    assert.equal(
+      back.headers['content-disposition'],
+      `attachment; filename="Befund Hautausschlag _.png"; filename*=UTF-8''Befund%20Hautausschlag%20%C3%BC.png`,
+    );
     assert.match(String(back.headers['content-security-policy']), /default-src 'none'; sandbox/);
   });
 
@@ -135,7 +138,11 @@ describe('uploads: accepting and serving files', () => {
       assert.equal(f.bytes.includes(nameMarker), false, `${f.path} contains the file name`);
       assert.equal(f.bytes.includes(Buffer.from([0x89, 0x50, 0x4e, 0x47])), false, `${f.path} contains the PNG header`);
     }
-    assert.equal(files.some((f) => f.path.includes('room-secret')), false, 'room names never reach the file system');
+    assert.equal(
+      files.some((f) => f.path.includes('room-secret')),
+      false,
+      'room names never reach the file system',
+    );
     // The marker is really in what we sent (so the check above can fail).
     assert.ok((await download(h, 'room-secret', id)).body.includes(marker));
   });
@@ -170,7 +177,10 @@ describe('uploads: accepting and serving files', () => {
   test('no temp files are left behind by successful or refused uploads', async () => {
     const all = await filesUnder(h.directory);
     assert.ok(all.length > 0);
-    assert.deepEqual(all.filter((f) => f.path.includes('.tmp-')), []);
+    assert.deepEqual(
+      all.filter((f) => f.path.includes('.tmp-')),
+      [],
+    );
   });
 });
 
@@ -245,10 +255,22 @@ describe('uploads: authorisation by the participant’s LiveKit grant', () => {
       ['no Authorization header', {}, 'unauthorized'],
       ['not a bearer token', { Authorization: 'Basic dXNlcjpwYXNz' }, 'unauthorized'],
       ['garbage', { Authorization: 'Bearer not.a.jwt' }, 'invalid_token'],
-      ['signed with another secret', { Authorization: `Bearer ${await tokenFor('room-a', 'p', { secret: 'another-secret-that-is-also-32-characters' })}` }, 'invalid_token'],
-      ['issued for another API key', { Authorization: `Bearer ${handRolledToken({ ...claims, iss: 'other-key', exp: now + 600 })}` }, 'invalid_token'],
+      [
+        'signed with another secret',
+        { Authorization: `Bearer ${await tokenFor('room-a', 'p', { secret: 'another-secret-that-is-also-32-characters' })}` },
+        'invalid_token',
+      ],
+      [
+        'issued for another API key',
+        { Authorization: `Bearer ${handRolledToken({ ...claims, iss: 'other-key', exp: now + 600 })}` },
+        'invalid_token',
+      ],
       ['without an expiry', { Authorization: `Bearer ${handRolledToken(claims)}` }, 'invalid_token'],
-      ['expired an hour ago', { Authorization: `Bearer ${handRolledToken({ ...claims, nbf: now - 7200, exp: now - 3600 })}` }, 'token_expired'],
+      [
+        'expired an hour ago',
+        { Authorization: `Bearer ${handRolledToken({ ...claims, nbf: now - 7200, exp: now - 3600 })}` },
+        'token_expired',
+      ],
     ];
     for (const [what, headers, code] of cases) {
       for (const res of [
@@ -262,7 +284,10 @@ describe('uploads: authorisation by the participant’s LiveKit grant', () => {
     }
     // The same hand-rolled token with a live expiry works, so the cases above fail for the stated reason.
     const good = handRolledToken({ ...claims, exp: now + 600 });
-    assert.equal((await send(`${h.baseUrl}/v1/rooms/room-a/uploads/${fileInA}`, { headers: { Authorization: `Bearer ${good}` } })).status, 200);
+    assert.equal(
+      (await send(`${h.baseUrl}/v1/rooms/room-a/uploads/${fileInA}`, { headers: { Authorization: `Bearer ${good}` } })).status,
+      200,
+    );
   });
 
   test('the grant is checked before the body is read: a stranger’s oversized upload gets 401, not 413', async () => {

@@ -8,12 +8,21 @@ let eventSeq = 0;
 
 function event(kind: string, roomName: string, extra: Record<string, unknown> = {}): string {
   eventSeq++;
-  return JSON.stringify({ event: kind, id: `EV_test_${Date.now()}_${eventSeq}`, createdAt: String(Math.floor(Date.now() / 1000)), room: { name: roomName, sid: 'RM_x' }, ...extra });
+  return JSON.stringify({
+    event: kind,
+    id: `EV_test_${Date.now()}_${eventSeq}`,
+    createdAt: String(Math.floor(Date.now() / 1000)),
+    room: { name: roomName, sid: 'RM_x' },
+    ...extra,
+  });
 }
 
 async function post(h: Harness, body: string, secret = h.sfu.apiSecret): Promise<{ status: number; body: Record<string, unknown> }> {
   const auth = await signWebhook(body, h.sfu.apiKey, secret);
-  return call(h, 'POST', '/v1/webhooks/livekit', { raw: body, headers: { authorization: auth, 'content-type': 'application/webhook+json' } });
+  return call(h, 'POST', '/v1/webhooks/livekit', {
+    raw: body,
+    headers: { authorization: auth, 'content-type': 'application/webhook+json' },
+  });
 }
 
 describe('webhooks', () => {
@@ -38,9 +47,16 @@ describe('webhooks', () => {
   });
 
   const db = (): SqliteStore['db'] => (h.server.store as SqliteStore).db;
-  const count = (sql: string, ...args: unknown[]): number => Number((db().prepare(sql).get(...args) as { n: number }).n);
+  const count = (sql: string, ...args: unknown[]): number =>
+    Number(
+      (
+        db()
+          .prepare(sql)
+          .get(...args) as { n: number }
+      ).n,
+    );
 
-  it('accepts the real SFU\'s signed webhooks (room_started after creating a room)', async () => {
+  it("accepts the real SFU's signed webhooks (room_started after creating a room)", async () => {
     const before = count('SELECT COUNT(*) AS n FROM webhook_events');
     await createConsultation(h, h.keys.acme);
     const deadline = Date.now() + 10_000;
@@ -57,7 +73,10 @@ describe('webhooks', () => {
     assert.equal(forged.status, 401);
     assert.equal((forged.body.error as { code: string }).code, 'invalid_signature');
     const auth = await signWebhook(body, h.sfu.apiKey, h.sfu.apiSecret);
-    const tampered = await call(h, 'POST', '/v1/webhooks/livekit', { raw: body.replace('room_finished', 'room_started'), headers: { authorization: auth } });
+    const tampered = await call(h, 'POST', '/v1/webhooks/livekit', {
+      raw: body.replace('room_finished', 'room_started'),
+      headers: { authorization: auth },
+    });
     assert.equal(tampered.status, 401);
     const unsigned = await call(h, 'POST', '/v1/webhooks/livekit', { raw: body });
     assert.equal(unsigned.status, 401);
@@ -89,7 +108,10 @@ describe('webhooks', () => {
     assert.equal((await call(h, 'GET', `/v1/consultations/${id}`, { auth: h.keys.acme })).body.status, 'active');
 
     await call(h, 'POST', '/v1/practitioner/decline', { auth: pt, body: { ticketId: p.ticketId } });
-    assert.ok(removed.some((r) => r.room === room && r.identity === patient.body.identity), 'declining an admitted patient removes them');
+    assert.ok(
+      removed.some((r) => r.room === room && r.identity === patient.body.identity),
+      'declining an admitted patient removes them',
+    );
     removed.length = 0;
     await post(h, event('participant_joined', room, { participant: { identity: String(patient.body.identity) } }));
     assert.deepEqual(removed, [{ room, identity: patient.body.identity }], 'a declined identity rejoining is removed again');
@@ -102,7 +124,10 @@ describe('webhooks', () => {
 
     const id = await createConsultation(h, h.keys.acme);
     const pt = await practitionerToken(h, h.keys.acme, id);
-    const doctor = await call(h, 'POST', '/v1/practitioner/grant', { auth: pt, headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)' } });
+    const doctor = await call(h, 'POST', '/v1/practitioner/grant', {
+      auth: pt,
+      headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)' },
+    });
     await post(h, event('participant_joined', `vc-${id}`, { participant: { identity: String(doctor.body.identity) } }));
     assert.notEqual(db().prepare('SELECT e2ee_key FROM consultations WHERE id = ?').pluck().get(id), null);
     const stats = count('SELECT COUNT(*) AS n FROM session_stats');

@@ -4,7 +4,17 @@
  * A PDF of `pages` pages of `width`×`height` points, each drawing `content` (PDF operators) when given, as a
  * latin1 string with a correct cross-reference table (pdf.js reads it without repairing).
  */
-export function buildPdf({ pages = 1, width = 200, height = 200, content }: { pages?: number; width?: number; height?: number; content?: string }): string {
+export function buildPdf({
+  pages = 1,
+  width = 200,
+  height = 200,
+  content,
+}: {
+  pages?: number;
+  width?: number;
+  height?: number;
+  content?: string;
+}): string {
   const kids = Array.from({ length: pages }, (_, i) => `${3 + i} 0 R`).join(' ');
   const contents = content === undefined ? '' : ` /Contents ${3 + pages} 0 R /Resources << >>`;
   const objects = [

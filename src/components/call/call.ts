@@ -188,14 +188,22 @@ export class VcCall extends VcSessionElement {
     const name = p.isLocal ? t('call.you') : p.name;
     const track = options.screen ? p.screen : p.camera;
     const label = options.screen ? t('call.screenOf', { name }) : name;
-    const classes = ['tile', p.isLocal ? 'local' : 'remote', p.isSpeaking && !options.screen ? 'speaking' : '', options.screen ? 'screen' : '',
-      options.self ? `self ${this.selfViewPosition}` : '', options.self && this.dragging ? 'dragging' : ''].join(' ');
+    const classes = [
+      'tile',
+      p.isLocal ? 'local' : 'remote',
+      p.isSpeaking && !options.screen ? 'speaking' : '',
+      options.screen ? 'screen' : '',
+      options.self ? `self ${this.selfViewPosition}` : '',
+      options.self && this.dragging ? 'dragging' : '',
+    ].join(' ');
     return html`<figure class=${classes} part=${options.self ? 'tile self-view' : 'tile'} data-identity=${p.identity} data-role=${p.role ?? nothing}
       tabindex=${options.self ? '0' : nothing} aria-label=${options.self ? t('call.selfView') : label}
       @keydown=${options.self ? this.onSelfKey : nothing} @pointerdown=${options.self ? this.onSelfPointerDown : nothing}>
-      ${track
-        ? html`<video class=${options.screen ? 'screen' : 'camera'} autoplay playsinline muted ${srcObject(track)}></video>`
-        : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`}
+      ${
+        track
+          ? html`<video class=${options.screen ? 'screen' : 'camera'} autoplay playsinline muted ${srcObject(track)}></video>`
+          : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`
+      }
       <figcaption>
         ${!options.screen && !p.microphoneEnabled ? html`<span class="muted-icon" role="img" aria-label=${t('call.micOff')}>${icons.micOff}</span>` : nothing}
         <span class="name">${label}</span>
@@ -215,9 +223,7 @@ export class VcCall extends VcSessionElement {
     }
     if (remotes.length <= 1) {
       return html`<div class="stage" part="stage">
-        ${remotes[0]
-          ? this.renderTile(remotes[0])
-          : html`<div class="waiting" role="status">${this.localize.t('call.waitingOther')}</div>`}
+        ${remotes[0] ? this.renderTile(remotes[0]) : html`<div class="waiting" role="status">${this.localize.t('call.waitingOther')}</div>`}
         ${local ? this.renderTile(local, { self: true }) : nothing}
       </div>`;
     }
@@ -230,28 +236,63 @@ export class VcCall extends VcSessionElement {
     if (!s) return nothing;
     const local = s.participants.find((p) => p.isLocal);
     const quality = local?.connectionQuality ?? 'unknown';
-    const button = (part: string, pressed: boolean | undefined, icon: unknown, label: string, onClick: () => void, variant = '', title = label) =>
+    const button = (
+      part: string,
+      pressed: boolean | undefined,
+      icon: unknown,
+      label: string,
+      onClick: () => void,
+      variant = '',
+      title = label,
+    ) =>
       html`<button class="button ${variant}" part=${part} type="button" aria-pressed=${pressed === undefined ? nothing : String(pressed)}
         title=${title} @click=${onClick}>${icon}<span class="label">${label}</span></button>`;
     return html`<div class="toolbar" part="toolbar" role="toolbar" aria-label=${t('call.label')}>
       <div class="group">
-      ${button('mic-button', s.microphoneEnabled, s.microphoneEnabled ? icons.mic : icons.micOff, t('dc.microphone'),
-        () => this.toggleMicrophone(), s.microphoneEnabled ? '' : 'off', t(s.microphoneEnabled ? 'call.mute' : 'call.unmute'))}
-      ${button('camera-button', s.cameraEnabled, s.cameraEnabled ? icons.camera : icons.cameraOff, t('dc.camera'),
-        () => this.toggleCamera(), s.cameraEnabled ? '' : 'off', t(s.cameraEnabled ? 'call.cameraOff' : 'call.cameraOn'))}
-      ${s.canScreenShare && 'getDisplayMedia' in (navigator.mediaDevices ?? {})
-        ? button('screen-button', s.screenShareEnabled, icons.screen, t('call.shareStart'), () => this.toggleScreen(), s.screenShareEnabled ? 'active' : '',
-            t(s.screenShareEnabled ? 'call.shareStop' : 'call.shareStart'))
-        : nothing}
+      ${button(
+        'mic-button',
+        s.microphoneEnabled,
+        s.microphoneEnabled ? icons.mic : icons.micOff,
+        t('dc.microphone'),
+        () => this.toggleMicrophone(),
+        s.microphoneEnabled ? '' : 'off',
+        t(s.microphoneEnabled ? 'call.mute' : 'call.unmute'),
+      )}
+      ${button(
+        'camera-button',
+        s.cameraEnabled,
+        s.cameraEnabled ? icons.camera : icons.cameraOff,
+        t('dc.camera'),
+        () => this.toggleCamera(),
+        s.cameraEnabled ? '' : 'off',
+        t(s.cameraEnabled ? 'call.cameraOff' : 'call.cameraOn'),
+      )}
+      ${
+        s.canScreenShare && 'getDisplayMedia' in (navigator.mediaDevices ?? {})
+          ? button(
+              'screen-button',
+              s.screenShareEnabled,
+              icons.screen,
+              t('call.shareStart'),
+              () => this.toggleScreen(),
+              s.screenShareEnabled ? 'active' : '',
+              t(s.screenShareEnabled ? 'call.shareStop' : 'call.shareStart'),
+            )
+          : nothing
+      }
       <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"
         @click=${() => void this.toggleDevices()}>${icons.settings}<span class="label">${t('call.devices')}</span></button>
       </div>
-      ${s.encrypted
-        ? html`<span class="encrypted" part="e2ee-badge" title=${t('call.encryptedHint')}>${icons.lock}${t('call.encrypted')}</span>`
-        : nothing}
-      ${quality === 'unknown'
-        ? nothing
-        : html`<span class="quality ${quality}" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>`}
+      ${
+        s.encrypted
+          ? html`<span class="encrypted" part="e2ee-badge" title=${t('call.encryptedHint')}>${icons.lock}${t('call.encrypted')}</span>`
+          : nothing
+      }
+      ${
+        quality === 'unknown'
+          ? nothing
+          : html`<span class="quality ${quality}" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>`
+      }
       <div class="group">
       ${button('leave-button', undefined, icons.leave, t('call.leave'), () => this.requestLeave(), 'danger')}
       ${s.role === 'practitioner' ? button('end-button', undefined, icons.end, t('call.end'), () => this.requestEnd(), 'danger') : nothing}
@@ -284,20 +325,24 @@ export class VcCall extends VcSessionElement {
           ${reconnecting ? html`<p class="banner" part="reconnecting-banner">${t('call.reconnecting')}</p>` : nothing}
           ${connecting ? html`<p class="banner">${t('call.connecting')}</p>` : nothing}
         </div>
-        ${s?.screenShareEnabled
-          ? html`<div class="banner" part="sharing-banner">
+        ${
+          s?.screenShareEnabled
+            ? html`<div class="banner" part="sharing-banner">
               <span>${t('call.sharing')}</span>
               <button class="button" type="button" @click=${() => this.toggleScreen()}>${t('call.shareStop')}</button>
             </div>`
-          : nothing}
-        ${s?.audioBlocked
-          ? html`<div class="banner" part="sound-banner">
+            : nothing
+        }
+        ${
+          s?.audioBlocked
+            ? html`<div class="banner" part="sound-banner">
               <span>${t('call.soundBlocked')}</span>
               <button class="button primary" part="sound-button" type="button" @click=${() => void this.sessions.session?.startAudio()}>
                 ${icons.sound}${t('call.enableSound')}
               </button>
             </div>`
-          : nothing}
+            : nothing
+        }
       </div>
       ${this.renderStage(s?.participants ?? [])}
       <div class="controls">${this.renderToolbar()}</div>

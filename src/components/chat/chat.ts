@@ -186,7 +186,12 @@ export class VcChat extends VcSessionElement {
     try {
       const blob = await fetcher(attachment);
       // The server's name and sniffed type (a File from our fetcher); never the name from the message.
-      saveBlob(blob, blob instanceof File && blob.name ? blob.name : downloadName(null, isAttachmentType(blob.type) ? blob.type : attachment.type, 'attachment'));
+      saveBlob(
+        blob,
+        blob instanceof File && blob.name
+          ? blob.name
+          : downloadName(null, isAttachmentType(blob.type) ? blob.type : attachment.type, 'attachment'),
+      );
     } catch (error) {
       this.emitError('download_failed', `Could not download ${attachment.name}: ${String(error)}`);
     }
@@ -274,9 +279,11 @@ export class VcChat extends VcSessionElement {
   private renderAttachment(attachment: ChatAttachment): TemplateResult {
     const preview = this.previews.get(attachment.id);
     return html`<div class="attachment" part="attachment">
-      ${attachment.type.startsWith('image/') && preview
-        ? html`<img src=${preview} alt=${this.localize.t('chat.imageAlt', { name: attachment.name })} />`
-        : nothing}
+      ${
+        attachment.type.startsWith('image/') && preview
+          ? html`<img src=${preview} alt=${this.localize.t('chat.imageAlt', { name: attachment.name })} />`
+          : nothing
+      }
       <button class="button" type="button" @click=${() => this.download(attachment)} ?disabled=${!this.activeFetcher}>
         ${this.localize.t('chat.download', { name: attachment.name })}
       </button>
@@ -315,9 +322,11 @@ export class VcChat extends VcSessionElement {
       <div class="header" part="header">
         <button class="button toggle" part="toggle" type="button" aria-expanded=${String(!this.collapsed)} aria-controls="body" @click=${this.toggle}>
           <span id="title">${this.localize.t('chat.title')}</span>
-          ${this.unread > 0
-            ? html`<span class="badge" part="badge">${this.localize.t('chat.unread', { count: this.unread })}</span>`
-            : nothing}
+          ${
+            this.unread > 0
+              ? html`<span class="badge" part="badge">${this.localize.t('chat.unread', { count: this.unread })}</span>`
+              : nothing
+          }
         </button>
       </div>
       <div id="body" ?hidden=${this.collapsed}>
@@ -343,8 +352,9 @@ export class VcChat extends VcSessionElement {
             @keydown=${this.onKeyDown}
           ></textarea>
           <div class="actions">
-            ${uploader
-              ? html`<input type="file" hidden accept=${ATTACHMENT_TYPES.join(',')} @change=${this.onFile} />
+            ${
+              uploader
+                ? html`<input type="file" hidden accept=${ATTACHMENT_TYPES.join(',')} @change=${this.onFile} />
                   <button
                     class="button"
                     part="attach-button"
@@ -358,7 +368,8 @@ export class VcChat extends VcSessionElement {
                       <path d="M21 11l-8.5 8.5a5 5 0 01-7-7L14 4a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 7" />
                     </svg>
                   </button>`
-              : nothing}
+                : nothing
+            }
             <button class="button primary" part="send-button" type="submit" ?disabled=${!chat || over > 0 || !this.draft.trim()}>
               ${this.localize.t('chat.send')}
             </button>

@@ -292,36 +292,42 @@ export class VcConsultation extends VcElement {
     const showChat = !this.noChat;
     return html`<div class="with-sidebar in-call ${boardOpen ? 'board-open' : ''}">
       <div class="main">
-        ${showChat || !this.noWhiteboard
-          ? html`<div class="tools" part="tools" role="toolbar" aria-label=${t('c.tools')}>
-              ${showChat
-                ? html`<button class="button chat-button" part="chat-button" type="button" aria-controls="chat"
+        ${
+          showChat || !this.noWhiteboard
+            ? html`<div class="tools" part="tools" role="toolbar" aria-label=${t('c.tools')}>
+              ${
+                showChat
+                  ? html`<button class="button chat-button" part="chat-button" type="button" aria-controls="chat"
                     aria-expanded=${String(!collapsed)} @click=${this.toggleChat}>
                     ${unread > 0 ? t('c.chatUnread', { count: unread }) : t('c.chat')}
                   </button>`
-                : nothing}
-              ${this.noWhiteboard
-                ? nothing
-                : html`<button class="button" part="whiteboard-button" type="button" aria-pressed=${String(boardOpen)}
+                  : nothing
+              }
+              ${
+                this.noWhiteboard
+                  ? nothing
+                  : html`<button class="button" part="whiteboard-button" type="button" aria-pressed=${String(boardOpen)}
                     ?disabled=${this.board === 'loading'} @click=${this.toggleWhiteboard}>
                     ${this.board === 'loading' ? t('c.whiteboardLoading') : t('c.whiteboard')}
-                  </button>`}
+                  </button>`
+              }
               <span class="error" role="status">${this.board === 'failed' ? t('c.whiteboardFailed') : ''}</span>
             </div>`
-          : nothing}
-        ${boardOpen
-          ? html`<vc-whiteboard part="whiteboard" theme=${this.theme} .session=${this.session}></vc-whiteboard>`
-          : nothing}
+            : nothing
+        }
+        ${boardOpen ? html`<vc-whiteboard part="whiteboard" theme=${this.theme} .session=${this.session}></vc-whiteboard>` : nothing}
         <vc-call part="call" data-step-focus theme=${this.theme} .session=${this.session}></vc-call>
       </div>
       <aside part="sidebar" ?hidden=${!practitioner && !showChat && !this.hasSideContent}>
         ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
         <slot name="chat" @slotchange=${this.onSlotChange}
-          >${showChat
-            ? html`<vc-chat id="chat" part="chat" theme=${this.theme} .session=${this.session} ?collapsed=${collapsed}
+          >${
+            showChat
+              ? html`<vc-chat id="chat" part="chat" theme=${this.theme} .session=${this.session} ?collapsed=${collapsed}
                 @vc-chat-toggle=${(e: CustomEvent<{ collapsed: boolean }>) => (this.chatCollapsed = e.detail.collapsed)}
                 @vc-chat-message=${() => this.requestUpdate()}></vc-chat>`
-            : nothing}</slot
+              : nothing
+          }</slot
         >
         <slot name="whiteboard" @slotchange=${this.onSlotChange}></slot>
       </aside>

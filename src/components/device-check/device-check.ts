@@ -252,10 +252,12 @@ export class VcDeviceCheck extends VcElement {
           </div>
           <button class="button" part="test-sound-button" type="button" @click=${this.playTestSound}>${t('dc.testSound')}</button>
           <span class="fix">${t('dc.testSoundHint')}</span>
-          ${this.rememberDevices
-            ? html`<label class="check"><input type="checkbox" part="remember-checkbox" .checked=${this.remember}
+          ${
+            this.rememberDevices
+              ? html`<label class="check"><input type="checkbox" part="remember-checkbox" .checked=${this.remember}
                 @change=${this.toggleRemember} /> ${t('dc.remember')}</label>`
-            : nothing}
+              : nothing
+          }
         </div>
       </div>
       <ul part="results">

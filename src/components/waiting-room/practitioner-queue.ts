@@ -89,18 +89,22 @@ export class PractitionerQueue implements ReactiveController {
     return html`<header>
         <h2 id="queue-title">${t('q.title')}</h2>
         <span class="badge">${t('q.count', { count: this.localize.number(patients.length) })}</span>
-        ${patients.length > 1
-          ? html`<button class="button primary" part="admit-all-button" type="button" @click=${() => this.act((s) => s.admitAll())}>
+        ${
+          patients.length > 1
+            ? html`<button class="button primary" part="admit-all-button" type="button" @click=${() => this.act((s) => s.admitAll())}>
               ${t('q.admitAll')}
             </button>`
-          : nothing}
+            : nothing
+        }
       </header>
       <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
-      ${patients.length === 0
-        ? html`<p class="muted">${t('q.empty')}</p>`
-        : html`<ul part="queue" aria-labelledby="queue-title">
+      ${
+        patients.length === 0
+          ? html`<p class="muted">${t('q.empty')}</p>`
+          : html`<ul part="queue" aria-labelledby="queue-title">
             ${patients.map((p) => this.renderPatient(p))}
-          </ul>`}`;
+          </ul>`
+      }`;
   }
 
   private renderPatient(patient: WaitingPatient) {
@@ -124,15 +128,17 @@ export class PractitionerQueue implements ReactiveController {
         <button class="button danger" part="decline-button" type="button" aria-label=${t('q.declineNamed', { name })}
           @click=${() => this.act((s) => s.decline(patient.ticketId))}>${t('q.decline')}</button>
       </div>
-      ${this.messaging === patient.ticketId
-        ? html`<form class="message-form" @submit=${(e: SubmitEvent) => this.sendMessage(e, patient)}>
+      ${
+        this.messaging === patient.ticketId
+          ? html`<form class="message-form" @submit=${(e: SubmitEvent) => this.sendMessage(e, patient)}>
             <div class="field">
               <label for="message-input">${t('q.messageLabel', { name })}</label>
               <input id="message-input" name="text" maxlength="280" autocomplete="off" />
             </div>
             <button class="button primary" type="submit">${t('common.send')}</button>
           </form>`
-        : nothing}
+          : nothing
+      }
     </li>`;
   }
 }

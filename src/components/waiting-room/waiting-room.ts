@@ -70,7 +70,8 @@ export class VcWaitingRoom extends VcSessionElement {
     if ((changed.has('accessCode') || changed.has('displayName')) && code && name) {
       this.entered ??= { code, name };
     }
-    if (this.effectiveMode === 'practitioner') this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
+    if (this.effectiveMode === 'practitioner')
+      this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
   }
 
   protected override get step(): string {
@@ -84,7 +85,6 @@ export class VcWaitingRoom extends VcSessionElement {
     if (this.mode === 'patient' || this.mode === 'practitioner') return this.mode;
     return this.sessions.snapshot?.role ?? 'patient';
   }
-
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -163,14 +163,16 @@ export class VcWaitingRoom extends VcSessionElement {
           ${queue ? html`<p class="position">${t('wr.position', { position: this.localize.number(queue.position) })}</p>` : nothing}
           ${minutes !== undefined ? html`<p>${t('wr.estimate', { minutes: this.localize.number(minutes) })}</p>` : nothing}
         </div>
-        ${snapshot && snapshot.messages.length
-          ? html`<h3>${t('wr.messages')}</h3>
+        ${
+          snapshot && snapshot.messages.length
+            ? html`<h3>${t('wr.messages')}</h3>
               <div role="log" aria-live="polite">
                 <ul part="messages">
                   ${snapshot.messages.map((m) => html`<li class="message">${m.text}</li>`)}
                 </ul>
               </div>`
-          : nothing}
+            : nothing
+        }
         <div class="actions">
           <button class="button" part="leave-button" type="button" @click=${this.requestLeave}>${t('wr.leave')}</button>
         </div>`;

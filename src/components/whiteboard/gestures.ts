@@ -5,7 +5,18 @@ import { hitTest } from './render.js';
 import type { View } from './viewport.js';
 
 export type WhiteboardTool = 'pen' | 'highlighter' | 'eraser' | 'line' | 'arrow' | 'rect' | 'ellipse' | 'text' | 'pan' | 'laser';
-export const WHITEBOARD_TOOLS: readonly WhiteboardTool[] = ['pen', 'highlighter', 'eraser', 'line', 'arrow', 'rect', 'ellipse', 'text', 'pan', 'laser'];
+export const WHITEBOARD_TOOLS: readonly WhiteboardTool[] = [
+  'pen',
+  'highlighter',
+  'eraser',
+  'line',
+  'arrow',
+  'rect',
+  'ellipse',
+  'text',
+  'pan',
+  'laser',
+];
 
 const DRAW_KINDS: readonly ElementKind[] = ['pen', 'highlighter', 'line', 'arrow', 'rect', 'ellipse'];
 /** A freehand stroke keeps at most this many coordinates (the sync's limit is 20 000). */
@@ -43,7 +54,8 @@ export function beginGesture(
   const { pointerId } = sample;
   const [x, y] = [roundCoordinate(sample.x), roundCoordinate(sample.y)];
   if (tool === 'pan') return { gesture: { type: 'pan', pointerId, startX: sample.clientX, startY: sample.clientY, view: { ...view } } };
-  if (tool === 'pen' || tool === 'highlighter') return { gesture: { type: 'draw', pointerId, element: { kind: tool, ...style, points: [x, y] } } };
+  if (tool === 'pen' || tool === 'highlighter')
+    return { gesture: { type: 'draw', pointerId, element: { kind: tool, ...style, points: [x, y] } } };
   if (DRAW_KINDS.includes(tool as ElementKind)) {
     return { gesture: { type: 'draw', pointerId, element: { kind: tool as ElementKind, ...style, points: [x, y, x, y] } } };
   }

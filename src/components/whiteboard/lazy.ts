@@ -17,4 +17,3 @@ export function loadWhiteboard(): Promise<typeof VcWhiteboard> {
 export function loadWhiteboardSync(): Promise<typeof import('../../session/whiteboard-sync.js')> {
   return import('../../session/whiteboard-sync.js');
 }
-

@@ -237,7 +237,12 @@ export function bounds(elements: readonly BoardElement[]): { left: number; top: 
     const left = Math.min(...xs) - pad;
     const top = Math.min(...ys) - pad;
     box = box
-      ? { left: Math.min(box.left, left), top: Math.min(box.top, top), right: Math.max(box.right, right), bottom: Math.max(box.bottom, bottom) }
+      ? {
+          left: Math.min(box.left, left),
+          top: Math.min(box.top, top),
+          right: Math.max(box.right, right),
+          bottom: Math.max(box.bottom, bottom),
+        }
       : { left, top, right, bottom };
   }
   return box;

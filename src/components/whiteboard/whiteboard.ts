@@ -34,8 +34,16 @@ import { whiteboardStyles } from './whiteboard.styles.js';
 export { WHITEBOARD_TOOLS, type WhiteboardTool };
 
 const TOOL_ICONS: Record<WhiteboardTool, IconName> = {
-  pen: 'pen', highlighter: 'highlighter', eraser: 'eraser', line: 'line', arrow: 'arrow',
-  rect: 'rect', ellipse: 'ellipse', text: 'text', pan: 'pan', laser: 'laser',
+  pen: 'pen',
+  highlighter: 'highlighter',
+  eraser: 'eraser',
+  line: 'line',
+  arrow: 'arrow',
+  rect: 'rect',
+  ellipse: 'ellipse',
+  text: 'text',
+  pan: 'pan',
+  laser: 'laser',
 };
 /** How long the local laser trail stays visible, in ms. */
 const LASER_TRAIL_MS = 1000;
@@ -147,7 +155,8 @@ export class VcWhiteboard extends VcSessionElement {
     this.collaboration = followCollaboration(this.collaboration, this.sessions.session, this.onCollaborationChange);
     const collaboration = this.collaboration;
     // Shown standalone or in a consultation, the board is open: start the session's sync (once in the call).
-    if (!this.sync && collaboration && !collaboration.whiteboard && collaboration.chat) void collaboration.openWhiteboard().catch(() => undefined);
+    if (!this.sync && collaboration && !collaboration.whiteboard && collaboration.chat)
+      void collaboration.openWhiteboard().catch(() => undefined);
     if ((this.sync ?? collaboration?.whiteboard) !== this.board) this.attachSync();
   }
 
@@ -225,10 +234,30 @@ export class VcWhiteboard extends VcSessionElement {
     const cursors: RemoteCursor[] = [...(this.board?.cursors() ?? [])];
     this.localLaser = this.localLaser.filter((p) => now - p.at < LASER_TRAIL_MS);
     const last = this.localLaser.at(-1);
-    if (last) cursors.push({ identity: '', name: this.board?.transport.localName ?? '', x: last.x, y: last.y, laser: true, color: this.color, trail: this.localLaser, at: now });
+    if (last)
+      cursors.push({
+        identity: '',
+        name: this.board?.transport.localName ?? '',
+        x: last.x,
+        y: last.y,
+        laser: true,
+        color: this.color,
+        trail: this.localLaser,
+        at: now,
+      });
     // Remote trails carry Date.now() times; ours performance.now(): draw each against its own clock.
-    drawCursors(ctx, cursors.filter((c) => c.identity), this.view, Date.now());
-    drawCursors(ctx, cursors.filter((c) => !c.identity), this.view, now);
+    drawCursors(
+      ctx,
+      cursors.filter((c) => c.identity),
+      this.view,
+      Date.now(),
+    );
+    drawCursors(
+      ctx,
+      cursors.filter((c) => !c.identity),
+      this.view,
+      now,
+    );
     return cursors.some((c) => c.laser);
   }
 
@@ -281,7 +310,12 @@ export class VcWhiteboard extends VcSessionElement {
       // Synthetic pointers (tests) cannot be captured.
     }
     const sample = this.sample(event);
-    const { gesture, textAt } = beginGesture(event.button === 1 ? 'pan' : this.tool, sample, { color: this.color, size: this.size }, this.view);
+    const { gesture, textAt } = beginGesture(
+      event.button === 1 ? 'pan' : this.tool,
+      sample,
+      { color: this.color, size: this.size },
+      this.view,
+    );
     this.gesture = gesture;
     if (gesture?.type === 'erase') eraseAlong(gesture, sample, this.eraser.elements, this.eraser.radius);
     if (textAt) {
@@ -346,7 +380,13 @@ export class VcWhiteboard extends VcSessionElement {
     const text = this.textEditor?.value.trim() ?? '';
     this.textAt = undefined;
     if (at && text) {
-      this.board?.addElement({ kind: 'text', color: this.color, size: this.size, points: [roundCoordinate(at.x), roundCoordinate(at.y)], text: text.slice(0, 2000) });
+      this.board?.addElement({
+        kind: 'text',
+        color: this.color,
+        size: this.size,
+        points: [roundCoordinate(at.x), roundCoordinate(at.y)],
+        text: text.slice(0, 2000),
+      });
     }
     this.stage?.focus();
   }
@@ -386,10 +426,16 @@ export class VcWhiteboard extends VcSessionElement {
 
   /** Arrow keys move between toolbar controls (the ARIA toolbar pattern). */
   private onToolbarKeyDown(event: KeyboardEvent): void {
-    if (moveToolbarFocus(event, [...this.renderRoot.querySelectorAll<HTMLElement>('.toolbar button:not([disabled])')])) event.preventDefault();
+    if (moveToolbarFocus(event, [...this.renderRoot.querySelectorAll<HTMLElement>('.toolbar button:not([disabled])')]))
+      event.preventDefault();
   }
 
-  private button(name: IconName, label: string, onClick: () => void, options: { pressed?: boolean; disabled?: boolean; part?: string } = {}): TemplateResult {
+  private button(
+    name: IconName,
+    label: string,
+    onClick: () => void,
+    options: { pressed?: boolean; disabled?: boolean; part?: string } = {},
+  ): TemplateResult {
     return html`<button
       class="button"
       type="button"
@@ -415,7 +461,11 @@ export class VcWhiteboard extends VcSessionElement {
       <div class="toolbar" part="toolbar" role="toolbar" aria-label=${this.localize.t('wb.toolbar')} @keydown=${this.onToolbarKeyDown}>
         <div class="group">
           ${WHITEBOARD_TOOLS.map((tool) =>
-            this.button(TOOL_ICONS[tool], this.localize.t(`wb.${tool}`), () => (this.tool = tool), { pressed: this.tool === tool, part: 'tool-button', disabled: !sync }),
+            this.button(TOOL_ICONS[tool], this.localize.t(`wb.${tool}`), () => (this.tool = tool), {
+              pressed: this.tool === tool,
+              part: 'tool-button',
+              disabled: !sync,
+            }),
           )}
         </div>
         <div class="group">
@@ -438,16 +488,20 @@ export class VcWhiteboard extends VcSessionElement {
           ${this.button('export', this.localize.t('wb.export'), () => void this.downloadPng())}
         </div>
         <div class="group">
-          ${this.activeUploader
-            ? html`<input type="file" hidden accept="image/png,image/jpeg,application/pdf" @change=${this.onDocumentFile} />
+          ${
+            this.activeUploader
+              ? html`<input type="file" hidden accept="image/png,image/jpeg,application/pdf" @change=${this.onDocumentFile} />
                 ${this.button('document', this.localize.t('wb.document'), () => this.fileInput?.click(), { disabled: !sync })}`
-            : nothing}
+              : nothing
+          }
           ${background ? this.button('removeDocument', this.localize.t('wb.removeDocument'), () => sync?.setBackground(undefined)) : nothing}
-          ${background?.type === 'application/pdf' && loaded
-            ? html`${this.button('previous', this.localize.t('wb.previousPage'), () => this.changePage(-1), { disabled: background.page <= 1 })}
+          ${
+            background?.type === 'application/pdf' && loaded
+              ? html`${this.button('previous', this.localize.t('wb.previousPage'), () => this.changePage(-1), { disabled: background.page <= 1 })}
                 <span class="page">${this.localize.t('wb.page', { page: background.page, pages: loaded.pages })}</span>
                 ${this.button('next', this.localize.t('wb.nextPage'), () => this.changePage(1), { disabled: background.page >= loaded.pages })}`
-            : nothing}
+              : nothing
+          }
         </div>
       </div>
       <div
@@ -470,8 +524,9 @@ export class VcWhiteboard extends VcSessionElement {
           @pointerleave=${this.onPointerLeave}
           @wheel=${this.onWheel}
         ></canvas>
-        ${textAt
-          ? html`<textarea
+        ${
+          textAt
+            ? html`<textarea
               class="text-editor"
               rows="1"
               aria-label=${this.localize.t('wb.textInput')}
@@ -479,7 +534,8 @@ export class VcWhiteboard extends VcSessionElement {
               @keydown=${this.onTextKeyDown}
               @blur=${() => this.commitText()}
             ></textarea>`
-          : nothing}
+            : nothing
+        }
       </div>
       <div class="status" part="status">
         <span id="summary">${this.localize.t('wb.summary', { count: this.count })}${background ? ` · ${background.name}` : ''}</span>

@@ -47,7 +47,11 @@ export async function shownTexts(page: Page): Promise<string[]> {
 
 /** Waits until the page shows at least `count` messages; a useful error names what it did show. */
 export async function waitForMessages(page: Page, count: number, timeout = 30000): Promise<void> {
-  await page.waitForFunction((n) => window.collab.shownMessages().length >= n, count, { timeout, polling: 200 }).catch(async (err: Error) => {
-    throw new Error(`${err.message}: expected ${count} messages, shown ${JSON.stringify(await shownTexts(page).catch(() => 'page gone'))}`);
-  });
+  await page
+    .waitForFunction((n) => window.collab.shownMessages().length >= n, count, { timeout, polling: 200 })
+    .catch(async (err: Error) => {
+      throw new Error(
+        `${err.message}: expected ${count} messages, shown ${JSON.stringify(await shownTexts(page).catch(() => 'page gone'))}`,
+      );
+    });
 }

@@ -29,7 +29,11 @@ const vc = {
   state: () => vc.session?.snapshot.state,
   snapshot: () =>
     JSON.parse(
-      JSON.stringify({ ...vc.session?.snapshot, dataTransport: undefined, participants: vc.session?.snapshot.participants.map((p) => ({ ...p, camera: undefined, screen: undefined })) }),
+      JSON.stringify({
+        ...vc.session?.snapshot,
+        dataTransport: undefined,
+        participants: vc.session?.snapshot.participants.map((p) => ({ ...p, camera: undefined, screen: undefined })),
+      }),
     ),
   remoteVideoPlaying: async () => false,
 };
@@ -50,7 +54,11 @@ function board(): VcWhiteboard | null {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -65,7 +73,8 @@ const collab = {
     }));
   },
   historyDividerShown: () => !!chatElement().shadowRoot?.querySelector('li.divider'),
-  chatReady: () => !!vc.session && !!sdk.collaborationFor(vc.session).chat && !chatElement().shadowRoot?.querySelector('textarea')?.disabled,
+  chatReady: () =>
+    !!vc.session && !!sdk.collaborationFor(vc.session).chat && !chatElement().shadowRoot?.querySelector('textarea')?.disabled,
   /** The user opens the whiteboard: the lazy chunk loads and the element joins the session's board. */
   async openBoard(): Promise<boolean> {
     await sdk.loadWhiteboard();
@@ -104,7 +113,8 @@ const collab = {
     const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let count = 0;
     for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 12 && Math.abs(data[i + 1]! - g!) < 12 && Math.abs(data[i + 2]! - b!) < 12) count += 1;
+      if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 12 && Math.abs(data[i + 1]! - g!) < 12 && Math.abs(data[i + 2]! - b!) < 12)
+        count += 1;
     }
     return count;
   },
@@ -112,7 +122,11 @@ const collab = {
   backgroundName: () => (vc.session ? (sdk.collaborationFor(vc.session).whiteboard?.background()?.name ?? '') : ''),
   errors: () => errors,
   /** URLs of the scripts this page loaded (proves what came from dist/ and when). */
-  loadedScripts: () => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\.m?js($|\?)/.test(n)),
+  loadedScripts: () =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => e.name)
+      .filter((n) => /\.m?js($|\?)/.test(n)),
 };
 
 declare global {

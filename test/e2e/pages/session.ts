@@ -42,11 +42,16 @@ const api = {
   },
   tracks: [] as MediaStreamTrack[],
   state: () => api.session?.snapshot.state,
-  snapshot: () => JSON.parse(JSON.stringify({ ...api.session?.snapshot, participants: api.session?.snapshot.participants.map((p) => ({ ...p, camera: undefined, screen: undefined })) })),
+  snapshot: () =>
+    JSON.parse(
+      JSON.stringify({
+        ...api.session?.snapshot,
+        participants: api.session?.snapshot.participants.map((p) => ({ ...p, camera: undefined, screen: undefined })),
+      }),
+    ),
   /** True when every remote camera track (or those of the named participants) renders a frame. */
   async remoteVideoPlaying(names?: string[]): Promise<boolean> {
-    const remote =
-      api.session?.snapshot.participants.filter((p) => !p.isLocal && p.camera && (!names || names.includes(p.name))) ?? [];
+    const remote = api.session?.snapshot.participants.filter((p) => !p.isLocal && p.camera && (!names || names.includes(p.name))) ?? [];
     if (remote.length === 0) return false;
     for (const p of remote) {
       const video = document.createElement('video');

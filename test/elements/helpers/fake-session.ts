@@ -13,10 +13,14 @@ export class FakeSession implements VcSession {
     screenShareEnabled: false,
     canScreenShare: true,
     audioBlocked: false,
-  encrypted: false,
+    encrypted: false,
   };
   readonly calls: { method: string; args: unknown[] }[] = [];
-  private readonly listeners = new Set<{ selector: (s: SessionSnapshot) => unknown; callback: (v: unknown, p: unknown) => void; last: unknown }>();
+  private readonly listeners = new Set<{
+    selector: (s: SessionSnapshot) => unknown;
+    callback: (v: unknown, p: unknown) => void;
+    last: unknown;
+  }>();
 
   constructor(patch: Partial<SessionSnapshot> = {}) {
     this.set(patch);

@@ -94,9 +94,7 @@ export class LoopbackHub {
     const size = typeof payload === 'string' ? new TextEncoder().encode(payload).byteLength : payload.byteLength;
     this.packets.push({ ...packet, from: from.peer.identity, size });
     if (packet.kind === 'lossy' && this.dropLossy) return;
-    const targets = [...this.members.values()].filter(
-      (m) => m !== from && (packet.to.length === 0 || packet.to.includes(m.peer.identity)),
-    );
+    const targets = [...this.members.values()].filter((m) => m !== from && (packet.to.length === 0 || packet.to.includes(m.peer.identity)));
     const copy = typeof payload === 'string' ? payload : payload.slice();
     this.queue = this.queue.then(
       () =>

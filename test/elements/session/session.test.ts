@@ -287,7 +287,10 @@ describe('ConsultationSession (patient)', () => {
   });
 
   it('stops rejoining when the consultation ended (410) or the patient was removed (403)', async () => {
-    for (const [status, expected] of [[410, 'ended'], [403, 'failed']] as const) {
+    for (const [status, expected] of [
+      [410, 'ended'],
+      [403, 'failed'],
+    ] as const) {
       const server = new FakeServer();
       server.on('/v1/lobby/grant', () => ({ status, body: { error: { code: 'x', message: 'No.' } } }));
       const session = patientSession(server);
@@ -304,7 +307,10 @@ describe('ConsultationSession (patient)', () => {
   it('renews a short grant through the lobby before it expires, and leaves the call when the lobby refuses', async function () {
     this.timeout(20_000);
     const server = new FakeServer();
-    let answer: { status: number; body: unknown } = { status: 200, body: { ...ADMISSION, token: 'renewed-token', expiresAt: new Date(Date.now() + 35_000).toISOString() } };
+    let answer: { status: number; body: unknown } = {
+      status: 200,
+      body: { ...ADMISSION, token: 'renewed-token', expiresAt: new Date(Date.now() + 35_000).toISOString() },
+    };
     server.on('/v1/lobby/grant', () => answer);
     const session = patientSession(server);
     await session.join({ code: 'ABC', name: 'Ann' });
@@ -323,7 +329,10 @@ describe('ConsultationSession (patient)', () => {
     const server = new FakeServer();
     const session = patientSession(server);
     const seen: string[] = [];
-    const unsubscribe = session.subscribe((s) => s.state, (state, previous) => seen.push(`${previous}>${state}`));
+    const unsubscribe = session.subscribe(
+      (s) => s.state,
+      (state, previous) => seen.push(`${previous}>${state}`),
+    );
     session.beginDeviceCheck();
     session.beginDeviceCheck();
     unsubscribe();
@@ -358,7 +367,12 @@ describe('ConsultationSession (practitioner)', () => {
     await until(() => server.openStreams === 1);
     server.event('queue', {
       patients: [
-        { ticketId: 't1', name: 'Ann', waitingSince: '2026-01-01T10:00:00Z', deviceCheck: { verdict: 'warning', camera: 'denied', microphone: 'ok', network: 'ok' } },
+        {
+          ticketId: 't1',
+          name: 'Ann',
+          waitingSince: '2026-01-01T10:00:00Z',
+          deviceCheck: { verdict: 'warning', camera: 'denied', microphone: 'ok', network: 'ok' },
+        },
         { name: 'no ticket id' },
       ],
     });
