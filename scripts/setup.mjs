@@ -1,6 +1,6 @@
 // `npm run setup`: everything a fresh Debian machine lacks for the tests, so that `npm run setup && npm test`
 // is the whole set-up. Idempotent and quick when all is there.
-//   1. Debian packages (Chromium, ClamAV, Redis, PostgreSQL): installed with apt-get when we are root,
+//   1. Debian packages (Chromium, ClamAV, Redis, PostgreSQL, ExifTool): installed with apt-get when we are root,
 //      otherwise the exact command is printed and setup fails.
 //   2. npm dependencies: `npm ci`, unless node_modules already matches package-lock.json.
 //   3. livekit-server: found, or built once (scripts/livekit.mjs).
@@ -17,6 +17,8 @@ const DEBIAN = [
   ['clamav', () => onPath('sigtool')],
   ['redis-server', () => onPath('redis-server')],
   ['postgresql', () => onPath('postgres') || existsSync('/usr/lib/postgresql/15/bin/postgres')],
+  // ExifTool reads the test images' metadata before and after stripping (test/server/strip-metadata.test.ts).
+  ['libimage-exiftool-perl', () => onPath('exiftool')],
 ];
 
 function onPath(command) {
