@@ -76,7 +76,10 @@ test('the SFU node hosting an encrypted call is killed with SIGKILL: both pages 
   const pages = [practitioner, patient];
   for (const page of pages) {
     assert.equal(await page.evaluate(() => window.vc.session!.snapshot.encrypted), true);
-    assert.ok(await mediaFlows(page), 'media flows before the kill');
+    // Right after admission the first frames may still be on their way: wait for media, bounded.
+    let flowing = false;
+    for (const started = Date.now(); !flowing && Date.now() - started < 20_000;) flowing = await mediaFlows(page);
+    assert.ok(flowing, 'media flows before the kill');
     await page.evaluate(() => (window.vc.states.length = 0));
   }
   const hosting = await stack.sfu.nodesWithRooms();
