@@ -64,68 +64,60 @@ test('a consultation with E2EE switched off explicitly works without a key', asy
   assert.equal(((await res.json()) as { e2eeKey?: string }).e2eeKey, undefined);
 });
 
-// KNOWN REGRESSION (session 3, 2026-11-29): when two patients are admitted back to back, the first stays in
-// "connecting" with nothing published (reproduced alone: `node --import tsx --test test/e2e/e2ee.test.ts`). It came
-// with this session's SDK changes (session slices, lazy call, grant renewal, rejoin on Reconnecting) and was found in
-// the final run without time left to bisect it. Marked todo so it keeps running and reporting; fix first.
-test(
-  'removing a participant rotates the key: those still in the call keep decoding, the old key decodes nothing',
-  { todo: 'regression: the first of two patients admitted back to back stays in "connecting"' },
-  async () => {
-    const consultation = await createConsultation(stack, { patients: 2 });
-    const practitioner = await startPractitioner(stack, consultation);
-    const stays = await patientWaits(stack, consultation.codes[0]!, 'Stays');
-    const leaves = await patientWaits(stack, consultation.codes[1]!, 'Leaves');
-    // The ticket id of the patient who will be removed, from the practitioner's queue.
-    await practitioner.waitForFunction(() => window.vc.session!.snapshot.waitingPatients.length === 2, undefined, { timeout: 15000 });
-    const leavingTicket = await practitioner.evaluate(
-      () => window.vc.session!.snapshot.waitingPatients.find((p) => p.name === 'Leaves')!.ticketId,
-    );
-    await admitFromPractitioner(practitioner, 'Stays');
-    await admitFromPractitioner(practitioner, 'Leaves');
-    await waitForState(stays, 'in-call');
-    await waitForState(leaves, 'in-call');
-    await waitForRemoteVideo(stays, 2);
+test('removing a participant rotates the key: those still in the call keep decoding, the old key decodes nothing', async () => {
+  const consultation = await createConsultation(stack, { patients: 2 });
+  const practitioner = await startPractitioner(stack, consultation);
+  const stays = await patientWaits(stack, consultation.codes[0]!, 'Stays');
+  const leaves = await patientWaits(stack, consultation.codes[1]!, 'Leaves');
+  // The ticket id of the patient who will be removed, from the practitioner's queue.
+  await practitioner.waitForFunction(() => window.vc.session!.snapshot.waitingPatients.length === 2, undefined, { timeout: 15000 });
+  const leavingTicket = await practitioner.evaluate(
+    () => window.vc.session!.snapshot.waitingPatients.find((p) => p.name === 'Leaves')!.ticketId,
+  );
+  await admitFromPractitioner(practitioner, 'Stays');
+  await admitFromPractitioner(practitioner, 'Leaves');
+  await waitForState(stays, 'in-call');
+  await waitForState(leaves, 'in-call');
+  await waitForRemoteVideo(stays, 2);
 
-    const grantFor = async (name: string) => {
-      const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultation.id}/practitioner-tokens`, {
-        name,
-      });
-      const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      return (await res.json()) as { livekitUrl: string; token: string; e2eeKey: string };
-    };
-    const oldKey = (await grantFor('Before')).e2eeKey;
-
-    const decline = await fetch(`${stack.apiUrl}/v1/practitioner/decline`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${consultation.practitionerToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ticketId: leavingTicket }),
+  const grantFor = async (name: string) => {
+    const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultation.id}/practitioner-tokens`, {
+      name,
     });
-    assert.equal(decline.status, 200, await decline.text());
-    await waitForState(leaves, 'ended', 20000);
+    const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    return (await res.json()) as { livekitUrl: string; token: string; e2eeKey: string };
+  };
+  const oldKey = (await grantFor('Before')).e2eeKey;
 
-    const fresh = await grantFor('After');
-    assert.ok(fresh.e2eeKey && fresh.e2eeKey !== oldKey, 'the consultation has a new key');
-    // Those still in the call switched to it and go on decoding each other.
-    await new Promise((r) => setTimeout(r, 1500));
-    await waitForRemoteVideo(stays, 1, ['Dr. Test']);
-    await waitForRemoteVideo(practitioner, 1, ['Patient 1']);
+  const decline = await fetch(`${stack.apiUrl}/v1/practitioner/decline`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${consultation.practitionerToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ticketId: leavingTicket }),
+  });
+  assert.equal(decline.status, 200, await decline.text());
+  await waitForState(leaves, 'ended', 20000);
 
-    // A client holding only the old key (as the removed patient does) decodes nothing any more…
-    const withKey = async (name: string, key: string) => {
-      const grant = await grantFor(name);
-      const page = await stack.newPage();
-      await page.goto(`${stack.pagesUrl}/e2e/bare-room.html`);
-      await page.waitForFunction(() => document.body.dataset.ready === 'true');
-      await page.evaluate(([url, token, k]) => window.bare.join(url!, token!, k!), [grant.livekitUrl, grant.token, key]);
-      await page.waitForFunction(() => window.bare.subscribedVideoTracks() >= 2, undefined, { timeout: 20000 });
-      return page;
-    };
-    const oldKeyPage = await withKey('Old key', oldKey);
-    await new Promise((r) => setTimeout(r, 5000));
-    assert.equal(await oldKeyPage.evaluate(() => window.bare.framesDecoded()), 0, 'the old key decodes no frame');
-    // …while the new key does (so the call really runs on it).
-    const newKeyPage = await withKey('New key', fresh.e2eeKey);
-    await newKeyPage.waitForFunction(() => window.bare.framesDecoded().then((n) => n > 0), undefined, { timeout: 20000, polling: 500 });
-  },
-);
+  const fresh = await grantFor('After');
+  assert.ok(fresh.e2eeKey && fresh.e2eeKey !== oldKey, 'the consultation has a new key');
+  // Those still in the call switched to it and go on decoding each other.
+  await new Promise((r) => setTimeout(r, 1500));
+  await waitForRemoteVideo(stays, 1, ['Dr. Test']);
+  await waitForRemoteVideo(practitioner, 1, ['Patient 1']);
+
+  // A client holding only the old key (as the removed patient does) decodes nothing any more…
+  const withKey = async (name: string, key: string) => {
+    const grant = await grantFor(name);
+    const page = await stack.newPage();
+    await page.goto(`${stack.pagesUrl}/e2e/bare-room.html`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    await page.evaluate(([url, token, k]) => window.bare.join(url!, token!, k!), [grant.livekitUrl, grant.token, key]);
+    await page.waitForFunction(() => window.bare.subscribedVideoTracks() >= 2, undefined, { timeout: 20000 });
+    return page;
+  };
+  const oldKeyPage = await withKey('Old key', oldKey);
+  await new Promise((r) => setTimeout(r, 5000));
+  assert.equal(await oldKeyPage.evaluate(() => window.bare.framesDecoded()), 0, 'the old key decodes no frame');
+  // …while the new key does (so the call really runs on it).
+  const newKeyPage = await withKey('New key', fresh.e2eeKey);
+  await newKeyPage.waitForFunction(() => window.bare.framesDecoded().then((n) => n > 0), undefined, { timeout: 20000, polling: 500 });
+});
