@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { CodeSender } from '../context.js';
+import { accessCodeSms, type AccessCodeMessage } from './access-code-text.js';
 
 type SmsConfig = NonNullable<Config['sms']>;
 
@@ -11,7 +12,7 @@ type SmsConfig = NonNullable<Config['sms']>;
 export class HttpSmsSender implements CodeSender {
   constructor(private readonly sms: SmsConfig) {}
 
-  async sendAccessCode(to: string, message: { code: string; joinUrl: string; expiresAt: string; locale: string }): Promise<void> {
+  async sendAccessCode(to: string, message: AccessCodeMessage): Promise<void> {
     const res = await fetch(this.sms.url, {
       method: 'POST',
       headers: {
@@ -21,7 +22,7 @@ export class HttpSmsSender implements CodeSender {
       body: JSON.stringify({
         to,
         ...(this.sms.from ? { from: this.sms.from } : {}),
-        text: `Your video consultation code: ${message.code}\n${message.joinUrl}`,
+        text: accessCodeSms(message),
       }),
       redirect: 'error',
       signal: AbortSignal.timeout(10_000),

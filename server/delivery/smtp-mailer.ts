@@ -2,14 +2,9 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Config } from '../config.js';
 import type { CodeSender } from '../context.js';
+import { accessCodeMail, type AccessCodeMessage } from './access-code-text.js';
 
 type SmtpConfig = NonNullable<Config['smtp']>;
-
-const subjects: Record<string, string> = {
-  en: 'Your access code for the video consultation',
-  de: 'Ihr Zugangscode für die Videosprechstunde',
-  fr: "Votre code d'accès pour la téléconsultation",
-};
 
 /**
  * Sends access codes over SMTP. The recipient address is passed straight to the transport and
@@ -33,17 +28,8 @@ export class SmtpMailer implements CodeSender {
     });
   }
 
-  async sendAccessCode(to: string, message: { code: string; joinUrl: string; expiresAt: string; locale: string }): Promise<void> {
-    const language = message.locale.split('-')[0] ?? 'en';
-    const expires = new Date(message.expiresAt).toUTCString();
-    await this.transport.sendMail({
-      from: this.smtp.from,
-      to,
-      subject: subjects[language] ?? subjects.en,
-      text: [`Your access code: ${message.code}`, '', `Join here: ${message.joinUrl}`, `The code works once and expires ${expires}.`].join(
-        '\n',
-      ),
-    });
+  async sendAccessCode(to: string, message: AccessCodeMessage): Promise<void> {
+    await this.transport.sendMail({ from: this.smtp.from, to, ...accessCodeMail(message) });
   }
 
   close(): void {

@@ -49,17 +49,41 @@ function watchDocumentLang(): void {
   observer.observe(document, { subtree: true, attributes: true, attributeFilter: ['lang'] });
 }
 
-/** Nearest `lang` walking up through shadow roots, then the document. */
+/**
+ * Elements that show a consultation answer with its locale under this key (`<vc-consultation>` and the
+ * session elements): the integrator's choice for the patient's language. A symbol, so it is no public API.
+ */
+export const CONSULTATION_LOCALE = Symbol('videoconsult.consultationLocale');
+
+interface ConsultationLocaleSource {
+  readonly [CONSULTATION_LOCALE]?: string | undefined;
+}
+
+/** The locale the integrator set on the consultation, for a patient's view only (a practitioner keeps their own). */
+export function patientLocale(snapshot: { role: string; consultation?: { locale: string } | undefined } | undefined): string | undefined {
+  return snapshot?.role === 'patient' ? snapshot.consultation?.locale || undefined : undefined;
+}
+
+/**
+ * The element's language, in this order: `lang` set by the host on the element or any ancestor inside the page
+ * (walking up through shadow roots), the consultation's locale (once the patient has joined), the document's
+ * `<html lang>` (the portal's own language, not a choice for this consultation), then the browser's.
+ */
 export function resolveLang(element: HTMLElement): string {
   // The property first: Lit renders before it reflects `lang` to the attribute.
   // A host page may assign anything to the property; only a non-empty string is a language.
   if (typeof element.lang === 'string' && element.lang) return element.lang;
+  let consultation: string | undefined;
   let node: Node | null = element;
   while (node) {
-    if (node instanceof Element && node.getAttribute('lang')) return node.getAttribute('lang')!;
+    if (node instanceof Element && node !== document.documentElement) {
+      const lang = node.getAttribute('lang');
+      if (lang) return lang;
+      consultation ??= (node as Element & ConsultationLocaleSource)[CONSULTATION_LOCALE];
+    }
     node = node.parentNode ?? (node instanceof ShadowRoot ? node.host : null);
   }
-  return document.documentElement.lang || navigator.language || 'en';
+  return consultation || document.documentElement.lang || navigator.language || 'en';
 }
 
 export function pickLocale(lang: string): string {

@@ -1,5 +1,6 @@
 import type { PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
+import { CONSULTATION_LOCALE, patientLocale } from '../controllers/localize.js';
 import { SessionController } from '../controllers/session-controller.js';
 import type { VcSession } from '../session/types.js';
 import { VcElement } from './vc-element.js';
@@ -17,6 +18,10 @@ export class VcSessionElement extends VcElement {
   @property({ attribute: 'session' }) sessionId?: string;
 
   protected readonly sessions = new SessionController(this);
+
+  get [CONSULTATION_LOCALE](): string | undefined {
+    return patientLocale(this.sessions.snapshot);
+  }
 
   onSessionMissing(id: string): void {
     this.emitError('session_not_found', `<${this.localName}> found no element with id "${id}" that has a session.`);

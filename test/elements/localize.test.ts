@@ -59,6 +59,34 @@ describe('lang resolution', () => {
   });
 });
 
+describe("the consultation's locale", () => {
+  afterEach(() => document.documentElement.removeAttribute('lang'));
+
+  it("a patient's UI speaks it over the portal's <html lang>, unless the host sets lang; a practitioner keeps theirs", async () => {
+    document.documentElement.lang = 'en';
+    const consultation = { id: 'c1', locale: 'de-CH', e2ee: false };
+    const session = new FakeSession({ state: 'waiting', consultation });
+    const wrapper = await fixture<HTMLDivElement>(html`<div><vc-waiting-room .session=${session}></vc-waiting-room></div>`);
+    const el = wrapper.querySelector('vc-waiting-room') as VcWaitingRoom;
+    const title = () => el.shadowRoot!.querySelector('h2')!.textContent;
+    await until(() => title() === 'Bitte warten Sie, Sie werden gleich hereingelassen');
+    // lang set by the host on an ancestor (or the element) wins over the consultation's.
+    wrapper.lang = 'fr';
+    await until(() => title() === 'Veuillez patienter, vous serez bientôt admis');
+    wrapper.removeAttribute('lang');
+    await until(() => title() === 'Bitte warten Sie, Sie werden gleich hereingelassen');
+    // Known only once joined: before that (no consultation yet) the document's language.
+    session.set({ consultation: undefined });
+    await until(() => title() === 'Please wait, you will be let in shortly');
+
+    const desk = new FakeSession({ role: 'practitioner', consultation, waitingPatients: [] });
+    const queue = await fixture<VcWaitingRoom>(html`<vc-waiting-room .session=${desk}></vc-waiting-room>`);
+    await queue.updateComplete;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(queue.shadowRoot!.querySelector('h2')!.textContent).to.equal('Waiting room');
+  });
+});
+
 describe('labels', () => {
   it('a host overrides a string by translation key the same way on every element, in any language, with placeholders', async () => {
     const wrapper = await fixture<HTMLDivElement>(html`<div lang="de">

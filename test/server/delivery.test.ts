@@ -54,6 +54,22 @@ describe('access code delivery by e-mail (SMTP)', () => {
     assert.ok(!logs.join('\n').includes('unique-marker'));
   });
 
+  it("writes subject and body in the consultation's language (English for a language we do not have)", async () => {
+    const id = await createConsultation(h, h.keys.acme, { locale: 'de-CH' });
+    const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { email: ADDRESS } } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const mail = readMail(sink.mails.at(-1)!.data);
+    assert.equal(mail.subject, 'Ihr Zugangscode für die Videosprechstunde');
+    assert.match(mail.body, new RegExp(`^Ihr Zugangscode: ${String(res.body.code)}$`, 'm'));
+    assert.match(mail.body, /^Hier teilnehmen: http/m);
+    assert.match(mail.body, /läuft am .*2\d{3}.* UTC ab\./);
+    assert.doesNotMatch(mail.body, /Join here/);
+
+    const other = await createConsultation(h, h.keys.acme, { locale: 'pt-BR' });
+    await call(h, 'POST', `/v1/consultations/${other}/access-codes`, { auth: h.keys.acme, body: { deliver: { email: ADDRESS } } });
+    assert.equal(readMail(sink.mails.at(-1)!.data).subject, 'Your access code for the video consultation');
+  });
+
   it('refuses an invalid address with 400 naming the field', async () => {
     const id = await createConsultation(h, h.keys.acme);
     const res = await call<{ error: { message: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, {
@@ -121,6 +137,14 @@ describe('access code delivery by SMS (HTTP gateway)', () => {
     assert.ok(!logs.join('\n').includes('790001122'));
   });
 
+  it("writes the SMS in the consultation's language", async () => {
+    received.length = 0;
+    const id = await createConsultation(h, h.keys.acme, { locale: 'fr' });
+    const res = await call(h, 'POST', `/v1/consultations/${id}/access-codes`, { auth: h.keys.acme, body: { deliver: { sms: NUMBER } } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(received[0]!.body.text, `Votre code de téléconsultation : ${String(res.body.code)}\n${String(res.body.joinUrl)}`);
+  });
+
   it('validates the number and refuses both channels at once, and a channel that is not configured', async () => {
     const id = await createConsultation(h, h.keys.acme);
     const bad = await call<{ error: { message: string } }>(h, 'POST', `/v1/consultations/${id}/access-codes`, {
@@ -142,3 +166,29 @@ describe('access code delivery by SMS (HTTP gateway)', () => {
     assert.equal(mail.body.error.code, 'delivery_unavailable');
   });
 });
+
+/** Subject (RFC 2047 encoded words) and text body (quoted-printable or plain) of a raw single-part message. */
+function readMail(raw: string): { subject: string; body: string } {
+  const split = raw.indexOf('\r\n\r\n');
+  const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+  let body = raw.slice(split + 4);
+  const subjectLine = /^Subject: (.*)$/im.exec(headers)?.[1] ?? '';
+  const subject = subjectLine
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_m, kind: string, text: string) =>
+      kind.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQuoted(text.replace(/_/g, ' ')),
+    );
+  if (/content-transfer-encoding: quoted-printable/i.test(headers)) body = decodeQuoted(body.replace(/=\r\n/g, ''));
+  return { subject, body: body.replace(/\r\n/g, '\n') };
+}
+
+function decodeQuoted(text: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '=' && /^[0-9A-F]{2}$/i.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(text[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}

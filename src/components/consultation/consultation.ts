@@ -1,6 +1,7 @@
 import { ContextProvider } from '@lit/context';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { CONSULTATION_LOCALE, patientLocale } from '../../controllers/localize.js';
 import { sessionContext } from '../../controllers/session-controller.js';
 import {
   VcAdmittedEvent,
@@ -137,6 +138,11 @@ export class VcConsultation extends VcElement {
       }
       this.requestUpdate();
     });
+  }
+
+  /** A patient's UI speaks the consultation's locale (set by the integrator) unless the host sets `lang`. */
+  get [CONSULTATION_LOCALE](): string | undefined {
+    return patientLocale(this.session.snapshot);
   }
 
   /** Loads the whiteboard (once) and shows it. */
