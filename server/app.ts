@@ -25,6 +25,7 @@ import { consultationRoutes } from './consultations/consultations.routes.js';
 import { ConsultationService } from './consultations/consultations.service.js';
 import type { AppContext, CodeSender, RoomService } from './context.js';
 import { retryRoomCreation } from './livekit-rooms.js';
+import { CONNECTION_TESTS_PER_TICKET, CONNECTION_TEST_WINDOW_MS, ConnectionTests } from './lobby/connection-test.js';
 import { errorHandler, notFound } from './errors.js';
 import { deriveKey } from './key-sealing.js';
 import { lobbyRoutes } from './lobby/lobby.routes.js';
@@ -195,7 +196,11 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
 
   const routes = new RouteRegistry(app);
   // The patient routes first: the busiest path (a burst of joins) then matches at its first try.
-  lobbyRoutes(routes, ctx, lobby, streams);
+  const connectionTests = new ConnectionTests(
+    ctx,
+    shared.counter('connection-tests', CONNECTION_TESTS_PER_TICKET, CONNECTION_TEST_WINDOW_MS),
+  );
+  lobbyRoutes(routes, ctx, lobby, streams, connectionTests);
   consultationRoutes(routes, ctx, consultations);
   practitionerRoutes(routes, ctx, lobby, consultations, streams);
   statsRoutes(routes, ctx);

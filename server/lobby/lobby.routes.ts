@@ -4,7 +4,8 @@ import { errorBody } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
 import { clientKey } from '../client-key.js';
 import { osFamily } from '../stats/os-family.js';
-import { admission, emptyBody, joinBody, joinResponse } from './lobby.schema.js';
+import type { ConnectionTests } from './connection-test.js';
+import { admission, connectionTestGrant, deviceCheck, emptyBody, joinBody, joinResponse } from './lobby.schema.js';
 import { guessBucket } from './guess-budget.js';
 import type { LobbyService } from './lobby.service.js';
 import type { LobbyStreams } from './lobby.streams.js';
@@ -15,7 +16,13 @@ const ticketErrors = {
 };
 
 /** The patient side. No LiveKit token exists for a patient until the practitioner admits them. */
-export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: LobbyService, streams: LobbyStreams): void {
+export function lobbyRoutes(
+  routes: RouteRegistry,
+  ctx: AppContext,
+  lobby: LobbyService,
+  streams: LobbyStreams,
+  connectionTests: ConnectionTests,
+): void {
   const tags = ['patient'];
 
   routes.add(
@@ -107,6 +114,54 @@ export function lobbyRoutes(routes: RouteRegistry, ctx: AppContext, lobby: Lobby
       const { entry } = await authenticateTicket(ctx, req);
       input.body();
       await lobby.leave(entry);
+      res.status(204).end();
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/lobby/connection-test',
+      summary: 'A short-lived grant for the connection test: a throwaway room, no media, nothing to subscribe to',
+      auth: 'ticket',
+      tags,
+      body: emptyBody,
+      responses: {
+        201: { description: 'Grant for the test room', schema: connectionTestGrant },
+        ...ticketErrors,
+        409: { description: 'No longer waiting', schema: errorBody },
+        429: { description: 'Too many tests for this ticket (code too_many_tests); see Retry-After', schema: errorBody },
+        502: { description: 'The SFU could not be reached', schema: errorBody },
+      },
+    },
+    async (req, res, input) => {
+      const { entry } = await authenticateTicket(ctx, req);
+      input.body();
+      res
+        .status(201)
+        .set('Cache-Control', 'no-store')
+        .json(await connectionTests.grant(entry));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/lobby/device-check',
+      summary: "Report the device check again, with the connection test's steps (shown in the practitioner's queue)",
+      auth: 'ticket',
+      tags,
+      body: deviceCheck,
+      responses: {
+        204: { description: 'Stored' },
+        400: { description: 'Invalid request', schema: errorBody },
+        ...ticketErrors,
+        409: { description: 'No longer waiting', schema: errorBody },
+      },
+    },
+    async (req, res, input) => {
+      const { entry } = await authenticateTicket(ctx, req);
+      await connectionTests.report(entry, input.body());
       res.status(204).end();
     },
   );

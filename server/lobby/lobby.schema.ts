@@ -4,11 +4,29 @@ import { text } from '../text.js';
 
 const deviceState = z.enum(['ok', 'denied', 'missing', 'busy', 'skipped']);
 
+const stepState = z.enum(['ok', 'failed', 'skipped']);
+
+/** The real connection test against the SFU, one result per path a call can take (docs/http-api.md). */
+export const connectionSteps = z.strictObject({
+  websocket: stepState,
+  udp: stepState,
+  tcp: stepState,
+  turn: stepState,
+});
+
 export const deviceCheck = z.strictObject({
   verdict: z.enum(['ok', 'warning', 'failed']),
   camera: deviceState,
   microphone: deviceState,
   network: z.enum(['ok', 'blocked', 'unknown']),
+  connection: connectionSteps.optional(),
+});
+
+/** A short-lived grant for the connection test: a throwaway room, nothing to publish or subscribe to. */
+export const connectionTestGrant = z.object({
+  livekitUrl: z.string(),
+  token: z.string(),
+  expiresAt: z.string(),
 });
 
 export const joinBody = z.strictObject({

@@ -198,6 +198,10 @@ class PgOps implements StoreOps {
     });
   }
 
+  async setLobbyDeviceCheck(id: string, deviceCheck: string): Promise<void> {
+    await this.q`UPDATE lobby_entries SET device_check = ${deviceCheck} WHERE id = ${id}`;
+  }
+
   async averageWaitSeconds(tenantId: string, sampleSize: number): Promise<{ seconds: number; samples: number }> {
     const r = await this.one(this.q`SELECT AVG(admitted_at - waiting_since) AS avg, COUNT(*) AS n FROM (
         SELECT admitted_at, waiting_since FROM lobby_entries WHERE tenant_id = ${tenantId} AND admitted_at IS NOT NULL

@@ -249,6 +249,10 @@ export class SqliteOps implements SyncStoreOps {
     })();
   }
 
+  setLobbyDeviceCheck(id: string, deviceCheck: string): void {
+    this.sql('UPDATE lobby_entries SET device_check = ? WHERE id = ?').run(deviceCheck, id);
+  }
+
   averageWaitSeconds(tenantId: string, sampleSize: number): { seconds: number; samples: number } {
     const r = this.sql(
       `SELECT AVG(admitted_at - waiting_since) AS avg, COUNT(*) AS n FROM (

@@ -50,6 +50,8 @@ export interface StoreOps {
   /** Entries of one consultation in a given status, oldest first. */
   listLobbyEntries(consultationId: string, status: LobbyStatus): Promise<LobbyEntryRow[]>;
   setLobbyStatus(id: string, status: LobbyStatus, patch?: LobbyStatusPatch, audit?: AuditRow): Promise<void>;
+  /** Replaces the device-check JSON of an entry (the patient's connection test reports after joining). */
+  setLobbyDeviceCheck(id: string, deviceCheck: string): Promise<void>;
   /** Mean seconds from joining the lobby to admission over the tenant's most recent admissions. */
   averageWaitSeconds(tenantId: string, sampleSize: number): Promise<{ seconds: number; samples: number }>;
   addLobbyMessage(entryId: string, text: string, at: number, audit: AuditRow): Promise<void>;
@@ -117,6 +119,7 @@ export const STORE_OPS = [
   'getLobbyEntry',
   'listLobbyEntries',
   'setLobbyStatus',
+  'setLobbyDeviceCheck',
   'averageWaitSeconds',
   'addLobbyMessage',
   'listLobbyMessages',
