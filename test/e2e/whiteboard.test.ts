@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createConsultation } from './flows.js';
-import { patientInCall, practitionerInCall } from './pages/collab-flows.js';
+import { drag, openBoard, patientInCall, practitionerInCall } from './pages/collab-flows.js';
 import { startStack, type Stack } from './stack.js';
 import { tinyPdf } from './pdf.js';
 
@@ -18,23 +18,6 @@ after(async () => {
 });
 
 const PEN_BLUE = '#1d4ed8';
-
-async function openBoard(page: Page): Promise<void> {
-  await page.evaluate(() => window.collab.openBoard());
-  await page.waitForFunction(() => window.collab.boardSynced(), undefined, { timeout: 30000 });
-  await page.locator('vc-whiteboard canvas').waitFor({ timeout: 10000 });
-}
-
-/** Drags across the canvas with the mouse (pointer events), in CSS pixels relative to the canvas. */
-async function drag(page: Page, points: Array<[number, number]>): Promise<void> {
-  const box = await page.locator('vc-whiteboard canvas').boundingBox();
-  assert.ok(box, 'the canvas is laid out');
-  const [[x0, y0], ...rest] = points;
-  await page.mouse.move(box.x + x0!, box.y + y0!);
-  await page.mouse.down();
-  for (const [x, y] of rest) await page.mouse.move(box.x + x, box.y + y, { steps: 6 });
-  await page.mouse.up();
-}
 
 async function pickTool(page: Page, tool: string): Promise<void> {
   await page.locator(`vc-whiteboard [part="tool-button"][data-action="${tool}"]`).click();

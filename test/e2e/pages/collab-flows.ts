@@ -55,3 +55,21 @@ export async function waitForMessages(page: Page, count: number, timeout = 30000
       );
     });
 }
+
+/** The user opens the whiteboard; resolves once the board is synced and its canvas shown. */
+export async function openBoard(page: Page): Promise<void> {
+  await page.evaluate(() => window.collab.openBoard());
+  await page.waitForFunction(() => window.collab.boardSynced(), undefined, { timeout: 30000 });
+  await page.locator('vc-whiteboard canvas').waitFor({ timeout: 10000 });
+}
+
+/** Drags across the canvas with the mouse (pointer events), in CSS pixels relative to the canvas. */
+export async function drag(page: Page, points: Array<[number, number]>): Promise<void> {
+  const box = await page.locator('vc-whiteboard canvas').boundingBox();
+  if (!box) throw new Error('the canvas is not laid out');
+  const [[x0, y0], ...rest] = points;
+  await page.mouse.move(box.x + x0!, box.y + y0!);
+  await page.mouse.down();
+  for (const [x, y] of rest) await page.mouse.move(box.x + x, box.y + y, { steps: 6 });
+  await page.mouse.up();
+}
