@@ -55,6 +55,7 @@ import { HttpSmsSender } from './delivery/http-sms.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
 import { startIntegrations, type IntegrationDeps } from './admin/integrations.js';
+import { WebhookEmitter } from './outbox/emit.js';
 
 export type { Config } from './config.js';
 export { loadConfig, parseConfig, ConfigError } from './config.js';
@@ -147,6 +148,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
             { now, log },
           )
         : undefined),
+    webhooks: new WebhookEmitter(now),
     now,
     log,
   };
@@ -204,7 +206,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   consultationRoutes(routes, ctx, consultations);
   practitionerRoutes(routes, ctx, lobby, consultations, streams);
   statsRoutes(routes, ctx);
-  const integrations = startIntegrations(config, store, routes, { ...deps, now, log });
+  const integrations = startIntegrations(config, store, routes, { ...deps, now, log, emitter: ctx.webhooks });
   webhookRoutes(routes, webhooks);
   if (ctx.uploads) uploadRoutes(routes, uploadOptions(ctx, ctx.uploads));
   routes.add(

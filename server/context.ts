@@ -1,5 +1,6 @@
 import type { CreateOptions } from 'livekit-server-sdk';
 import type { Config } from './config.js';
+import type { WebhookEmitter } from './outbox/emit.js';
 import type { ConsultationBus } from './shared-state.js';
 import type { Store } from './store/store.js';
 import type { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   mailer: CodeSender | undefined;
   sms: CodeSender | undefined;
   uploads: UploadService | undefined;
+  /** Outgoing webhooks to integrators: emit on a store transaction's `tx` (see server/outbox/emit.ts). */
+  webhooks: WebhookEmitter;
   now: () => number;
   log: (line: string) => void;
 }

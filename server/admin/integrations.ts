@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import { randomId } from '../crypto.js';
 import type { OutboxStore } from '../outbox/outbox.js';
+import type { WebhookEmitter } from '../outbox/emit.js';
 import { outboxRoutes } from '../outbox/outbox.routes.js';
 import { DeliveryWorker } from '../outbox/worker.js';
 import type { RouteRegistry } from '../routing.js';
@@ -51,7 +52,7 @@ export function startIntegrations(
   config: Config,
   store: Store,
   routes: RouteRegistry,
-  options: IntegrationDeps & { now: () => number; log: (line: string) => void },
+  options: IntegrationDeps & { now: () => number; log: (line: string) => void; emitter: WebhookEmitter },
 ): Integrations {
   if (!(store instanceof SqliteStore))
     return { ready: Promise.resolve(), outbox: undefined, worker: undefined, directory: undefined, close: async () => undefined };
@@ -75,6 +76,7 @@ export function startIntegrations(
   outboxRoutes(routes, config, outbox, options.now);
   const ready = directory.start().catch((err: unknown) => options.log(`tenant directory failed to start: ${(err as Error).message}`));
   worker.start();
+  options.emitter.onQueued = () => worker.wake();
   return {
     ready,
     outbox,

@@ -83,7 +83,13 @@ export class ConsultationService {
     };
     // Room first: if the SFU is unreachable nothing is stored and the integrator can simply retry.
     await this.ensureRoom(row);
-    await this.ctx.store.insertConsultation(row, this.audit(tenant.id, 'integrator', 'consultation.create', id));
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.insertConsultation(row, this.audit(tenant.id, 'integrator', 'consultation.create', id));
+      await this.ctx.webhooks.emit(tx, tenant.id, 'consultation.created', {
+        consultationId: id,
+        ...(input.scheduledAt ? { scheduledAt: new Date(Date.parse(input.scheduledAt)).toISOString() } : {}),
+      });
+    });
     return row;
   }
 
@@ -115,10 +121,17 @@ export class ConsultationService {
    * finishes the rest), then streams are told and the SFU room is deleted, disconnecting everyone.
    */
   async end(c: ConsultationRow, actor: AuditRow['actor']): Promise<ConsultationRow> {
-    const changed = await this.ctx.store.endConsultation({
-      id: c.id,
-      endedAt: this.ctx.now(),
-      audit: this.audit(c.tenantId, actor, 'consultation.end', c.id),
+    const endedAt = this.ctx.now();
+    const changed = await this.ctx.store.transaction(async (tx) => {
+      const ended = await tx.endConsultation({ id: c.id, endedAt, audit: this.audit(c.tenantId, actor, 'consultation.end', c.id) });
+      if (ended) {
+        await this.ctx.webhooks.emit(tx, c.tenantId, 'consultation.ended', {
+          consultationId: c.id,
+          endedAt: new Date(endedAt).toISOString(),
+          by: actor === 'patient' ? 'system' : actor,
+        });
+      }
+      return ended;
     });
     if (changed) this.ctx.bus.publish('ended', c.id);
     try {

@@ -125,6 +125,15 @@ export class LobbyService {
       join.failureCounted = true;
       return new ApiError(404, 'invalid_code', 'This access code is not valid. Check it and try again, or ask for a new one.');
     }
+    const { entry } = redeemed;
+    const verdict = entry.deviceCheck ? (JSON.parse(entry.deviceCheck) as z.output<typeof deviceCheck>).verdict : undefined;
+    // The alias is the integrator's own label for the code; the name the patient typed never leaves the server.
+    await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.waiting', {
+      consultationId: entry.consultationId,
+      ticketId: entry.id,
+      ...(entry.alias ? { alias: entry.alias } : {}),
+      ...(verdict ? { deviceVerdict: verdict } : {}),
+    });
     return redeemed;
   }
 
@@ -182,7 +191,10 @@ export class LobbyService {
 
   async leave(entry: LobbyEntryRow): Promise<void> {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') return;
-    await this.ctx.store.setLobbyStatus(entry.id, 'left', { declineReason: null });
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.setLobbyStatus(entry.id, 'left', { declineReason: null });
+      await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.left', { consultationId: entry.consultationId, ticketId: entry.id });
+    });
     this.ctx.bus.publish('changed', entry.consultationId);
     const consultation = await this.ctx.store.getConsultation(entry.consultationId);
     if (entry.status === 'admitted' && consultation) await this.rotateKey(consultation);
@@ -215,13 +227,11 @@ export class LobbyService {
 
   private async admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow): Promise<void> {
     const identity = randomId('patient-', 9);
-    await this.ctx.store.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
-    await this.ctx.store.setLobbyStatus(
-      entry.id,
-      'admitted',
-      { identity, admittedAt: this.ctx.now() },
-      this.audit(consultation, 'patient.admit'),
-    );
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
+      await tx.setLobbyStatus(entry.id, 'admitted', { identity, admittedAt: this.ctx.now() }, this.audit(consultation, 'patient.admit'));
+      await this.ctx.webhooks.emit(tx, consultation.tenantId, 'patient.admitted', { consultationId: consultation.id, ticketId: entry.id });
+    });
   }
 
   /** Admits in arrival order, as many as the room has places for; the rest keep waiting. */
@@ -239,12 +249,11 @@ export class LobbyService {
     if (entry.status === 'declined') return;
     if (entry.status !== 'waiting' && entry.status !== 'admitted')
       throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
-    await this.ctx.store.setLobbyStatus(
-      entry.id,
-      'declined',
-      { declineReason: reason ?? null },
-      this.audit(consultation, 'patient.decline'),
-    );
+    await this.ctx.store.transaction(async (tx) => {
+      await tx.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
+      // The reason is the practitioner's words to the patient: it stays out of the payload.
+      await this.ctx.webhooks.emit(tx, consultation.tenantId, 'patient.declined', { consultationId: consultation.id, ticketId: entry.id });
+    });
     this.ctx.bus.publish('changed', consultation.id);
     if (entry.status === 'admitted') await this.rotateKey(consultation);
     if (entry.identity) void this.removeFromRoom(consultation.roomName, entry.identity);

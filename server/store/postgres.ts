@@ -13,6 +13,7 @@
  */
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
+import type { OutboxEvent } from '../outbox/outbox.js';
 import { pgMigrations } from './pg-migrations.js';
 import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
 import { STORE_OPS, StoreUnavailableError, type LobbyStatusPatch, type NewLobbyEntry, type Store, type StoreOps } from './store.js';
@@ -93,10 +94,12 @@ class PgOps implements StoreOps {
     return (await this.q`SELECT * FROM consultations WHERE status <> 'ended'`).map(toConsultation);
   }
 
-  recordParticipantJoined(consultationId: string, identity: string, at: number): Promise<void> {
+  recordParticipantJoined(consultationId: string, identity: string, at: number): Promise<boolean> {
     return this.atomically(async (q) => {
-      await q`UPDATE consultations SET status = 'active', started_at = COALESCE(started_at, ${at}) WHERE id = ${consultationId} AND status = 'scheduled'`;
+      const started =
+        await q`UPDATE consultations SET status = 'active', started_at = COALESCE(started_at, ${at}) WHERE id = ${consultationId} AND status = 'scheduled'`;
       await q`UPDATE issued_identities SET joined_at = COALESCE(joined_at, ${at}) WHERE consultation_id = ${consultationId} AND identity = ${identity}`;
+      return started.count > 0;
     });
   }
 
@@ -244,6 +247,14 @@ class PgOps implements StoreOps {
 
   async recordWebhookEvent(id: string, at: number): Promise<boolean> {
     return (await this.q`INSERT INTO webhook_events (id, received_at) VALUES (${id}, ${at}) ON CONFLICT (id) DO NOTHING`).count === 1;
+  }
+
+  async enqueueWebhookEvent(e: OutboxEvent): Promise<number> {
+    return (
+      await this.q`INSERT INTO webhook_outbox (event_id, endpoint_id, tenant_id, type, body, created_at, attempts, next_attempt_at)
+        SELECT ${e.id}, id, tenant_id, ${e.type}, ${e.body}, ${e.createdAt}, 0, ${e.createdAt} FROM webhook_endpoints
+        WHERE tenant_id = ${e.tenantId} AND disabled_at IS NULL`
+    ).count;
   }
 
   async listStats(tenantId: string, from: number, to: number): Promise<SessionStatsRow[]> {

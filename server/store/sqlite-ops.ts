@@ -1,6 +1,7 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { migrations } from './migrations.js';
 import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
+import type { OutboxEvent } from '../outbox/outbox.js';
 import type { LobbyStatusPatch, NewLobbyEntry, StoreOps } from './store.js';
 import type {
   AccessCodeRow,
@@ -107,17 +108,18 @@ export class SqliteOps implements SyncStoreOps {
     return (this.sql("SELECT * FROM consultations WHERE status != 'ended'").all() as SqlRow[]).map(toConsultation);
   }
 
-  recordParticipantJoined(consultationId: string, identity: string, at: number): void {
-    this.db.transaction(() => {
-      this.sql(
+  recordParticipantJoined(consultationId: string, identity: string, at: number): boolean {
+    return this.transaction(() => {
+      const started = this.sql(
         "UPDATE consultations SET status = 'active', started_at = COALESCE(started_at, ?) WHERE id = ? AND status = 'scheduled'",
-      ).run(at, consultationId);
+      ).run(at, consultationId).changes;
       this.sql('UPDATE issued_identities SET joined_at = COALESCE(joined_at, ?) WHERE consultation_id = ? AND identity = ?').run(
         at,
         consultationId,
         identity,
       );
-    })();
+      return started > 0;
+    });
   }
 
   endConsultation({ id, endedAt, audit }: EndConsultationInput): boolean {
@@ -292,6 +294,14 @@ export class SqliteOps implements SyncStoreOps {
 
   recordWebhookEvent(id: string, at: number): boolean {
     return this.sql('INSERT INTO webhook_events (id, received_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING').run(id, at).changes === 1;
+  }
+
+  enqueueWebhookEvent(event: OutboxEvent): number {
+    return this.sql(
+      `INSERT INTO webhook_outbox (event_id, endpoint_id, tenant_id, type, body, created_at, attempts, next_attempt_at)
+         SELECT @id, id, tenant_id, @type, @body, @createdAt, 0, @createdAt FROM webhook_endpoints
+         WHERE tenant_id = @tenantId AND disabled_at IS NULL`,
+    ).run(event).changes;
   }
 
   listStats(tenantId: string, from: number, to: number): SessionStatsRow[] {

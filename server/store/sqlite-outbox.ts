@@ -44,19 +44,9 @@ export class SqliteOutbox implements OutboxStore {
     return this.store.exclusive(fn);
   }
 
-  /** Synchronous, for callers already inside a store transaction (the change and its event commit together). */
-  enqueueSync(event: OutboxEvent): number {
-    return this.db
-      .prepare(
-        `INSERT INTO webhook_outbox (event_id, endpoint_id, tenant_id, type, body, created_at, attempts, next_attempt_at)
-         SELECT @id, id, tenant_id, @type, @body, @createdAt, 0, @createdAt FROM webhook_endpoints
-         WHERE tenant_id = @tenantId AND disabled_at IS NULL`,
-      )
-      .run(event).changes;
-  }
-
+  /** The store's own (StoreOps): services call it on a transaction's `tx`, so the event commits with its change. */
   enqueueWebhookEvent(event: OutboxEvent): Promise<number> {
-    return this.exclusive(() => this.enqueueSync(event));
+    return this.store.enqueueWebhookEvent(event);
   }
 
   async claimWebhookDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {

@@ -1,3 +1,4 @@
+import type { OutboxEvent } from '../outbox/outbox.js';
 import type {
   AccessCodeRow,
   AuditRow,
@@ -27,8 +28,8 @@ export interface StoreOps {
   listConsultations(tenantId: string, query: ListConsultationsQuery): Promise<ConsultationRow[]>;
   /** Consultations not ended yet, for the sweeper. */
   listOpenConsultations(): Promise<ConsultationRow[]>;
-  /** Marks the consultation active (first participant) and counts the identity once. */
-  recordParticipantJoined(consultationId: string, identity: string, at: number): Promise<void>;
+  /** Marks the consultation active (first participant) and counts the identity once. True when this call started it. */
+  recordParticipantJoined(consultationId: string, identity: string, at: number): Promise<boolean>;
   /**
    * Ends a consultation in one transaction: status, key material, lobby entries, anonymous stats,
    * audit entry. Returns false when it had already ended (idempotent).
@@ -71,6 +72,11 @@ export interface StoreOps {
 
   /** Records a webhook event id; false if it was seen before (replay). */
   recordWebhookEvent(id: string, at: number): Promise<boolean>;
+  /**
+   * Queues an outgoing webhook event for each enabled endpoint of its tenant; returns how many deliveries it
+   * queued. Call it on a transaction's `tx` (server/outbox/emit.ts), so the event commits with its change.
+   */
+  enqueueWebhookEvent(event: OutboxEvent): Promise<number>;
 
   listStats(tenantId: string, from: number, to: number): Promise<SessionStatsRow[]>;
   insertAudit(row: AuditRow): Promise<void>;
@@ -127,6 +133,7 @@ export const STORE_OPS = [
   'isIdentityAllowed',
   'revokeIdentity',
   'recordWebhookEvent',
+  'enqueueWebhookEvent',
   'listStats',
   'insertAudit',
   'listAudit',

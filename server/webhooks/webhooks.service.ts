@@ -55,7 +55,14 @@ export class WebhookService {
           await this.lobby.removeFromRoom(consultation.roomName, identity);
           return 'applied';
         }
-        await this.ctx.store.recordParticipantJoined(consultation.id, identity, this.ctx.now());
+        const at = this.ctx.now();
+        await this.ctx.store.transaction(async (tx) => {
+          if (!(await tx.recordParticipantJoined(consultation.id, identity, at))) return;
+          await this.ctx.webhooks.emit(tx, consultation.tenantId, 'consultation.started', {
+            consultationId: consultation.id,
+            startedAt: new Date(at).toISOString(),
+          });
+        });
         return 'applied';
       }
       default:

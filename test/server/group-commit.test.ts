@@ -7,6 +7,7 @@ import type { AppContext } from '../../server/context.js';
 import { ApiError } from '../../server/errors.js';
 import { NO_TENANT_BUCKET } from '../../server/lobby/guess-budget.js';
 import { LobbyService } from '../../server/lobby/lobby.service.js';
+import { WebhookEmitter } from '../../server/outbox/emit.js';
 import { GroupCommit } from '../../server/store/group-commit.js';
 import { InProcessBus, MemoryWindowCounter } from '../../server/shared-state.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
@@ -178,7 +179,14 @@ describe('group commit (lobby service)', () => {
           ? <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, target.transaction(fn))
           : Reflect.get(target, key),
     });
-    const ctx = { config, store: counted, bus: new InProcessBus(), now: Date.now, log: () => undefined } as unknown as AppContext;
+    const ctx = {
+      config,
+      store: counted,
+      bus: new InProcessBus(),
+      webhooks: new WebhookEmitter(),
+      now: Date.now,
+      log: () => undefined,
+    } as unknown as AppContext;
     const codeFailures = new MemoryWindowCounter(5, 15 * 60_000);
     const guessFailures = new MemoryWindowCounter(config.codeGuessBudget.failuresPerWindow, config.codeGuessBudget.windowMinutes * 60_000);
     const lobby = new LobbyService(ctx, {} as ConsultationService, { codeFailures, guessFailures });
