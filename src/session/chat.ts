@@ -47,6 +47,12 @@ export interface ChatControllerOptions {
    * participant attributes set by the token server) to accept it from practitioners only.
    */
   isHistorySource?: (peer: TransportPeer) => boolean;
+  /**
+   * Besides the practitioner's client, which always replays the conversation, who else this client hands its
+   * copy to (on their request and when they join): e.g. practitioners, so one who reloads gets the chat back
+   * from the patients. Default: nobody.
+   */
+  shareHistoryWith?: (peer: TransportPeer) => boolean;
   now?: () => number;
   topic?: string;
   /** The conversation so far (e.g. from before a reconnect that replaced the room); kept as it was. */
@@ -123,6 +129,11 @@ export class ChatController extends EventTarget {
   private sending: Promise<unknown> = Promise.resolve();
   /** Without `isHistorySource`, the first participant to answer is the only one whose history we take. */
   private historySource?: string;
+  /**
+   * Without `isHistorySource`, a first source is only taken while we wait for an answer to our request: from
+   * asking with an empty conversation until one arrives or we send something ourselves.
+   */
+  private askedForHistory = false;
   private readonly now: () => number;
   private readonly topic: string;
   private disposed = false;
@@ -144,7 +155,7 @@ export class ChatController extends EventTarget {
       transport.onText(this.topic, (text, from) => this.receive(text, from)),
       transport.onParticipantJoined((peer) => {
         // Pushed as well as answered on request: whichever reaches the joiner after its handler is up wins.
-        if (this.role === 'practitioner') this.sendHistory(peer.identity);
+        if (this.sharesHistoryWith(peer)) this.sendHistory(peer.identity);
       }),
       transport.onReconnected(() => this.requestHistory()),
     );
@@ -187,6 +198,7 @@ export class ChatController extends EventTarget {
       ...(attachment ? { attachment } : {}),
     };
     this.append(message);
+    this.askedForHistory = false;
     const wire: Wire = { type: 'message', id: message.id, text, ...(attachment ? { attachment } : {}) };
     const sent = this.sending.then(() => this.transport.sendText(this.topic, JSON.stringify(wire)));
     this.sending = sent.catch(() => undefined);
@@ -206,8 +218,13 @@ export class ChatController extends EventTarget {
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
   }
 
+  private sharesHistoryWith(peer: TransportPeer): boolean {
+    return this.role === 'practitioner' || (this.options.shareHistoryWith?.(peer) ?? false);
+  }
+
   private requestHistory(): void {
     if (this.role === 'practitioner' && this.list.length > 0) return;
+    this.askedForHistory = true;
     this.transport
       .sendText(this.topic, JSON.stringify({ type: 'history-request' } satisfies Wire))
       .catch((error: unknown) => console.warn('[videoconsult] could not ask for the chat history:', error));
@@ -261,14 +278,15 @@ export class ChatController extends EventTarget {
         return;
       }
       case 'history-request':
-        if (this.role === 'practitioner') this.sendHistory(from.identity);
+        if (this.sharesHistoryWith(from)) this.sendHistory(from.identity);
         return;
       case 'history': {
         const allowed = this.options.isHistorySource
           ? this.options.isHistorySource(from)
-          : (this.historySource ?? from.identity) === from.identity;
+          : this.historySource === from.identity || (this.askedForHistory && this.historySource === undefined);
         if (!allowed) return drop(from, 'history from a participant who may not send it');
         this.historySource = from.identity;
+        this.askedForHistory = false;
         this.mergeHistory(wire.messages.filter((m) => !this.ids.has(m.id) && (m.text.trim() || m.attachment)));
         return;
       }

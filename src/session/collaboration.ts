@@ -119,7 +119,9 @@ export class Collaboration extends EventTarget {
       const startChat = (module: ChatModule, transport: DataTransport): void => {
         this.chatController = new module.ChatController(transport, {
           role,
-          isHistorySource: module.isPractitionerPeer,
+          // A patient takes history from practitioners only, and gives its copy to a practitioner who reloaded;
+          // that practitioner takes it from the first participant to answer its request.
+          ...(role === 'patient' ? { isHistorySource: module.isPractitionerPeer, shareHistoryWith: module.isPractitionerPeer } : {}),
           ...(previous ? { initialMessages: previous.messages } : {}),
         });
       };

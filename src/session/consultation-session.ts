@@ -99,12 +99,18 @@ export class ConsultationSession extends EventTarget implements VcSession {
   }
 
   /**
-   * Patient: returns to the consultation this tab was in before a reload (the ticket is kept in
-   * sessionStorage: this tab only, gone when it closes or the consultation ends). Returns false when
-   * there is nothing to return to; otherwise the session waits, or re-enters the call if already admitted.
+   * Returns to the consultation this tab was in before a reload (kept in sessionStorage: this tab only, gone
+   * when it closes or the consultation ends). Patient: waits again, or re-enters the call if already admitted.
+   * Practitioner (only with `resumeOnReload: true`): re-enters the call, with the kept practitioner token
+   * unless the host passed one. Returns false when there is nothing to return to.
    */
   resume(): boolean {
-    return this.lobby.resume();
+    if (this.store.snapshot.role !== 'practitioner') return this.lobby.resume();
+    const saved = this.desk.savedToken();
+    if (!saved || !['idle', 'checking-devices'].includes(this.store.snapshot.state)) return false;
+    if (!this.config.practitionerToken) this.configure({ practitionerToken: saved });
+    void this.desk.start();
+    return true;
   }
 
   // ---- practitioner (practitioner-desk.ts) ---------------------------------------------------------------------
@@ -176,15 +182,20 @@ export class ConsultationSession extends EventTarget implements VcSession {
     if (isTerminal(this.store.snapshot.state)) return;
     // livekit-client disconnects itself when the page unloads: that is a reload, not the end, so the
     // ticket stays for resume().
-    if (!this.call.pageUnloading) this.lobby.forget();
+    if (!this.call.pageUnloading) this.forgetSaved();
     this.teardown();
     this.store.update({ endReason: reason });
     this.transition('ended');
   }
 
+  private forgetSaved(): void {
+    this.lobby.forget();
+    this.desk.forget();
+  }
+
   private fail(code: string, message: string): void {
     if (isTerminal(this.store.snapshot.state)) return;
-    this.lobby.forget();
+    this.forgetSaved();
     this.teardown();
     this.store.update({ error: { code, message } });
     this.transition('failed');

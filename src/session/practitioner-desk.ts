@@ -9,6 +9,7 @@ import { LobbyStream } from './lobby-client.js';
 import { parsePatients } from './lobby-events.js';
 import type { SessionCore } from './session-core.js';
 import { isTerminal } from './state-machine.js';
+import { forgetTicket, readTicket, saveTicket } from './ticket-storage.js';
 import type { Admission, DeviceCheckResult } from './types.js';
 
 export class PractitionerDesk {
@@ -35,6 +36,29 @@ export class PractitionerDesk {
       return core.fail(code, message);
     }
     await this.call.connect(admission);
+    this.remember();
+  }
+
+  /**
+   * The practitioner token this tab kept while in the call, if the host allows resuming (`resumeOnReload`);
+   * undefined when there is nothing to return to.
+   */
+  savedToken(): string | undefined {
+    const { serverUrl, resumeOnReload } = this.core.config;
+    if (resumeOnReload !== true || !serverUrl) return undefined;
+    return readTicket(serverUrl, 'practitioner')?.ticket;
+  }
+
+  private remember(): void {
+    const { serverUrl, practitionerToken, resumeOnReload } = this.core.config;
+    if (resumeOnReload !== true || !serverUrl || !practitionerToken) return;
+    if (this.core.store.snapshot.state !== 'in-call') return;
+    saveTicket(serverUrl, { ticket: practitionerToken }, 'practitioner');
+  }
+
+  /** Drops the kept token: the consultation is over for this tab. */
+  forget(): void {
+    if (this.core.config.serverUrl) forgetTicket(this.core.config.serverUrl, 'practitioner');
   }
 
   freshGrant(): Promise<Admission> {

@@ -20,8 +20,10 @@ export interface SessionConfig {
   createE2EEWorker?: () => Worker | Promise<Worker>;
   lobbyBackoff?: readonly number[];
   /**
-   * Patient: keep the waiting-room ticket in sessionStorage (this tab only, removed when the consultation
-   * ends or the tab closes) so `resume()` can return after a reload. Default true; false stores nothing.
+   * Keep what a reload needs in sessionStorage (this tab only, removed when the consultation ends or the tab
+   * closes) so `resume()` can return after a reload. Patient: the waiting-room ticket; default true, false
+   * stores nothing. Practitioner: the practitioner token, so the call resumes without the host passing it
+   * again; default false (a bearer token in the tab's storage is the host's call to make).
    */
   resumeOnReload?: boolean;
 }

@@ -177,6 +177,57 @@ describe('ChatController', () => {
     }
   });
 
+  it('gives a practitioner who reloaded the conversation back from the patients, own messages marked as theirs', async () => {
+    const hub = new LoopbackHub();
+    const doctorTransport = hub.join('practitioner-abc', 'Dr. Adams');
+    const doctor = new ChatController(doctorTransport, { role: 'practitioner' });
+    const patient = new ChatController(hub.join('patient-1', 'Pat'), {
+      role: 'patient',
+      isHistorySource: isPractitionerPeer,
+      shareHistoryWith: isPractitionerPeer,
+    });
+    await doctor.send('hello');
+    await hub.flush();
+    await patient.send('my knee hurts');
+    await hub.flush();
+    doctor.dispose();
+    doctorTransport.leave();
+    // The reload: a new page, the same server-given identity, nothing in memory.
+    const reloaded = new ChatController(hub.join('practitioner-abc', 'Dr. Adams'), { role: 'practitioner' });
+    await hub.flush();
+    expect(reloaded.messages.map((m) => m.text)).to.deep.equal(['hello', 'my knee hurts']);
+    expect(reloaded.messages.every((m) => m.history)).to.equal(true);
+    expect(reloaded.messages[0]).to.include({ from: 'practitioner-abc', local: true });
+    expect(reloaded.messages[1]).to.include({ from: 'patient-1', name: 'Pat' });
+    expect(reloaded.messages[1]!.local).to.equal(undefined);
+    // The request and the join both made the patient answer: still one copy of each.
+    expect(reloaded.messages).to.have.length(2);
+  });
+
+  it('a patient shares its copy only with those the host names, and a practitioner takes none unasked', async () => {
+    const hub = new LoopbackHub();
+    const doctor = new ChatController(hub.join('practitioner-abc', 'Dr. Adams'), { role: 'practitioner' });
+    await doctor.send('real');
+    await hub.flush();
+    const other = new ChatController(hub.join('patient-2', 'Other'), { role: 'patient', isHistorySource: isPractitionerPeer });
+    const mallory = hub.join('patient-mallory');
+    const quiet = silenceWarnings();
+    try {
+      const forged = { type: 'history', messages: [{ id: 'f1', from: 'patient-2', name: 'Other', text: 'forged', at: 0 }] };
+      await mallory.sendText('vc.chat', JSON.stringify(forged), { to: ['practitioner-abc'] });
+      await mallory.sendText('vc.chat', JSON.stringify({ type: 'history-request' }));
+      await hub.flush();
+    } finally {
+      quiet.restore();
+    }
+    // The doctor never asked (it has the conversation): the pushed history is dropped.
+    expect(doctor.messages.map((m) => m.text)).to.deep.equal(['real']);
+    // Mallory's request is answered by the practitioner only (whose history goes to every patient anyway).
+    const toMallory = hub.packets.filter((p) => p.to?.includes('patient-mallory'));
+    expect([...new Set(toMallory.map((p) => p.from))]).to.deep.equal(['practitioner-abc']);
+    expect(other.messages.map((m) => m.text)).to.deep.equal(['real']);
+  });
+
   it('keeps nothing anywhere but memory', async () => {
     const before = { local: localStorage.length, session: sessionStorage.length, cookie: document.cookie };
     const [a, b] = createLoopbackTransports(2);

@@ -90,6 +90,11 @@ export class VcConsultation extends VcElement {
   @property({ attribute: 'display-name' }) displayName = '';
   /** Practitioner: the token minted by the integrator API (queue and grant requests). */
   @property({ attribute: 'practitioner-token' }) practitionerToken = '';
+  /**
+   * Practitioner: after a reload of this tab the call resumes by itself, without the host passing the token
+   * again (it is kept in this tab's sessionStorage until the consultation ends). A patient always resumes.
+   */
+  @property({ type: Boolean, attribute: 'resume-on-reload' }) resumeOnReload = false;
   /** Practitioner: a grant from the host — JSON `Admission` or a bare LiveKit token (with `livekit-url`). */
   @property() grant: GrantInput = '';
   /** Practitioner: called whenever a fresh grant is needed; takes precedence over `grant`. */
@@ -230,11 +235,14 @@ export class VcConsultation extends VcElement {
       ...(this.grant ? { grant: this.grant as string | Admission } : {}),
       ...(this.getGrant ? { getGrant: this.getGrant } : {}),
       ...(workerUrl ? { createE2EEWorker: () => startModuleWorker(workerUrl) } : {}),
+      ...(this.role === 'practitioner' ? { resumeOnReload: this.resumeOnReload } : {}),
     });
-    // The practitioner sees who is waiting while still checking their own devices.
-    if (this.role === 'practitioner') this.session.watchQueue();
-    // A patient whose tab reloaded goes straight back to their place (waiting, or the call).
-    else if (this.session.state === 'idle' && this.session.snapshot.role === 'patient') this.session.resume();
+    // A tab that reloaded goes straight back to its place (patient: waiting or the call; practitioner: the call,
+    // if the host allows it); the practitioner otherwise sees who is waiting while checking their devices.
+    if (this.role === 'practitioner') {
+      if (this.session.state === 'idle' && this.session.snapshot.role === 'practitioner') this.session.resume();
+      this.session.watchQueue();
+    } else if (this.session.state === 'idle' && this.session.snapshot.role === 'patient') this.session.resume();
   }
 
   private onStateChange({ state, previous, snapshot }: StateChangeDetail): void {

@@ -1,6 +1,6 @@
 // A host page with one <vc-consultation> from the built embed bundle (/dist/videoconsult.js), configured from the
 // query string: ?role=patient|practitioner&server=<token server>&token=<practitioner token>&livekit=<SFU url>
-// &theme=light|dark&lang=en. The host confirms "end for everyone" with window.confirm(), vetoing the
+// &theme=light|dark&lang=en&resume=1 (a practitioner's call resumes after a reload). The host confirms "end for everyone" with window.confirm(), vetoing the
 // cancelable vc-end-request when the user says no — the way an integrator would.
 import type { VcConsultation } from '../../../src/components/consultation/consultation.js';
 
@@ -67,5 +67,6 @@ if (params.get('lang')) element.setAttribute('lang', params.get('lang')!);
 if (params.get('livekit')) element.livekitUrl = params.get('livekit')!;
 element.role = params.get('role') === 'practitioner' ? 'practitioner' : 'patient';
 if (params.get('token')) element.practitionerToken = params.get('token')!;
+if (params.get('resume')) element.resumeOnReload = true;
 element.serverUrl = params.get('server') ?? '';
 document.body.dataset.ready = 'true';
