@@ -6,6 +6,9 @@ import type { WebhookEmitter } from '../outbox/emit.js';
 import { outboxRoutes } from '../outbox/outbox.routes.js';
 import { DeliveryWorker } from '../outbox/worker.js';
 import type { RouteRegistry } from '../routing.js';
+import { PgOutbox } from '../store/pg-outbox.js';
+import { PgTenants } from '../store/pg-tenants.js';
+import { PostgresStore } from '../store/postgres.js';
 import { SqliteStore } from '../store/sqlite.js';
 import { SqliteOutbox } from '../store/sqlite-outbox.js';
 import { SqliteTenants } from '../store/sqlite-tenants.js';
@@ -44,20 +47,24 @@ export function localHints(): ChangeHints {
   };
 }
 
-/**
- * The admin API, the tenant directory and the webhook outbox with its delivery worker. They need the store's
- * tenant and outbox tables, which the SQLite store has (the PostgreSQL store gets them with the async Store).
- */
+/** The tenant and outbox tables of the stores we ship; a store of another kind (a test's wrapper) has none. */
+function integrationTables(store: Store): { tenants: TenantStore; outbox: OutboxStore } | undefined {
+  if (store instanceof SqliteStore) return { tenants: new SqliteTenants(store), outbox: new SqliteOutbox(store) };
+  if (store instanceof PostgresStore) return { tenants: new PgTenants(store), outbox: new PgOutbox(store) };
+  return undefined;
+}
+
+/** The admin API, the tenant directory and the webhook outbox with its delivery worker. */
 export function startIntegrations(
   config: Config,
   store: Store,
   routes: RouteRegistry,
   options: IntegrationDeps & { now: () => number; log: (line: string) => void; emitter: WebhookEmitter },
 ): Integrations {
-  if (!(store instanceof SqliteStore))
+  const tables = integrationTables(store);
+  if (!tables)
     return { ready: Promise.resolve(), outbox: undefined, worker: undefined, directory: undefined, close: async () => undefined };
-  const tenants: TenantStore = new SqliteTenants(store);
-  const outbox = new SqliteOutbox(store);
+  const { tenants, outbox } = tables;
   const directory = new TenantDirectory(config, tenants, {
     now: options.now,
     hints: options.tenantHints ?? localHints(),

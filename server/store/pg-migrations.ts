@@ -173,4 +173,31 @@ export const pgMigrations: { version: number; sql: string }[] = [
       CREATE INDEX webhook_deliveries_tenant ON webhook_deliveries (tenant_id, at);
     `,
   },
+  {
+    // Tenants managed through the admin API, as in SQLite's version 6 (see there).
+    version: 6,
+    sql: `
+      CREATE TABLE tenants (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        allowed_origins TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE tenant_api_keys (
+        sha256 TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        from_config INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX tenant_api_keys_tenant ON tenant_api_keys (tenant_id);
+      CREATE TABLE practices (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX practices_tenant ON practices (tenant_id);
+    `,
+  },
 ];

@@ -393,6 +393,14 @@ export class PostgresStore extends AsyncStoreOps implements Store {
     return this.guard(() => this.sql.begin((tx) => fn(new PgOps(tx, undefined))) as Promise<T>);
   }
 
+  /**
+   * Runs SQL of a module with tables of its own (pg-outbox.ts, pg-tenants.ts) under the same rules as the
+   * store's own calls: after the migrations, bounded in time, failures of the database as StoreUnavailableError.
+   */
+  query<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.guard(() => fn(this.sql));
+  }
+
   /** Ready for calls: migrations applied. Optional (every call waits for it anyway); rejects while unreachable. */
   async ready(): Promise<void> {
     await this.guard(() => Promise.resolve());

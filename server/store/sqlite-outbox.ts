@@ -1,32 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SqliteStore } from './sqlite.js';
 import type { ClaimedDelivery, DeliveryLogRow, OutboxEvent, OutboxStore, WebhookEndpointRow } from '../outbox/outbox.js';
-
-type SqlRow = Record<string, string | number | null>;
-
-const toEndpoint = (r: SqlRow): WebhookEndpointRow => ({
-  id: String(r.id),
-  tenantId: String(r.tenant_id),
-  url: String(r.url),
-  secrets: JSON.parse(String(r.secrets)) as string[],
-  createdAt: Number(r.created_at),
-  disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
-  disabledReason: r.disabled_reason === null ? null : String(r.disabled_reason),
-});
-
-const toLog = (r: SqlRow): DeliveryLogRow => ({
-  tenantId: String(r.tenant_id),
-  endpointId: String(r.endpoint_id),
-  eventId: String(r.event_id),
-  type: String(r.type),
-  attempt: Number(r.attempt),
-  at: Number(r.at),
-  outcome: String(r.outcome) as DeliveryLogRow['outcome'],
-  status: r.status === null ? null : Number(r.status),
-  error: r.error === null ? null : (String(r.error) as DeliveryLogRow['error']),
-  durationMs: Number(r.duration_ms),
-  nextAttemptAt: r.next_attempt_at === null ? null : Number(r.next_attempt_at),
-});
+import { toClaimed, toDeliveryLog as toLog, toEndpoint, type SqlRow } from './integration-rows.js';
 
 /**
  * The outbox on SQLite (tables from migration 5). Every connection to the same file shares it: a claim is one
@@ -62,20 +37,7 @@ export class SqliteOutbox implements OutboxStore {
         )
         .all({ owner, now, until: now + leaseMs, limit }) as SqlRow[];
       const endpoint = this.db.prepare('SELECT url, secrets FROM webhook_endpoints WHERE id = ?');
-      return rows.map((r) => {
-        const e = endpoint.get(r.endpoint_id) as SqlRow;
-        return {
-          eventId: String(r.event_id),
-          endpointId: String(r.endpoint_id),
-          tenantId: String(r.tenant_id),
-          type: String(r.type),
-          body: String(r.body),
-          url: String(e.url),
-          secrets: JSON.parse(String(e.secrets)) as string[],
-          attempts: Number(r.attempts),
-          leaseUntil: Number(r.lease_until),
-        };
-      });
+      return rows.map((r) => toClaimed({ ...r, ...(endpoint.get(r.endpoint_id) as SqlRow) }));
     });
     return this.exclusive(() => claim.immediate());
   }

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SqliteStore } from './sqlite.js';
 import type { PracticeRecord, TenantRecord, TenantStore } from '../admin/tenants.js';
-
-type SqlRow = Record<string, string | number | null>;
+import { toPractice, toTenants, type SqlRow } from './integration-rows.js';
 
 /** Tenants, their key hashes and practices on SQLite (tables from migration 6). */
 export class SqliteTenants implements TenantStore {
@@ -48,19 +47,7 @@ export class SqliteTenants implements TenantStore {
   listTenants(): Promise<TenantRecord[]> {
     return this.exclusive(() => {
       const keys = this.db.prepare('SELECT * FROM tenant_api_keys ORDER BY created_at').all() as SqlRow[];
-      return (this.db.prepare('SELECT * FROM tenants ORDER BY id').all() as SqlRow[]).map((r) => ({
-        id: String(r.id),
-        name: String(r.name),
-        allowedOrigins: JSON.parse(String(r.allowed_origins)) as string[],
-        createdAt: Number(r.created_at),
-        apiKeys: keys
-          .filter((k) => k.tenant_id === r.id)
-          .map((k) => ({
-            sha256: String(k.sha256),
-            createdAt: Number(k.created_at),
-            expiresAt: k.expires_at === null ? null : Number(k.expires_at),
-          })),
-      }));
+      return toTenants(this.db.prepare('SELECT * FROM tenants ORDER BY id').all() as SqlRow[], keys);
     });
   }
 
@@ -110,12 +97,7 @@ export class SqliteTenants implements TenantStore {
   listPractices(tenantId: string): Promise<PracticeRecord[]> {
     return this.exclusive(() => {
       return (this.db.prepare('SELECT * FROM practices WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId) as SqlRow[]).map(
-        (r) => ({
-          id: String(r.id),
-          tenantId: String(r.tenant_id),
-          name: String(r.name),
-          createdAt: Number(r.created_at),
-        }),
+        toPractice,
       );
     });
   }
