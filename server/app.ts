@@ -34,6 +34,8 @@ import { guessFailureWindow } from './lobby/guess-budget.js';
 import { CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_MS } from './lobby/lobby.service.js';
 import { LobbyStreams } from './lobby/lobby.streams.js';
 import { practitionerRoutes } from './lobby/practitioner.routes.js';
+import { practiceRoutes } from './practice/practice.routes.js';
+import { PracticeService } from './practice/practice.service.js';
 import { buildOpenApi } from './openapi.js';
 import { RouteRegistry, type RouteDoc } from './routing.js';
 import { browserCors, integratorKey, rateLimit } from './security.js';
@@ -113,9 +115,9 @@ export interface VideoconsultApp {
   close(): Promise<void>;
 }
 
-const BROWSER_PREFIX = /^\/v1\/(lobby|practitioner|rooms)(?:\/|$)/i;
+const BROWSER_PREFIX = /^\/v1\/(lobby|practitioner|practice|rooms)(?:\/|$)/i;
 /** Everything an integrator's back end calls with its API key. */
-const INTEGRATOR_PREFIX = /^\/v1\/(consultations|stats|audit|admin|webhook-deliveries)(?:\/|$)/i;
+const INTEGRATOR_PREFIX = /^\/v1\/(consultations|practices|stats|audit|admin|webhook-deliveries)(?:\/|$)/i;
 
 export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   const ownsStore = !deps.store;
@@ -160,6 +162,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   });
   const streams = new LobbyStreams(ctx, lobby, shared.streamSlots('patient-streams', 3), shared.streamSlots('practitioner-streams', 10));
   const webhooks = new WebhookService(ctx, consultations, lobby);
+  const practices = new PracticeService(ctx, lobby, consultations);
 
   const app = express();
   app.disable('x-powered-by');
@@ -203,10 +206,12 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     shared.counter('connection-tests', CONNECTION_TESTS_PER_TICKET, CONNECTION_TEST_WINDOW_MS),
   );
   lobbyRoutes(routes, ctx, lobby, streams, connectionTests);
-  consultationRoutes(routes, ctx, consultations);
+  consultationRoutes(routes, ctx, consultations, (tenant, id) => practices.requirePractice(tenant, id));
   practitionerRoutes(routes, ctx, lobby, consultations, streams);
+  practiceRoutes(routes, ctx, practices, streams);
   statsRoutes(routes, ctx);
   const integrations = startIntegrations(config, store, routes, { ...deps, now, log, emitter: ctx.webhooks });
+  practices.usePractices(integrations.practices);
   webhookRoutes(routes, webhooks);
   if (ctx.uploads) uploadRoutes(routes, uploadOptions(ctx, ctx.uploads));
   routes.add(
@@ -276,6 +281,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     ready: (ms) => shared.ready?.(ms) ?? Promise.resolve(true),
     async close() {
       await integrations.close();
+      practices.close();
       if (timer) clearInterval(timer);
       if (firstSweep) clearTimeout(firstSweep);
       await sweeping?.catch(() => undefined);

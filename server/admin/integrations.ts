@@ -32,6 +32,8 @@ export interface Integrations {
   outbox: OutboxStore | undefined;
   worker: DeliveryWorker | undefined;
   directory: TenantDirectory | undefined;
+  /** A tenant's practices (server/practice/ checks ids against them); undefined where the store keeps none. */
+  practices: ((tenantId: string) => Promise<{ id: string }[]>) | undefined;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,14 @@ export function startIntegrations(
 ): Integrations {
   const tables = integrationTables(store);
   if (!tables)
-    return { ready: Promise.resolve(), outbox: undefined, worker: undefined, directory: undefined, close: async () => undefined };
+    return {
+      ready: Promise.resolve(),
+      outbox: undefined,
+      worker: undefined,
+      directory: undefined,
+      practices: undefined,
+      close: async () => undefined,
+    };
   const { tenants, outbox } = tables;
   const directory = new TenantDirectory(config, tenants, {
     now: options.now,
@@ -89,6 +98,7 @@ export function startIntegrations(
     outbox,
     worker,
     directory,
+    practices: (tenantId) => tenants.listPractices(tenantId),
     async close() {
       directory.stop();
       await worker.stop();

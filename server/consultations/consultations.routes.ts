@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { authenticateTenant } from '../auth.js';
+import type { TenantConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { RouteRegistry } from '../routing.js';
 import { errorBody } from '../openapi.js';
@@ -24,7 +25,13 @@ const authErrors = {
 };
 
 /** The integrator API: server-to-server, tenant API key, no CORS. */
-export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, service: ConsultationService): void {
+export function consultationRoutes(
+  routes: RouteRegistry,
+  ctx: AppContext,
+  service: ConsultationService,
+  /** Refuses a practiceId the tenant does not have (server/practice/). */
+  requirePractice: (tenant: TenantConfig, practiceId: string) => Promise<void>,
+): void {
   const tags = ['integrator'];
 
   routes.add(
@@ -38,12 +45,15 @@ export function consultationRoutes(routes: RouteRegistry, ctx: AppContext, servi
       responses: {
         201: { description: 'Created', schema: consultation },
         ...authErrors,
+        404: { description: 'No such practice (`practice_not_found`)', schema: errorBody },
         502: { description: 'SFU unreachable', schema: errorBody },
       },
     },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
-      res.status(201).json(toConsultation(await service.create(tenant, input.body())));
+      const body = input.body();
+      if (body.practiceId) await requirePractice(tenant, body.practiceId);
+      res.status(201).json(toConsultation(await service.create(tenant, body)));
     },
   );
 

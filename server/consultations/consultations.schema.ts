@@ -12,6 +12,8 @@ export const createConsultationBody = z.strictObject({
     .string()
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like "en" or "de-CH"')
     .default('en'),
+  /** A practice of this tenant (admin API): the consultation joins that practice's shared waiting room. */
+  practiceId: z.string().min(1).max(64).optional(),
 });
 
 export const consultationStatus = z.enum(['scheduled', 'active', 'ended']);
@@ -37,6 +39,7 @@ export const consultation = z.object({
   patientScreenShare: z.boolean(),
   e2ee: z.boolean(),
   locale: z.string(),
+  practiceId: z.string().optional(),
 });
 export type Consultation = z.infer<typeof consultation>;
 

@@ -26,6 +26,7 @@ export function toConsultation(c: ConsultationRow): Consultation {
   if (c.title !== null) out.title = c.title;
   if (c.scheduledAt !== null) out.scheduledAt = new Date(c.scheduledAt).toISOString();
   if (c.endedAt !== null) out.endedAt = new Date(c.endedAt).toISOString();
+  if (c.practiceId) out.practiceId = c.practiceId;
   return out;
 }
 
@@ -80,6 +81,7 @@ export class ConsultationService {
       e2ee: input.e2ee,
       locale: input.locale,
       e2eeKey: input.e2ee ? sealE2eeKey(this.ctx.config.secret, id, randomKeyBase64(32)) : null,
+      practiceId: input.practiceId ?? null,
     };
     // Room first: if the SFU is unreachable nothing is stored and the integrator can simply retry.
     await this.ensureRoom(row);
@@ -88,6 +90,7 @@ export class ConsultationService {
       await this.ctx.webhooks.emit(tx, tenant.id, 'consultation.created', {
         consultationId: id,
         ...(input.scheduledAt ? { scheduledAt: new Date(Date.parse(input.scheduledAt)).toISOString() } : {}),
+        ...(input.practiceId ? { practiceId: input.practiceId } : {}),
       });
     });
     return row;
@@ -207,6 +210,7 @@ export class ConsultationService {
     tenant: TenantConfig,
     c: ConsultationRow,
     input: z.output<typeof createPractitionerTokenBody>,
+    practiceId?: string,
   ): Promise<{ token: string; expiresAt: string }> {
     if (c.status === 'ended') throw new ApiError(409, 'consultation_ended', 'This consultation has ended.');
     const expiresAtMs = this.ctx.now() + input.ttlMinutes * 60_000;
@@ -217,6 +221,7 @@ export class ConsultationService {
       p: randomId('', 9),
       n: input.name,
       e: Math.floor(expiresAtMs / 1000),
+      ...(practiceId ? { pr: practiceId } : {}),
     });
     await this.ctx.store.insertAudit(this.audit(tenant.id, 'integrator', 'practitioner_token.issue', c.id));
     return { token, expiresAt: new Date(Math.floor(expiresAtMs / 1000) * 1000).toISOString() };

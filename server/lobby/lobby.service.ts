@@ -214,31 +214,37 @@ export class LobbyService {
     return Math.max(0, consultation.maxParticipants - 1 - (await this.ctx.store.listLobbyEntries(consultation.id, 'admitted')).length);
   }
 
-  async admit(consultation: ConsultationRow, ticketId: string): Promise<void> {
+  /** `by`: the admitting practitioner's display name, shown in the practice queue (who took whom). */
+  async admit(consultation: ConsultationRow, ticketId: string, by?: string): Promise<void> {
     const entry = await this.entryOf(consultation, ticketId);
     if (entry.status === 'admitted') return;
     if (entry.status !== 'waiting') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
     if ((await this.freePlaces(consultation)) === 0) {
       throw new ApiError(409, 'room_full', `The room is full (${consultation.maxParticipants} participants including you).`);
     }
-    await this.admitEntry(consultation, entry);
+    await this.admitEntry(consultation, entry, by);
     this.ctx.bus.publish('changed', consultation.id);
   }
 
-  private async admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow): Promise<void> {
+  private async admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow, by: string | undefined): Promise<void> {
     const identity = randomId('patient-', 9);
     await this.ctx.store.transaction(async (tx) => {
       await tx.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
-      await tx.setLobbyStatus(entry.id, 'admitted', { identity, admittedAt: this.ctx.now() }, this.audit(consultation, 'patient.admit'));
+      await tx.setLobbyStatus(
+        entry.id,
+        'admitted',
+        { identity, admittedAt: this.ctx.now(), ...(by ? { admittedBy: by } : {}) },
+        this.audit(consultation, 'patient.admit'),
+      );
       await this.ctx.webhooks.emit(tx, consultation.tenantId, 'patient.admitted', { consultationId: consultation.id, ticketId: entry.id });
     });
   }
 
   /** Admits in arrival order, as many as the room has places for; the rest keep waiting. */
-  async admitAll(consultation: ConsultationRow): Promise<number> {
+  async admitAll(consultation: ConsultationRow, by?: string): Promise<number> {
     const places = await this.freePlaces(consultation);
     const waiting = (await this.ctx.store.listLobbyEntries(consultation.id, 'waiting')).slice(0, places);
-    for (const entry of waiting) await this.admitEntry(consultation, entry);
+    for (const entry of waiting) await this.admitEntry(consultation, entry, by);
     if (waiting.length) this.ctx.bus.publish('changed', consultation.id);
     return waiting.length;
   }
@@ -260,7 +266,7 @@ export class LobbyService {
   }
 
   /** Someone who held the key is out: from now on the call uses one they never see (sent to those still in it). */
-  private async rotateKey(consultation: ConsultationRow): Promise<void> {
+  async rotateKey(consultation: ConsultationRow): Promise<void> {
     if (!consultation.e2ee || consultation.status === 'ended') return;
     await this.ctx.store.rotateE2eeKey(
       consultation.id,

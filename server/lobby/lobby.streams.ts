@@ -65,7 +65,8 @@ export class LobbyStreams {
 
   /**
    * One patient's stream: `message` (with SSE ids; `Last-Event-ID` skips seen ones), `queue`, then one of
-   * `admitted` (the stream stays open for `key` and `ended`), `declined`, `ended`.
+   * `admitted` (the stream stays open for `key` and `ended`), `declined`, `ended`. A transfer to another
+   * consultation of the practice sends `transferred`, and the stream follows the new consultation from then on.
    */
   patient(res: Response, first: LobbyEntryRow, lastEventId: string | undefined): void {
     const { ctx, lobby } = this;
@@ -75,6 +76,7 @@ export class LobbyStreams {
     let lastMessageId = Number.isFinite(lastSeen) ? lastSeen : 0;
     let lastPosition: number | undefined;
     let admittedSent = false;
+    let consultationId = first.consultationId;
     let closed = false;
     stream.onClose(() => {
       closed = true;
@@ -92,6 +94,12 @@ export class LobbyStreams {
       if (closed) return;
       if (!entry || !consultation || consultation.status === 'ended' || entry.status === 'ended' || entry.status === 'left') {
         return finish('ended', {});
+      }
+      if (entry.consultationId !== consultationId) {
+        consultationId = entry.consultationId;
+        lastPosition = undefined;
+        admittedSent = false;
+        stream.send('transferred', { consultationId, ...(consultation.title ? { title: consultation.title } : {}) });
       }
       for (const m of await ctx.store.listLobbyMessages(entry.id)) {
         if (m.id <= lastMessageId) continue;
@@ -122,18 +130,18 @@ export class LobbyStreams {
     const sendKey = async (): Promise<void> => {
       if (closed) return;
       const entry = await ctx.store.getLobbyEntry(first.id);
-      const consultation = await ctx.store.getConsultation(first.consultationId);
+      const consultation = await ctx.store.getConsultation(consultationId);
       const key = consultation && openE2eeKey(ctx.config.secret, consultation);
-      if (!closed && entry?.status === 'admitted' && key) stream.send('key', { e2eeKey: key });
+      if (!closed && entry?.status === 'admitted' && entry.consultationId === consultationId && key) stream.send('key', { e2eeKey: key });
     };
 
     // Updates run one after another, so events keep their order even while a grant is being minted.
     const enqueue = this.serial(stream, 'reading the waiting room');
-    this.follow(stream, (event, consultationId) => {
+    this.follow(stream, (event, changedId) => {
       if (event === 'resync') {
         enqueue(update);
         enqueue(sendKey);
-      } else if (consultationId === first.consultationId) {
+      } else if (changedId === consultationId) {
         enqueue(event === 'key' ? sendKey : update);
       }
     });
@@ -178,6 +186,39 @@ export class LobbyStreams {
     });
     // On every (re)connect, so a rotation missed while reconnecting is caught up.
     enqueue(sendKey);
+    enqueue(update);
+  }
+
+  /**
+   * A practice's shared queue (`queue` events from `read`), for practice-scoped practitioner tokens. A change to
+   * any consultation of the practice re-reads it; which practice a consultation belongs to never changes, so
+   * it is looked up once per consultation and remembered for the stream's lifetime.
+   */
+  practice(res: Response, practiceId: string, read: () => Promise<object>): void {
+    const { ctx } = this;
+    const stream = openEventStream(res, PING_MS, this.open);
+    this.cap(stream, this.practitionerSlots, `practice:${practiceId}`);
+    const inPractice = new Map<string, boolean>();
+    let last = '';
+    const update = async (): Promise<void> => {
+      const data = JSON.stringify(await read());
+      if (data === last) return;
+      last = data;
+      stream.send('queue', JSON.parse(data) as object);
+    };
+    const enqueue = this.serial(stream, 'reading the practice queue');
+    const relevant = async (consultationId: string): Promise<boolean> => {
+      let known = inPractice.get(consultationId);
+      if (known === undefined) {
+        known = (await ctx.store.getConsultation(consultationId))?.practiceId === practiceId;
+        inPractice.set(consultationId, known);
+      }
+      return known;
+    };
+    this.follow(stream, (event, consultationId) => {
+      if (event === 'resync') enqueue(update);
+      else if (event !== 'key') enqueue(async () => ((await relevant(consultationId)) ? update() : undefined));
+    });
     enqueue(update);
   }
 }

@@ -55,8 +55,8 @@ export function practitionerRoutes(
       responses: { 200: { description: 'Admitted', schema: emptyObject }, ...tokenErrors, ...patientErrors },
     },
     async (req, res, input) => {
-      const { consultation } = await authenticatePractitioner(ctx, req);
-      await lobby.admit(consultation, input.body().ticketId);
+      const { consultation, claims } = await authenticatePractitioner(ctx, req);
+      await lobby.admit(consultation, input.body().ticketId, claims.n);
       res.json({});
     },
   );
@@ -72,9 +72,9 @@ export function practitionerRoutes(
       responses: { 200: { description: 'How many were admitted', schema: admitAllResponse }, ...tokenErrors },
     },
     async (req, res, input) => {
-      const { consultation } = await authenticatePractitioner(ctx, req);
+      const { consultation, claims } = await authenticatePractitioner(ctx, req);
       input.body();
-      res.json({ admitted: await lobby.admitAll(consultation) });
+      res.json({ admitted: await lobby.admitAll(consultation, claims.n) });
     },
   );
 

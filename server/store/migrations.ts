@@ -208,4 +208,14 @@ export const migrations: { version: number; sql: string }[] = [
       CREATE INDEX practices_tenant ON practices (tenant_id);
     `,
   },
+  {
+    // Practice-wide waiting room (server/practice/): a consultation may belong to one of its tenant's practices, and
+    // an admission records the practitioner's display name, so everyone watching the practice queue sees who took whom.
+    version: 7,
+    sql: `
+      ALTER TABLE consultations ADD COLUMN practice_id TEXT;
+      CREATE INDEX consultations_practice ON consultations (practice_id) WHERE practice_id IS NOT NULL;
+      ALTER TABLE lobby_entries ADD COLUMN admitted_by TEXT;
+    `,
+  },
 ];

@@ -200,4 +200,13 @@ export const pgMigrations: { version: number; sql: string }[] = [
       CREATE INDEX practices_tenant ON practices (tenant_id);
     `,
   },
+  {
+    // As SQLite's version 7: practices group consultations; admissions record who took the patient.
+    version: 7,
+    sql: `
+      ALTER TABLE consultations ADD COLUMN practice_id TEXT;
+      CREATE INDEX consultations_practice ON consultations (practice_id) WHERE practice_id IS NOT NULL;
+      ALTER TABLE lobby_entries ADD COLUMN admitted_by TEXT;
+    `,
+  },
 ];

@@ -10,13 +10,23 @@
  * Failures of the database (down, unreachable, too slow) surface as StoreUnavailableError, answered 503
  * `store_unavailable`: connect_timeout and statement_timeout bound the wait, and a guard on our side bounds it
  * even when a connection hangs without an error.
+ *
+ * Over 400 lines on purpose: one class mirrors StoreOps method by method, next to its SQLite twin (sqlite-ops.ts).
  */
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
 import { pgMigrations } from './pg-migrations.js';
 import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
-import { STORE_OPS, StoreUnavailableError, type LobbyStatusPatch, type NewLobbyEntry, type Store, type StoreOps } from './store.js';
+import {
+  STORE_OPS,
+  StoreUnavailableError,
+  type LobbyStatusPatch,
+  type NewLobbyEntry,
+  type Store,
+  type StoreOps,
+  type TransferInput,
+} from './store.js';
 import type {
   AccessCodeRow,
   AuditRow,
@@ -67,9 +77,10 @@ class PgOps implements StoreOps {
   insertConsultation(c: ConsultationRow, audit: AuditRow): Promise<void> {
     return this.atomically(async (q) => {
       await q`INSERT INTO consultations (id, tenant_id, room_name, title, status, scheduled_at, created_at, started_at, ended_at,
-                max_participants, patient_screen_share, e2ee, locale, e2ee_key)
+                max_participants, patient_screen_share, e2ee, locale, e2ee_key, practice_id)
               VALUES (${c.id}, ${c.tenantId}, ${c.roomName}, ${c.title}, ${c.status}, ${c.scheduledAt}, ${c.createdAt}, ${c.startedAt},
-                ${c.endedAt}, ${c.maxParticipants}, ${c.patientScreenShare ? 1 : 0}, ${c.e2ee ? 1 : 0}, ${c.locale}, ${c.e2eeKey})`;
+                ${c.endedAt}, ${c.maxParticipants}, ${c.patientScreenShare ? 1 : 0}, ${c.e2ee ? 1 : 0}, ${c.locale}, ${c.e2eeKey},
+                ${c.practiceId ?? null})`;
       await this.audit(q, audit);
     });
   }
@@ -192,7 +203,8 @@ class PgOps implements StoreOps {
   setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): Promise<void> {
     return this.atomically(async (q) => {
       await q`UPDATE lobby_entries SET status = ${status}, identity = COALESCE(${patch.identity ?? null}, identity),
-                decline_reason = ${patch.declineReason ?? null}, admitted_at = COALESCE(${patch.admittedAt ?? null}::bigint, admitted_at)
+                decline_reason = ${patch.declineReason ?? null}, admitted_at = COALESCE(${patch.admittedAt ?? null}::bigint, admitted_at),
+                admitted_by = COALESCE(${patch.admittedBy ?? null}, admitted_by)
               WHERE id = ${id}`;
       if (status === 'declined' || status === 'left') {
         await q`UPDATE issued_identities SET revoked = 1 WHERE identity = (SELECT identity FROM lobby_entries WHERE id = ${id})`;
@@ -203,6 +215,37 @@ class PgOps implements StoreOps {
 
   async setLobbyDeviceCheck(id: string, deviceCheck: string): Promise<void> {
     await this.q`UPDATE lobby_entries SET device_check = ${deviceCheck} WHERE id = ${id}`;
+  }
+
+  async listPracticeConsultations(practiceId: string): Promise<ConsultationRow[]> {
+    return (
+      await this.q`SELECT * FROM consultations WHERE practice_id = ${practiceId} AND status <> 'ended' ORDER BY created_at, id COLLATE "C"`
+    ).map(toConsultation);
+  }
+
+  async listPracticeEntries(practiceId: string): Promise<LobbyEntryRow[]> {
+    return (
+      await this.q`SELECT e.* FROM lobby_entries e JOIN consultations c ON c.id = e.consultation_id
+        WHERE c.practice_id = ${practiceId} AND c.status <> 'ended' AND e.status IN ('waiting', 'admitted') ORDER BY e.waiting_since, e.seq`
+    ).map(toEntry);
+  }
+
+  transferLobbyEntry({ entryId, fromConsultationId, toConsultationId, audits }: TransferInput): Promise<LobbyEntryRow | undefined> {
+    return this.atomically(async (q) => {
+      const r = await this.one(
+        q`SELECT * FROM lobby_entries WHERE id = ${entryId} AND consultation_id = ${fromConsultationId}
+            AND status IN ('waiting', 'admitted') FOR UPDATE`,
+      );
+      if (!r) return undefined;
+      const entry = toEntry(r);
+      if (entry.identity) {
+        await q`UPDATE issued_identities SET revoked = 1 WHERE consultation_id = ${fromConsultationId} AND identity = ${entry.identity}`;
+      }
+      await q`UPDATE lobby_entries SET consultation_id = ${toConsultationId}, status = 'waiting', identity = NULL, admitted_at = NULL,
+                admitted_by = NULL WHERE id = ${entryId}`;
+      for (const audit of audits) await this.audit(q, audit);
+      return entry;
+    });
   }
 
   async averageWaitSeconds(tenantId: string, sampleSize: number): Promise<{ seconds: number; samples: number }> {

@@ -33,6 +33,7 @@ export function toConsultation(r: SqlRow): ConsultationRow {
     e2ee: flag(r.e2ee),
     locale: str(r.locale),
     e2eeKey: strOrNull(r.e2ee_key),
+    practiceId: strOrNull(r.practice_id),
   };
 }
 
@@ -50,6 +51,7 @@ export function toEntry(r: SqlRow): LobbyEntryRow {
     identity: strOrNull(r.identity),
     declineReason: strOrNull(r.decline_reason),
     osFamily: str(r.os_family),
+    admittedBy: strOrNull(r.admitted_by),
   };
 }
 

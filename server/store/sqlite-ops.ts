@@ -2,7 +2,7 @@ import Database, { type Statement } from 'better-sqlite3';
 import { migrations } from './migrations.js';
 import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
-import type { LobbyStatusPatch, NewLobbyEntry, StoreOps } from './store.js';
+import type { LobbyStatusPatch, NewLobbyEntry, StoreOps, TransferInput } from './store.js';
 import type {
   AccessCodeRow,
   AuditRow,
@@ -63,8 +63,8 @@ export class SqliteOps implements SyncStoreOps {
     this.db.transaction(() => {
       this.sql(
         `INSERT INTO consultations (id, tenant_id, room_name, title, status, scheduled_at, created_at, started_at, ended_at,
-             max_participants, patient_screen_share, e2ee, locale, e2ee_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             max_participants, patient_screen_share, e2ee, locale, e2ee_key, practice_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         c.id,
         c.tenantId,
@@ -80,6 +80,7 @@ export class SqliteOps implements SyncStoreOps {
         c.e2ee ? 1 : 0,
         c.locale,
         c.e2eeKey,
+        c.practiceId ?? null,
       );
       this.insertAudit(audit);
     })();
@@ -242,8 +243,9 @@ export class SqliteOps implements SyncStoreOps {
   setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): void {
     this.db.transaction(() => {
       this.sql(
-        'UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at) WHERE id = ?',
-      ).run(status, patch.identity ?? null, patch.declineReason ?? null, patch.admittedAt ?? null, id);
+        `UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at),
+             admitted_by = COALESCE(?, admitted_by) WHERE id = ?`,
+      ).run(status, patch.identity ?? null, patch.declineReason ?? null, patch.admittedAt ?? null, patch.admittedBy ?? null, id);
       if (status === 'declined' || status === 'left') {
         this.sql('UPDATE issued_identities SET revoked = 1 WHERE identity = (SELECT identity FROM lobby_entries WHERE id = ?)').run(id);
       }
@@ -253,6 +255,46 @@ export class SqliteOps implements SyncStoreOps {
 
   setLobbyDeviceCheck(id: string, deviceCheck: string): void {
     this.sql('UPDATE lobby_entries SET device_check = ? WHERE id = ?').run(deviceCheck, id);
+  }
+
+  listPracticeConsultations(practiceId: string): ConsultationRow[] {
+    return (
+      this.sql("SELECT * FROM consultations WHERE practice_id = ? AND status != 'ended' ORDER BY created_at, id").all(
+        practiceId,
+      ) as SqlRow[]
+    ).map(toConsultation);
+  }
+
+  listPracticeEntries(practiceId: string): LobbyEntryRow[] {
+    return (
+      this.sql(
+        `SELECT e.* FROM lobby_entries e JOIN consultations c ON c.id = e.consultation_id
+           WHERE c.practice_id = ? AND c.status != 'ended' AND e.status IN ('waiting', 'admitted') ORDER BY e.waiting_since, e.rowid`,
+      ).all(practiceId) as SqlRow[]
+    ).map(toEntry);
+  }
+
+  transferLobbyEntry({ entryId, fromConsultationId, toConsultationId, audits }: TransferInput): LobbyEntryRow | undefined {
+    return this.db.transaction(() => {
+      const r = this.sql("SELECT * FROM lobby_entries WHERE id = ? AND consultation_id = ? AND status IN ('waiting', 'admitted')").get(
+        entryId,
+        fromConsultationId,
+      ) as SqlRow | undefined;
+      if (!r) return undefined;
+      const entry = toEntry(r);
+      if (entry.identity) {
+        this.sql('UPDATE issued_identities SET revoked = 1 WHERE consultation_id = ? AND identity = ?').run(
+          fromConsultationId,
+          entry.identity,
+        );
+      }
+      this.sql(
+        `UPDATE lobby_entries SET consultation_id = ?, status = 'waiting', identity = NULL, admitted_at = NULL, admitted_by = NULL
+           WHERE id = ?`,
+      ).run(toConsultationId, entryId);
+      for (const audit of audits) this.insertAudit(audit);
+      return entry;
+    })();
   }
 
   averageWaitSeconds(tenantId: string, sampleSize: number): { seconds: number; samples: number } {

@@ -53,6 +53,16 @@ export interface StoreOps {
   setLobbyStatus(id: string, status: LobbyStatus, patch?: LobbyStatusPatch, audit?: AuditRow): Promise<void>;
   /** Replaces the device-check JSON of an entry (the patient's connection test reports after joining). */
   setLobbyDeviceCheck(id: string, deviceCheck: string): Promise<void>;
+  /** Open (not ended) consultations of a practice, oldest first. */
+  listPracticeConsultations(practiceId: string): Promise<ConsultationRow[]>;
+  /** Waiting and admitted entries of all open consultations of a practice, in arrival order. */
+  listPracticeEntries(practiceId: string): Promise<LobbyEntryRow[]>;
+  /**
+   * Moves a waiting or admitted entry from one consultation to another in one transaction: it waits again (its
+   * arrival time, hence its place among the waiting, is kept), its room identity is revoked, the audit row
+   * written. Returns the entry as it was, or undefined when it is not (or no longer) waiting or admitted there.
+   */
+  transferLobbyEntry(input: TransferInput): Promise<LobbyEntryRow | undefined>;
   /** Mean seconds from joining the lobby to admission over the tenant's most recent admissions. */
   averageWaitSeconds(tenantId: string, sampleSize: number): Promise<{ seconds: number; samples: number }>;
   addLobbyMessage(entryId: string, text: string, at: number, audit: AuditRow): Promise<void>;
@@ -91,6 +101,14 @@ export interface LobbyStatusPatch {
   identity?: string;
   declineReason?: string | null;
   admittedAt?: number;
+  admittedBy?: string;
+}
+export interface TransferInput {
+  entryId: string;
+  fromConsultationId: string;
+  toConsultationId: string;
+  /** One row per consultation: the move out of one and into the other. */
+  audits: AuditRow[];
 }
 
 export interface Store extends StoreOps {
@@ -126,6 +144,9 @@ export const STORE_OPS = [
   'listLobbyEntries',
   'setLobbyStatus',
   'setLobbyDeviceCheck',
+  'listPracticeConsultations',
+  'listPracticeEntries',
+  'transferLobbyEntry',
   'averageWaitSeconds',
   'addLobbyMessage',
   'listLobbyMessages',

@@ -19,6 +19,8 @@ export interface ConsultationRow {
   /** Base64 room key; null once the consultation ended (key material is destroyed). */
   /** Sealed under a key derived from the server secret (key-sealing.ts); never the key in clear. */
   e2eeKey: string | null;
+  /** The practice (inside the tenant) whose shared waiting room lists this consultation; optional for rows built by hand. */
+  practiceId?: string | null;
 }
 
 export interface AccessCodeRow {
@@ -47,6 +49,8 @@ export interface LobbyEntryRow {
   identity: string | null;
   declineReason: string | null;
   osFamily: string;
+  /** Display name of the practitioner who admitted the patient (the practice queue shows who took whom). */
+  admittedBy?: string | null;
 }
 
 /** A redeemed access code: the new lobby entry and the consultation it waits for. */

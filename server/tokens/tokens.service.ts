@@ -98,6 +98,8 @@ const practitionerClaims = z.strictObject({
   n: z.string(),
   /** expiry, epoch seconds */
   e: z.number(),
+  /** practice id: the token also watches that practice's shared queue and transfers within it (server/practice/) */
+  pr: z.string().optional(),
 });
 export type PractitionerClaims = z.infer<typeof practitionerClaims>;
 

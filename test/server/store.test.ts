@@ -28,6 +28,7 @@ function consultation(id: string): ConsultationRow {
     e2ee: true,
     locale: 'en',
     e2eeKey: 'k',
+    practiceId: null,
   };
 }
 
@@ -248,6 +249,63 @@ for (const backend of storeBackends()) {
       await store.revokeIdentity('c1', 'practitioner-x');
       assert.equal(await store.isIdentityAllowed('c1', 'practitioner-x'), false);
       assert.equal(await store.isIdentityAllowed('c1', 'unknown'), false);
+    });
+
+    it('a practice lists the entries of its open consultations; a transfer moves one atomically, keeping its arrival time', async () => {
+      const { store } = await open();
+      await store.insertConsultation({ ...consultation('r'), practiceId: 'p1', createdAt: 1 }, audit);
+      await store.insertConsultation({ ...consultation('d'), practiceId: 'p1', createdAt: 2 }, audit);
+      await store.insertConsultation({ ...consultation('x'), practiceId: 'p2' }, audit);
+      await store.insertConsultation({ ...consultation('gone'), practiceId: 'p1', createdAt: 3 }, audit);
+      for (const [hash, c] of [
+        ['h-a', 'r'],
+        ['h-b', 'd'],
+        ['h-x', 'x'],
+        ['h-g', 'gone'],
+      ] as const)
+        await store.insertAccessCode(code(hash, c), audit);
+      await store.redeemAccessCode('h-b', 30, newEntry('b', 'tb', 30));
+      await store.redeemAccessCode('h-a', 10, newEntry('a', 'ta', 10));
+      await store.redeemAccessCode('h-x', 5, newEntry('x', 'tx', 5));
+      await store.redeemAccessCode('h-g', 5, newEntry('g', 'tg', 5));
+      await store.endConsultation({ id: 'gone', endedAt: 40, audit });
+      assert.deepEqual(
+        (await store.listPracticeConsultations('p1')).map((c) => c.id),
+        ['r', 'd'],
+      );
+      assert.deepEqual(
+        (await store.listPracticeEntries('p1')).map((e) => [e.id, e.consultationId]),
+        [
+          ['a', 'r'],
+          ['b', 'd'],
+        ],
+      );
+      await store.addIssuedIdentity('r', 'patient-a', 'patient', 'other', 20);
+      await store.setLobbyStatus('a', 'admitted', { identity: 'patient-a', admittedAt: 20, admittedBy: 'Reception' }, audit);
+      assert.equal((await store.getLobbyEntry('a'))?.admittedBy, 'Reception');
+      const audits = [
+        { ...audit, action: 'patient.transfer_out', consultationId: 'r' },
+        { ...audit, action: 'patient.transfer_in', consultationId: 'd' },
+      ];
+      assert.equal(await store.transferLobbyEntry({ entryId: 'a', fromConsultationId: 'x', toConsultationId: 'd', audits }), undefined);
+      const before = await store.transferLobbyEntry({ entryId: 'a', fromConsultationId: 'r', toConsultationId: 'd', audits });
+      assert.deepEqual([before?.status, before?.identity], ['admitted', 'patient-a']);
+      const moved = await store.getLobbyEntry('a');
+      assert.deepEqual(
+        [moved?.consultationId, moved?.status, moved?.identity, moved?.admittedBy, moved?.waitingSince],
+        ['d', 'waiting', null, null, 10],
+      );
+      assert.equal(await store.isIdentityAllowed('r', 'patient-a'), false);
+      assert.deepEqual(
+        (await store.listLobbyEntries('d', 'waiting')).map((e) => e.id),
+        ['a', 'b'],
+      );
+      assert.deepEqual(
+        (await store.listAudit('t', 0, 10)).filter((a) => a.action.startsWith('patient.transfer')).map((a) => a.consultationId),
+        ['r', 'd'],
+      );
+      // Moved already: a second transfer from the old consultation finds nothing.
+      assert.equal(await store.transferLobbyEntry({ entryId: 'a', fromConsultationId: 'r', toConsultationId: 'd', audits }), undefined);
     });
 
     it('averages recent waits per tenant; messages come back in order', async () => {
