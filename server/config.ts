@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { endpointUrl } from './admin/admin.schema.js';
 import { trustProxyProblem } from './client-key.js';
+import { webhookSecret } from './outbox/signing.js';
 import { uploadOptionsSchema } from './uploads/uploads.schema.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in lowercase hex (64 characters)');
@@ -12,6 +14,24 @@ export const tenantSchema = z.strictObject({
   apiKeySha256: z.array(sha256Hex).min(1),
   /** Origins of host pages allowed to call the browser-facing endpoints (CORS). */
   allowedOrigins: z.array(z.url().refine((u) => new URL(u).origin === u, 'must be a bare origin like https://example.com')).default([]),
+  /**
+   * Outgoing webhook endpoints, seeded into the store at every start like the tenant itself (see
+   * server/outbox/seed-endpoints.ts); the admin API adds more. `id` names one across restarts (default: from its URL).
+   */
+  webhookEndpoints: z
+    .array(
+      z.strictObject({
+        id: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes')
+          .optional(),
+        url: endpointUrl,
+        /** Newest first: each one signs every delivery while several are listed (a rotation). */
+        secrets: z.array(webhookSecret).min(1).max(5),
+      }),
+    )
+    .max(20)
+    .optional(),
 });
 
 /**

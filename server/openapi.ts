@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookEnvelope, webhookEventData, webhookEventSummaries, webhookEventTypes } from './outbox/events.js';
 import type { AuthKind, RouteDoc } from './routing.js';
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -52,6 +53,48 @@ function commonResponses(doc: RouteDoc, rateLimited: (path: string) => boolean):
 }
 
 /** The OpenAPI 3.1 document, built from the same route table and zod schemas the server validates with. */
+const signatureHeaders: Json[] = [
+  { name: 'webhook-id', description: 'The event id: the same on every retry (an idempotency key)' },
+  { name: 'webhook-timestamp', description: 'Unix seconds of this attempt; reject it when more than 5 minutes off' },
+  {
+    name: 'webhook-signature',
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<raw body>">`, one per secret of the ' +
+      'endpoint (several during a rotation), keyed with the base64-decoded part of the `whsec_` secret (Standard Webhooks)',
+  },
+].map((h) => ({ ...h, in: 'header', required: true, schema: { type: 'string' } }));
+
+/**
+ * The `webhooks` section (OpenAPI 3.1): what the server POSTs to a tenant's endpoints, one entry per event type,
+ * from the same zod schemas the server builds the payloads with (server/outbox/events.ts).
+ */
+export function integratorWebhooks(): Json {
+  const out: Json = {};
+  for (const type of webhookEventTypes) {
+    out[type] = {
+      post: {
+        summary: webhookEventSummaries[type],
+        tags: ['outgoing webhooks'],
+        parameters: signatureHeaders,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: outputSchema(webhookEnvelope(type, webhookEventData[type])) } },
+        },
+        responses: {
+          '2XX': { description: 'Received (within 15 s); the event is not sent again' },
+          '410': { description: 'Gone: the endpoint is disabled and its pending deliveries dropped' },
+          default: {
+            description:
+              'Anything else, a timeout (15 s) or a network error: retried about 5 s, 5 min, 30 min, 2 h, 5 h and 10 h later ' +
+              "(or after the receiver's Retry-After, at most 10 h), then given up",
+          },
+        },
+      },
+    };
+  }
+  return out;
+}
+
 export function buildOpenApi(
   docs: RouteDoc[],
   version: string,
@@ -131,6 +174,6 @@ export function buildOpenApi(
       },
     },
     paths,
-    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    webhooks: options.webhooks ?? integratorWebhooks(),
   };
 }

@@ -40,7 +40,7 @@ const host = `(?:${label}(?:\\.${label})*|${octet}(?:\\.${octet}){3})`;
 const loopback = `(?:127(?:\\.${octet}){3}|localhost|\\[::1\\])`;
 const pathAndQuery = "(?:/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?(?:\\?[A-Za-z0-9._~!$&'()*+,;=:@/?-]*)?";
 /** https anywhere; plain http only on loopback (development). The pattern alone decides, like `origin`. */
-const endpointUrl = z
+export const endpointUrl = z
   .string()
   .max(2000)
   .regex(new RegExp(`^(?:https://${host}|http://${loopback})(?::${port})?${pathAndQuery}$`), 'must be an https URL (http only on loopback)')

@@ -4,6 +4,7 @@ import { randomId } from '../crypto.js';
 import type { OutboxStore } from '../outbox/outbox.js';
 import type { WebhookEmitter } from '../outbox/emit.js';
 import { outboxRoutes } from '../outbox/outbox.routes.js';
+import { seedWebhookEndpoints } from '../outbox/seed-endpoints.js';
 import { DeliveryWorker } from '../outbox/worker.js';
 import type { RouteRegistry } from '../routing.js';
 import { PgOutbox } from '../store/pg-outbox.js';
@@ -90,7 +91,11 @@ export function startIntegrations(
   });
   adminRoutes(routes, { config, tenants, directory, outbox, now: options.now });
   outboxRoutes(routes, config, outbox, options.now);
-  const ready = directory.start().catch((err: unknown) => options.log(`tenant directory failed to start: ${(err as Error).message}`));
+  // Before the directory replaces config.tenants with the store's (which know nothing of the config's endpoints).
+  const configured = config.tenants;
+  const ready = seedWebhookEndpoints(outbox, configured, options.now())
+    .then(() => directory.start())
+    .catch((err: unknown) => options.log(`tenant directory failed to start: ${(err as Error).message}`));
   worker.start();
   options.emitter.onQueued = () => worker.wake();
   return {

@@ -9,6 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import type { ChangeHints } from '../../server/admin/tenant-directory.js';
 import { closeServer, createApp, type VideoconsultApp } from '../../server/app.js';
 import { parseConfig, type ConfigInput } from '../../server/config.js';
+import { newWebhookSecret } from '../../server/outbox/signing.js';
+import type { SqliteStore } from '../../server/store/sqlite.js';
+import { SqliteOutbox } from '../../server/store/sqlite-outbox.js';
 import { sha256 } from './helpers.js';
 import { fakeRooms } from './local-app.js';
 
@@ -160,6 +163,49 @@ describe('admin API (two instances, one store)', () => {
     assert.equal(
       (await request(a, 'POST', '/v1/admin/tenants/acme/webhook-endpoints', adminKey, { url: 'http://hooks.example/x' })).status,
       400,
+    );
+    await stop(a);
+  });
+
+  it('webhook endpoints from the config file: seeded at start, replaced when changed, removed when taken out', async () => {
+    const [first, second] = [newWebhookSecret(), newWebhookSecret()];
+    const withEndpoints = (endpoints: { id?: string; url: string; secrets: string[] }[]): Partial<ConfigInput> => ({
+      tenants: [{ ...input.tenants[0]!, webhookEndpoints: endpoints }],
+    });
+    const endpoints = async (i: Instance) =>
+      // Only this test's (an earlier one added its own).
+      ((await request(i, 'GET', '/v1/admin/tenants/acme/webhook-endpoints', adminKey)).body.items as { id: string; url: string }[]).filter(
+        (e) => /\/(billing|admin)$/.test(e.url),
+      );
+    let a = await start(withEndpoints([{ id: 'billing', url: 'http://127.0.0.1:9/billing', secrets: [first] }]));
+    const viaAdmin = await request(a, 'POST', '/v1/admin/tenants/acme/webhook-endpoints', adminKey, { url: 'http://127.0.0.1:9/admin' });
+    assert.equal(viaAdmin.status, 201);
+    assert.deepEqual(
+      (await endpoints(a)).map((e) => e.url),
+      ['http://127.0.0.1:9/billing', 'http://127.0.0.1:9/admin'],
+    );
+    await stop(a);
+
+    // A rotation in the config: both secrets sign from the next start on.
+    a = await start(withEndpoints([{ id: 'billing', url: 'http://127.0.0.1:9/billing', secrets: [second, first] }]));
+    const outbox = new SqliteOutbox(a.server.store as SqliteStore);
+    const billing = (await outbox.listWebhookEndpoints('acme')).find((e) => e.url.endsWith('/billing'));
+    assert.deepEqual(billing?.secrets, [second, first]);
+    await stop(a);
+
+    a = await start(withEndpoints([]));
+    assert.deepEqual(
+      (await endpoints(a)).map((e) => e.url),
+      ['http://127.0.0.1:9/admin'],
+      'the config endpoint is gone; the admin one stays',
+    );
+    assert.throws(
+      () => parseConfig({ ...input, ...withEndpoints([{ url: 'http://hooks.example/x', secrets: [first] }]) }),
+      /webhookEndpoints.*https/s,
+    );
+    assert.throws(
+      () => parseConfig({ ...input, ...withEndpoints([{ url: 'https://hooks.example/x', secrets: ['whsec_short'] }]) }),
+      /whsec_/,
     );
     await stop(a);
   });

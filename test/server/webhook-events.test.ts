@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { webhookEnvelope, webhookEventData, type WebhookEventType } from '../../server/outbox/events.js';
+import { webhookEnvelope, webhookEventData, webhookEventTypes, type WebhookEventType } from '../../server/outbox/events.js';
 import { newWebhookSecret } from '../../server/outbox/signing.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { Store, StoreOps } from '../../server/store/store.js';
@@ -165,6 +165,31 @@ describe('services emit webhook events', () => {
       assert.ok(webhookEnvelope(d.type, webhookEventData[d.type].strict()).safeParse(JSON.parse(d.body)).success, `${d.type} payload`);
     }
     assert.equal(new Set(mine.map((d) => d.id)).size, mine.length, 'every event has its own id');
+
+    // The served OpenAPI document describes every event type, and each delivery fits its description.
+    type Schema = { properties: Record<string, Schema & { const?: string }>; required?: string[] };
+    const doc = (
+      await call<{ webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: Schema }> } } }> }>(
+        app,
+        'GET',
+        '/v1/openapi.json',
+      )
+    ).body;
+    assert.deepEqual(Object.keys(doc.webhooks).sort(), [...webhookEventTypes].sort());
+    for (const d of mine) {
+      const envelope = doc.webhooks[d.type]?.post.requestBody.content['application/json']?.schema;
+      assert.equal(envelope?.properties.type?.const, d.type);
+      const data = envelope.properties.data!;
+      const keys = Object.keys(d.data);
+      assert.ok(
+        keys.every((k) => k in data.properties),
+        `${d.type}: ${keys.join(', ')} all described`,
+      );
+      assert.ok(
+        (data.required ?? []).every((k) => keys.includes(k)),
+        `${d.type}: every required field sent`,
+      );
+    }
     // Another tenant's endpoints get nothing of acme's.
     await createConsultation(app, app.keys.globex);
   });
