@@ -93,6 +93,9 @@ try {
   const apiUrl = `http://127.0.0.1:${ports.api}`;
   const demoUrl = `http://127.0.0.1:${ports.demo}`;
   const webhookUrl = `${apiUrl}/v1/webhooks/livekit`;
+  // The pharmacy portal, therapy platform and practice software: a tenant and a back end each.
+  const demoBackends = await tsImport('./demo-backends/index.ts', import.meta.url);
+  const demos = demoBackends.demoTenants(secret, [demoUrl]);
   if (cluster) {
     postgres = await startPostgres({ dir: join(dataDir, 'postgres') });
     redis = await startRedis({ dir: join(dataDir, 'redis'), port: process.env.REDIS_PORT ? Number(process.env.REDIS_PORT) : undefined });
@@ -118,6 +121,7 @@ try {
         apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')],
         allowedOrigins: [demoUrl],
       },
+      ...demos.tenants,
     ],
     // Shared by the instances: the "consultation changed" bus, rate limits, the code lockout, stream caps.
     ...(redis ? { redis: { url: redis.url } } : {}),
@@ -155,6 +159,7 @@ try {
   const demo = createStaticApp({
     tokenServerUrl: apiUrl,
     extra(app) {
+      demoBackends.mountDemoBackends(app, { apiUrl, keys: demos.keys });
       app.post('/demo-backend/consultation', express.json(), async (_req, res) => {
         try {
           const consultation = await vc.createConsultation({ title: 'Demo consultation' });

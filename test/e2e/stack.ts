@@ -12,6 +12,7 @@ import type { Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 import { devKeys, freePort, startLivekit, type RunningLivekit } from '../../scripts/livekit.mjs';
+import { demoTenants, mountDemoBackends } from '../../scripts/demo-backends/index.js';
 import { createStaticApp } from '../../scripts/static-server.mjs';
 import { createApp } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
@@ -104,6 +105,8 @@ function serveTestPages(app: Express) {
 interface StackOptions {
   /** More origins of host pages allowed by the demo tenant (e.g. a page on 127.0.0.2). */
   hostOrigins?: string[];
+  /** Mounts the demo applications' back ends (scripts/demo-backends/) on the pages' server, each with a tenant of its own. */
+  demoApps?: boolean;
 }
 
 export async function startStack(overrides?: Partial<Config>, options?: StackOptions): Promise<Stack>;
@@ -120,7 +123,18 @@ export async function startStack(
   const [sfuPort, apiPort] = [await freePort(), await freePort()];
   const keys = devKeys();
   const apiKey = `vk_test_${randomBytes(16).toString('hex')}`;
-  const pagesServer = await listen(createStaticApp({ tokenServerUrl: `http://127.0.0.1:${apiPort}`, extra: serveTestPages }));
+  const tokenServerUrl = `http://127.0.0.1:${apiPort}`;
+  // Their tenants get the pages' origin below, once the pages listen.
+  const demos = options.demoApps ? demoTenants(randomBytes(32).toString('base64url'), []) : undefined;
+  const pagesServer = await listen(
+    createStaticApp({
+      tokenServerUrl,
+      extra(app) {
+        serveTestPages(app);
+        if (demos) mountDemoBackends(app, { apiUrl: tokenServerUrl, keys: demos.keys });
+      },
+    }),
+  );
   const pagesUrl = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
   const config = parseConfig({
     port: apiPort,
@@ -136,6 +150,7 @@ export async function startStack(
         apiKeySha256: [createHash('sha256').update(apiKey).digest('hex')],
         allowedOrigins: [pagesUrl, ...(options.hostOrigins ?? [])],
       },
+      ...(demos?.tenants.map((tenant) => ({ ...tenant, allowedOrigins: [pagesUrl] })) ?? []),
     ],
     ...overrides,
   });

@@ -1,0 +1,91 @@
+// The demo host applications' back ends (pharmacy portal, therapy platform, practice software): each holds its
+// own tenant's API key, as an integrator's server would, and talks to the token server through the typed client
+// (videoconsult/client). Browsers never see a key. Mounted on the demo pages' server by `npm start`
+// (scripts/dev.mjs) and by the e2e stack (test/e2e/stack.ts), so the tests drive these very routes.
+import { createHash, createHmac } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { VideoconsultApiError, VideoconsultClient } from '../../client/index.js';
+import type { TenantConfig } from '../../server/config.js';
+import { pharmacyRoutes } from './pharmacy.js';
+
+export const DEMO_APPS = ['pharmacy', 'therapy', 'practice'] as const;
+export type DemoApp = (typeof DEMO_APPS)[number];
+
+const TENANT_NAMES: Record<DemoApp, string> = {
+  pharmacy: 'Market Square Pharmacy',
+  therapy: 'Praxis für Psychotherapie Lindenhof',
+  practice: 'Riverside Family Practice',
+};
+
+export interface DemoTenants {
+  /** Entries for the token server's `tenants` config. */
+  tenants: TenantConfig[];
+  /** Each application's API key, for its back end only. */
+  keys: Record<DemoApp, string>;
+}
+
+/**
+ * One tenant per demo application. The keys are derived from `seed` (a secret of the running stack), so a
+ * restart of `npm start` keeps them and the tenants it seeds into the store stay the same.
+ */
+export function demoTenants(seed: string, allowedOrigins: string[]): DemoTenants {
+  const keys = Object.fromEntries(
+    DEMO_APPS.map((app) => [app, `vk_${app}_${createHmac('sha256', seed).update(`demo-tenant:${app}`).digest('hex').slice(0, 32)}`]),
+  ) as Record<DemoApp, string>;
+  const tenants = DEMO_APPS.map((app) => ({
+    id: `demo-${app}`,
+    name: TENANT_NAMES[app],
+    apiKeySha256: [createHash('sha256').update(keys[app]).digest('hex')],
+    allowedOrigins,
+  }));
+  return { tenants, keys };
+}
+
+export interface DemoBackendOptions {
+  /** The token server's base URL. */
+  apiUrl: string;
+  keys: Record<DemoApp, string>;
+}
+
+/** Answers a back end's failure the way the token server answers: `{ error: { code, message } }`. */
+export function sendError(res: Response, err: unknown): void {
+  if (err instanceof DemoError) {
+    res.status(err.status).json({ error: { code: err.code, message: err.message } });
+  } else if (err instanceof VideoconsultApiError) {
+    // The token server's own code and message pass through; its status becomes a gateway error.
+    res.status(err.status === 0 || err.status >= 500 ? 502 : err.status).json({ error: { code: err.code, message: err.message } });
+  } else {
+    res.status(500).json({ error: { code: 'demo_backend_failed', message: (err as Error).message } });
+  }
+}
+
+export class DemoError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An async route handler whose errors become `{ error }` answers. */
+export function handle(fn: (req: Request, res: Response) => Promise<void>) {
+  return (req: Request, res: Response, _next: NextFunction) => {
+    fn(req, res).catch((err: unknown) => sendError(res, err));
+  };
+}
+
+/** The string field `name` of a JSON body, or a 400. */
+export function field(req: Request, name: string, pattern: RegExp, message: string): string {
+  const body: unknown = req.body;
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) throw new DemoError(400, 'invalid_request', message);
+  return value;
+}
+
+/** Mounts every demo back end under /<app>/api/ on the demo pages' app. */
+export function mountDemoBackends(app: Express, options: DemoBackendOptions): void {
+  const client = (demo: DemoApp) => new VideoconsultClient({ baseUrl: options.apiUrl, apiKey: options.keys[demo] });
+  app.use('/pharmacy/api', express.json({ limit: '4kb' }), pharmacyRoutes(client('pharmacy')));
+}

@@ -1,0 +1,57 @@
+// Steps shared by the demo applications' end-to-end tests (demo-*.test.ts): they drive the real demo pages
+// (demo/pharmacy, demo/therapy, demo/practice) through their UI as their users would, in any language.
+import type { Page } from 'playwright-core';
+
+export const WAIT = 30_000;
+
+/** Passes the device check of the page's (or the given) `<vc-consultation>`: waits for a good verdict, continues. */
+export async function passDeviceCheck(page: Page, timeout = WAIT): Promise<void> {
+  const check = page.locator('vc-device-check');
+  await check.locator('[part="verdict"].ok').waitFor({ timeout });
+  await check.locator('[part="continue-button"]').click();
+}
+
+/** Waits for `<vc-consultation state=…>` on the page, and says which state it is in instead. */
+export async function waitForState(page: Page, state: string, timeout = WAIT): Promise<void> {
+  await page
+    .locator(`vc-consultation[state='${state}']`)
+    .waitFor({ state: 'attached', timeout })
+    .catch(async (err: Error) => {
+      const actual = await page
+        .locator('vc-consultation')
+        .getAttribute('state')
+        .catch(() => 'page gone');
+      throw new Error(`expected state "${state}", still "${actual}": ${err.message}`);
+    });
+}
+
+/** The practitioner admits the waiting patient whose queue entry shows `name`, with the entry's own button. */
+export async function admitFromQueue(page: Page, name: string, timeout = WAIT): Promise<void> {
+  const entry = page.locator('vc-waiting-room [part="patient"]').filter({ hasText: name });
+  await entry.waitFor({ timeout });
+  await entry.locator('[part="admit-button"]').click();
+}
+
+// As source text: tsx compiles test files with esbuild's keepNames, whose `__name` helper a page does not have.
+const FRAMES_PRESENTED = `(video) => new Promise((resolve) => {
+  let seen = 0;
+  const timer = setTimeout(() => resolve(seen), 15000);
+  const onFrame = () => {
+    if (++seen >= 3) {
+      clearTimeout(timer);
+      resolve(seen);
+    } else video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+})`;
+
+/** Waits until `count` remote video tiles on the page present frames (requestVideoFrameCallback), at least 3 each. */
+export async function remoteVideoPlays(page: Page, count = 1, timeout = WAIT): Promise<void> {
+  // Playwright's CSS locators pierce open shadow roots, as a user's eye would.
+  const videos = page.locator('vc-call figure.remote video');
+  await videos.nth(count - 1).waitFor({ state: 'attached', timeout });
+  for (let i = 0; i < count; i++) {
+    const frames = (await videos.nth(i).evaluate(FRAMES_PRESENTED, undefined, { timeout })) as number;
+    if (typeof frames !== 'number' || frames < 3) throw new Error(`remote video ${i + 1} presented ${frames} frames in 15 s`);
+  }
+}
