@@ -210,7 +210,14 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   practitionerRoutes(routes, ctx, lobby, consultations, streams);
   practiceRoutes(routes, ctx, practices, streams);
   statsRoutes(routes, ctx);
-  const integrations = startIntegrations(config, store, routes, { ...deps, now, log, emitter: ctx.webhooks });
+  const integrations = startIntegrations(config, store, routes, {
+    ...deps,
+    // Over Redis when configured: a change made on one instance applies on all of them at once.
+    tenantHints: deps.tenantHints ?? shared.hints?.('tenants'),
+    now,
+    log,
+    emitter: ctx.webhooks,
+  });
   practices.usePractices(integrations.practices);
   webhookRoutes(routes, webhooks);
   if (ctx.uploads) uploadRoutes(routes, uploadOptions(ctx, ctx.uploads));

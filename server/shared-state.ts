@@ -44,8 +44,20 @@ export interface StreamSlots {
   acquire(key: string, close: () => void): Promise<() => void>;
 }
 
+/**
+ * "Something of `name` changed" between instances (tenants, keys, origins): a hint only, on which everyone re-reads
+ * the store; also given after a reconnect of the subscriber, when hints may have been lost (DESIGN §6).
+ */
+export interface ChangeHints {
+  /** Tells the other instances (this one has re-read already). Never throws. */
+  publish(): void;
+  subscribe(onHint: () => void): () => void;
+}
+
 export interface SharedState {
   bus: ConsultationBus;
+  /** Hints on a channel of their own; absent: the in-process default (one instance). */
+  hints?(name: string): ChangeHints;
   /** `name` tells counters apart where they share a keyspace ('lobby', 'practitioner', 'code-failures'). */
   counter(name: string, limit: number, windowMs: number): WindowCounter;
   streamSlots(name: string, limit: number): StreamSlots;

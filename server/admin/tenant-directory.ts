@@ -1,11 +1,8 @@
 import type { Config } from '../config.js';
+import type { ChangeHints } from '../shared-state.js';
 import type { TenantStore } from './tenants.js';
 
-/** "Tenants changed" between instances: a hint only; everyone re-reads the store on it (DESIGN §6). */
-export interface ChangeHints {
-  publish(): void;
-  subscribe(onHint: () => void): () => void;
-}
+export type { ChangeHints };
 
 /**
  * Keeps `config.tenants` (what authentication, CORS and the origin checks read) equal to the store's tenants.

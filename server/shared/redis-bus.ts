@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { ChangeHints } from '../shared-state.js';
 import { connectRedis } from './redis.js';
 
 type Handler = (message: string) => void;
@@ -138,5 +139,44 @@ export class RedisBusRelay {
       const [event, consultationId] = hint.split(' ') as [BusEvent, string];
       void this.publish(event, consultationId);
     }
+  }
+}
+
+/**
+ * Change hints over pub/sub (one channel per name): `publish` tells the other instances, and every subscriber here
+ * also runs after each resubscription of this instance, since hints published meanwhile were lost.
+ */
+export class RedisChangeHints implements ChangeHints {
+  private readonly listeners = new Set<() => void>();
+  private readonly channel: string;
+  readonly subscribed: Promise<void>;
+
+  constructor(
+    private readonly pubsub: RedisPubSub,
+    name: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.channel = `vc:hints:${name}`;
+    pubsub.onResync(() => this.deliver());
+    this.subscribed = pubsub.subscribe(this.channel, (origin) => {
+      if (origin !== pubsub.instanceId) this.deliver();
+    });
+  }
+
+  private deliver(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  publish(): void {
+    // Lost while Redis is down: the others re-read on their reconnect, and every 30 s besides.
+    this.pubsub.publish(this.channel, this.pubsub.instanceId).catch((err: unknown) => {
+      this.log(`publishing a change hint failed: ${(err as Error).message}`);
+    });
+  }
+
+  subscribe(onHint: () => void): () => void {
+    const own = (): void => onHint();
+    this.listeners.add(own);
+    return () => void this.listeners.delete(own);
   }
 }

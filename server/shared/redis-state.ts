@@ -7,7 +7,7 @@
  * addresses never reach a disk.
  */
 import type { BusListener, ConsultationBus, ConsultationEvent, SharedState } from '../shared-state.js';
-import { RedisBusRelay, RedisPubSub } from './redis-bus.js';
+import { RedisBusRelay, RedisChangeHints, RedisPubSub } from './redis-bus.js';
 import { RedisStreamSlots, RedisWindowCounter } from './redis-limits.js';
 import { checkNotPersisted, connectRedis, whenReady } from './redis.js';
 
@@ -70,6 +70,11 @@ export function redisState(url: string, options: { secret: string; log: (line: s
   return {
     bus,
     counter: (name, limit, windowMs) => new RedisWindowCounter(redis, name, limit, windowMs, secret),
+    hints(name) {
+      const hints = new RedisChangeHints(pubsub, name, log);
+      subscriptions.push(hints.subscribed);
+      return hints;
+    },
     streamSlots(name, limit) {
       const capped = new RedisStreamSlots(redis, pubsub, name, limit);
       slots.push(capped);
