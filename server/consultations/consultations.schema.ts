@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { displayName } from '../display-name.js';
 import { text } from '../text.js';
+import { CODE_ROLES } from '../tokens/tokens.service.js';
 
 export const createConsultationBody = z.strictObject({
   title: text(200).optional(),
@@ -48,6 +49,8 @@ export const consultationList = z.object({ items: z.array(consultation), nextCur
 export const createAccessCodeBody = z.strictObject({
   /** The name the practitioner sees instead of the one the patient types. */
   alias: displayName(100).optional(),
+  /** Who will use the code: shown to everyone in the call (tiles, chat) and in the practitioner's queue. */
+  role: z.enum(CODE_ROLES).default('patient'),
   expiresInMinutes: z
     .int()
     .min(5)
@@ -67,6 +70,7 @@ export const accessCode = z.object({
   joinUrl: z.string(),
   expiresAt: z.string(),
   alias: z.string().optional(),
+  role: z.enum(CODE_ROLES),
   delivered: z.enum(['email', 'sms']).optional(),
 });
 

@@ -4,7 +4,7 @@ import { keyedHash, randomCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
 import { sealE2eeKey } from '../key-sealing.js';
 import type { AuditRow, ConsultationRow } from '../store/store.js';
-import type { Admission } from '../tokens/tokens.service.js';
+import type { Admission, CodeRole } from '../tokens/tokens.service.js';
 import type { z } from 'zod';
 import type { Consultation, createAccessCodeBody, createConsultationBody, createPractitionerTokenBody } from './consultations.schema.js';
 
@@ -39,6 +39,7 @@ export interface IssuedCode {
   joinUrl: string;
   expiresAt: string;
   alias?: string;
+  role: CodeRole;
   delivered?: 'email' | 'sms';
 }
 
@@ -177,6 +178,7 @@ export class ConsultationService {
         consultationId: c.id,
         tenantId: tenant.id,
         alias: input.alias ?? null,
+        role: input.role,
         createdAt: now,
         expiresAt,
         usedAt: null,
@@ -186,7 +188,7 @@ export class ConsultationService {
     const joinUrl = new URL(this.ctx.config.publicUrl);
     // In the fragment, so the code never reaches a server log or a Referer header.
     joinUrl.hash = `code=${code}`;
-    const result: IssuedCode = { code, joinUrl: joinUrl.toString(), expiresAt: new Date(expiresAt).toISOString() };
+    const result: IssuedCode = { code, joinUrl: joinUrl.toString(), expiresAt: new Date(expiresAt).toISOString(), role: input.role };
     if (input.alias) result.alias = input.alias;
     const to = deliver && ('email' in deliver ? deliver.email : deliver.sms);
     if (channel && sender && to) {

@@ -64,6 +64,8 @@ export const waitingPatient = z.object({
   ticketId: z.string(),
   name: z.string(),
   alias: z.string().optional(),
+  /** From the access code (`patient`, `interpreter`, `relative`), never from the typed name. */
+  role: z.string(),
   waitingSince: z.string(),
   deviceCheck: deviceCheck.optional(),
 });

@@ -164,7 +164,7 @@ export class LobbyService {
 
   async waitingPatients(consultationId: string): Promise<WaitingPatient[]> {
     return (await this.ctx.store.listLobbyEntries(consultationId, 'waiting')).map((e) => {
-      const p: WaitingPatient = { ticketId: e.id, name: e.name, waitingSince: new Date(e.waitingSince).toISOString() };
+      const p: WaitingPatient = { ticketId: e.id, name: e.name, role: e.role, waitingSince: new Date(e.waitingSince).toISOString() };
       if (e.alias) p.alias = e.alias;
       if (e.deviceCheck) p.deviceCheck = JSON.parse(e.deviceCheck) as z.output<typeof deviceCheck>;
       return p;
@@ -186,7 +186,7 @@ export class LobbyService {
     await this.consultations.ensureRoom(consultation);
     // Re-read after the await: the key may have been rotated meanwhile, and the grant must carry the new one.
     const current = (await this.ctx.store.getConsultation(consultation.id)) ?? consultation;
-    return this.ctx.grants.patient(current, entry.identity, entry.alias ?? entry.name);
+    return this.ctx.grants.patient(current, entry.identity, entry.alias ?? entry.name, entry.role);
   }
 
   async leave(entry: LobbyEntryRow): Promise<void> {

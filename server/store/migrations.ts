@@ -218,4 +218,22 @@ export const migrations: { version: number; sql: string }[] = [
       ALTER TABLE lobby_entries ADD COLUMN admitted_by TEXT;
     `,
   },
+  {
+    // Roles the integrator gives an access code (copied to the lobby entry, carried as the participant attribute of
+    // the grant) and revoked practitioner tokens: one row per token id, or token_id '*' for every token of the
+    // consultation issued up to revoked_at. A row is useless once every token it could refuse has expired.
+    version: 8,
+    sql: `
+      ALTER TABLE access_codes ADD COLUMN role TEXT NOT NULL DEFAULT 'patient';
+      ALTER TABLE lobby_entries ADD COLUMN role TEXT NOT NULL DEFAULT 'patient';
+      CREATE TABLE practitioner_token_revocations (
+        consultation_id TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        revoked_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (consultation_id, token_id)
+      );
+      CREATE INDEX practitioner_token_revocations_expiry ON practitioner_token_revocations (expires_at);
+    `,
+  },
 ];

@@ -141,8 +141,8 @@ class PgOps implements StoreOps {
 
   insertAccessCode(row: AccessCodeRow, audit: AuditRow): Promise<void> {
     return this.atomically(async (q) => {
-      await q`INSERT INTO access_codes (code_hash, consultation_id, tenant_id, alias, created_at, expires_at, used_at)
-              VALUES (${row.codeHash}, ${row.consultationId}, ${row.tenantId}, ${row.alias}, ${row.createdAt}, ${row.expiresAt}, ${row.usedAt})`;
+      await q`INSERT INTO access_codes (code_hash, consultation_id, tenant_id, alias, role, created_at, expires_at, used_at)
+              VALUES (${row.codeHash}, ${row.consultationId}, ${row.tenantId}, ${row.alias}, ${row.role}, ${row.createdAt}, ${row.expiresAt}, ${row.usedAt})`;
       await this.audit(q, audit);
     });
   }
@@ -167,7 +167,7 @@ class PgOps implements StoreOps {
       // code waits for this row lock, then finds used_at set and matches nothing: a code admits one patient.
       const code = await this.one(q`UPDATE access_codes a SET used_at = ${now} FROM consultations c
         WHERE a.code_hash = ${codeHash} AND a.used_at IS NULL AND a.expires_at > ${now} AND c.id = a.consultation_id AND c.status <> 'ended'
-        RETURNING a.tenant_id AS code_tenant_id, a.alias AS code_alias, c.*`);
+        RETURNING a.tenant_id AS code_tenant_id, a.alias AS code_alias, a.role AS code_role, c.*`);
       if (!code) return undefined;
       const consultation = toConsultation(code);
       const row: LobbyEntryRow = {
@@ -175,10 +175,11 @@ class PgOps implements StoreOps {
         consultationId: consultation.id,
         tenantId: str(code.code_tenant_id),
         alias: strOrNull(code.code_alias),
+        role: str(code.code_role),
       };
-      await q`INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, status, waiting_since, device_check, identity,
+      await q`INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, role, status, waiting_since, device_check, identity,
                 decline_reason, os_family)
-              VALUES (${row.id}, ${row.ticketHash}, ${row.consultationId}, ${row.tenantId}, ${row.name}, ${row.alias}, ${row.status},
+              VALUES (${row.id}, ${row.ticketHash}, ${row.consultationId}, ${row.tenantId}, ${row.name}, ${row.alias}, ${row.role}, ${row.status},
                 ${row.waitingSince}, ${row.deviceCheck}, ${row.identity}, ${row.declineReason}, ${row.osFamily})`;
       return { entry: row, consultation };
     });

@@ -45,6 +45,7 @@ export function toEntry(r: SqlRow): LobbyEntryRow {
     tenantId: str(r.tenant_id),
     name: str(r.name),
     alias: strOrNull(r.alias),
+    role: str(r.role),
     status: str(r.status) as LobbyStatus,
     waitingSince: Number(r.waiting_since),
     deviceCheck: strOrNull(r.device_check),

@@ -153,8 +153,8 @@ export class SqliteOps implements SyncStoreOps {
   insertAccessCode(row: AccessCodeRow, audit: AuditRow): void {
     this.db.transaction(() => {
       this.sql(
-        'INSERT INTO access_codes (code_hash, consultation_id, tenant_id, alias, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(row.codeHash, row.consultationId, row.tenantId, row.alias, row.createdAt, row.expiresAt, row.usedAt);
+        'INSERT INTO access_codes (code_hash, consultation_id, tenant_id, alias, role, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(row.codeHash, row.consultationId, row.tenantId, row.alias, row.role, row.createdAt, row.expiresAt, row.usedAt);
       this.insertAudit(audit);
     })();
   }
@@ -187,7 +187,7 @@ export class SqliteOps implements SyncStoreOps {
       // One read gives the code and its consultation (the response needs both); the update then goes
       // straight to the row instead of looking the hash up again.
       const code = this.sql(
-        `SELECT a.rowid AS code_rowid, a.tenant_id AS code_tenant_id, a.alias AS code_alias, c.*
+        `SELECT a.rowid AS code_rowid, a.tenant_id AS code_tenant_id, a.alias AS code_alias, a.role AS code_role, c.*
            FROM access_codes a JOIN consultations c ON c.id = a.consultation_id
            WHERE a.code_hash = ? AND a.used_at IS NULL AND a.expires_at > ? AND c.status != 'ended'`,
       ).get(codeHash, now) as SqlRow | undefined;
@@ -199,10 +199,11 @@ export class SqliteOps implements SyncStoreOps {
         consultationId: consultation.id,
         tenantId: str(code.code_tenant_id),
         alias: strOrNull(code.code_alias),
+        role: str(code.code_role),
       };
       this.sql(
-        `INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, status, waiting_since, device_check, identity, decline_reason, os_family)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO lobby_entries (id, ticket_hash, consultation_id, tenant_id, name, alias, role, status, waiting_since, device_check, identity, decline_reason, os_family)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         row.id,
         row.ticketHash,
@@ -210,6 +211,7 @@ export class SqliteOps implements SyncStoreOps {
         row.tenantId,
         row.name,
         row.alias,
+        row.role,
         row.status,
         row.waitingSince,
         row.deviceCheck,

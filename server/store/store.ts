@@ -96,7 +96,7 @@ export interface StoreOps {
   deleteOlderThan(cutoff: number): Promise<RetentionResult>;
 }
 
-export type NewLobbyEntry = Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>;
+export type NewLobbyEntry = Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias' | 'role'>;
 export interface LobbyStatusPatch {
   identity?: string;
   declineReason?: string | null;

@@ -28,6 +28,8 @@ export interface AccessCodeRow {
   consultationId: string;
   tenantId: string;
   alias: string | null;
+  /** The role the integrator gave the code (`patient`, `interpreter`, `relative`); the lobby entry inherits it. */
+  role: string;
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;
@@ -43,6 +45,8 @@ export interface LobbyEntryRow {
   tenantId: string;
   name: string;
   alias: string | null;
+  /** From the access code: the participant attribute of this patient's grant. */
+  role: string;
   status: LobbyStatus;
   waitingSince: number;
   deviceCheck: string | null;

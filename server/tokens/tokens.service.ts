@@ -7,6 +7,12 @@ import type { ConsultationRow } from '../store/store.js';
 
 export const PRACTITIONER_ROLE = 'practitioner';
 export const PATIENT_ROLE = 'patient';
+/**
+ * Roles an integrator may give an access code. The grant carries the role as a participant attribute, so the UI
+ * can show an interpreter or a relative as such (the name is whatever was typed).
+ */
+export const CODE_ROLES = [PATIENT_ROLE, 'interpreter', 'relative'] as const;
+export type CodeRole = (typeof CODE_ROLES)[number];
 
 /** What a browser needs to join the room. Returned by admission and the practitioner grant. */
 export interface Admission {

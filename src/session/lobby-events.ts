@@ -61,6 +61,7 @@ export function parsePatients(data: Json): WaitingPatient[] | undefined {
     }
     const patient: WaitingPatient = { ticketId: p.ticketId, name: p.name, waitingSince: p.waitingSince };
     if (isString(p.alias)) patient.alias = p.alias;
+    if (isString(p.role)) patient.role = p.role;
     const deviceCheck = parseDeviceCheck(p.deviceCheck);
     if (deviceCheck) patient.deviceCheck = deviceCheck;
     patients.push(patient);

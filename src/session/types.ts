@@ -59,6 +59,8 @@ export interface WaitingPatient {
   ticketId: string;
   name: string;
   alias?: string;
+  /** The role the integrator gave the access code (`patient`, `interpreter`, `relative`), set by the server. */
+  role?: string;
   waitingSince: string;
   deviceCheck?: DeviceCheckResult;
 }

@@ -89,6 +89,8 @@ export const cs: Translation = {
   'call.you': 'Vy',
   /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
   'role.practitioner': 'Zdravotník',
+  'role.interpreter': 'Tlumočník',
+  'role.relative': 'Příbuzný',
   'call.joined': 'Do hovoru se připojil(a): {name}',
   'call.left': 'Hovor opustil(a): {name}',
   'call.waitingOther': 'Čeká se na druhého účastníka…',

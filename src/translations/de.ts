@@ -89,6 +89,8 @@ export const de: Translation = {
   'call.you': 'Sie',
   /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
   'role.practitioner': 'Fachperson',
+  'role.interpreter': 'Dolmetscher·in',
+  'role.relative': 'Angehörige·r',
   'call.joined': '{name} ist dem Anruf beigetreten',
   'call.left': '{name} hat den Anruf verlassen',
   'call.waitingOther': 'Warten auf die andere Person…',

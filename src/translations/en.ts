@@ -88,6 +88,9 @@ export const en = {
   'call.you': 'You',
   /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
   'role.practitioner': 'Practitioner',
+  /** The roles an integrator may give an access code, marked like the practitioner (tiles, chat, queue). */
+  'role.interpreter': 'Interpreter',
+  'role.relative': 'Relative',
   'call.joined': '{name} joined the call',
   'call.left': '{name} left the call',
   'call.waitingOther': 'Waiting for the other participant…',

@@ -89,6 +89,8 @@ export const es: Translation = {
   'call.you': 'Usted',
   /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
   'role.practitioner': 'Profesional sanitario',
+  'role.interpreter': 'Intérprete',
+  'role.relative': 'Familiar',
   'call.joined': '{name} se unió a la llamada',
   'call.left': '{name} salió de la llamada',
   'call.waitingOther': 'Esperando al otro participante…',

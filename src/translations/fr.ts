@@ -89,6 +89,8 @@ export const fr: Translation = {
   'call.you': 'Vous',
   /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
   'role.practitioner': 'Soignant·e',
+  'role.interpreter': 'Interprète',
+  'role.relative': 'Proche',
   'call.joined': '{name} a rejoint l’appel',
   'call.left': '{name} a quitté l’appel',
   'call.waitingOther': 'En attente de l’autre participant…',

@@ -89,6 +89,8 @@ export const it: Translation = {
   'call.you': 'Tu',
   /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
   'role.practitioner': 'Professionista sanitario',
+  'role.interpreter': 'Interprete',
+  'role.relative': 'Familiare',
   'call.joined': '{name} è entrato nella chiamata',
   'call.left': '{name} ha lasciato la chiamata',
   'call.waitingOther': 'In attesa dell’altro partecipante…',

@@ -89,6 +89,8 @@ export const nl: Translation = {
   'call.you': 'U',
   /** Marks the practitioner (from the role the server set, never from the name) in call tiles and the chat. */
   'role.practitioner': 'Zorgverlener',
+  'role.interpreter': 'Tolk',
+  'role.relative': 'Naaste',
   'call.joined': '{name} neemt deel aan het gesprek',
   'call.left': '{name} heeft het gesprek verlaten',
   'call.waitingOther': 'Wachten op de andere deelnemer…',

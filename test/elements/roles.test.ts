@@ -1,11 +1,14 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/components/call/call.js';
 import '../../src/components/chat/chat.js';
+import '../../src/components/waiting-room/waiting-room.js';
+import { loadLocale } from '../../src/controllers/localize.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { VcChat } from '../../src/components/chat/chat.js';
+import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
 import { ChatController, createHttpUploads, type ChatAttachment } from '../../src/session/chat.js';
 import { downloadName } from '../../src/session/download-name.js';
-import type { ParticipantView } from '../../src/session/types.js';
+import type { ParticipantView, WaitingPatient } from '../../src/session/types.js';
 import { FakeSession } from './helpers/fake-session.js';
 import { createLoopbackTransports } from './helpers/loopback-transport.js';
 
@@ -59,6 +62,85 @@ describe('practitioner marks come from the server-set role, never from the name'
       ['from the impostor', null],
     ]);
     for (const c of [practitionerChat, impostorChat, mine]) c!.dispose();
+  });
+});
+
+describe('roles the integrator gives a code are shown from the server-set role, never from the name', () => {
+  const marks = (root: ShadowRoot, item: string) =>
+    [...root.querySelectorAll(item)].map((node) => [
+      node.querySelector('.name, strong')?.textContent?.trim(),
+      node.querySelector('[part=role]')?.textContent ?? null,
+    ]);
+
+  it('call tiles: an interpreter and a relative are marked; a patient named "Interpreter" is not', async () => {
+    const session = new FakeSession({
+      state: 'in-call',
+      participants: [
+        person('me', 'Me', 'relative', true),
+        person('patient-a', 'Interpreter', 'patient'),
+        person('patient-b', 'Ana', 'interpreter'),
+        person('patient-c', 'Ben', 'relative'),
+        person('patient-d', 'Cleo', 'nurse'),
+      ],
+    });
+    const el = await fixture<VcCall>(html`<vc-call .session=${session}></vc-call>`);
+    expect(marks(el.shadowRoot!, 'figure.remote')).to.deep.equal([
+      ['Interpreter', null],
+      ['Ana', 'Interpreter'],
+      ['Ben', 'Relative'],
+      ['Cleo', null],
+    ]);
+    expect(el.shadowRoot!.querySelector('figure.local [part=role]')).to.equal(null);
+    await expect(el).to.be.accessible();
+  });
+
+  it('chat: messages from an interpreter and a relative carry their role', async () => {
+    const transports = createLoopbackTransports(3, ['Ana', 'Ben', 'Me']);
+    const [interpreterChat, relativeChat, mine] = transports.map((t) => new ChatController(t, { role: 'patient' }));
+    const session = new FakeSession({
+      state: 'in-call',
+      participants: [person('p1', 'Ana', 'interpreter'), person('p2', 'Ben', 'relative'), person('p3', 'Me', 'patient', true)],
+    });
+    const el = await fixture<VcChat>(html`<vc-chat .session=${session} .chat=${mine}></vc-chat>`);
+    await mine!.send('Hello');
+    await interpreterChat!.send('I translate');
+    await relativeChat!.send('I am her son');
+    await new Promise((r) => setTimeout(r, 50));
+    await el.updateComplete;
+    const items = [...el.shadowRoot!.querySelectorAll('li.message')];
+    expect(items.map((li) => [li.querySelector('.text')?.textContent, li.querySelector('[part=role]')?.textContent ?? null])).to.deep.equal(
+      [
+        ['Hello', null],
+        ['I translate', 'Interpreter'],
+        ['I am her son', 'Relative'],
+      ],
+    );
+    await expect(el).to.be.accessible();
+    for (const c of [interpreterChat, relativeChat, mine]) c!.dispose();
+  });
+
+  it("the practitioner's queue marks interpreters and relatives, in the page's language", async () => {
+    const since = new Date().toISOString();
+    const waiting: WaitingPatient[] = [
+      { ticketId: 't1', name: 'Relative', role: 'patient', waitingSince: since },
+      { ticketId: 't2', name: 'Ana', role: 'interpreter', waitingSince: since },
+      { ticketId: 't3', name: 'Ben', role: 'relative', waitingSince: since },
+      { ticketId: 't4', name: 'Cleo', waitingSince: since },
+    ];
+    const session = new FakeSession({ role: 'practitioner', state: 'in-call', waitingPatients: waiting });
+    const el = await fixture<VcWaitingRoom>(html`<vc-waiting-room .session=${session} quiet></vc-waiting-room>`);
+    expect(marks(el.shadowRoot!, '[part=patient]')).to.deep.equal([
+      ['Relative', null],
+      ['Ana', 'Interpreter'],
+      ['Ben', 'Relative'],
+      ['Cleo', null],
+    ]);
+    await expect(el).to.be.accessible();
+    await loadLocale('de');
+    el.lang = 'de';
+    await el.updateComplete;
+    await new Promise((r) => setTimeout(r, 0));
+    expect(marks(el.shadowRoot!, '[part=patient]').map(([, role]) => role)).to.deep.equal([null, 'Dolmetscher·in', 'Angehörige·r', null]);
   });
 });
 

@@ -11,7 +11,7 @@ import { WebhookEmitter } from '../../server/outbox/emit.js';
 import { GroupCommit } from '../../server/store/group-commit.js';
 import { InProcessBus, MemoryWindowCounter } from '../../server/shared-state.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
-import type { ConsultationRow, LobbyEntryRow, RedeemedCode, StoreOps } from '../../server/store/store.js';
+import type { AccessCodeRow, ConsultationRow, NewLobbyEntry, RedeemedCode, StoreOps } from '../../server/store/store.js';
 import { call, createConsultation, issueCode, startHarness, type Harness } from './helpers.js';
 import { storeBackends, type OpenStore } from './store-backends.js';
 
@@ -32,7 +32,17 @@ const consultation: ConsultationRow = {
   locale: 'en',
   e2eeKey: 'k',
 };
-type NewEntry = Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias'>;
+type NewEntry = NewLobbyEntry;
+const openCode = (codeHash: string): AccessCodeRow => ({
+  codeHash,
+  consultationId: 'c1',
+  tenantId: 't',
+  alias: null,
+  role: 'patient',
+  createdAt: 1,
+  expiresAt: Date.now() + 60_000,
+  usedAt: null,
+});
 const entry = (id: string, ticketHash = `th-${id}`): NewEntry => ({
   id,
   ticketHash,
@@ -58,10 +68,7 @@ for (const backend of storeBackends()) {
       opened.push(open);
       await open.store.insertConsultation(consultation, audit);
       for (const codeHash of codes) {
-        await open.store.insertAccessCode(
-          { codeHash, consultationId: 'c1', tenantId: 't', alias: null, createdAt: 1, expiresAt: Date.now() + 60_000, usedAt: null },
-          audit,
-        );
+        await open.store.insertAccessCode(openCode(codeHash), audit);
       }
       return open;
     }
@@ -160,18 +167,7 @@ describe('group commit (lobby service)', () => {
     });
     const store = new SqliteStore(':memory:');
     await store.insertConsultation(consultation, audit);
-    await store.insertAccessCode(
-      {
-        codeHash: accessCodeHash(config.secret, 'RIGHTCODE2'),
-        consultationId: 'c1',
-        tenantId: 't',
-        alias: null,
-        createdAt: 1,
-        expiresAt: Date.now() + 60_000,
-        usedAt: null,
-      },
-      audit,
-    );
+    await store.insertAccessCode(openCode(accessCodeHash(config.secret, 'RIGHTCODE2')), audit);
     let transactions = 0;
     const counted = new Proxy(store, {
       get: (target, key) =>

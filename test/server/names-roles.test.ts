@@ -54,6 +54,39 @@ describe('display names and roles', () => {
     assert.equal(patient.name, 'Dr. Practitioner');
     assert.equal((patient.video as { canUpdateOwnMetadata?: boolean }).canUpdateOwnMetadata, false);
   });
+
+  it('a role the integrator gives a code reaches the queue and the grant; an unknown role is refused', async () => {
+    const id = await createConsultation(app, app.keys.acme);
+    const token = await practitionerToken(app, app.keys.acme, id);
+    for (const role of ['practitioner', 'admin', '', 7]) {
+      const refused = await call<ErrorReply>(app, 'POST', `/v1/consultations/${id}/access-codes`, { auth: app.keys.acme, body: { role } });
+      assert.equal(refused.status, 400, `role ${JSON.stringify(role)}`);
+      assert.equal(refused.body.error.code, 'invalid_request');
+      assert.match(refused.body.error.message, /body\.role/);
+    }
+    const issued = await call(app, 'POST', `/v1/consultations/${id}/access-codes`, { auth: app.keys.acme, body: { role: 'relative' } });
+    assert.equal(issued.status, 201);
+    assert.equal(issued.body.role, 'relative');
+    const plain = await call(app, 'POST', `/v1/consultations/${id}/access-codes`, { auth: app.keys.acme, body: {} });
+    assert.equal(plain.body.role, 'patient');
+    const relative = await call(app, 'POST', '/v1/lobby/join', { body: { code: issued.body.code, name: 'Dr. Relative' } });
+    const patient = await call(app, 'POST', '/v1/lobby/join', { body: { code: plain.body.code, name: 'Interpreter' } });
+    const queue = await EventReader.open(app, '/v1/practitioner/events', token);
+    const { patients } = (await queue.next('queue')) as { patients: { name: string; role: string }[] };
+    assert.deepEqual(
+      patients.map((p) => [p.name, p.role]),
+      [
+        ['Dr. Relative', 'relative'],
+        ['Interpreter', 'patient'],
+      ],
+    );
+    queue.close();
+    await call(app, 'POST', '/v1/practitioner/admit-all', { auth: token });
+    const attributes = async (ticket: unknown) =>
+      decodeJwt(String((await call(app, 'POST', '/v1/lobby/grant', { auth: String(ticket) })).body.token)).attributes;
+    assert.deepEqual(await attributes(relative.body.ticket), { role: 'relative' });
+    assert.deepEqual(await attributes(patient.body.ticket), { role: 'patient' });
+  });
 });
 
 describe('grant lifetimes', () => {

@@ -89,6 +89,7 @@ const code = (codeHash: string, consultationId = 'c1', expiresAt = Date.now() + 
   consultationId,
   tenantId: 't',
   alias: null,
+  role: 'patient',
   createdAt: 1,
   expiresAt,
   usedAt: null,

@@ -6,6 +6,7 @@ import { srcObject } from '../../internal/src-object.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import { listDevices, type DeviceLists } from '../../session/devices.js';
+import { markedRole } from '../../session/roles.js';
 import type { ParticipantView } from '../../session/types.js';
 import { callStyles } from './call.styles.js';
 
@@ -27,7 +28,7 @@ type Corner = (typeof CORNERS)[number];
  * @csspart base - The wrapper.
  * @csspart stage - The video area.
  * @csspart tile - Each participant's video tile (`data-role` carries the server-set role).
- * @csspart role - The practitioner mark on a tile (from the server-set role, never from the name).
+ * @csspart role - The role mark on a tile (practitioner, interpreter, relative): from the server-set role, never from the name.
  * @csspart self-view - The local participant's tile.
  * @csspart toolbar - The control bar.
  * @csspart mic-button - Microphone toggle.
@@ -196,6 +197,7 @@ export class VcCall extends VcSessionElement {
       options.self ? `self ${this.selfViewPosition}` : '',
       options.self && this.dragging ? 'dragging' : '',
     ].join(' ');
+    const role = p.isLocal ? undefined : markedRole(p.role);
     return html`<figure class=${classes} part=${options.self ? 'tile self-view' : 'tile'} data-identity=${p.identity} data-role=${p.role ?? nothing}
       tabindex=${options.self ? '0' : nothing} aria-label=${options.self ? t('call.selfView') : label}
       @keydown=${options.self ? this.onSelfKey : nothing} @pointerdown=${options.self ? this.onSelfPointerDown : nothing}>
@@ -207,7 +209,7 @@ export class VcCall extends VcSessionElement {
       <figcaption>
         ${!options.screen && !p.microphoneEnabled ? html`<span class="muted-icon" role="img" aria-label=${t('call.micOff')}>${icons.micOff}</span>` : nothing}
         <span class="name">${label}</span>
-        ${p.role === 'practitioner' && !p.isLocal ? html`<span class="role" part="role">${t('role.practitioner')}</span>` : nothing}
+        ${role ? html`<span class="role" part="role">${t(`role.${role}`)}</span>` : nothing}
       </figcaption>
     </figure>`;
   }

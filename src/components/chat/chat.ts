@@ -9,6 +9,7 @@ import type { AttachmentFetcher, ChatAttachment, ChatController, ChatMessage, Up
 import { ATTACHMENT_TYPES, DEFAULT_MAX_LENGTH, UploadError } from '../../session/chat.js';
 import { followCollaboration, type Collaboration } from '../../session/collaboration.js';
 import { downloadName, isAttachmentType } from '../../session/download-name.js';
+import { markedRole, type MarkedRole } from '../../session/roles.js';
 import { chatStyles } from './chat.styles.js';
 import { splitLinks } from './links.js';
 
@@ -33,7 +34,7 @@ import { splitLinks } from './links.js';
  * @csspart log - The message list.
  * @csspart message - One message.
  * @csspart name - A sender's name.
- * @csspart role - The practitioner mark next to a name (from the server-set role attribute, never from the name).
+ * @csspart role - The role mark next to a name (practitioner, interpreter, relative): from the server-set role attribute, never from the name.
  * @csspart time - A message's time.
  * @csspart text - A message's text.
  * @csspart attachment - A shared file.
@@ -291,18 +292,20 @@ export class VcChat extends VcSessionElement {
   }
 
   /** From the sender's server-set role attribute (by the identity the transport vouched for), never from the name. */
-  private isPractitioner(message: ChatMessage): boolean {
-    return !message.local && this.sessions.snapshot?.participants.find((p) => p.identity === message.from)?.role === 'practitioner';
+  private senderRole(message: ChatMessage): MarkedRole | undefined {
+    if (message.local) return undefined;
+    return markedRole(this.sessions.snapshot?.participants.find((p) => p.identity === message.from)?.role);
   }
 
   private renderMessage(message: ChatMessage, time: Intl.DateTimeFormat): TemplateResult {
     const classes = ['message', message.local ? 'own' : '', message.history ? 'history' : '', message.failed ? 'failed' : '']
       .filter(Boolean)
       .join(' ');
-    return html`<li class=${classes} part="message" data-id=${message.id}>
+    const role = this.senderRole(message);
+    return html`<li class=${classes} part="message" data-id=${message.id} data-role=${role ?? nothing}>
       <div class="meta">
         <span class="name" part="name">${message.local ? this.localize.t('chat.you') : message.name}</span>
-        ${this.isPractitioner(message) ? html`<span class="role" part="role">${this.localize.t('role.practitioner')}</span>` : nothing}
+        ${role ? html`<span class="role" part="role">${this.localize.t(`role.${role}`)}</span>` : nothing}
         <time part="time" datetime=${new Date(message.at).toISOString()}>${time.format(message.at)}</time>
         ${message.failed ? html`<span class="error">${this.localize.t('chat.failed')}</span>` : nothing}
       </div>

@@ -1,5 +1,6 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { LocalizeController } from '../../controllers/localize.js';
+import { markedRole } from '../../session/roles.js';
 import type { VcSession, WaitingPatient } from '../../session/types.js';
 
 /**
@@ -113,9 +114,11 @@ export class PractitionerQueue implements ReactiveController {
     const since = Date.parse(patient.waitingSince);
     const minutes = Number.isNaN(since) ? 0 : Math.max(0, Math.floor((Date.now() - since) / 60_000));
     const verdict = patient.deviceCheck?.verdict;
-    return html`<li class="patient" part="patient" data-ticket=${patient.ticketId}>
+    const role = markedRole(patient.role);
+    return html`<li class="patient" part="patient" data-ticket=${patient.ticketId} data-role=${role ?? nothing}>
       <div class="patient-head">
         <strong>${name}</strong>
+        ${role ? html`<span class="badge role" part="role">${t(`role.${role}`)}</span>` : nothing}
         <span class="muted">${t('q.waitingSince', { minutes: this.localize.number(minutes) })}</span>
         <span class="badge ${verdict ?? ''}">${t(verdict ? `q.verdict.${verdict}` : 'q.verdict.none')}</span>
       </div>

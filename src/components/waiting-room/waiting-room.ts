@@ -28,7 +28,8 @@ type Mode = (typeof MODES)[number];
  * @csspart messages - The list of practitioner messages.
  * @csspart leave-button - The leave button.
  * @csspart queue - The practitioner's list of waiting patients.
- * @csspart patient - One waiting patient.
+ * @csspart patient - One waiting patient (`data-role` carries the role the integrator gave the code).
+ * @csspart role - The interpreter or relative mark on a waiting patient (from the server-set role, never from the name).
  * @csspart admit-button - Admit buttons.
  * @csspart decline-button - Decline buttons.
  * @csspart admit-all-button - The admit-all button.
