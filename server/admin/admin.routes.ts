@@ -6,6 +6,8 @@ import { ApiError } from '../errors.js';
 import { bearer, body, parse } from '../http.js';
 import { errorBody } from '../openapi.js';
 import type { OutboxStore, WebhookEndpointRow } from '../outbox/outbox.js';
+import { emptyBody, emptyObject } from '../lobby/lobby.schema.js';
+import { isConfigEndpoint } from '../outbox/seed-endpoints.js';
 import { newWebhookSecret } from '../outbox/signing.js';
 import type { RouteRegistry } from '../routing.js';
 import {
@@ -16,8 +18,10 @@ import {
   createPracticeBody,
   createTenantBody,
   endpointList,
+  endpointView,
   practice,
   practiceList,
+  replaceEndpointBody,
   rotatedKey,
   rotateKeyBody,
   tenantList,
@@ -251,6 +255,66 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
       authenticateAdmin(config, req);
       const tenant = await tenantOf(req);
       res.json({ items: (await outbox.listWebhookEndpoints(tenant.id)).map(endpointOut) });
+    },
+  );
+
+  const endpointErrors = {
+    ...errors,
+    404: { description: 'No such tenant or endpoint', schema: errorBody },
+    409: { description: 'The endpoint comes from the config file: change it there', schema: errorBody },
+  };
+  /** One of the tenant's endpoints that the admin API may change (not one the config file owns). */
+  const endpointOf = async (req: Request): Promise<WebhookEndpointRow> => {
+    const tenant = await tenantOf(req);
+    const found = (await outbox.listWebhookEndpoints(tenant.id)).find((e) => e.id === String(req.params.endpointId));
+    if (!found) throw new ApiError(404, 'endpoint_not_found', 'This tenant has no such webhook endpoint.');
+    if (isConfigEndpoint(found.id))
+      throw new ApiError(409, 'endpoint_from_config', 'This endpoint comes from the config file; change it there.');
+    return found;
+  };
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/admin/tenants/:tenantId/webhook-endpoints/:endpointId',
+      summary: "Change an endpoint's URL or secrets (re-enables it); rotate with secrets [new, old]",
+      auth: 'admin',
+      tags,
+      body: replaceEndpointBody,
+      responses: { 200: { description: 'Changed', schema: endpointView }, ...endpointErrors },
+    },
+    async (req, res, input) => {
+      authenticateAdmin(config, req);
+      const { url, secrets } = input.body();
+      const found = await endpointOf(req);
+      const row: WebhookEndpointRow = {
+        ...found,
+        url: url ?? found.url,
+        secrets: secrets ?? found.secrets,
+        disabledAt: null,
+        disabledReason: null,
+      };
+      await outbox.putWebhookEndpoint(row);
+      res.json(endpointOut(row));
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/admin/tenants/:tenantId/webhook-endpoints/:endpointId/remove',
+      summary: 'Remove an endpoint and drop its pending deliveries',
+      auth: 'admin',
+      tags,
+      body: emptyBody,
+      responses: { 200: { description: 'Removed', schema: emptyObject }, ...endpointErrors },
+    },
+    async (req, res, input) => {
+      authenticateAdmin(config, req);
+      input.body();
+      const found = await endpointOf(req);
+      await outbox.deleteWebhookEndpoint(found.tenantId, found.id);
+      res.json({});
     },
   );
 }

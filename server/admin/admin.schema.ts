@@ -52,6 +52,12 @@ export const createEndpointBody = z.strictObject({
   secrets: z.array(webhookSecret).min(1).max(5).optional(),
 });
 
+/** What is not given stays as it is. Rotation: `secrets: [new, old]`, later `[new]`. */
+export const replaceEndpointBody = z.strictObject({
+  url: endpointUrl.optional(),
+  secrets: z.array(webhookSecret).min(1).max(5).optional(),
+});
+
 export const tenantView = z.object({
   id: z.string(),
   name: z.string(),

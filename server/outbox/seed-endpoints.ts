@@ -5,6 +5,8 @@ import type { OutboxStore, WebhookEndpointRow } from './outbox.js';
 /** Endpoints from the config file carry this prefix, so a start can tell them from those the admin API made. */
 const CONFIG_PREFIX = 'cfg_';
 
+export const isConfigEndpoint = (id: string): boolean => id.startsWith(CONFIG_PREFIX);
+
 export function configEndpointId(tenantId: string, endpoint: { id?: string; url: string }): string {
   const name = endpoint.id ?? createHash('sha256').update(endpoint.url).digest('hex').slice(0, 16);
   return `${CONFIG_PREFIX}${tenantId}_${name}`;
@@ -37,7 +39,7 @@ export async function seedWebhookEndpoints(outbox: OutboxStore, tenants: readonl
       await outbox.putWebhookEndpoint(row);
     }
     for (const id of stored.keys()) {
-      if (id.startsWith(CONFIG_PREFIX) && !wanted.has(id)) await outbox.deleteWebhookEndpoint(tenant.id, id);
+      if (isConfigEndpoint(id) && !wanted.has(id)) await outbox.deleteWebhookEndpoint(tenant.id, id);
     }
   }
 }

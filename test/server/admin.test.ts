@@ -164,6 +164,27 @@ describe('admin API (two instances, one store)', () => {
       (await request(a, 'POST', '/v1/admin/tenants/acme/webhook-endpoints', adminKey, { url: 'http://hooks.example/x' })).status,
       400,
     );
+
+    // A secret rotation through the admin API: both sign until the old one is dropped.
+    const epPath = `/v1/admin/tenants/acme/webhook-endpoints/${String(ep.body.id)}`;
+    const next = newWebhookSecret();
+    const rotated = await request(a, 'POST', epPath, adminKey, { secrets: [next, String(ep.body.secret)] });
+    assert.equal(rotated.status, 200);
+    assert.equal(rotated.body.url, 'http://127.0.0.1:9/hooks');
+    const outbox = new SqliteOutbox(a.server.store as SqliteStore);
+    const stored = async () => (await outbox.listWebhookEndpoints('acme')).find((e) => e.id === ep.body.id);
+    assert.deepEqual((await stored())?.secrets, [next, ep.body.secret]);
+    assert.equal((await request(a, 'POST', epPath, adminKey, { url: 'http://127.0.0.1:9/moved', secrets: [next] })).status, 200);
+    assert.deepEqual([(await stored())?.url, (await stored())?.secrets], ['http://127.0.0.1:9/moved', [next]]);
+    assert.equal((await request(a, 'POST', epPath, adminKey, { secrets: ['whsec_short'] })).status, 400);
+    assert.equal(
+      (await request(a, 'POST', `/v1/admin/tenants/globex/webhook-endpoints/${String(ep.body.id)}`, adminKey, {})).status,
+      404,
+      "another tenant's endpoint is not found",
+    );
+    assert.equal((await request(a, 'POST', `${epPath}/remove`, adminKey, {})).status, 200);
+    assert.equal(await stored(), undefined);
+    assert.equal((await request(a, 'POST', `${epPath}/remove`, adminKey, {})).status, 404);
     await stop(a);
   });
 
@@ -191,6 +212,9 @@ describe('admin API (two instances, one store)', () => {
     const outbox = new SqliteOutbox(a.server.store as SqliteStore);
     const billing = (await outbox.listWebhookEndpoints('acme')).find((e) => e.url.endsWith('/billing'));
     assert.deepEqual(billing?.secrets, [second, first]);
+    const fromConfig = (await endpoints(a)).find((e) => e.url.endsWith('/billing'))!;
+    const changed = await request(a, 'POST', `/v1/admin/tenants/acme/webhook-endpoints/${fromConfig.id}`, adminKey, { secrets: [first] });
+    assert.deepEqual([changed.status, changed.body.error?.code], [409, 'endpoint_from_config']);
     await stop(a);
 
     a = await start(withEndpoints([]));
