@@ -16,6 +16,7 @@ import { loadChat } from './components/chat/lazy.js';
 export { loadChat } from './components/chat/lazy.js';
 export { VcConsultation } from './components/consultation/consultation.js';
 export { VcDeviceCheck } from './components/device-check/device-check.js';
+export { VcConnectionTest } from './components/device-check/connection-test.js';
 export { VcWaitingRoom } from './components/waiting-room/waiting-room.js';
 import { loadWhiteboard } from './components/whiteboard/lazy.js';
 export { loadWhiteboard, loadWhiteboardSync, watchWhiteboard } from './components/whiteboard/lazy.js';

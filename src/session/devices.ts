@@ -1,5 +1,5 @@
 /** Camera, microphone and network probing for the device check. Framework-free; no LiveKit involved. */
-import type { DeviceCheckResult, DeviceStatus, NetworkStatus } from './types.js';
+import type { ConnectionSteps, DeviceCheckResult, DeviceStatus, NetworkStatus } from './types.js';
 
 export interface Acquired {
   status: DeviceStatus;
@@ -69,4 +69,28 @@ export async function checkNetwork(livekitUrl: string | undefined, timeoutMs = 8
 export function computeVerdict(camera: DeviceStatus, microphone: DeviceStatus, network: NetworkStatus): DeviceCheckResult {
   const verdict = microphone !== 'ok' || network === 'blocked' ? 'failed' : camera !== 'ok' ? 'warning' : 'ok';
   return { verdict, camera, microphone, network };
+}
+
+/**
+ * The device check with the connection test's steps. No signalling, or no media path at all, is a blocked
+ * network; UDP blocked while TCP or TURN works is a warning (the call connects, maybe less smoothly). Without
+ * an earlier device check (a host that joined directly) the devices count as skipped and only the network decides.
+ */
+export function withConnection(result: DeviceCheckResult | undefined, connection: ConnectionSteps): DeviceCheckResult {
+  const network: NetworkStatus = connectionPath(connection) === 'blocked' ? 'blocked' : 'ok';
+  const camera = result?.camera ?? 'skipped';
+  const microphone = result?.microphone ?? 'skipped';
+  const devices = result ? computeVerdict(camera, microphone, network).verdict : network === 'blocked' ? 'failed' : 'ok';
+  const verdict = devices === 'ok' && connection.udp !== 'ok' ? 'warning' : devices;
+  return { verdict, camera, microphone, network, connection };
+}
+
+export type ConnectionPath = 'ok' | 'tcp' | 'relay' | 'blocked';
+
+/** How a call would get through: directly over UDP, over the TCP fallback, only through the relay, or not at all. */
+export function connectionPath(steps: ConnectionSteps): ConnectionPath {
+  if (steps.websocket !== 'ok') return 'blocked';
+  if (steps.udp === 'ok') return 'ok';
+  if (steps.tcp === 'ok') return 'tcp';
+  return steps.turn === 'ok' ? 'relay' : 'blocked';
 }

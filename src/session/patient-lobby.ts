@@ -5,6 +5,7 @@
  */
 import type { CallConnection } from './call-connection.js';
 import { describe, joinUrl, postJson } from './http.js';
+import { LobbyConnectionTest } from './lobby-connection-test.js';
 import { LobbyStream } from './lobby-client.js';
 import { parseAdmission, parseMessage, parseQueue } from './lobby-events.js';
 import type { SessionCore } from './session-core.js';
@@ -17,11 +18,14 @@ const JOINABLE = ['idle', 'checking-devices'];
 export class PatientLobby {
   private ticket?: string;
   private stream?: LobbyStream;
+  private readonly connectionTest: LobbyConnectionTest;
 
   constructor(
     private readonly core: SessionCore,
     private readonly call: CallConnection,
-  ) {}
+  ) {
+    this.connectionTest = new LobbyConnectionTest(core);
+  }
 
   async join(request: JoinRequest): Promise<void> {
     const { core } = this;
@@ -50,6 +54,7 @@ export class PatientLobby {
     this.remember({ ticket: answer.ticket, ...(answer.consultation ? { consultation: answer.consultation } : {}) });
     const warmUrl = core.config.livekitUrl ?? (typeof answer.livekitUrl === 'string' ? answer.livekitUrl : undefined);
     this.enter(serverUrl, answer.ticket, answer.consultation, warmUrl);
+    this.connectionTest.start(serverUrl, answer.ticket);
   }
 
   /** Returns to this tab's consultation after a reload; false when there is nothing to return to. */
@@ -148,6 +153,7 @@ export class PatientLobby {
   }
 
   close(): void {
+    this.connectionTest.stop();
     this.stream?.close();
     this.stream = undefined;
   }

@@ -26,6 +26,8 @@ export interface SessionConfig {
    * again; default false (a bearer token in the tab's storage is the host's call to make).
    */
   resumeOnReload?: boolean;
+  /** Patient: run the real connection test against the SFU while waiting (default true). */
+  connectionTest?: boolean;
 }
 
 export interface StateChangeDetail {

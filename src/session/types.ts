@@ -19,6 +19,23 @@ export type SessionState =
 export type DeviceStatus = 'ok' | 'denied' | 'missing' | 'busy' | 'skipped';
 export type NetworkStatus = 'ok' | 'blocked' | 'unknown';
 export type Verdict = 'ok' | 'warning' | 'failed';
+export type StepStatus = 'ok' | 'failed' | 'skipped';
+
+/** The real connection test against the SFU (`ConnectionSteps` in docs/http-api.md). */
+export interface ConnectionSteps {
+  websocket: StepStatus;
+  udp: StepStatus;
+  tcp: StepStatus;
+  turn: StepStatus;
+}
+
+/** The connection test while waiting: `running` with the steps done so far, then `done`, or `unavailable`. */
+export interface ConnectionTestState {
+  state: 'running' | 'done' | 'unavailable';
+  steps?: ConnectionSteps;
+  /** Host name of the SFU, for the fixes ("ask your IT to allow …"). */
+  host?: string;
+}
 
 /** The device-check result as the token server expects it (`DeviceCheck` in docs/http-api.md). */
 export interface DeviceCheckResult {
@@ -26,6 +43,7 @@ export interface DeviceCheckResult {
   camera: DeviceStatus;
   microphone: DeviceStatus;
   network: NetworkStatus;
+  connection?: ConnectionSteps;
 }
 
 /** `Admission` in docs/http-api.md: everything needed to enter the LiveKit room. */
@@ -114,6 +132,8 @@ export interface SessionSnapshot extends CallMediaState {
   /** The practitioner's live queue (empty for patients). */
   readonly waitingPatients: readonly WaitingPatient[];
   readonly deviceCheck?: DeviceCheckResult;
+  /** Patient: the connection test run while waiting (its outcome is also reported into `deviceCheck`). */
+  readonly connectionTest?: ConnectionTestState;
   readonly participants: readonly ParticipantView[];
   readonly declineReason?: string;
   readonly endReason?: EndReason;

@@ -69,6 +69,34 @@ export const cs: Translation = {
   'q.verdict.warning': 'Upozornění na zařízení',
   'q.verdict.failed': 'Problém se zařízením',
   'q.verdict.none': 'Zařízení nezkontrolována',
+  'cn.title': 'Test připojení',
+  'cn.websocket': 'Video služba (WebSocket)',
+  'cn.udp': 'Rychlé připojení (UDP)',
+  'cn.tcp': 'Záložní připojení (TCP)',
+  'cn.turn': 'Přenosový server (TURN)',
+  'cn.ok': 'Funguje',
+  'cn.failed': 'Blokováno',
+  'cn.skipped': 'Netestováno',
+  'cn.checking': 'Testujeme vaše připojení…',
+  'cn.fix.websocket':
+    'Vaše síť blokuje video službu. Požádejte své IT, aby povolilo {host} (HTTPS a WebSocket), nebo zkuste jinou síť, například mobilní data.',
+  'cn.fix.udpTcp':
+    'Vaše síť blokuje UDP: hovory použijí TCP a mohou být méně plynulé. Pro nejlepší kvalitu požádejte své IT, aby povolilo UDP k {host}.',
+  'cn.fix.udpRelay':
+    'Vaše síť blokuje UDP i TCP k video službě: hovory půjdou přes přenosový server a mohou být méně plynulé. Požádejte své IT, aby povolilo UDP k {host}.',
+  'cn.fix.none':
+    'Video vaší sítí neprojde. Požádejte své IT, aby povolilo UDP a TCP k {host}, nebo zkuste jinou síť, například mobilní data.',
+  'cn.fix.tcp': 'Hovory v této síti fungují. V síti, která blokuje UDP, by potřebovaly TCP k {host}, které je zde blokováno.',
+  'cn.fix.turn':
+    'Přenosový server není dostupný. Pokud se hovory nespojí, požádejte své IT, aby povolilo TLS (port 443 nebo 5349) k {host}.',
+  'cn.unavailable': 'Připojení se teď nepodařilo otestovat. Přesto se můžete k hovoru připojit.',
+  'cn.summary.ok': 'Vaše připojení je připraveno na hovor.',
+  'cn.summary.warning': 'Hovor bude fungovat, možná méně plynule.',
+  'cn.summary.failed': 'Vaše síť hovor blokuje.',
+  'q.net.ok': 'Připojení OK',
+  'q.net.tcp': 'UDP blokováno: přes TCP',
+  'q.net.relay': 'UDP i TCP blokováno: přes přenos',
+  'q.net.blocked': 'Síť blokuje hovor',
 
   'call.label': 'Videohovor',
   'call.mute': 'Ztlumit mikrofon',

@@ -69,6 +69,34 @@ export const de: Translation = {
   'q.verdict.warning': 'Gerätewarnung',
   'q.verdict.failed': 'Geräteproblem',
   'q.verdict.none': 'Geräte nicht geprüft',
+  'cn.title': 'Verbindungstest',
+  'cn.websocket': 'Videodienst (WebSocket)',
+  'cn.udp': 'Schnelle Verbindung (UDP)',
+  'cn.tcp': 'Ersatzverbindung (TCP)',
+  'cn.turn': 'Relay-Server (TURN)',
+  'cn.ok': 'Funktioniert',
+  'cn.failed': 'Blockiert',
+  'cn.skipped': 'Nicht getestet',
+  'cn.checking': 'Ihre Verbindung wird getestet…',
+  'cn.fix.websocket':
+    'Ihr Netzwerk blockiert den Videodienst. Bitten Sie Ihre IT, {host} (HTTPS und WebSocket) freizugeben, oder versuchen Sie ein anderes Netz, etwa mobile Daten.',
+  'cn.fix.udpTcp':
+    'Ihr Netzwerk blockiert UDP: Gespräche laufen über TCP und sind vielleicht weniger flüssig. Für die beste Qualität bitten Sie Ihre IT, UDP zu {host} freizugeben.',
+  'cn.fix.udpRelay':
+    'Ihr Netzwerk blockiert UDP und TCP zum Videodienst: Gespräche laufen über den Relay-Server und sind vielleicht weniger flüssig. Bitten Sie Ihre IT, UDP zu {host} freizugeben.',
+  'cn.fix.none':
+    'Video kommt nicht durch Ihr Netzwerk. Bitten Sie Ihre IT, UDP und TCP zu {host} freizugeben, oder versuchen Sie ein anderes Netz, etwa mobile Daten.',
+  'cn.fix.tcp': 'Gespräche funktionieren in diesem Netz. In einem Netz ohne UDP bräuchten sie TCP zu {host}, das hier blockiert ist.',
+  'cn.fix.turn':
+    'Der Relay-Server ist nicht erreichbar. Falls Gespräche nicht zustande kommen, bitten Sie Ihre IT, TLS (Port 443 oder 5349) zu {host} freizugeben.',
+  'cn.unavailable': 'Die Verbindung konnte gerade nicht getestet werden. Sie können trotzdem am Gespräch teilnehmen.',
+  'cn.summary.ok': 'Ihre Verbindung ist bereit für das Gespräch.',
+  'cn.summary.warning': 'Das Gespräch funktioniert, vielleicht weniger flüssig.',
+  'cn.summary.failed': 'Ihr Netzwerk blockiert das Gespräch.',
+  'q.net.ok': 'Verbindung OK',
+  'q.net.tcp': 'UDP blockiert: über TCP',
+  'q.net.relay': 'UDP und TCP blockiert: über Relay',
+  'q.net.blocked': 'Netzwerk blockiert das Gespräch',
 
   'call.label': 'Videoanruf',
   'call.mute': 'Mikrofon stummschalten',

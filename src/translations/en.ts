@@ -68,6 +68,33 @@ export const en = {
   'q.verdict.warning': 'Device warning',
   'q.verdict.failed': 'Device problem',
   'q.verdict.none': 'Devices not checked',
+  'cn.title': 'Connection test',
+  'cn.websocket': 'Video service (WebSocket)',
+  'cn.udp': 'Fast connection (UDP)',
+  'cn.tcp': 'Backup connection (TCP)',
+  'cn.turn': 'Relay server (TURN)',
+  'cn.ok': 'Works',
+  'cn.failed': 'Blocked',
+  'cn.skipped': 'Not tested',
+  'cn.checking': 'Testing your connection…',
+  'cn.fix.websocket':
+    'Your network blocks the video service. Ask your IT to allow {host} (HTTPS and WebSocket), or try another network such as mobile data.',
+  'cn.fix.udpTcp':
+    'Your network blocks UDP: calls will use TCP and may be less smooth. For the best quality, ask your IT to allow UDP to {host}.',
+  'cn.fix.udpRelay':
+    'Your network blocks UDP and TCP to the video service: calls will go through the relay server and may be less smooth. Ask your IT to allow UDP to {host}.',
+  'cn.fix.none':
+    'Video cannot get through your network. Ask your IT to allow UDP and TCP to {host}, or try another network such as mobile data.',
+  'cn.fix.tcp': 'Calls work on this network. On a network that blocks UDP they would need TCP to {host}, which is blocked here.',
+  'cn.fix.turn': 'The relay server cannot be reached. If calls do not connect, ask your IT to allow TLS (port 443 or 5349) to {host}.',
+  'cn.unavailable': 'The connection could not be tested right now. You can still join the call.',
+  'cn.summary.ok': 'Your connection is ready for the call.',
+  'cn.summary.warning': 'The call will work, possibly less smoothly.',
+  'cn.summary.failed': 'Your network blocks the call.',
+  'q.net.ok': 'Connection OK',
+  'q.net.tcp': 'UDP blocked: via TCP',
+  'q.net.relay': 'UDP and TCP blocked: via relay',
+  'q.net.blocked': 'Network blocks the call',
 
   'call.label': 'Video call',
   'call.mute': 'Mute microphone',

@@ -69,6 +69,34 @@ export const es: Translation = {
   'q.verdict.warning': 'Aviso de dispositivo',
   'q.verdict.failed': 'Problema de dispositivo',
   'q.verdict.none': 'Dispositivos sin comprobar',
+  'cn.title': 'Prueba de conexión',
+  'cn.websocket': 'Servicio de vídeo (WebSocket)',
+  'cn.udp': 'Conexión rápida (UDP)',
+  'cn.tcp': 'Conexión de respaldo (TCP)',
+  'cn.turn': 'Servidor de retransmisión (TURN)',
+  'cn.ok': 'Funciona',
+  'cn.failed': 'Bloqueado',
+  'cn.skipped': 'Sin probar',
+  'cn.checking': 'Probando su conexión…',
+  'cn.fix.websocket':
+    'Su red bloquea el servicio de vídeo. Pida a su departamento de informática que permita {host} (HTTPS y WebSocket), o pruebe otra red, como los datos móviles.',
+  'cn.fix.udpTcp':
+    'Su red bloquea UDP: las llamadas usarán TCP y pueden ser menos fluidas. Para la mejor calidad, pida a su departamento de informática que permita UDP hacia {host}.',
+  'cn.fix.udpRelay':
+    'Su red bloquea UDP y TCP hacia el servicio de vídeo: las llamadas pasarán por el servidor de retransmisión y pueden ser menos fluidas. Pida a su departamento de informática que permita UDP hacia {host}.',
+  'cn.fix.none':
+    'El vídeo no atraviesa su red. Pida a su departamento de informática que permita UDP y TCP hacia {host}, o pruebe otra red, como los datos móviles.',
+  'cn.fix.tcp': 'Las llamadas funcionan en esta red. En una red que bloquee UDP necesitarían TCP hacia {host}, que aquí está bloqueado.',
+  'cn.fix.turn':
+    'No se puede acceder al servidor de retransmisión. Si las llamadas no conectan, pida a su departamento de informática que permita TLS (puerto 443 o 5349) hacia {host}.',
+  'cn.unavailable': 'No se pudo probar la conexión en este momento. Aun así puede unirse a la llamada.',
+  'cn.summary.ok': 'Su conexión está lista para la llamada.',
+  'cn.summary.warning': 'La llamada funcionará, quizá con menos fluidez.',
+  'cn.summary.failed': 'Su red bloquea la llamada.',
+  'q.net.ok': 'Conexión OK',
+  'q.net.tcp': 'UDP bloqueado: por TCP',
+  'q.net.relay': 'UDP y TCP bloqueados: por retransmisión',
+  'q.net.blocked': 'La red bloquea la llamada',
 
   'call.label': 'Videollamada',
   'call.mute': 'Silenciar micrófono',

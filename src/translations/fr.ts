@@ -69,6 +69,34 @@ export const fr: Translation = {
   'q.verdict.warning': 'Alerte appareil',
   'q.verdict.failed': 'Problème d’appareil',
   'q.verdict.none': 'Appareils non vérifiés',
+  'cn.title': 'Test de connexion',
+  'cn.websocket': 'Service vidéo (WebSocket)',
+  'cn.udp': 'Connexion rapide (UDP)',
+  'cn.tcp': 'Connexion de secours (TCP)',
+  'cn.turn': 'Serveur relais (TURN)',
+  'cn.ok': 'Fonctionne',
+  'cn.failed': 'Bloqué',
+  'cn.skipped': 'Non testé',
+  'cn.checking': 'Test de votre connexion…',
+  'cn.fix.websocket':
+    'Votre réseau bloque le service vidéo. Demandez à votre service informatique d’autoriser {host} (HTTPS et WebSocket), ou essayez un autre réseau, par exemple les données mobiles.',
+  'cn.fix.udpTcp':
+    'Votre réseau bloque UDP : les appels passeront par TCP et pourront être moins fluides. Pour la meilleure qualité, demandez à votre service informatique d’autoriser UDP vers {host}.',
+  'cn.fix.udpRelay':
+    'Votre réseau bloque UDP et TCP vers le service vidéo : les appels passeront par le serveur relais et pourront être moins fluides. Demandez à votre service informatique d’autoriser UDP vers {host}.',
+  'cn.fix.none':
+    'La vidéo ne passe pas par votre réseau. Demandez à votre service informatique d’autoriser UDP et TCP vers {host}, ou essayez un autre réseau, par exemple les données mobiles.',
+  'cn.fix.tcp': 'Les appels fonctionnent sur ce réseau. Sur un réseau qui bloque UDP, ils auraient besoin de TCP vers {host}, bloqué ici.',
+  'cn.fix.turn':
+    'Le serveur relais est injoignable. Si les appels ne se connectent pas, demandez à votre service informatique d’autoriser TLS (port 443 ou 5349) vers {host}.',
+  'cn.unavailable': 'La connexion n’a pas pu être testée pour le moment. Vous pouvez tout de même rejoindre l’appel.',
+  'cn.summary.ok': 'Votre connexion est prête pour l’appel.',
+  'cn.summary.warning': 'L’appel fonctionnera, peut-être moins fluide.',
+  'cn.summary.failed': 'Votre réseau bloque l’appel.',
+  'q.net.ok': 'Connexion OK',
+  'q.net.tcp': 'UDP bloqué : via TCP',
+  'q.net.relay': 'UDP et TCP bloqués : via relais',
+  'q.net.blocked': 'Le réseau bloque l’appel',
 
   'call.label': 'Appel vidéo',
   'call.mute': 'Couper le micro',

@@ -69,6 +69,34 @@ export const it: Translation = {
   'q.verdict.warning': 'Avviso dispositivo',
   'q.verdict.failed': 'Problema dispositivo',
   'q.verdict.none': 'Dispositivi non verificati',
+  'cn.title': 'Test della connessione',
+  'cn.websocket': 'Servizio video (WebSocket)',
+  'cn.udp': 'Connessione veloce (UDP)',
+  'cn.tcp': 'Connessione di riserva (TCP)',
+  'cn.turn': 'Server relay (TURN)',
+  'cn.ok': 'Funziona',
+  'cn.failed': 'Bloccato',
+  'cn.skipped': 'Non testato',
+  'cn.checking': 'Test della connessione in corso…',
+  'cn.fix.websocket':
+    'La tua rete blocca il servizio video. Chiedi al tuo reparto IT di consentire {host} (HTTPS e WebSocket), oppure prova un’altra rete, ad esempio i dati mobili.',
+  'cn.fix.udpTcp':
+    'La tua rete blocca UDP: le chiamate useranno TCP e potrebbero essere meno fluide. Per la qualità migliore, chiedi al tuo reparto IT di consentire UDP verso {host}.',
+  'cn.fix.udpRelay':
+    'La tua rete blocca UDP e TCP verso il servizio video: le chiamate passeranno dal server relay e potrebbero essere meno fluide. Chiedi al tuo reparto IT di consentire UDP verso {host}.',
+  'cn.fix.none':
+    'Il video non passa attraverso la tua rete. Chiedi al tuo reparto IT di consentire UDP e TCP verso {host}, oppure prova un’altra rete, ad esempio i dati mobili.',
+  'cn.fix.tcp': 'Le chiamate funzionano su questa rete. Su una rete che blocca UDP servirebbe TCP verso {host}, qui bloccato.',
+  'cn.fix.turn':
+    'Il server relay non è raggiungibile. Se le chiamate non si collegano, chiedi al tuo reparto IT di consentire TLS (porta 443 o 5349) verso {host}.',
+  'cn.unavailable': 'Non è stato possibile testare la connessione ora. Puoi comunque partecipare alla chiamata.',
+  'cn.summary.ok': 'La tua connessione è pronta per la chiamata.',
+  'cn.summary.warning': 'La chiamata funzionerà, forse in modo meno fluido.',
+  'cn.summary.failed': 'La tua rete blocca la chiamata.',
+  'q.net.ok': 'Connessione OK',
+  'q.net.tcp': 'UDP bloccato: via TCP',
+  'q.net.relay': 'UDP e TCP bloccati: via relay',
+  'q.net.blocked': 'La rete blocca la chiamata',
 
   'call.label': 'Videochiamata',
   'call.mute': 'Disattiva microfono',

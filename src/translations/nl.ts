@@ -69,6 +69,35 @@ export const nl: Translation = {
   'q.verdict.warning': 'Apparaatwaarschuwing',
   'q.verdict.failed': 'Apparaatprobleem',
   'q.verdict.none': 'Apparaten niet gecontroleerd',
+  'cn.title': 'Verbindingstest',
+  'cn.websocket': 'Videodienst (WebSocket)',
+  'cn.udp': 'Snelle verbinding (UDP)',
+  'cn.tcp': 'Reserveverbinding (TCP)',
+  'cn.turn': 'Relayserver (TURN)',
+  'cn.ok': 'Werkt',
+  'cn.failed': 'Geblokkeerd',
+  'cn.skipped': 'Niet getest',
+  'cn.checking': 'Uw verbinding wordt getest…',
+  'cn.fix.websocket':
+    'Uw netwerk blokkeert de videodienst. Vraag uw IT-afdeling om {host} (HTTPS en WebSocket) toe te staan, of probeer een ander netwerk, zoals mobiele data.',
+  'cn.fix.udpTcp':
+    'Uw netwerk blokkeert UDP: gesprekken gebruiken TCP en lopen misschien minder soepel. Vraag voor de beste kwaliteit uw IT-afdeling om UDP naar {host} toe te staan.',
+  'cn.fix.udpRelay':
+    'Uw netwerk blokkeert UDP en TCP naar de videodienst: gesprekken lopen via de relayserver en misschien minder soepel. Vraag uw IT-afdeling om UDP naar {host} toe te staan.',
+  'cn.fix.none':
+    'Video komt niet door uw netwerk. Vraag uw IT-afdeling om UDP en TCP naar {host} toe te staan, of probeer een ander netwerk, zoals mobiele data.',
+  'cn.fix.tcp':
+    'Gesprekken werken op dit netwerk. Op een netwerk dat UDP blokkeert, hebben ze TCP naar {host} nodig, en dat is hier geblokkeerd.',
+  'cn.fix.turn':
+    'De relayserver is niet bereikbaar. Als gesprekken niet verbinden, vraag uw IT-afdeling om TLS (poort 443 of 5349) naar {host} toe te staan.',
+  'cn.unavailable': 'De verbinding kon nu niet worden getest. U kunt toch aan het gesprek deelnemen.',
+  'cn.summary.ok': 'Uw verbinding is klaar voor het gesprek.',
+  'cn.summary.warning': 'Het gesprek werkt, misschien minder soepel.',
+  'cn.summary.failed': 'Uw netwerk blokkeert het gesprek.',
+  'q.net.ok': 'Verbinding OK',
+  'q.net.tcp': 'UDP geblokkeerd: via TCP',
+  'q.net.relay': 'UDP en TCP geblokkeerd: via relay',
+  'q.net.blocked': 'Netwerk blokkeert het gesprek',
 
   'call.label': 'Videogesprek',
   'call.mute': 'Microfoon dempen',

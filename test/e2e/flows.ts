@@ -31,7 +31,7 @@ export async function createConsultation(
 export async function openSessionPage(
   stack: AnyStack,
   config: Record<string, unknown>,
-  options: { ownBrowser?: boolean } = {},
+  options: { ownBrowser?: boolean; extraArgs?: string[] } = {},
 ): Promise<Page> {
   const page = await stack.newPage(options);
   await page.goto(`${stack.pagesUrl}/e2e/session.html`);
@@ -69,7 +69,12 @@ export async function joinAsPatient(page: Page, code: string, name: string): Pro
   );
 }
 
-export async function patientWaits(stack: AnyStack, code: string, name: string, options: { ownBrowser?: boolean } = {}): Promise<Page> {
+export async function patientWaits(
+  stack: AnyStack,
+  code: string,
+  name: string,
+  options: { ownBrowser?: boolean; extraArgs?: string[] } = {},
+): Promise<Page> {
   const page = await openSessionPage(stack, { role: 'patient' }, options);
   await joinAsPatient(page, code, name);
   await waitForState(page, 'waiting');

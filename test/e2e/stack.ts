@@ -60,9 +60,10 @@ export interface Stack<S extends SfuEndpoint = RunningLivekit> {
   integrator<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /**
    * Opens a fresh browser context (no shared storage: another person on another device). With
-   * `ownBrowser`, in a Chromium process of its own, so faults can be injected into that one browser.
+   * `ownBrowser`, in a Chromium process of its own, so faults can be injected into that one browser;
+   * `extraArgs` (e.g. a WebRTC IP-handling policy) implies one.
    */
-  newPage(options?: { ownBrowser?: boolean }): Promise<Page>;
+  newPage(options?: { ownBrowser?: boolean; extraArgs?: string[] }): Promise<Page>;
   /**
    * Freezes the network of a page opened with `ownBrowser` for `ms` milliseconds: its Chromium network
    * service (which owns every socket, WebRTC's UDP included) is stopped with SIGSTOP, then resumed.
@@ -175,7 +176,8 @@ export async function startStack(
   let browser: Browser | undefined;
   const ownBrowsers = new Map<Page, Browser>();
   const contexts: BrowserContext[] = [];
-  const launch = () => chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  const launch = (extraArgs: string[] = []) =>
+    chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true });
   return {
     sfu,
     config,
@@ -193,11 +195,12 @@ export async function startStack(
       return (text ? JSON.parse(text) : undefined) as T;
     },
     async newPage(options = {}) {
-      const target = options.ownBrowser ? await launch() : (browser ??= await launch());
+      const own = options.ownBrowser || !!options.extraArgs?.length;
+      const target = own ? await launch(options.extraArgs) : (browser ??= await launch());
       const context = await target.newContext({ viewport: { width: 1024, height: 720 } });
       contexts.push(context);
       const page = await context.newPage();
-      if (options.ownBrowser) ownBrowsers.set(page, target);
+      if (own) ownBrowsers.set(page, target);
       page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
       if (process.env.E2E_CONSOLE) page.on('console', (m) => console.error(`[page] ${m.text()}`));
       return page;

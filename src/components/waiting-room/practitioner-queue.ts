@@ -1,7 +1,8 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { LocalizeController } from '../../controllers/localize.js';
+import { connectionPath } from '../../session/devices.js';
 import { markedRole } from '../../session/roles.js';
-import type { VcSession, WaitingPatient } from '../../session/types.js';
+import type { ConnectionSteps, VcSession, WaitingPatient } from '../../session/types.js';
 
 /**
  * The practitioner side of `<vc-waiting-room>`: renders the queue and owns its side effects (arrival sound,
@@ -108,12 +109,26 @@ export class PractitionerQueue implements ReactiveController {
       }`;
   }
 
+  /** The patient's connection test: how the call will get through, then each step in words. */
+  private renderConnection(steps: ConnectionSteps) {
+    const t = this.localize.t.bind(this.localize);
+    const path = connectionPath(steps);
+    const level = path === 'ok' ? 'ok' : path === 'blocked' ? 'failed' : 'warning';
+    const detail = (['websocket', 'udp', 'tcp', 'turn'] as const)
+      .map((step) => `${t(`cn.${step}`)}: ${t(`cn.${steps[step]}`)}`)
+      .join(' · ');
+    return html`<p class="connection" part="connection" data-path=${path}>
+      <span class="badge ${level}">${t(`q.net.${path}`)}</span> <span class="muted">${detail}</span>
+    </p>`;
+  }
+
   private renderPatient(patient: WaitingPatient) {
     const t = this.localize.t.bind(this.localize);
     const name = patient.alias ? `${patient.alias} (${patient.name})` : patient.name;
     const since = Date.parse(patient.waitingSince);
     const minutes = Number.isNaN(since) ? 0 : Math.max(0, Math.floor((Date.now() - since) / 60_000));
     const verdict = patient.deviceCheck?.verdict;
+    const connection = patient.deviceCheck?.connection;
     const role = markedRole(patient.role);
     return html`<li class="patient" part="patient" data-ticket=${patient.ticketId} data-role=${role ?? nothing}>
       <div class="patient-head">
@@ -122,6 +137,7 @@ export class PractitionerQueue implements ReactiveController {
         <span class="muted">${t('q.waitingSince', { minutes: this.localize.number(minutes) })}</span>
         <span class="badge ${verdict ?? ''}">${t(verdict ? `q.verdict.${verdict}` : 'q.verdict.none')}</span>
       </div>
+      ${connection ? this.renderConnection(connection) : nothing}
       <div class="actions">
         <button class="button primary" part="admit-button" type="button" aria-label=${t('q.admitNamed', { name })}
           @click=${() => this.act((s) => s.admit(patient.ticketId))}>${t('q.admit')}</button>

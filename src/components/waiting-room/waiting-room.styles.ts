@@ -97,6 +97,10 @@ export const waitingRoomStyles = css`
   .badge.failed {
     border-color: var(--_vc-danger);
   }
+  .connection {
+    margin: 0;
+    font-size: 0.875rem;
+  }
   .actions {
     display: flex;
     flex-wrap: wrap;

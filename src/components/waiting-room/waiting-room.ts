@@ -4,6 +4,7 @@ import { VcLeaveRequestEvent, type VcDeviceCheckCompleteEvent } from '../../even
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import type { DeviceCheckResult } from '../../session/types.js';
+import '../device-check/connection-test.js';
 import '../device-check/device-check.js';
 import { PractitionerQueue } from './practitioner-queue.js';
 import { waitingRoomStyles } from './waiting-room.styles.js';
@@ -24,6 +25,7 @@ type Mode = (typeof MODES)[number];
  * @csspart form - The access-code form.
  * @csspart join-button - The form's submit button.
  * @csspart device-check - The embedded `<vc-device-check>`.
+ * @csspart connection-test - The connection test (`<vc-connection-test>`) shown while the patient waits.
  * @csspart status - The waiting status (position, estimate).
  * @csspart messages - The list of practitioner messages.
  * @csspart leave-button - The leave button.
@@ -164,6 +166,11 @@ export class VcWaitingRoom extends VcSessionElement {
           ${queue ? html`<p class="position">${t('wr.position', { position: this.localize.number(queue.position) })}</p>` : nothing}
           ${minutes !== undefined ? html`<p>${t('wr.estimate', { minutes: this.localize.number(minutes) })}</p>` : nothing}
         </div>
+        ${
+          snapshot?.connectionTest
+            ? html`<vc-connection-test part="connection-test" theme=${this.theme} .test=${snapshot.connectionTest}></vc-connection-test>`
+            : nothing
+        }
         ${
           snapshot && snapshot.messages.length
             ? html`<h3>${t('wr.messages')}</h3>
