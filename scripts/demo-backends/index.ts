@@ -7,6 +7,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { VideoconsultApiError, VideoconsultClient } from '../../client/index.js';
 import type { TenantConfig } from '../../server/config.js';
 import { pharmacyRoutes } from './pharmacy.js';
+import { therapyRoutes } from './therapy.js';
 
 export const DEMO_APPS = ['pharmacy', 'therapy', 'practice'] as const;
 export type DemoApp = (typeof DEMO_APPS)[number];
@@ -84,8 +85,27 @@ export function field(req: Request, name: string, pattern: RegExp, message: stri
   return value;
 }
 
+/**
+ * A consultation the back end keeps using (a counter, a scheduled session): made at the first call, by one
+ * request only, and made again once it has ended (the last person left and the SFU closed the room).
+ */
+export function openConsultation(vc: VideoconsultClient, create: () => Promise<{ id: string }>): () => Promise<string> {
+  let current: Promise<string> | undefined;
+  return async () => {
+    if (current) {
+      const seen = current;
+      const id = await seen.catch(() => undefined);
+      if (id && (await vc.getConsultation(id)).status !== 'ended') return id;
+      if (current === seen) current = undefined;
+    }
+    current ??= create().then((c) => c.id);
+    return current;
+  };
+}
+
 /** Mounts every demo back end under /<app>/api/ on the demo pages' app. */
 export function mountDemoBackends(app: Express, options: DemoBackendOptions): void {
   const client = (demo: DemoApp) => new VideoconsultClient({ baseUrl: options.apiUrl, apiKey: options.keys[demo] });
   app.use('/pharmacy/api', express.json({ limit: '4kb' }), pharmacyRoutes(client('pharmacy')));
+  app.use('/therapy/api', express.json({ limit: '4kb' }), therapyRoutes(client('therapy')));
 }

@@ -1,10 +1,9 @@
 // The pharmacy portal's back end. One walk-in counter: a standing consultation that every "talk to a pharmacist
 // now" joins with a fresh code of its own, so the pharmacist sees everyone waiting in one queue and admits them one
-// by one. When the counter's consultation has ended (the last person left and the SFU closed the room), the next
-// request opens a new one.
+// by one.
 import { Router } from 'express';
 import type { VideoconsultClient } from '../../client/index.js';
-import { DemoError, field, handle } from './index.js';
+import { DemoError, field, handle, openConsultation } from './index.js';
 
 /** The portal's made-up customer accounts ("signed in" on the customer page). */
 export const PHARMACY_CUSTOMERS = [
@@ -15,20 +14,7 @@ export const PHARMACY_CUSTOMERS = [
 const PHARMACIST = 'Pharmacist Jana Weber';
 
 export function pharmacyRoutes(vc: VideoconsultClient): Router {
-  let counter: Promise<string> | undefined;
-
-  /** The open walk-in consultation, created once and again after it ended (one request at a time creates it). */
-  async function counterId(): Promise<string> {
-    if (counter) {
-      const current = counter;
-      const id = await current.catch(() => undefined);
-      const open = id && (await vc.getConsultation(id)).status !== 'ended';
-      if (open) return id;
-      if (counter === current) counter = undefined;
-    }
-    counter ??= vc.createConsultation({ title: 'Walk-in counter', maxParticipants: 4, locale: 'en' }).then((c) => c.id);
-    return counter;
-  }
+  const counterId = openConsultation(vc, () => vc.createConsultation({ title: 'Walk-in counter', maxParticipants: 4, locale: 'en' }));
 
   const router = Router();
   router.post(
