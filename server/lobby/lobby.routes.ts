@@ -5,7 +5,7 @@ import type { RouteRegistry } from '../routing.js';
 import { clientKey } from '../client-key.js';
 import { osFamily } from '../stats/os-family.js';
 import type { ConnectionTests } from './connection-test.js';
-import { admission, connectionTestGrant, deviceCheck, emptyBody, joinBody, joinResponse } from './lobby.schema.js';
+import { admission, connectionTestGrant, deviceCheck, emptyBody, emptyObject, joinBody, joinResponse, ratingBody } from './lobby.schema.js';
 import { guessBucket } from './guess-budget.js';
 import type { LobbyService } from './lobby.service.js';
 import type { LobbyStreams } from './lobby.streams.js';
@@ -68,7 +68,7 @@ export function lobbyRoutes(
     {
       method: 'get',
       path: '/v1/lobby/events',
-      summary: 'Server-sent events: queue, message, admitted, declined, ended',
+      summary: 'Server-sent events: queue, message, notice, admitted, declined, ended',
       auth: 'ticket',
       tags,
       responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...ticketErrors },
@@ -163,6 +163,28 @@ export function lobbyRoutes(
       const { entry } = await authenticateTicket(ctx, req);
       await connectionTests.report(entry, input.body());
       res.status(204).end();
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/lobby/rating',
+      summary: "The patient's one-tap connection rating (anonymous stats only)",
+      auth: 'ticket',
+      tags,
+      body: ratingBody,
+      responses: {
+        200: { description: 'Counted', schema: emptyObject },
+        400: { description: 'Invalid request', schema: errorBody },
+        ...ticketErrors,
+        409: { description: 'This ticket already rated', schema: errorBody },
+      },
+    },
+    async (req, res, input) => {
+      const { entry } = await authenticateTicket(ctx, req);
+      await lobby.rate(entry, input.body().rating);
+      res.json({});
     },
   );
 }

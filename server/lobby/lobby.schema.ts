@@ -58,6 +58,10 @@ export const emptyObject = z.object({});
 export const ticketIdBody = z.strictObject({ ticketId: z.string().min(1).max(64) });
 export const declineBody = z.strictObject({ ticketId: z.string().min(1).max(64), reason: z.string().trim().max(280).optional() });
 export const messageBody = z.strictObject({ ticketId: z.string().min(1).max(64), text: text(280) });
+/** The note for everyone waiting; null clears it. */
+export const noticeBody = z.strictObject({ text: text(280).nullable() });
+export const waitingNotice = z.object({ text: z.string(), at: z.string() });
+export const ratingBody = z.strictObject({ rating: z.enum(['good', 'fair', 'poor']) });
 export const admitAllResponse = z.object({ admitted: z.int() });
 
 export const waitingPatient = z.object({

@@ -10,7 +10,16 @@ import { tooMany } from '../security.js';
 import type { WindowCounter } from '../shared-state.js';
 import { GroupCommit } from '../store/group-commit.js';
 import { GuessBudget } from './guess-budget.js';
-import type { AuditRow, ConsultationRow, LobbyEntryRow, NewLobbyEntry, RedeemedCode, StoreOps } from '../store/store.js';
+import type {
+  AuditRow,
+  ConnectionRating,
+  ConsultationRow,
+  LobbyEntryRow,
+  NewLobbyEntry,
+  RedeemedCode,
+  StoreOps,
+  WaitingNoticeRow,
+} from '../store/store.js';
 import type { Admission } from '../tokens/tokens.service.js';
 import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
 
@@ -52,6 +61,8 @@ export class LobbyService {
   private readonly queueOrder = new Map<string, Promise<Map<string, number>>>();
 
   private readonly joins: GroupCommit<PendingJoin, RedeemedCode | ApiError>;
+  /** The note for everyone waiting, read once per change like the queue order (every waiting stream shows it). */
+  private readonly notices = new Map<string, Promise<WaitingNoticeRow | undefined>>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -62,8 +73,13 @@ export class LobbyService {
     this.guessBudget = new GuessBudget(ctx.config.codeGuessBudget, limits.guessFailures, ctx.now);
     this.joins = new GroupCommit(ctx.store, (tx, join) => this.redeem(tx, join), ctx.store.groupCommitSize);
     ctx.bus.subscribe((event, consultationId) => {
-      if (event === 'resync') this.queueOrder.clear();
-      else if (event !== 'key') this.queueOrder.delete(consultationId);
+      if (event === 'resync') {
+        this.queueOrder.clear();
+        this.notices.clear();
+      } else if (event !== 'key') {
+        this.queueOrder.delete(consultationId);
+        this.notices.delete(consultationId);
+      }
     });
   }
 
@@ -281,6 +297,36 @@ export class LobbyService {
     if (entry.status !== 'waiting') throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
     await this.ctx.store.addLobbyMessage(entry.id, text, this.ctx.now(), this.audit(consultation, 'patient.message'));
     this.ctx.bus.publish('changed', consultation.id);
+  }
+
+  /** Sets (or with null clears) the note everyone waiting sees, e.g. "Dr. Weber is running about 10 minutes late". */
+  async setNotice(consultation: ConsultationRow, text: string | null): Promise<void> {
+    const action = text === null ? 'lobby.notice_clear' : 'lobby.notice';
+    await this.ctx.store.setWaitingNotice(consultation.id, text, this.ctx.now(), this.audit(consultation, action));
+    this.ctx.bus.publish('changed', consultation.id);
+  }
+
+  notice(consultationId: string): Promise<WaitingNoticeRow | undefined> {
+    let notice = this.notices.get(consultationId);
+    if (!notice) {
+      notice = this.ctx.store.getWaitingNotice(consultationId);
+      this.notices.set(consultationId, notice);
+      // A failed read is not kept: the next change reads again.
+      notice.catch(() => this.notices.delete(consultationId));
+    }
+    return notice;
+  }
+
+  /**
+   * The patient's one-tap connection rating, for the anonymous stats: once per ticket, only after having been
+   * admitted (during or after the call). Stored as tenant, UTC day and rating; nothing else.
+   */
+  async rate(entry: LobbyEntryRow, rating: ConnectionRating): Promise<void> {
+    if (!entry.identity) throw new ApiError(403, 'not_admitted', 'Only a patient who was in the call can rate it.');
+    const day = Math.floor(this.ctx.now() / 86_400_000) * 86_400_000;
+    if (!(await this.ctx.store.rateConnection(entry.id, entry.tenantId, rating, day))) {
+      throw new ApiError(409, 'already_rated', 'This connection was already rated.');
+    }
   }
 
   /** Starts the removal at once (no store read first), so it is under way before the caller answers. */

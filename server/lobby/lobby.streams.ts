@@ -75,6 +75,7 @@ export class LobbyStreams {
     const lastSeen = Number(lastEventId);
     let lastMessageId = Number.isFinite(lastSeen) ? lastSeen : 0;
     let lastPosition: number | undefined;
+    let lastNotice = '';
     let admittedSent = false;
     let consultationId = first.consultationId;
     let closed = false;
@@ -107,6 +108,12 @@ export class LobbyStreams {
         stream.send('message', { text: m.text, at: new Date(m.at).toISOString() }, String(m.id));
       }
       if (entry.status === 'waiting') {
+        const notice = await lobby.notice(entry.consultationId);
+        const noticeKey = notice ? `${notice.at} ${notice.text}` : '';
+        if (noticeKey !== lastNotice && !closed) {
+          lastNotice = noticeKey;
+          stream.send('notice', notice ? { text: notice.text, at: new Date(notice.at).toISOString() } : { text: null });
+        }
         const position = await lobby.position(entry);
         if (position !== undefined && position !== lastPosition) {
           lastPosition = position;
@@ -165,7 +172,11 @@ export class LobbyStreams {
         stream.send('ended', {});
         return stream.close();
       }
-      const data = JSON.stringify({ patients: await lobby.waitingPatients(consultationId) });
+      const notice = await lobby.notice(consultationId);
+      const data = JSON.stringify({
+        patients: await lobby.waitingPatients(consultationId),
+        ...(notice ? { notice: { text: notice.text, at: new Date(notice.at).toISOString() } } : {}),
+      });
       if (data === last || closed) return;
       last = data;
       stream.send('queue', JSON.parse(data));

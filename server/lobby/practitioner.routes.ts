@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { errorBody } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
 import { osFamily } from '../stats/os-family.js';
-import { admission, admitAllResponse, declineBody, emptyBody, emptyObject, messageBody, ticketIdBody } from './lobby.schema.js';
+import { admission, admitAllResponse, declineBody, emptyBody, emptyObject, messageBody, noticeBody, ticketIdBody } from './lobby.schema.js';
 import type { LobbyService } from './lobby.service.js';
 import type { LobbyStreams } from './lobby.streams.js';
 
@@ -110,6 +110,23 @@ export function practitionerRoutes(
       const { consultation } = await authenticatePractitioner(ctx, req);
       const { ticketId, text } = input.body();
       await lobby.message(consultation, ticketId, text);
+      res.json({});
+    },
+  );
+
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/practitioner/notice',
+      summary: 'Set (or with `text: null` clear) the note everyone waiting sees',
+      auth: 'practitioner',
+      tags,
+      body: noticeBody,
+      responses: { 200: { description: 'Set; every waiting patient gets it at once', schema: emptyObject }, ...tokenErrors },
+    },
+    async (req, res, input) => {
+      const { consultation } = await authenticatePractitioner(ctx, req);
+      await lobby.setNotice(consultation, input.body().text);
       res.json({});
     },
   );

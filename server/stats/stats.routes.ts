@@ -35,6 +35,7 @@ export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
       const tenant = authenticateTenant(ctx.config, req);
       const { from, to } = period(ctx, input.query());
       const rows = await ctx.store.listStats(tenant.id, from, to);
+      const ratings = await ctx.store.countRatings(tenant.id, from, to);
       const sessions = rows.map((r) => ({
         ...(r.startedAt !== null ? { startedAt: iso(r.startedAt) } : {}),
         endedAt: iso(r.endedAt),
@@ -49,6 +50,7 @@ export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
           durationSeconds: rows.reduce((sum, r) => sum + (r.durationSeconds ?? 0), 0),
           participants: rows.reduce((sum, r) => sum + r.participantCount, 0),
         },
+        ratings,
       });
     },
   );

@@ -20,6 +20,8 @@ export const sessionStats = z.object({
 export const statsResponse = z.object({
   sessions: z.array(sessionStats),
   totals: z.object({ sessions: z.int(), durationSeconds: z.int(), participants: z.int() }),
+  /** Patients' one-tap connection ratings in the period (by UTC day), anonymous: counts only. */
+  ratings: z.object({ good: z.int(), fair: z.int(), poor: z.int() }),
 });
 
 export const auditEntry = z.object({

@@ -236,4 +236,24 @@ export const migrations: { version: number; sql: string }[] = [
       CREATE INDEX practitioner_token_revocations_expiry ON practitioner_token_revocations (expires_at);
     `,
   },
+  {
+    // The practitioner's note to everyone waiting (issue 17): deleted when the consultation ends. Connection
+    // ratings are anonymous by construction (tenant, UTC day, rating); \`rated\` only stops a ticket rating twice.
+    version: 9,
+    sql: `
+      CREATE TABLE waiting_notices (
+        consultation_id TEXT PRIMARY KEY REFERENCES consultations (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE TABLE connection_ratings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        rating TEXT NOT NULL CHECK (rating IN ('good', 'fair', 'poor'))
+      );
+      CREATE INDEX connection_ratings_tenant ON connection_ratings (tenant_id, day);
+      ALTER TABLE lobby_entries ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -227,4 +227,23 @@ export const pgMigrations: { version: number; sql: string }[] = [
       CREATE INDEX practitioner_token_revocations_expiry ON practitioner_token_revocations (expires_at);
     `,
   },
+  {
+    // The practitioner's note to everyone waiting; anonymous connection ratings (as SQLite's version 9).
+    version: 9,
+    sql: `
+      CREATE TABLE waiting_notices (
+        consultation_id TEXT PRIMARY KEY REFERENCES consultations (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE TABLE connection_ratings (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        day BIGINT NOT NULL,
+        rating TEXT NOT NULL CHECK (rating IN ('good', 'fair', 'poor'))
+      );
+      CREATE INDEX connection_ratings_tenant ON connection_ratings (tenant_id, day);
+      ALTER TABLE lobby_entries ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -17,7 +17,7 @@ import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
 import { pgMigrations } from './pg-migrations.js';
-import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
+import { endedStats, ratingCounts, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
 import {
   STORE_OPS,
   StoreUnavailableError,
@@ -39,6 +39,8 @@ import type {
   RedeemedCode,
   RetentionResult,
   SessionStatsRow,
+  WaitingNoticeRow,
+  ConnectionRating,
 } from './types.js';
 
 type Sql = postgres.Sql;
@@ -125,6 +127,7 @@ class PgOps implements StoreOps {
       // Personal data is only needed while the consultation runs: names, device checks and messages go now.
       await q`UPDATE lobby_entries SET name = '', device_check = NULL, decline_reason = NULL WHERE consultation_id = ${id}`;
       await q`DELETE FROM lobby_messages WHERE entry_id IN (SELECT id FROM lobby_entries WHERE consultation_id = ${id})`;
+      await q`DELETE FROM waiting_notices WHERE consultation_id = ${id}`;
       await q`DELETE FROM access_codes WHERE consultation_id = ${id}`;
       const joined = await q`SELECT os_family FROM issued_identities WHERE consultation_id = ${id} AND joined_at IS NOT NULL`;
       const stats = endedStats(
@@ -267,6 +270,38 @@ class PgOps implements StoreOps {
     return (await this.q`SELECT * FROM lobby_messages WHERE entry_id = ${entryId} ORDER BY id`).map(toMessage);
   }
 
+  setWaitingNotice(consultationId: string, text: string | null, at: number, audit: AuditRow): Promise<void> {
+    return this.atomically(async (q) => {
+      if (text === null) await q`DELETE FROM waiting_notices WHERE consultation_id = ${consultationId}`;
+      else {
+        await q`INSERT INTO waiting_notices (consultation_id, text, at) VALUES (${consultationId}, ${text}, ${at})
+                ON CONFLICT (consultation_id) DO UPDATE SET text = excluded.text, at = excluded.at`;
+      }
+      await this.audit(q, audit);
+    });
+  }
+
+  async getWaitingNotice(consultationId: string): Promise<WaitingNoticeRow | undefined> {
+    const r = await this.one(this.q`SELECT text, at FROM waiting_notices WHERE consultation_id = ${consultationId}`);
+    return r && { text: str(r.text), at: Number(r.at) };
+  }
+
+  rateConnection(entryId: string, tenantId: string, rating: ConnectionRating, day: number): Promise<boolean> {
+    return this.atomically(async (q) => {
+      const marked = await q`UPDATE lobby_entries SET rated = 1 WHERE id = ${entryId} AND rated = 0 AND admitted_at IS NOT NULL`;
+      if (marked.count !== 1) return false;
+      await q`INSERT INTO connection_ratings (tenant_id, day, rating) VALUES (${tenantId}, ${day}, ${rating})`;
+      return true;
+    });
+  }
+
+  async countRatings(tenantId: string, from: number, to: number): Promise<Record<ConnectionRating, number>> {
+    return ratingCounts(
+      await this.q`SELECT rating, COUNT(*) AS n FROM connection_ratings
+                   WHERE tenant_id = ${tenantId} AND day >= ${from} AND day < ${to} GROUP BY rating`,
+    );
+  }
+
   async addIssuedIdentity(
     consultationId: string,
     identity: string,
@@ -324,7 +359,9 @@ class PgOps implements StoreOps {
       // ON DELETE CASCADE removes the remaining codes, entries, messages and identities of these.
       const consultations = (await q`DELETE FROM consultations WHERE status = 'ended' AND ended_at < ${cutoff}`).count;
       const audit = (await q`DELETE FROM audit_log WHERE at < ${cutoff}`).count;
-      const stats = (await q`DELETE FROM session_stats WHERE ended_at < ${cutoff}`).count;
+      const stats =
+        (await q`DELETE FROM session_stats WHERE ended_at < ${cutoff}`).count +
+        (await q`DELETE FROM connection_ratings WHERE day < ${cutoff}`).count;
       const webhookEvents = (await q`DELETE FROM webhook_events WHERE received_at < ${cutoff}`).count;
       return { consultations, accessCodes, lobbyEntries, audit, stats, webhookEvents };
     });

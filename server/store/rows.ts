@@ -3,6 +3,7 @@ import type {
   AuditRow,
   ConsultationRow,
   ConsultationStatus,
+  ConnectionRating,
   LobbyEntryRow,
   LobbyMessageRow,
   LobbyStatus,
@@ -10,6 +11,13 @@ import type {
 } from './types.js';
 
 export type SqlRow = Record<string, unknown>;
+
+/** Counts per rating from `SELECT rating, COUNT(*) AS n … GROUP BY rating`, every rating present. */
+export function ratingCounts(rows: readonly SqlRow[]): Record<ConnectionRating, number> {
+  const counts: Record<ConnectionRating, number> = { good: 0, fair: 0, poor: 0 };
+  for (const r of rows) if (str(r.rating) in counts) counts[str(r.rating) as ConnectionRating] = Number(r.n);
+  return counts;
+}
 
 export const str = (v: unknown): string => String(v);
 export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

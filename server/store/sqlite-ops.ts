@@ -1,6 +1,6 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { migrations } from './migrations.js';
-import { endedStats, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
+import { endedStats, ratingCounts, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
 import type { LobbyStatusPatch, NewLobbyEntry, StoreOps, TransferInput } from './store.js';
 import type {
@@ -15,6 +15,8 @@ import type {
   RedeemedCode,
   RetentionResult,
   SessionStatsRow,
+  WaitingNoticeRow,
+  ConnectionRating,
 } from './types.js';
 
 /** StoreOps as plain synchronous calls (better-sqlite3 is synchronous). */
@@ -132,6 +134,7 @@ export class SqliteOps implements SyncStoreOps {
       // Personal data is only needed while the consultation runs: names, device checks and messages go now.
       this.sql("UPDATE lobby_entries SET name = '', device_check = NULL, decline_reason = NULL WHERE consultation_id = ?").run(id);
       this.sql('DELETE FROM lobby_messages WHERE entry_id IN (SELECT id FROM lobby_entries WHERE consultation_id = ?)').run(id);
+      this.sql('DELETE FROM waiting_notices WHERE consultation_id = ?').run(id);
       // Codes are useless now; drop their hashes rather than wait for retention.
       this.sql('DELETE FROM access_codes WHERE consultation_id = ?').run(id);
       const joined = this.sql('SELECT os_family FROM issued_identities WHERE consultation_id = ? AND joined_at IS NOT NULL').all(
@@ -319,6 +322,42 @@ export class SqliteOps implements SyncStoreOps {
     return (this.sql('SELECT * FROM lobby_messages WHERE entry_id = ? ORDER BY id').all(entryId) as SqlRow[]).map(toMessage);
   }
 
+  setWaitingNotice(consultationId: string, text: string | null, at: number, audit: AuditRow): void {
+    this.db.transaction(() => {
+      if (text === null) this.sql('DELETE FROM waiting_notices WHERE consultation_id = ?').run(consultationId);
+      else {
+        this.sql(
+          'INSERT INTO waiting_notices (consultation_id, text, at) VALUES (?, ?, ?) ON CONFLICT (consultation_id) DO UPDATE SET text = excluded.text, at = excluded.at',
+        ).run(consultationId, text, at);
+      }
+      this.insertAudit(audit);
+    })();
+  }
+
+  getWaitingNotice(consultationId: string): WaitingNoticeRow | undefined {
+    const r = this.sql('SELECT text, at FROM waiting_notices WHERE consultation_id = ?').get(consultationId) as SqlRow | undefined;
+    return r && { text: str(r.text), at: Number(r.at) };
+  }
+
+  rateConnection(entryId: string, tenantId: string, rating: ConnectionRating, day: number): boolean {
+    return this.db.transaction(() => {
+      const marked = this.sql('UPDATE lobby_entries SET rated = 1 WHERE id = ? AND rated = 0 AND admitted_at IS NOT NULL').run(entryId);
+      if (marked.changes !== 1) return false;
+      this.sql('INSERT INTO connection_ratings (tenant_id, day, rating) VALUES (?, ?, ?)').run(tenantId, day, rating);
+      return true;
+    })();
+  }
+
+  countRatings(tenantId: string, from: number, to: number): Record<ConnectionRating, number> {
+    return ratingCounts(
+      this.sql('SELECT rating, COUNT(*) AS n FROM connection_ratings WHERE tenant_id = ? AND day >= ? AND day < ? GROUP BY rating').all(
+        tenantId,
+        from,
+        to,
+      ) as SqlRow[],
+    );
+  }
+
   addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): void {
     this.sql(
       `INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at) VALUES (?, ?, ?, ?, ?)
@@ -374,8 +413,10 @@ export class SqliteOps implements SyncStoreOps {
       const consultations = run("DELETE FROM consultations WHERE status = 'ended' AND ended_at < ?");
       const audit = run('DELETE FROM audit_log WHERE at < ?');
       const stats = run('DELETE FROM session_stats WHERE ended_at < ?');
+      // Ratings are kept as long as the stats they belong with (and counted with them).
+      const ratings = run('DELETE FROM connection_ratings WHERE day < ?');
       const webhookEvents = run('DELETE FROM webhook_events WHERE received_at < ?');
-      return { consultations, accessCodes, lobbyEntries, audit, stats, webhookEvents };
+      return { consultations, accessCodes, lobbyEntries, audit, stats: stats + ratings, webhookEvents };
     })();
   }
 }

@@ -8,9 +8,11 @@ import type {
   LobbyEntryRow,
   LobbyMessageRow,
   LobbyStatus,
+  ConnectionRating,
   RedeemedCode,
   RetentionResult,
   SessionStatsRow,
+  WaitingNoticeRow,
 } from './types.js';
 
 export type * from './types.js';
@@ -67,6 +69,16 @@ export interface StoreOps {
   averageWaitSeconds(tenantId: string, sampleSize: number): Promise<{ seconds: number; samples: number }>;
   addLobbyMessage(entryId: string, text: string, at: number, audit: AuditRow): Promise<void>;
   listLobbyMessages(entryId: string): Promise<LobbyMessageRow[]>;
+  /** Sets (or with null clears) the note everyone waiting in the consultation sees. */
+  setWaitingNotice(consultationId: string, text: string | null, at: number, audit: AuditRow): Promise<void>;
+  getWaitingNotice(consultationId: string): Promise<WaitingNoticeRow | undefined>;
+  /**
+   * Records a patient's connection rating, once per lobby entry and only for one that was admitted; false
+   * otherwise. The rating row holds tenant, UTC day and rating: nothing that leads back to the entry.
+   */
+  rateConnection(entryId: string, tenantId: string, rating: ConnectionRating, day: number): Promise<boolean>;
+  /** Ratings per value for days in [from, to). */
+  countRatings(tenantId: string, from: number, to: number): Promise<Record<ConnectionRating, number>>;
 
   /** Identities the server minted a grant for, per consultation (practitioners and admitted patients). */
   addIssuedIdentity(
@@ -150,6 +162,10 @@ export const STORE_OPS = [
   'averageWaitSeconds',
   'addLobbyMessage',
   'listLobbyMessages',
+  'setWaitingNotice',
+  'getWaitingNotice',
+  'rateConnection',
+  'countRatings',
   'addIssuedIdentity',
   'isIdentityAllowed',
   'revokeIdentity',

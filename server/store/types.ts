@@ -70,6 +70,15 @@ export interface LobbyMessageRow {
   at: number;
 }
 
+/** The practitioner's note to everyone waiting in a consultation. */
+export interface WaitingNoticeRow {
+  text: string;
+  at: number;
+}
+
+export const CONNECTION_RATINGS = ['good', 'fair', 'poor'] as const;
+export type ConnectionRating = (typeof CONNECTION_RATINGS)[number];
+
 export interface SessionStatsRow {
   tenantId: string;
   startedAt: number | null;
