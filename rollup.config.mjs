@@ -64,11 +64,16 @@ function workerAssets() {
 // Start from an empty dist/ (hashed chunks of earlier builds would pile up and be served).
 if (!process.env.ROLLUP_WATCH) rmSync('dist', { recursive: true, force: true });
 
-const isDependency = (id) => /^(lit|@lit\/|@lit-labs\/|livekit-client)(\/|$)/.test(id);
+// The library leaves every runtime dependency (and the React peer) to the host's bundler, so one copy of each is
+// loaded: two copies of yjs or @lit/context in one page break their identity checks. tslib stays inlined (a build
+// tool here, not a dependency of the package).
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const externals = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies ?? {})];
+const isDependency = (id) => externals.some((name) => id === name || id.startsWith(`${name}/`));
 
 export default [
   {
-    input: { index: 'src/index.ts', chat: 'src/chat.ts', ...componentEntries() },
+    input: { index: 'src/index.ts', chat: 'src/chat.ts', 'react/index': 'src/react/index.ts', ...componentEntries() },
     external: isDependency,
     output: { dir: 'dist/lib', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src' },
     plugins: [

@@ -3,6 +3,8 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 import { chromiumArgs as sharedArgs, chromiumPath } from './scripts/chromium.mjs';
 
 export { chromiumPath };
@@ -34,11 +36,51 @@ function summaryReporter(file = '.tmp/wtr-summary.json') {
   };
 }
 
+/**
+ * React ships CommonJS only, which the dev server cannot serve to a browser. `react` and `react-dom/client`
+ * resolve here to ES-module facades over one esbuild bundle of both, so there is a single React instance
+ * (videoconsult/react's browser test).
+ */
+function reactAsModules() {
+  const facades = { react: { path: '/__react/react.js', key: 'React' }, 'react-dom/client': { path: '/__react/client.js', key: 'Client' } };
+  const bundlePath = '/__react/bundle.js';
+  let bundle;
+  const facade = (specifier, key) => {
+    // Read in a child process: React's development build patches the console, which wtr has replaced.
+    const script = `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(specifier)}))))`;
+    const names = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })).filter(
+      (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default',
+    );
+    return `import { ${key} as m } from '${bundlePath}';\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
+  };
+  return {
+    name: 'react-as-modules',
+    resolveImport({ source }) {
+      return facades[source]?.path;
+    },
+    async serve(context) {
+      if (context.path === bundlePath) {
+        bundle ??= build({
+          stdin: { contents: "export * as React from 'react'; export * as Client from 'react-dom/client';", resolveDir: process.cwd() },
+          bundle: true,
+          format: 'esm',
+          write: false,
+          define: { 'process.env.NODE_ENV': '"development"' },
+        }).then((result) => result.outputFiles[0].text);
+        return { body: await bundle, type: 'js' };
+      }
+      for (const [specifier, { path, key }] of Object.entries(facades))
+        if (context.path === path) return { body: facade(specifier, key), type: 'js' };
+      return undefined;
+    },
+  };
+}
+
 export default {
   reporters: [defaultReporter(), summaryReporter()],
   files: ['test/elements/**/*.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'development'] },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [reactAsModules(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [chromeLauncher({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } })],
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },

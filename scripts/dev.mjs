@@ -188,6 +188,7 @@ try {
 videoconsult is running (Ctrl-C stops everything):
   Practitioner page  ${demoUrl}/practitioner.html   (creates a consultation and shows the patient's code)
   Patient page       ${demoUrl}/patient.html
+  React patient page ${demoUrl}/react/   (the same join links work with /react/#code=…)
   Demo index         ${demoUrl}/
   Token server       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)${cluster ? '   (balancer)' : ''}
   LiveKit SFU        ${sfu.url}${cluster ? '   (balancer)' : ''}

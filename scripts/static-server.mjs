@@ -1,6 +1,7 @@
 // Serves the demo host pages and the built SDK on their own origin (as a vendor's site would be),
 // separate from the token server, so CORS and the embed are exercised as in production.
 import express from 'express';
+import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,38 @@ export function createStaticApp({ tokenServerUrl, extra }) {
       .type('text')
       .send(existsSync(dist) ? 'Not found in dist/.' : 'dist/ is missing: run `npm run build` first.');
   });
+  serveReactDemo(app);
   extra?.(app);
   app.use(express.static(join(root, 'demo'), { extensions: ['html'] }));
   return app;
+}
+
+// The React host page (demo/react/) is a React app: bundled on request with esbuild, as its own bundler would,
+// from videoconsult/react's source. The SDK's workers sit next to the bundle, where `new URL(…, import.meta.url)`
+// in the SDK looks for them (rollup.config.mjs does the same for dist/).
+const reactDemoWorkers = {
+  'livekit-e2ee-worker.mjs': 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.mjs',
+  'pdf.worker.min.mjs': 'node_modules/pdfjs-dist/build/pdf.worker.min.mjs',
+};
+function serveReactDemo(app) {
+  app.get('/react/app.js', async (_req, res) => {
+    try {
+      const out = await esbuild.build({
+        entryPoints: [join(root, 'demo/react/app.tsx')],
+        tsconfig: join(root, 'demo/react/tsconfig.json'),
+        bundle: true,
+        format: 'esm',
+        target: 'es2022',
+        write: false,
+        define: { 'process.env.NODE_ENV': '"production"' },
+        minify: true,
+      });
+      res.type('text/javascript').set('Cache-Control', 'no-store').send(out.outputFiles[0].text);
+    } catch (err) {
+      res.status(500).type('text').send(String(err));
+    }
+  });
+  for (const [name, file] of Object.entries(reactDemoWorkers)) {
+    app.get(`/react/${name}`, (_req, res) => res.type('text/javascript').sendFile(join(root, file)));
+  }
 }

@@ -84,7 +84,13 @@ const stages = {
   },
   async typecheck() {
     const results = [];
-    for (const project of ['tsconfig.json', 'tsconfig.test.json', 'tsconfig.server.json', 'tsconfig.check.json']) {
+    for (const project of [
+      'tsconfig.json',
+      'tsconfig.test.json',
+      'tsconfig.server.json',
+      'tsconfig.check.json',
+      'demo/react/tsconfig.json',
+    ]) {
       if (!existsSync(project)) continue;
       console.log(`\n── tsc -p ${project} --noEmit`);
       results.push(await run('node_modules/.bin/tsc', ['-p', project, '--noEmit']));

@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { VcLeaveRequestEvent, type VcDeviceCheckCompleteEvent } from '../../events/events.js';
+import { VcJoinSubmitEvent, VcLeaveRequestEvent, type VcDeviceCheckCompleteEvent } from '../../events/events.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import type { DeviceCheckResult } from '../../session/types.js';
@@ -18,6 +18,7 @@ type Mode = (typeof MODES)[number];
  * queue position, estimated wait and practitioner messages. Practitioners: the live queue with admit, decline,
  * message and admit-all, plus a sound and a title badge when someone arrives.
  *
+ * @fires vc-join-submit - Cancelable; the patient submitted a valid code and name (`preventDefault()` stops there).
  * @fires vc-leave-request - Cancelable; the patient asked to leave the waiting room.
  * @fires vc-device-check-complete - Re-dispatched from the embedded device check.
  * @fires vc-error - An attribute has an invalid value, or no session was found.
@@ -108,6 +109,8 @@ export class VcWaitingRoom extends VcSessionElement {
       return;
     }
     this.formError = '';
+    // The host may take over here (e.g. look the code up itself): a cancelled submit goes no further.
+    if (!this.dispatchEvent(new VcJoinSubmitEvent({ code, name }))) return;
     this.entered = { code, name };
     if (this.lastCheck) void this.join();
     else this.sessions.session?.beginDeviceCheck();
