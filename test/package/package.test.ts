@@ -2,7 +2,7 @@
 // `npx videoconsult check-config` runs the compiled CLI (no tsx: it is a dev dependency and not installed).
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,5 +84,19 @@ describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000
     const good = npx('check-config', 'good.json');
     assert.equal(good.status, 0, good.stdout + good.stderr);
     assert.match(good.stdout, /good\.json: valid/);
+  });
+
+  it('maps every export to files that are in the package, types included, with no dependency bundled into the library', () => {
+    const installed = join(target, 'node_modules/videoconsult');
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types: string; import: string }>;
+    };
+    assert.ok(manifest.exports['./react'], 'videoconsult/react is exported');
+    for (const [name, entry] of Object.entries(manifest.exports)) {
+      if (name === './server' || name === './client') continue; // compiled by the build's own tsc runs, checked by the tests above (server) or not staged here (client)
+      for (const file of [entry.types, entry.import]) assert.ok(existsSync(join(installed, file)), `${name}: ${file} is in the package`);
+    }
+    // Runtime dependencies stay imports (one copy per page), never copies under dist/lib.
+    assert.ok(!existsSync(join(installed, 'dist/lib/node_modules/yjs')), 'yjs is not bundled into dist/lib');
   });
 });
