@@ -86,16 +86,29 @@ export function startIntegrations(
     owner: randomId('instance_', 9),
     now: options.now,
     log: options.log,
-    pollMs: 5000,
+    // An emit wakes this instance's worker; the poll is for the other instances' events and for retries.
+    pollMs: 2000,
     ...options.webhookWorker,
   });
   adminRoutes(routes, { config, tenants, directory, outbox, now: options.now });
   outboxRoutes(routes, config, outbox, options.now);
   // Before the directory replaces config.tenants with the store's (which know nothing of the config's endpoints).
   const configured = config.tenants;
-  const ready = seedWebhookEndpoints(outbox, configured, options.now())
-    .then(() => directory.start())
-    .catch((err: unknown) => options.log(`tenant directory failed to start: ${(err as Error).message}`));
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  // A store that is down at start (PostgreSQL) must not leave this instance on the config's tenants for good.
+  const startDirectory = async (): Promise<void> => {
+    try {
+      await seedWebhookEndpoints(outbox, configured, options.now());
+      await directory.start();
+    } catch (err) {
+      options.log(`tenant directory failed to start (${(err as Error).message}); trying again in 5 s`);
+      if (closed) return;
+      retry = setTimeout(() => void startDirectory(), 5000);
+      retry.unref();
+    }
+  };
+  const ready = startDirectory();
   worker.start();
   options.emitter.onQueued = () => worker.wake();
   return {
@@ -105,6 +118,8 @@ export function startIntegrations(
     directory,
     practices: (tenantId) => tenants.listPractices(tenantId),
     async close() {
+      closed = true;
+      clearTimeout(retry);
       directory.stop();
       await worker.stop();
     },

@@ -32,6 +32,8 @@ describe('admin + webhooks on two instances (PostgreSQL + Redis)', () => {
   const acmeKey = `acme_${randomBytes(16).toString('hex')}`;
   const secret = randomBytes(32).toString('hex');
   const running: Instance[] = [];
+  /** A key of tenant globex, made through the admin API by the first test (so only the store knows it). */
+  let globexKey = '';
 
   async function start(deps: AppDeps = {}): Promise<Instance> {
     const input: ConfigInput = {
@@ -106,6 +108,7 @@ describe('admin + webhooks on two instances (PostgreSQL + Redis)', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, graceEnds - Date.now()) + 200));
     assert.deepEqual([await listAs(a, firstKey), await listAs(b, firstKey)], [401, 401], 'the old key stopped on both');
     assert.deepEqual([await listAs(a, secondKey), await listAs(b, secondKey)], [200, 200]);
+    globexKey = secondKey;
 
     // Origins too, through the same hint.
     const origins = await call(a, 'POST', '/v1/admin/tenants/globex/allowed-origins', {
@@ -228,6 +231,21 @@ describe('admin + webhooks on two instances (PostgreSQL + Redis)', () => {
     } finally {
       receiver.closeAllConnections();
       await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  });
+
+  it('an instance started while PostgreSQL is down reads the tenants once it is back', async () => {
+    assert.ok(globexKey, 'the first test made a tenant');
+    await pg.kill();
+    try {
+      const c = await start();
+      assert.equal(await listAs(c, globexKey), 401, 'only the config file\'s tenants are known while the store is down');
+      await pg.restart();
+      const took = await untilStatus(c, globexKey, 200, 15_000);
+      console.log(`# tenants read ${took} ms after PostgreSQL came back`);
+      await c.stop();
+    } finally {
+      if (!(await pg.psql('SELECT 1').catch(() => ''))) await pg.restart();
     }
   });
 });
