@@ -239,7 +239,7 @@ describe('admin + webhooks on two instances (PostgreSQL + Redis)', () => {
     await pg.kill();
     try {
       const c = await start();
-      assert.equal(await listAs(c, globexKey), 401, 'only the config file\'s tenants are known while the store is down');
+      assert.equal(await listAs(c, globexKey), 401, "only the config file's tenants are known while the store is down");
       await pg.restart();
       const took = await untilStatus(c, globexKey, 200, 15_000);
       console.log(`# tenants read ${took} ms after PostgreSQL came back`);
