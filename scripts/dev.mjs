@@ -96,6 +96,9 @@ try {
   // The pharmacy portal, therapy platform and practice software: a tenant and a back end each.
   const demoBackends = await tsImport('./demo-backends/index.ts', import.meta.url);
   const demos = demoBackends.demoTenants(secret, [demoUrl]);
+  const { startMailCatcher } = await tsImport('./demo-backends/mail-catcher.ts', import.meta.url);
+  // The token server mails access codes to this local catcher; its inbox is the demo's /mail/ page.
+  const mail = await startMailCatcher(Number(process.env.SMTP_PORT || 0));
   if (cluster) {
     postgres = await startPostgres({ dir: join(dataDir, 'postgres') });
     redis = await startRedis({ dir: join(dataDir, 'redis'), port: process.env.REDIS_PORT ? Number(process.env.REDIS_PORT) : undefined });
@@ -107,7 +110,8 @@ try {
   const instanceConfig = (port) => ({
     host: '127.0.0.1',
     port,
-    publicUrl: `${demoUrl}/patient.html`,
+    // Join links (in the access-code e-mails) lead to the demo practice software's patient page.
+    publicUrl: `${demoUrl}/practice/join`,
     livekit: { url: sfu.url, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
     // The cluster's instances share PostgreSQL; one process alone keeps the embedded SQLite file.
     database: postgres ? { url: postgres.url } : { path: join(dataDir, 'videoconsult.sqlite') },
@@ -125,6 +129,7 @@ try {
     ],
     // Shared by the instances: the "consultation changed" bus, rate limits, the code lockout, stream caps.
     ...(redis ? { redis: { url: redis.url } } : {}),
+    smtp: demoBackends.catcherSmtp(mail),
   });
   const answers = async (port) => {
     for (let i = 0; i < 150; i++) {
@@ -159,7 +164,7 @@ try {
   const demo = createStaticApp({
     tokenServerUrl: apiUrl,
     extra(app) {
-      demoBackends.mountDemoBackends(app, { apiUrl, keys: demos.keys });
+      demoBackends.mountDemoBackends(app, { apiUrl, keys: demos.keys, mail });
       app.post('/demo-backend/consultation', express.json(), async (_req, res) => {
         try {
           const consultation = await vc.createConsultation({ title: 'Demo consultation' });

@@ -6,7 +6,9 @@ import { createHash, createHmac } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { VideoconsultApiError, VideoconsultClient } from '../../client/index.js';
 import type { TenantConfig } from '../../server/config.js';
+import type { MailCatcher } from './mail-catcher.js';
 import { pharmacyRoutes } from './pharmacy.js';
+import { practiceRoutes } from './practice.js';
 import { therapyRoutes } from './therapy.js';
 
 export const DEMO_APPS = ['pharmacy', 'therapy', 'practice'] as const;
@@ -46,6 +48,8 @@ export interface DemoBackendOptions {
   /** The token server's base URL. */
   apiUrl: string;
   keys: Record<DemoApp, string>;
+  /** The SMTP catcher the token server mails access codes to; its inbox is served at /mail/. */
+  mail: MailCatcher;
 }
 
 /** Answers a back end's failure the way the token server answers: `{ error: { code, message } }`. */
@@ -103,9 +107,24 @@ export function openConsultation(vc: VideoconsultClient, create: () => Promise<{
   };
 }
 
-/** Mounts every demo back end under /<app>/api/ on the demo pages' app. */
+/** The token server's `smtp` config for a catcher on loopback (no TLS: it never leaves the machine). */
+export function catcherSmtp(mail: MailCatcher) {
+  return {
+    host: '127.0.0.1',
+    port: mail.port,
+    secure: false,
+    requireTLS: false,
+    from: 'Video consultations <no-reply@videoconsult.example>',
+  };
+}
+
+/** Mounts every demo back end under /<app>/api/, and the inbox's messages at /mail/api/, on the demo pages' app. */
 export function mountDemoBackends(app: Express, options: DemoBackendOptions): void {
   const client = (demo: DemoApp) => new VideoconsultClient({ baseUrl: options.apiUrl, apiKey: options.keys[demo] });
   app.use('/pharmacy/api', express.json({ limit: '4kb' }), pharmacyRoutes(client('pharmacy')));
   app.use('/therapy/api', express.json({ limit: '4kb' }), therapyRoutes(client('therapy')));
+  app.use('/practice/api', express.json({ limit: '4kb' }), practiceRoutes(client('practice')));
+  app.get('/mail/api/messages', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ messages: options.mail.messages() });
+  });
 }

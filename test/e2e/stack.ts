@@ -12,7 +12,8 @@ import type { Express } from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 import { devKeys, freePort, startLivekit, type RunningLivekit } from '../../scripts/livekit.mjs';
-import { demoTenants, mountDemoBackends } from '../../scripts/demo-backends/index.js';
+import { catcherSmtp, demoTenants, mountDemoBackends } from '../../scripts/demo-backends/index.js';
+import { startMailCatcher, type MailCatcher } from '../../scripts/demo-backends/mail-catcher.js';
 import { createStaticApp } from '../../scripts/static-server.mjs';
 import { createApp } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
@@ -54,6 +55,8 @@ export interface Stack<S extends SfuEndpoint = RunningLivekit> {
   apiUrl: string;
   /** The host pages' origin (demo/, dist/ and test pages under /e2e/). */
   pagesUrl: string;
+  /** The demo applications' SMTP catcher (with `demoApps`). */
+  mail?: MailCatcher;
   /** The demo tenant's integrator API key. */
   apiKey: string;
   /** Integrator API call with the tenant's key. */
@@ -127,19 +130,21 @@ export async function startStack(
   const tokenServerUrl = `http://127.0.0.1:${apiPort}`;
   // Their tenants get the pages' origin below, once the pages listen.
   const demos = options.demoApps ? demoTenants(randomBytes(32).toString('base64url'), []) : undefined;
+  const mail = demos ? await startMailCatcher() : undefined;
   const pagesServer = await listen(
     createStaticApp({
       tokenServerUrl,
       extra(app) {
         serveTestPages(app);
-        if (demos) mountDemoBackends(app, { apiUrl: tokenServerUrl, keys: demos.keys });
+        if (demos && mail) mountDemoBackends(app, { apiUrl: tokenServerUrl, keys: demos.keys, mail });
       },
     }),
   );
   const pagesUrl = `http://127.0.0.1:${(pagesServer.address() as AddressInfo).port}`;
   const config = parseConfig({
     port: apiPort,
-    publicUrl: `${pagesUrl}/patient.html`,
+    // The demo practice software mails its codes: the join links lead to its patient page.
+    publicUrl: demos ? `${pagesUrl}/practice/join` : `${pagesUrl}/patient.html`,
     livekit: { url: `ws://127.0.0.1:${sfuPort}`, apiKey: keys.apiKey, apiSecret: keys.apiSecret },
     database: { path: join(dataDir, 'videoconsult.sqlite') },
     uploads: { directory: join(dataDir, 'uploads'), scan: 'off' },
@@ -153,6 +158,7 @@ export async function startStack(
       },
       ...(demos?.tenants.map((tenant) => ({ ...tenant, allowedOrigins: [pagesUrl] })) ?? []),
     ],
+    ...(mail ? { smtp: catcherSmtp(mail) } : {}),
     ...overrides,
   });
   const sfu = await startSfu({ port: sfuPort, keys, webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/livekit` });
@@ -184,6 +190,7 @@ export async function startStack(
     apiUrl,
     pagesUrl,
     apiKey,
+    ...(mail ? { mail } : {}),
     async integrator<T>(method: string, path: string, body?: unknown): Promise<T> {
       const res = await fetch(`${apiUrl}${path}`, {
         method,
@@ -229,6 +236,7 @@ export async function startStack(
       for (const own of ownBrowsers.values()) await own.close().catch(() => undefined);
       await stopTokenServer();
       await closeServer(pagesServer);
+      await mail?.close();
       await sfu.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
