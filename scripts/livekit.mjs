@@ -125,8 +125,10 @@ function yamlConfig({ port, tcpPort, udpStart, udpEnd, apiKey, apiSecret, webhoo
         port_range_end: udpEnd,
         use_external_ip: false,
         node_ip: '127.0.0.1',
-        // No STUN: nothing leaves the machine, and on loopback it would not help anyway.
-        stun_servers: [],
+        // No STUN on loopback (no NAT to discover). An empty list is not "none": livekit-server then hands every
+        // client its defaults (global.stun.twilio.com, stun.l.google.com: third-party requests that reveal the
+        // client's address; test/e2e/privacy.test.ts caught it). A loopback port where nothing answers keeps them out.
+        stun_servers: ['127.0.0.1:9'],
       },
       keys: { [apiKey]: apiSecret },
       room: {

@@ -12,6 +12,8 @@ export interface RoomService {
   deleteRoom(room: string): Promise<void>;
   removeParticipant(room: string, identity: string): Promise<void>;
   listRooms(names?: string[]): Promise<{ name: string }[]>;
+  /** Who is in a room now (the sweeper removes whoever no longer may be); fakes may leave it out. */
+  listParticipants?(room: string): Promise<{ identity: string }[]>;
 }
 
 /** Sends an access code by e-mail or SMS; the address or number is used for this call only and never stored. */

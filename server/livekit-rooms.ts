@@ -37,5 +37,6 @@ export function retryRoomCreation(
     deleteRoom: (room) => rooms.deleteRoom(room),
     removeParticipant: (room, identity) => rooms.removeParticipant(room, identity),
     listRooms: (names) => rooms.listRooms(names),
+    ...(rooms.listParticipants ? { listParticipants: rooms.listParticipants.bind(rooms) } : {}),
   };
 }

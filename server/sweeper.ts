@@ -14,6 +14,10 @@ export interface SweepResult {
  * Finishes what lost webhooks left behind and enforces retention:
  * - an active consultation whose SFU room is gone is ended (the room_finished webhook never arrived);
  * - any consultation older than staleAfterHours (from its start, or scheduled time) is ended;
+ * - a participant whose identity was revoked (declined, left) but who is in the room again is removed: livekit-server
+ *   hands every connected client a token valid for 10 minutes (roommanager.go refreshToken, not configurable), so a
+ *   removed client can rejoin with it whatever our grant's TTL; the participant_joined webhook removes it at once,
+ *   and should that webhook be lost, this sweep does;
  * - rows older than retentionDays are deleted.
  */
 export async function sweep(ctx: AppContext, consultations: ConsultationService): Promise<SweepResult> {
@@ -33,9 +37,26 @@ export async function sweep(ctx: AppContext, consultations: ConsultationService)
     if (stale || orphaned) {
       await consultations.end(c, 'system');
       ended++;
+    } else if (liveRooms?.has(c.roomName)) {
+      // Not only 'active': a consultation becomes active through that same webhook, which may be the one lost.
+      await removeRevoked(ctx, c.id, c.roomName);
     }
   }
   const retention = await ctx.store.deleteOlderThan(now - ctx.config.retentionDays * DAY_MS);
   if (ctx.uploads) await ctx.uploads.sweep((await ctx.store.listOpenConsultations()).map((c) => c.roomName));
   return { ended, retention };
+}
+
+async function removeRevoked(ctx: AppContext, consultationId: string, roomName: string): Promise<void> {
+  let participants: { identity: string }[];
+  try {
+    participants = (await ctx.rooms.listParticipants?.(roomName)) ?? [];
+  } catch (err) {
+    ctx.log(`sweeper could not list the participants of a room: ${(err as Error).message}`);
+    return;
+  }
+  for (const { identity } of participants) {
+    if (await ctx.store.isIdentityAllowed(consultationId, identity)) continue;
+    await ctx.rooms.removeParticipant(roomName, identity).catch(() => undefined);
+  }
 }

@@ -1,10 +1,10 @@
 // Chat through the real stack (token server, LiveKit SFU, E2EE on by default) with two and three pages, each
 // a host page using dist/videoconsult.js with a standalone <vc-chat> bound to its session.
 import assert from 'node:assert/strict';
-import { deflateSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { createConsultation } from './flows.js';
 import { chatReady, patientInCall, practitionerInCall, sendChat, shownTexts, waitForMessages } from './pages/collab-flows.js';
+import { png } from './png.js';
 import { startStack, type Stack } from './stack.js';
 
 let stack: Stack;
@@ -109,41 +109,6 @@ test(
       assert.ok((await page.evaluate(() => window.collab.shownMessages())).every((m) => !m.history));
   },
 );
-
-/** A valid 8×8 PNG of one colour (so the preview's decoded size proves it really is the uploaded image). */
-function png(width: number, height: number, rgb: [number, number, number]): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const byte of buf) c = crcTable[(c ^ byte) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(8 + data.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => rgb).flat())]);
-  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(pixels)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 test('an image attached in the chat uploads with the sender’s grant and previews on the other page', { timeout: 180_000 }, async () => {
   const consultation = await createConsultation(stack);

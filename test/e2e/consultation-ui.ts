@@ -39,12 +39,31 @@ export async function passDeviceCheck(page: Page, timeout = WAIT): Promise<void>
 }
 
 /** A patient page: types the code and name into the form, passes the device check, ends up waiting. */
-export async function patientWaitsViaForm(stack: Stack, code: string, name: string, timeout = WAIT): Promise<Page> {
-  const page = await openConsultation(stack, { role: 'patient' }, timeout);
+export async function patientWaitsViaForm(
+  stack: Stack,
+  code: string,
+  name: string,
+  timeout = WAIT,
+  params: Record<string, string> = {},
+): Promise<Page> {
+  const page = await openConsultation(stack, { role: 'patient', ...params }, timeout);
   await page.getByLabel('Access code').fill(code);
   await page.getByLabel('Your name').fill(name);
   await page.locator('vc-waiting-room [part="join-button"]').click();
   await passDeviceCheck(page, timeout);
   await waitForConsultationState(page, 'waiting', timeout);
   return page;
+}
+
+/** Pixels of the pen's default blue on the board's canvas. */
+export function bluePixels(page: Page): Promise<number> {
+  return page.locator('vc-consultation [part="whiteboard"] canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3]! > 200 && Math.abs(data[i]! - 0x1d) < 12 && Math.abs(data[i + 1]! - 0x4e) < 12 && Math.abs(data[i + 2]! - 0xd8) < 12)
+        count += 1;
+    }
+    return count;
+  });
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createConsultation, waitForState } from './flows.js';
+import { createConsultation, practitionerGrant, waitForState } from './flows.js';
 import {
   chatReady,
   drag,
@@ -35,11 +35,7 @@ test(
     const patient = await patientInCall(stack, practitioner, consultation.codes[0]!, 'Ann');
 
     // A valid grant for this room, exactly as the SDK receives one — only the key in it is not the consultation's.
-    const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultation.id}/practitioner-tokens`, {
-      name: 'Intruder',
-    });
-    const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    const grant = (await res.json()) as Record<string, unknown> & { e2eeKey?: string };
+    const grant = await practitionerGrant(stack, consultation.id, 'Intruder');
     assert.ok(grant.e2eeKey, 'the consultation is encrypted');
     const wrongKey = randomBytes(32).toString('base64');
     // No practitioner token: the intruder's page has no queue stream, so nothing could hand it the key later.

@@ -116,3 +116,28 @@ export async function startCall(
   await waitForRemoteVideo(patient, 1);
   return { practitioner, patient };
 }
+
+/** A bare livekit-client page (pages/bare-room.ts), not the SDK: joins with any token and key it is given. */
+export async function openBareRoom(stack: AnyStack): Promise<Page> {
+  const page = await stack.newPage();
+  await page.goto(`${stack.pagesUrl}/e2e/bare-room.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  return page;
+}
+
+/** Joins a bare page's room; rejects with the SFU's refusal. */
+export async function joinBareRoom(page: Page, livekitUrl: string, token: string, e2eeKey?: string): Promise<void> {
+  await page.evaluate(([url, t, k]) => window.bare.join(url!, t!, k), [livekitUrl, token, e2eeKey] as const);
+}
+
+/** A fresh practitioner grant for the consultation (a participant of its own, with the consultation's current key). */
+export async function practitionerGrant(
+  stack: AnyStack,
+  consultationId: string,
+  name: string,
+): Promise<{ livekitUrl: string; token: string; e2eeKey: string } & Record<string, unknown>> {
+  const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${consultationId}/practitioner-tokens`, { name });
+  const res = await fetch(`${stack.apiUrl}/v1/practitioner/grant`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`practitioner grant → ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { livekitUrl: string; token: string; e2eeKey: string };
+}

@@ -74,6 +74,8 @@ export interface Stack<S extends SfuEndpoint = RunningLivekit> {
   cutNetwork(page: Page, ms: number): Promise<void>;
   stopTokenServer(): Promise<void>;
   startTokenServer(): Promise<void>;
+  /** One pass of the token server's sweeper (the tests that need it set sweepIntervalSeconds: 0). */
+  sweep(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,12 @@ interface StackOptions {
   hostOrigins?: string[];
   /** Mounts the demo applications' back ends (scripts/demo-backends/) on the pages' server, each with a tenant of its own. */
   demoApps?: boolean;
+  /** The SFU's webhooks go to a port nobody listens on: the token server never hears of joins or leaves. */
+  loseWebhooks?: boolean;
+  /** Every line the token server logs, at trace level (instead of warn on stderr). */
+  logSink?: (line: string) => void;
+  /** Called with each new browser context before its page opens (to record its requests, add init scripts). */
+  onContext?: (context: BrowserContext) => void | Promise<void>;
 }
 
 export async function startStack(overrides?: Partial<Config>, options?: StackOptions): Promise<Stack>;
@@ -123,6 +131,7 @@ export async function startStack(
   options: StackOptions & { startSfu?: StartSfu<SfuEndpoint> } = {},
 ): Promise<Stack<SfuEndpoint>> {
   const startSfu = options.startSfu ?? startSingleNode;
+  const { logSink, onContext } = options;
   const dataDir = mkdtempSync(join(tmpdir(), 'vc-e2e-'));
   const [sfuPort, apiPort] = [await freePort(), await freePort()];
   const keys = devKeys();
@@ -161,13 +170,17 @@ export async function startStack(
     ...(mail ? { smtp: catcherSmtp(mail) } : {}),
     ...overrides,
   });
-  const sfu = await startSfu({ port: sfuPort, keys, webhookUrl: `http://127.0.0.1:${apiPort}/v1/webhooks/livekit` });
+  const webhookPort = options.loseWebhooks ? await freePort() : apiPort;
+  const sfu = await startSfu({ port: sfuPort, keys, webhookUrl: `http://127.0.0.1:${webhookPort}/v1/webhooks/livekit` });
 
-  let tokenServer: { server: Server; close(): Promise<void> } | undefined;
+  let tokenServer: { server: Server; close(): Promise<void>; sweep(): Promise<unknown> } | undefined;
   const startTokenServer = async () => {
     // Request lines only at warn: the e2e output stays readable (VC_LOG_LEVEL=info shows them).
-    const created = createApp(config, { logger: createLogger({ level: process.env.VC_LOG_LEVEL ?? 'warn' }) });
-    tokenServer = { server: await listen(created.app, apiPort), close: created.close };
+    const logger = logSink
+      ? createLogger({ level: 'trace', destination: { write: (line: string) => logSink(line) } })
+      : createLogger({ level: process.env.VC_LOG_LEVEL ?? 'warn' });
+    const created = createApp(config, { logger });
+    tokenServer = { server: await listen(created.app, apiPort), close: created.close, sweep: created.sweep };
   };
   const stopTokenServer = async () => {
     if (!tokenServer) return;
@@ -206,6 +219,7 @@ export async function startStack(
       const target = own ? await launch(options.extraArgs) : (browser ??= await launch());
       const context = await target.newContext({ viewport: { width: 1024, height: 720 } });
       contexts.push(context);
+      await onContext?.(context);
       const page = await context.newPage();
       if (own) ownBrowsers.set(page, target);
       page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
@@ -230,6 +244,10 @@ export async function startStack(
     },
     startTokenServer,
     stopTokenServer,
+    async sweep() {
+      if (!tokenServer) throw new Error('the token server is stopped');
+      return tokenServer.sweep();
+    },
     async stop() {
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser?.close().catch(() => undefined);

@@ -3,8 +3,7 @@
 // itself when the practitioner's does, and a stroke drawn with the mouse shows on the patient's canvas.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { openConsultation, passDeviceCheck, waitForConsultationState } from './consultation-ui.js';
+import { bluePixels, openConsultation, passDeviceCheck, waitForConsultationState } from './consultation-ui.js';
 import { createConsultation } from './flows.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -16,19 +15,6 @@ before(async () => {
 after(async () => {
   await stack?.stop();
 });
-
-/** Pixels of the pen's default blue on the board's canvas. */
-function bluePixels(page: Page): Promise<number> {
-  return page.locator('vc-consultation [part="whiteboard"] canvas').evaluate((canvas: HTMLCanvasElement) => {
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let count = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3]! > 200 && Math.abs(data[i]! - 0x1d) < 12 && Math.abs(data[i + 1]! - 0x4e) < 12 && Math.abs(data[i + 2]! - 0xd8) < 12)
-        count += 1;
-    }
-    return count;
-  });
-}
 
 test(
   'in <vc-consultation>: chat beside the call, the whiteboard button, and the peer’s board opening by itself',

@@ -176,4 +176,27 @@ describe('stats, audit log, sweeper and retention', () => {
     // `keep` was 31 days old and still open: the same sweep ended it as stale, and it stays until its own retention.
     assert.deepEqual(db().prepare('SELECT id FROM consultations').pluck().all(), [keep]);
   });
+
+  it('the sweeper removes from a live room whoever may no longer be there (when the participant_joined webhook was lost)', async () => {
+    const id = await createConsultation(h, h.keys.acme);
+    const pt = await practitionerToken(h, h.keys.acme, id);
+    const doctor = await call(h, 'POST', '/v1/practitioner/grant', { auth: pt });
+    await webhook(h, 'participant_joined', `vc-${id}`, String(doctor.body.identity));
+    // The SFU's participant list: the practitioner, and a declined patient back with the token the SFU gave it.
+    const removed: string[] = [];
+    await h.restart({
+      now: () => clock,
+      rooms: {
+        createRoom: (o) => h.rooms.createRoom(o),
+        deleteRoom: (r) => h.rooms.deleteRoom(r),
+        removeParticipant: async (r, i) => void removed.push(`${r} ${i}`),
+        listRooms: (names) => h.rooms.listRooms(names),
+        listParticipants: async (room) =>
+          room === `vc-${id}` ? [{ identity: String(doctor.body.identity) }, { identity: 'patient-declined' }] : [],
+      },
+    });
+    await h.server.sweep();
+    assert.deepEqual(removed, [`vc-${id} patient-declined`]);
+    assert.equal((await call(h, 'GET', `/v1/consultations/${id}`, { auth: h.keys.acme })).body.status, 'active');
+  });
 });

@@ -5,9 +5,12 @@ import { ExternalE2EEKeyProvider, Room, RoomEvent, Track, type RemoteTrack } fro
 let room = new Room();
 const received: string[] = [];
 let subscribedVideoTracks = 0;
+/** Why the room was left (livekit-client's DisconnectReason), once it was. */
+let disconnectReason: number | undefined;
 /** Wall-clock time of the first remote video frame rendered (join-speed baseline). */
 let firstFrameAt = 0;
 function listen(r: Room) {
+  r.on(RoomEvent.Disconnected, (reason) => (disconnectReason = reason ?? -1));
   r.on(RoomEvent.DataReceived, (payload) => received.push(new TextDecoder().decode(payload)));
   r.on(RoomEvent.TrackSubscribed, (track) => {
     if (track.kind === Track.Kind.Video) {
@@ -60,6 +63,8 @@ const api = {
   remoteIdentities: () => [...room.remoteParticipants.keys()],
   framesDecoded,
   subscribedVideoTracks: () => subscribedVideoTracks,
+  connected: () => room.state === 'connected',
+  disconnectReason: () => disconnectReason,
   firstFrameAt: () => firstFrameAt,
   async send(text: string) {
     await room.localParticipant.publishData(new TextEncoder().encode(text), { reliable: true });
