@@ -50,6 +50,8 @@ import type { Store } from './store/store.js';
 import { PostgresStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import { sweep, type SweepResult } from './sweeper.js';
+import { TokenRevocations } from './tokens/revocations.js';
+import { tokenRoutes } from './tokens/tokens.routes.js';
 import { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
 import { uploadRoutes, UploadService, type UploadsRouterOptions } from './uploads/index.js';
 import { SmtpMailer } from './delivery/smtp-mailer.js';
@@ -137,6 +139,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     rooms,
     grants: new GrantService(config, now),
     practitionerTokens: new PractitionerTokens(config.secret, now),
+    revocations: new TokenRevocations({ config, store, bus: shared.bus, rooms, now, log }),
     bus: shared.bus,
     mailer: deps.mailer ?? (config.smtp ? new SmtpMailer(config.smtp) : undefined),
     sms: deps.sms ?? (config.sms ? new HttpSmsSender(config.sms) : undefined),
@@ -208,6 +211,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
   lobbyRoutes(routes, ctx, lobby, streams, connectionTests);
   consultationRoutes(routes, ctx, consultations, (tenant, id) => practices.requirePractice(tenant, id));
   practitionerRoutes(routes, ctx, lobby, consultations, streams);
+  tokenRoutes(routes, ctx, consultations);
   practiceRoutes(routes, ctx, practices, streams);
   statsRoutes(routes, ctx);
   const integrations = startIntegrations(config, store, routes, {

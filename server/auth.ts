@@ -65,6 +65,9 @@ export async function authenticatePractitioner(
     throw new ApiError(401, 'invalid_token', 'This practitioner token is not valid or has expired.');
   }
   checkOrigin(ctx.config, consultation.tenantId, req);
+  if (await ctx.revocations.isRevoked(claims)) {
+    throw new ApiError(401, 'token_revoked', 'This practitioner token was revoked.');
+  }
   if (consultation.status === 'ended' && !options.allowEnded) {
     throw new ApiError(410, 'consultation_ended', 'This consultation has ended.');
   }

@@ -102,6 +102,17 @@ export const configSchema = z.strictObject({
    * longer admitted) before each (re)connect.
    */
   patientGrantTtlSeconds: z.number().int().min(5).max(600).default(120),
+  /**
+   * Practitioner tokens (POST /v1/consultations/:id/practitioner-tokens): `ttlMinutes` is the default lifetime and the
+   * most a request may ask for (at most 60); the SDK refreshes a token before it expires (POST /v1/practitioner/token),
+   * for at most `refreshableForHours` after the integrator issued it. Revocations are kept that long.
+   */
+  practitionerTokens: z
+    .strictObject({
+      ttlMinutes: z.number().int().min(1).max(60).default(60),
+      refreshableForHours: z.number().int().min(1).max(24).default(12),
+    })
+    .default({ ttlMinutes: 60, refreshableForHours: 12 }),
   retentionDays: z.number().int().min(1).max(90).default(90),
   /** A consultation nobody ended is ended by the sweeper this long after its start (or scheduled time). */
   staleAfterHours: z

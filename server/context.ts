@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { WebhookEmitter } from './outbox/emit.js';
 import type { ConsultationBus } from './shared-state.js';
 import type { Store } from './store/store.js';
+import type { TokenRevocations } from './tokens/revocations.js';
 import type { GrantService, PractitionerTokens } from './tokens/tokens.service.js';
 import type { UploadService } from './uploads/index.js';
 
@@ -34,6 +35,8 @@ export interface AppContext {
   rooms: RoomService;
   grants: GrantService;
   practitionerTokens: PractitionerTokens;
+  /** Revoked practitioner tokens, checked by every practitioner call. */
+  revocations: TokenRevocations;
   mailer: CodeSender | undefined;
   sms: CodeSender | undefined;
   uploads: UploadService | undefined;

@@ -76,11 +76,9 @@ export const accessCode = z.object({
 
 export const createPractitionerTokenBody = z.strictObject({
   name: displayName(100),
-  ttlMinutes: z
-    .int()
-    .min(1)
-    .max(24 * 60)
-    .default(60),
+  /** Default and upper bound: the config's practitionerTokens.ttlMinutes (at most 60). */
+  ttlMinutes: z.int().min(1).max(60).optional(),
 });
 
-export const practitionerToken = z.object({ token: z.string(), expiresAt: z.string() });
+/** `tokenId` names the token (and its refreshes) for revocation; it is also the practitioner's LiveKit identity suffix. */
+export const practitionerToken = z.object({ token: z.string(), tokenId: z.string(), expiresAt: z.string() });

@@ -4,7 +4,7 @@ import { keyedHash, randomCode, randomId, randomKeyBase64 } from '../crypto.js';
 import { ApiError } from '../errors.js';
 import { sealE2eeKey } from '../key-sealing.js';
 import type { AuditRow, ConsultationRow } from '../store/store.js';
-import type { Admission, CodeRole } from '../tokens/tokens.service.js';
+import type { Admission, CodeRole, IssuedToken } from '../tokens/tokens.service.js';
 import type { z } from 'zod';
 import type { Consultation, createAccessCodeBody, createConsultationBody, createPractitionerTokenBody } from './consultations.schema.js';
 
@@ -213,20 +213,25 @@ export class ConsultationService {
     c: ConsultationRow,
     input: z.output<typeof createPractitionerTokenBody>,
     practiceId?: string,
-  ): Promise<{ token: string; expiresAt: string }> {
+  ): Promise<IssuedToken> {
     if (c.status === 'ended') throw new ApiError(409, 'consultation_ended', 'This consultation has ended.');
-    const expiresAtMs = this.ctx.now() + input.ttlMinutes * 60_000;
-    const token = this.ctx.practitionerTokens.issue({
+    const { ttlMinutes: most } = this.ctx.config.practitionerTokens;
+    const ttlMinutes = input.ttlMinutes ?? most;
+    if (ttlMinutes > most) throw new ApiError(400, 'ttl_too_long', `Practitioner tokens last at most ${most} minutes on this server.`);
+    const now = this.ctx.now();
+    const issued = this.ctx.practitionerTokens.issue({
       v: 1,
       c: c.id,
       t: tenant.id,
       p: randomId('', 9),
       n: input.name,
-      e: Math.floor(expiresAtMs / 1000),
+      e: Math.floor((now + ttlMinutes * 60_000) / 1000),
+      i: now,
+      l: ttlMinutes,
       ...(practiceId ? { pr: practiceId } : {}),
     });
     await this.ctx.store.insertAudit(this.audit(tenant.id, 'integrator', 'practitioner_token.issue', c.id));
-    return { token, expiresAt: new Date(Math.floor(expiresAtMs / 1000) * 1000).toISOString() };
+    return issued;
   }
 
   /** The practitioner's LiveKit grant: roomAdmin for this consultation's room only. */

@@ -155,8 +155,11 @@ export class LobbyStreams {
     enqueue(update);
   }
 
-  /** A practitioner's stream: the live queue (`queue`), rotated keys (`key`), then `ended`. */
-  practitioner(res: Response, consultationId: string): void {
+  /**
+   * A practitioner's stream: the live queue (`queue`), rotated keys (`key`), then `ended` — or `revoked` once
+   * `revoked()` says the token it was opened with was revoked (checked on every change).
+   */
+  practitioner(res: Response, consultationId: string, revoked: () => Promise<boolean> = async () => false): void {
     const { ctx, lobby } = this;
     const stream = openEventStream(res, PING_MS, this.open);
     this.cap(stream, this.practitionerSlots, consultationId);
@@ -168,6 +171,10 @@ export class LobbyStreams {
     const update = async (): Promise<void> => {
       const current = await ctx.store.getConsultation(consultationId);
       if (closed) return;
+      if (await revoked()) {
+        stream.send('revoked', {});
+        return stream.close();
+      }
       if (!current || current.status === 'ended') {
         stream.send('ended', {});
         return stream.close();
@@ -184,7 +191,7 @@ export class LobbyStreams {
     const sendKey = async (): Promise<void> => {
       const current = await ctx.store.getConsultation(consultationId);
       const key = current && openE2eeKey(ctx.config.secret, current);
-      if (key && !closed) stream.send('key', { e2eeKey: key });
+      if (key && !closed && !(await revoked())) stream.send('key', { e2eeKey: key });
     };
     const enqueue = this.serial(stream, 'reading the queue');
     this.follow(stream, (event, id) => {

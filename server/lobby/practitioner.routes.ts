@@ -39,8 +39,8 @@ export function practitionerRoutes(
       responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...tokenErrors },
     },
     async (req, res) => {
-      const { consultation } = await authenticatePractitioner(ctx, req);
-      streams.practitioner(res, consultation.id);
+      const { consultation, claims } = await authenticatePractitioner(ctx, req);
+      streams.practitioner(res, consultation.id, () => ctx.revocations.isRevoked(claims));
     },
   );
 

@@ -17,7 +17,19 @@ import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
 import { pgMigrations } from './pg-migrations.js';
-import { endedStats, ratingCounts, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
+import {
+  endedStats,
+  ratingCounts,
+  str,
+  strOrNull,
+  toAudit,
+  toConsultation,
+  toEntry,
+  toMessage,
+  toRevocation,
+  toStats,
+  type SqlRow,
+} from './rows.js';
 import {
   STORE_OPS,
   StoreUnavailableError,
@@ -41,6 +53,7 @@ import type {
   SessionStatsRow,
   WaitingNoticeRow,
   ConnectionRating,
+  TokenRevocationRow,
 } from './types.js';
 
 type Sql = postgres.Sql;
@@ -322,6 +335,29 @@ class PgOps implements StoreOps {
 
   async revokeIdentity(consultationId: string, identity: string): Promise<void> {
     await this.q`UPDATE issued_identities SET revoked = 1 WHERE consultation_id = ${consultationId} AND identity = ${identity}`;
+  }
+
+  revokePractitionerTokens(row: TokenRevocationRow, identity: string | undefined, audit: AuditRow): Promise<string[]> {
+    return this.atomically(async (q) => {
+      await q`DELETE FROM practitioner_token_revocations WHERE expires_at <= ${row.revokedAt}`;
+      await q`INSERT INTO practitioner_token_revocations (consultation_id, token_id, revoked_at, expires_at)
+              VALUES (${row.consultationId}, ${row.tokenId}, ${row.revokedAt}, ${row.expiresAt})
+              ON CONFLICT (consultation_id, token_id) DO UPDATE SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`;
+      const only = identity ?? null;
+      const revoked = (
+        await q`UPDATE issued_identities SET revoked = 1
+                WHERE consultation_id = ${row.consultationId} AND kind = 'practitioner' AND (${only}::text IS NULL OR identity = ${only})
+                RETURNING identity`
+      ).map((r) => str(r.identity));
+      await this.audit(q, audit);
+      return identity && !revoked.includes(identity) ? [...revoked, identity] : revoked;
+    });
+  }
+
+  async listTokenRevocations(consultationId: string, now: number): Promise<TokenRevocationRow[]> {
+    return (
+      await this.q`SELECT * FROM practitioner_token_revocations WHERE consultation_id = ${consultationId} AND expires_at > ${now}`
+    ).map(toRevocation);
   }
 
   async recordWebhookEvent(id: string, at: number): Promise<boolean> {

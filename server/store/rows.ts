@@ -8,6 +8,7 @@ import type {
   LobbyMessageRow,
   LobbyStatus,
   SessionStatsRow,
+  TokenRevocationRow,
 } from './types.js';
 
 export type SqlRow = Record<string, unknown>;
@@ -99,3 +100,10 @@ export function endedStats(
   const duration = c.startedAt === null ? null : Math.max(0, Math.round((endedAt - c.startedAt) / 1000));
   return { duration, count: joinedOsFamilies.length, osFamilies: JSON.stringify(osFamilies) };
 }
+
+export const toRevocation = (r: SqlRow): TokenRevocationRow => ({
+  consultationId: str(r.consultation_id),
+  tokenId: str(r.token_id),
+  revokedAt: Number(r.revoked_at),
+  expiresAt: Number(r.expires_at),
+});

@@ -1,6 +1,18 @@
 import Database, { type Statement } from 'better-sqlite3';
 import { migrations } from './migrations.js';
-import { endedStats, ratingCounts, str, strOrNull, toAudit, toConsultation, toEntry, toMessage, toStats, type SqlRow } from './rows.js';
+import {
+  endedStats,
+  ratingCounts,
+  str,
+  strOrNull,
+  toAudit,
+  toConsultation,
+  toEntry,
+  toMessage,
+  toRevocation,
+  toStats,
+  type SqlRow,
+} from './rows.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
 import type { LobbyStatusPatch, NewLobbyEntry, StoreOps, TransferInput } from './store.js';
 import type {
@@ -17,6 +29,7 @@ import type {
   SessionStatsRow,
   WaitingNoticeRow,
   ConnectionRating,
+  TokenRevocationRow,
 } from './types.js';
 
 /** StoreOps as plain synchronous calls (better-sqlite3 is synchronous). */
@@ -373,6 +386,33 @@ export class SqliteOps implements SyncStoreOps {
 
   revokeIdentity(consultationId: string, identity: string): void {
     this.sql('UPDATE issued_identities SET revoked = 1 WHERE consultation_id = ? AND identity = ?').run(consultationId, identity);
+  }
+
+  revokePractitionerTokens(row: TokenRevocationRow, identity: string | undefined, audit: AuditRow): string[] {
+    return this.transaction(() => {
+      this.sql('DELETE FROM practitioner_token_revocations WHERE expires_at <= ?').run(row.revokedAt);
+      this.sql(
+        `INSERT INTO practitioner_token_revocations (consultation_id, token_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (consultation_id, token_id) DO UPDATE SET revoked_at = excluded.revoked_at, expires_at = excluded.expires_at`,
+      ).run(row.consultationId, row.tokenId, row.revokedAt, row.expiresAt);
+      const revoked = this.sql(
+        `UPDATE issued_identities SET revoked = 1
+           WHERE consultation_id = ? AND kind = 'practitioner' AND (? IS NULL OR identity = ?) RETURNING identity`,
+      )
+        .pluck()
+        .all(row.consultationId, identity ?? null, identity ?? null) as string[];
+      this.insertAudit(audit);
+      return identity && !revoked.includes(identity) ? [...revoked, identity] : revoked;
+    });
+  }
+
+  listTokenRevocations(consultationId: string, now: number): TokenRevocationRow[] {
+    return (
+      this.sql('SELECT * FROM practitioner_token_revocations WHERE consultation_id = ? AND expires_at > ?').all(
+        consultationId,
+        now,
+      ) as SqlRow[]
+    ).map(toRevocation);
   }
 
   recordWebhookEvent(id: string, at: number): boolean {

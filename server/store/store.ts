@@ -13,6 +13,7 @@ import type {
   RetentionResult,
   SessionStatsRow,
   WaitingNoticeRow,
+  TokenRevocationRow,
 } from './types.js';
 
 export type * from './types.js';
@@ -91,6 +92,14 @@ export interface StoreOps {
   /** True when the identity holds a grant that was not revoked (patient declined/left → false). */
   isIdentityAllowed(consultationId: string, identity: string): Promise<boolean>;
   revokeIdentity(consultationId: string, identity: string): Promise<void>;
+  /**
+   * Records a revocation (a second one for the same token id keeps the later time), marks the practitioner identities
+   * it covers revoked (`identity`, or every practitioner of the consultation when absent) and deletes rows past their
+   * expiry, in one transaction. Returns the identities it covers, to remove them from the room.
+   */
+  revokePractitionerTokens(row: TokenRevocationRow, identity: string | undefined, audit: AuditRow): Promise<string[]>;
+  /** The consultation's revocations that have not expired. */
+  listTokenRevocations(consultationId: string, now: number): Promise<TokenRevocationRow[]>;
 
   /** Records a webhook event id; false if it was seen before (replay). */
   recordWebhookEvent(id: string, at: number): Promise<boolean>;
@@ -169,6 +178,8 @@ export const STORE_OPS = [
   'addIssuedIdentity',
   'isIdentityAllowed',
   'revokeIdentity',
+  'revokePractitionerTokens',
+  'listTokenRevocations',
   'recordWebhookEvent',
   'enqueueWebhookEvent',
   'listStats',

@@ -104,6 +104,15 @@ export interface ListConsultationsQuery {
   cursor?: { createdAt: number; id: string };
 }
 
+/** A revoked practitioner token (`tokenId`), or with tokenId `*` every token of the consultation issued up to `revokedAt`. */
+export interface TokenRevocationRow {
+  consultationId: string;
+  tokenId: string;
+  revokedAt: number;
+  /** No token this row could refuse outlives it: the row is deleted after. */
+  expiresAt: number;
+}
+
 export interface EndConsultationInput {
   id: string;
   endedAt: number;

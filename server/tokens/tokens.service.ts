@@ -98,16 +98,27 @@ const practitionerClaims = z.strictObject({
   c: z.string(),
   /** tenant id */
   t: z.string(),
-  /** practitioner id: a random id, part of the LiveKit identity */
+  /** practitioner id: a random id, part of the LiveKit identity; also the token id (kept by refreshes) */
   p: z.string(),
   /** display name */
   n: z.string(),
   /** expiry, epoch seconds */
   e: z.number(),
+  /** when the integrator issued it, epoch ms: kept by refreshes (refresh limit, "revoke all issued until now") */
+  i: z.number(),
+  /** lifetime in minutes: what each refresh grants again */
+  l: z.number(),
   /** practice id: the token also watches that practice's shared queue and transfers within it (server/practice/) */
   pr: z.string().optional(),
 });
 export type PractitionerClaims = z.infer<typeof practitionerClaims>;
+
+export interface IssuedToken {
+  token: string;
+  /** Names the token and its refreshes for revocation. */
+  tokenId: string;
+  expiresAt: string;
+}
 
 /**
  * Practitioner tokens are self-contained and HMAC-signed with config.secret, so issuing one writes
@@ -123,9 +134,19 @@ export class PractitionerTokens {
     return createHmac('sha256', this.secret).update(`practitioner-token\0${payload}`).digest('base64url');
   }
 
-  issue(claims: PractitionerClaims): string {
+  issue(claims: PractitionerClaims): IssuedToken {
     const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    return `vcp.${payload}.${this.sign(payload)}`;
+    return { token: `vcp.${payload}.${this.sign(payload)}`, tokenId: claims.p, expiresAt: new Date(claims.e * 1000).toISOString() };
+  }
+
+  /**
+   * The same token with a fresh lifetime (`l` minutes from now), never beyond `refreshableForMs` after the integrator
+   * issued it; undefined once that is reached. Id, practitioner and issue time stay, so a revocation covers it.
+   */
+  refresh(claims: PractitionerClaims, refreshableForMs: number): IssuedToken | undefined {
+    const until = Math.min(this.now() + claims.l * 60_000, claims.i + refreshableForMs);
+    if (until <= this.now()) return undefined;
+    return this.issue({ ...claims, e: Math.max(claims.e, Math.floor(until / 1000)) });
   }
 
   verify(token: string): PractitionerClaims | undefined {

@@ -1,0 +1,89 @@
+import type { AppContext } from '../context.js';
+import type { AuditRow, ConsultationRow, TokenRevocationRow } from '../store/store.js';
+import type { PractitionerClaims } from './tokens.service.js';
+
+/** The token id of a revocation that covers every token of the consultation issued up to its time. */
+export const ALL_TOKENS = '*';
+
+/** A practitioner's LiveKit identity: the token id is the practitioner id, kept by every refresh of the token. */
+export const practitionerIdentity = (tokenId: string): string => `practitioner-${tokenId}`;
+
+/**
+ * How long an instance trusts what it read about a consultation's revocations. Every write that could matter
+ * publishes `changed` on the bus (over Redis to every instance), which drops the entry at once; the age limit only
+ * bounds the damage of a hint that was lost without a resync.
+ */
+const CACHE_MS = 10_000;
+const CACHE_MAX_ENTRIES = 10_000;
+
+/**
+ * Practitioner tokens are stateless (HMAC-signed), so revoking one writes a row that every check reads: per token id,
+ * or `*` for all tokens of a consultation issued up to then. Rows live as long as a token they refuse could
+ * (`refreshableForHours`), then are deleted.
+ */
+export class TokenRevocations {
+  private readonly cache = new Map<string, { rows: Promise<TokenRevocationRow[]>; readAt: number }>();
+
+  constructor(private readonly ctx: Pick<AppContext, 'store' | 'bus' | 'rooms' | 'config' | 'now' | 'log'>) {
+    // Subscribed before any stream: a stream re-reading on this event already sees the new revocation.
+    ctx.bus.subscribe((event, consultationId) => {
+      if (event === 'resync') this.cache.clear();
+      else this.cache.delete(consultationId);
+    });
+  }
+
+  async isRevoked(claims: PractitionerClaims): Promise<boolean> {
+    const rows = await this.rows(claims.c);
+    return rows.some((r) => r.tokenId === claims.p || (r.tokenId === ALL_TOKENS && claims.i <= r.revokedAt));
+  }
+
+  private rows(consultationId: string): Promise<TokenRevocationRow[]> {
+    const now = this.ctx.now();
+    const cached = this.cache.get(consultationId);
+    if (cached && now - cached.readAt < CACHE_MS) return cached.rows;
+    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+    const rows = this.ctx.store.listTokenRevocations(consultationId, now);
+    this.cache.set(consultationId, { rows, readAt: now });
+    // A failed read is not kept: the next check reads again.
+    rows.catch(() => {
+      if (this.cache.get(consultationId)?.rows === rows) this.cache.delete(consultationId);
+    });
+    return rows;
+  }
+
+  /**
+   * Revokes one token (and its refreshes) or, without `tokenId`, every token of the consultation issued until now;
+   * the practitioners concerned are removed from the room and their identities may not join again.
+   */
+  async revoke(consultation: ConsultationRow, tokenId: string | undefined): Promise<{ revokedAt: number }> {
+    const revokedAt = this.ctx.now();
+    const audit: AuditRow = {
+      tenantId: consultation.tenantId,
+      actor: 'integrator',
+      action: tokenId ? 'practitioner_token.revoke' : 'practitioner_token.revoke_all',
+      consultationId: consultation.id,
+      at: revokedAt,
+    };
+    const identities = await this.ctx.store.revokePractitionerTokens(
+      {
+        consultationId: consultation.id,
+        tokenId: tokenId ?? ALL_TOKENS,
+        revokedAt,
+        expiresAt: revokedAt + this.ctx.config.practitionerTokens.refreshableForHours * 3_600_000,
+      },
+      tokenId === undefined ? undefined : practitionerIdentity(tokenId),
+      audit,
+    );
+    // Every instance drops what it read about this consultation, and practitioner streams re-check their token.
+    this.ctx.bus.publish('changed', consultation.id);
+    await Promise.all(
+      identities.map((identity) =>
+        this.ctx.rooms.removeParticipant(consultation.roomName, identity).catch(() => {
+          // Not in the room: nothing to remove. Should they join with a LiveKit grant they still hold, the
+          // participant_joined webhook removes them (their identity is revoked).
+        }),
+      ),
+    );
+    return { revokedAt };
+  }
+}
