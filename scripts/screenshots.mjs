@@ -4,6 +4,13 @@
 //
 //   node scripts/screenshots.mjs            → docs/screenshots/<view>-<theme>-<desktop|phone>.png
 //
+// The three demo host applications (demo/pharmacy, demo/therapy, demo/practice), walked through their own pages
+// on the same stack as in their e2e tests: the practitioner's side with the patient waiting in the queue, and the
+// patient's side in the call, on desktop and phone:
+//
+//                                           → docs/screenshots/<app>-<practitioner|patient>-<desktop|phone>.png
+//   node scripts/screenshots.mjs --only=demos   (or --only=sdk) takes one of the two sets
+//
 // Needs dist/ (`npx rollup -c`) and the SFU (`npm run sfu:install`). The pages are test/e2e/pages/consultation.*.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,6 +19,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { startStack } = await import('../test/e2e/stack.ts');
+const flows = await import('../test/e2e/demo-flows.ts');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const out = join(root, 'docs/screenshots');
@@ -24,14 +33,99 @@ if (!existsSync(join(root, 'dist/videoconsult.js'))) {
 }
 mkdirSync(out, { recursive: true });
 
-const stack = await startStack();
 const saved = [];
+// A fresh stack per demo run: the demo back ends keep their counter and sessions open between runs.
+let stack = await startStack({}, { demoApps: true });
 try {
-  for (const theme of ['light', 'dark']) for (const viewport of Object.keys(VIEWPORTS)) await shootFlow(theme, viewport);
+  if (only !== 'demos')
+    for (const theme of ['light', 'dark']) for (const viewport of Object.keys(VIEWPORTS)) await shootFlow(theme, viewport);
+  if (only !== 'sdk')
+    for (const viewport of Object.keys(VIEWPORTS)) {
+      for (const shootDemo of [shootPharmacy, shootTherapy, shootPractice]) await shootDemo(viewport);
+      await stack.stop();
+      stack = await startStack({}, { demoApps: true });
+    }
 } finally {
   await stack.stop();
 }
 console.log(saved.map((f) => `  ${f}`).join('\n'));
+
+/** A demo page at `path`, sized before loading (the elements pick their phone layout at first render). */
+async function openDemo(viewport, path) {
+  const page = await stack.newPage();
+  await page.setViewportSize(VIEWPORTS[viewport]);
+  await page.goto(`${stack.pagesUrl}${path}`);
+  return page;
+}
+
+/** The practitioner's page with the patient waiting in its queue, then both in the call. */
+async function shootPair(app, viewport, practitioner, patient, name) {
+  await flows.passDeviceCheck(practitioner);
+  await flows.waitForState(practitioner, 'in-call');
+  await practitioner.locator('vc-waiting-room [part="patient"]').filter({ hasText: name }).waitFor({ timeout: WAIT });
+  await shoot(practitioner, `${app}-practitioner`, viewport);
+  await flows.admitFromQueue(practitioner, name);
+  await flows.waitForState(patient, 'in-call');
+  await flows.remoteVideoPlays(patient);
+  await flows.remoteVideoPlays(practitioner);
+  await shoot(patient, `${app}-patient`, viewport);
+  await practitioner.close();
+  await patient.close();
+}
+
+async function shootPharmacy(viewport) {
+  const customer = await openDemo(viewport, '/pharmacy/');
+  await customer.getByRole('button', { name: 'Talk to a pharmacist now' }).click();
+  await flows.passDeviceCheck(customer);
+  await flows.waitForState(customer, 'waiting');
+  const pharmacist = await openDemo(viewport, '/pharmacy/pharmacist');
+  await shootPair('pharmacy', viewport, pharmacist, customer, 'Maria Keller');
+}
+
+async function shootTherapy(viewport) {
+  const therapist = await openDemo(viewport, '/therapy/');
+  const session = therapist.locator('.session').filter({ hasText: 'Familiengespräch Wagner' });
+  await session.getByRole('button', { name: 'Einladungen erstellen' }).click();
+  const links = session.locator('.invitations a');
+  await links.nth(1).waitFor();
+  const invitees = [];
+  for (const href of await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')))) {
+    const page = await openDemo(viewport, href);
+    await flows.passDeviceCheck(page);
+    await flows.waitForState(page, 'waiting');
+    invitees.push(page);
+  }
+  await session.getByRole('button', { name: 'Sitzung beginnen' }).click();
+  // The client is admitted first, so the relative's shot shows a call of three.
+  await flows.passDeviceCheck(therapist);
+  await flows.waitForState(therapist, 'in-call');
+  await flows.admitFromQueue(therapist, 'Jonas Wagner (Klient)');
+  await flows.waitForState(invitees[0], 'in-call');
+  await therapist.locator('vc-waiting-room [part="patient"]').filter({ hasText: 'Sabine Wagner' }).waitFor({ timeout: WAIT });
+  await shoot(therapist, 'therapy-practitioner', viewport);
+  await flows.admitFromQueue(therapist, 'Sabine Wagner (Mutter)');
+  await flows.waitForState(invitees[1], 'in-call');
+  for (const page of [therapist, ...invitees]) await flows.remoteVideoPlays(page, 2);
+  await shoot(invitees[1], 'therapy-patient', viewport);
+  for (const page of [therapist, ...invitees]) await page.close();
+}
+
+async function shootPractice(viewport) {
+  const doctor = await openDemo(viewport, '/practice/');
+  const row = doctor.locator('#appointments tr').filter({ hasText: 'Anna Schmidt' });
+  await row.getByRole('button', { name: 'Send code by e-mail' }).click();
+  await row.locator('.state').filter({ hasText: 'code sent' }).waitFor({ timeout: WAIT });
+  const patient = await openDemo(viewport, '/mail/');
+  const link = patient.locator('article').filter({ hasText: 'anna.schmidt@example.org' }).locator('a[href*="#code="]');
+  await link.waitFor({ timeout: WAIT });
+  await link.click();
+  await patient.getByLabel('Your name').fill('Anna');
+  await patient.locator('vc-waiting-room [part="join-button"]').click();
+  await flows.passDeviceCheck(patient);
+  await flows.waitForState(patient, 'waiting');
+  await row.getByRole('button', { name: 'Start' }).click();
+  await shootPair('practice', viewport, doctor, patient, 'Anna Schmidt');
+}
 
 async function open(viewport, params) {
   const page = await stack.newPage();
