@@ -46,6 +46,8 @@ export class CallConnection {
   private hungUpWhileFrozen = false;
   private removePageListeners?: () => void;
   private renewal?: ReturnType<typeof setTimeout>;
+  /** The room whose connect() finished (joined and published); a room still connecting is not it yet. */
+  private establishedRoom?: CallRoom;
 
   /** @param freshGrant a new grant for a rejoin (the patient's and the practitioner's come from different places) */
   constructor(
@@ -97,6 +99,15 @@ export class CallConnection {
       onReconnected: () => {
         if (core.store.snapshot.state === 'reconnecting') core.transition('in-call');
       },
+      onMediaLost: () => {
+        // Rebuilt in place, an established call now and then gets the remote audio back but not the video
+        // (client-sdk-js#2074): rejoin with a fresh grant and a fresh room instead, as after any lost connection
+        // (the grant also re-creates the room on a live SFU node). But while connect() is still publishing (e.g. a
+        // renegotiation as another patient joins), dropping the room would leave that publish waiting forever in
+        // the abandoned room: then the room rebuilds it itself.
+        if (this.room && this.room === this.establishedRoom) void this.onDisconnected('lost');
+        else if (core.store.snapshot.state === 'in-call') core.transition('reconnecting');
+      },
       onDisconnected: (reason) => void this.onDisconnected(reason),
     };
   }
@@ -110,6 +121,7 @@ export class CallConnection {
     try {
       room = await this.ensureRoom();
       await room.connect(admission, this.tracks);
+      this.establishedRoom = room;
     } catch (error) {
       if (room && this.room !== room) return;
       const { code, message } = describe(error, 'connection_failed', 'The video connection could not be established.');
@@ -236,6 +248,7 @@ export class CallConnection {
         if (over()) return;
         const room = await this.ensureRoom();
         await room.connect(admission, this.tracks);
+        this.establishedRoom = room;
         if (this.room !== room || over()) {
           await room.disconnect().catch(() => undefined);
           return;
@@ -335,6 +348,7 @@ export class CallConnection {
     this.removePageListeners = undefined;
     const room = this.room;
     this.room = undefined;
+    this.establishedRoom = undefined;
     void room?.disconnect().catch((error: unknown) => console.warn('[videoconsult] disconnect failed:', error));
     for (const track of this.tracks) track.stop();
     this.tracks = [];

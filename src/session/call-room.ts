@@ -6,8 +6,14 @@ export type CallDisconnectReason = 'client' | 'ended' | 'removed' | 'lost';
 export interface CallRoomCallbacks {
   /** Participants, tracks, speaking, quality or local media changed. */
   onChange(): void;
+  /** The signal connection is being re-established; media goes on meanwhile. */
   onReconnecting(): void;
   onReconnected(): void;
+  /**
+   * The media connection is gone as well (livekit-client's Reconnecting). Whether the room rebuilds it in place
+   * or the session rejoins with a fresh grant and a fresh room is the session's decision (call-connection.ts).
+   */
+  onMediaLost(): void;
   onDisconnected(reason: CallDisconnectReason): void;
 }
 

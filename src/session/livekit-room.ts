@@ -44,8 +44,6 @@ export class LiveKitCallRoom implements CallRoom {
   private worker?: Worker;
   private latestKey?: string;
   private leaving = false;
-  /** Set once connect() has published: a Reconnecting before that is left to livekit-client (see below). */
-  private published = false;
   private transport?: DataTransport & { dispose(): void };
   private admissionToken?: string;
 
@@ -77,16 +75,10 @@ export class LiveKitCallRoom implements CallRoom {
       track.detach();
     });
     room.on(RoomEvent.SignalReconnecting, () => this.callbacks.onReconnecting());
-    // Reconnecting (unlike SignalReconnecting) means the media connection is gone too, e.g. the SFU node
-    // hosting the room died: livekit-client would rebuild the session inside this Room, which now and then
-    // brings the remote audio back but not the video (client-sdk-js#2074). Rejoin with a fresh grant and a
-    // fresh Room instead, as after any lost connection; the grant also re-creates the room on a live node.
-    // While connect() is still publishing, a Reconnecting (e.g. a renegotiation as another patient joins) is left to
-    // livekit-client: dropping the Room then left connect() waiting forever on a publish in the abandoned Room.
+    // Reconnecting, unlike SignalReconnecting, means the media connection is gone too (e.g. the SFU node hosting
+    // the room died); while it lasts livekit-client rebuilds the session inside this Room.
     room.on(RoomEvent.Reconnecting, () => {
-      if (this.leaving) return;
-      if (this.published) this.callbacks.onDisconnected('lost');
-      else this.callbacks.onReconnecting();
+      if (!this.leaving) this.callbacks.onMediaLost();
     });
     room.on(RoomEvent.Reconnected, () => this.callbacks.onReconnected());
     room.on(RoomEvent.Disconnected, (reason?: DisconnectReason) => {
@@ -153,7 +145,6 @@ export class LiveKitCallRoom implements CallRoom {
       ),
     );
     mark('published');
-    this.published = true;
     const live = new Set<string>();
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') live.add(ready[i]!.kind);

@@ -7,6 +7,8 @@ import type { Admission, ParticipantView } from '../../../src/session/types.js';
 export class FakeCallRoom implements CallRoom {
   static last?: FakeCallRoom;
   static created = 0;
+  /** While set, connect() waits for it (a call still connecting and publishing). */
+  static holdConnect?: Promise<void>;
   prepared?: string;
   admission?: Admission;
   publishedTracks: MediaStreamTrack[] = [];
@@ -33,6 +35,7 @@ export class FakeCallRoom implements CallRoom {
   }
   async connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void> {
     if (this.failConnect) throw this.failConnect;
+    if (FakeCallRoom.holdConnect) await FakeCallRoom.holdConnect;
     this.admission = admission;
     this.publishedTracks = tracks;
     this.transport = createLoopbackTransports(1)[0];
