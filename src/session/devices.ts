@@ -94,3 +94,13 @@ export function connectionPath(steps: ConnectionSteps): ConnectionPath {
   if (steps.tcp === 'ok') return 'tcp';
   return steps.turn === 'ok' ? 'relay' : 'blocked';
 }
+
+/**
+ * The camera after `currentId` in the list, wrapping around: one tap goes front → back (→ the next lens) on a
+ * phone, or to the next webcam. Undefined with fewer than two cameras.
+ */
+export function nextCamera(cameras: readonly MediaDeviceInfo[], currentId: string | undefined): MediaDeviceInfo | undefined {
+  if (cameras.length < 2) return undefined;
+  const index = cameras.findIndex((camera) => camera.deviceId === currentId);
+  return cameras[(index + 1) % cameras.length];
+}

@@ -119,6 +119,8 @@ interface StackOptions {
   logSink?: (line: string) => void;
   /** Called with each new browser context before its page opens (to record its requests, add init scripts). */
   onContext?: (context: BrowserContext) => void | Promise<void>;
+  /** How many fake cameras Chromium offers (default 1; the first sends green frames, the second Y16 grey ones). */
+  cameras?: number;
 }
 
 export async function startStack(overrides?: Partial<Config>, options?: StackOptions): Promise<Stack>;
@@ -195,8 +197,17 @@ export async function startStack(
   let browser: Browser | undefined;
   const ownBrowsers = new Map<Page, Browser>();
   const contexts: BrowserContext[] = [];
+  const cameraArgs = options.cameras ? [`--use-fake-device-for-media-stream=device-count=${options.cameras}`] : [];
   const launch = (extraArgs: string[] = []) =>
-    chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true });
+    chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        ...chromiumArgs.filter((arg) => !(cameraArgs.length && arg === '--use-fake-device-for-media-stream')),
+        ...cameraArgs,
+        ...extraArgs,
+      ],
+      headless: true,
+    });
   return {
     sfu,
     config,

@@ -71,6 +71,16 @@ export const callStyles = css`
   .tile.local video.camera {
     transform: scaleX(-1);
   }
+  /* Remote videos zoom (zoom.ts): the tile takes pinches and drags itself instead of scrolling the page. */
+  .tile.remote[tabindex] {
+    touch-action: none;
+  }
+  .tile.remote[data-zoom]:not([data-zoom='1.00']) {
+    cursor: grab;
+  }
+  .tile.remote video {
+    transition: transform 80ms linear;
+  }
   .avatar {
     position: absolute;
     inset: 0;

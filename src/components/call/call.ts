@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the call is one template (stage, tiles, toolbar, banners) that reads best in one place; the zoom logic lives in zoom.ts.
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { VcEndRequestEvent, VcLeaveRequestEvent } from '../../events/events.js';
@@ -5,10 +6,11 @@ import { icons } from '../../internal/icons.js';
 import { srcObject } from '../../internal/src-object.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
-import { listDevices, type DeviceLists } from '../../session/devices.js';
+import { listDevices, nextCamera, type DeviceLists } from '../../session/devices.js';
 import { markedRole } from '../../session/roles.js';
 import type { ParticipantView } from '../../session/types.js';
 import { callStyles } from './call.styles.js';
+import { VideoZoom } from './zoom.js';
 
 const CORNERS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
 type Corner = (typeof CORNERS)[number];
@@ -20,7 +22,9 @@ type Corner = (typeof CORNERS)[number];
  * "enable sound" when the browser blocks autoplay.
  *
  * Keyboard: Tab through the toolbar; with focus inside the call, M toggles the microphone, V the camera and
- * S screen sharing; the self-view moves between corners with the arrow keys.
+ * S screen sharing; the self-view moves between corners with the arrow keys. A remote video zooms with the
+ * mouse wheel, a pinch, or + / − / 0 and the arrow keys on the focused tile. With more than one camera, a
+ * button switches to the next (front/back on a phone) without renegotiating the call.
  *
  * @fires vc-leave-request - Cancelable; the user asked to leave.
  * @fires vc-end-request - Cancelable; the practitioner asked to end the consultation for everyone.
@@ -35,6 +39,7 @@ type Corner = (typeof CORNERS)[number];
  * @csspart camera-button - Camera toggle.
  * @csspart screen-button - Screen-share toggle.
  * @csspart devices-button - Opens device selection.
+ * @csspart switch-camera-button - Switches to the next camera (shown with more than one).
  * @csspart leave-button - Leave.
  * @csspart end-button - End for everyone (practitioners).
  * @csspart reconnecting-banner - Shown while reconnecting.
@@ -65,6 +70,7 @@ export class VcCall extends VcSessionElement {
   @state() private dragging = false;
 
   private knownRemotes?: Map<string, string>;
+  private readonly zooms = new Map<string, VideoZoom>();
 
   constructor() {
     super();
@@ -137,7 +143,38 @@ export class VcCall extends VcSessionElement {
 
   private async toggleDevices(): Promise<void> {
     this.devicesOpen = !this.devicesOpen;
-    if (this.devicesOpen) this.devices = await listDevices().catch(() => this.devices);
+    if (this.devicesOpen) await this.refreshDevices();
+  }
+
+  private readonly refreshDevices = async (): Promise<void> => {
+    this.devices = await listDevices().catch(() => this.devices);
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.refreshDevices();
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.refreshDevices);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    navigator.mediaDevices?.removeEventListener?.('devicechange', this.refreshDevices);
+  }
+
+  /** The camera after the one in use: livekit-client restarts the published track on it (no renegotiation). */
+  private async switchCamera(): Promise<void> {
+    const s = this.sessions.session;
+    const current = s?.snapshot.participants.find((p) => p.isLocal)?.camera?.getSettings().deviceId;
+    const next = nextCamera(this.devices.cameras, current);
+    if (!s || !next) return;
+    await s.switchDevice('videoinput', next.deviceId);
+    this.announcement = next.label || this.localize.t('call.switchCamera');
+  }
+
+  private zoomFor(identity: string): VideoZoom {
+    let zoom = this.zooms.get(identity);
+    if (!zoom) this.zooms.set(identity, (zoom = new VideoZoom(() => this.requestUpdate())));
+    return zoom;
   }
 
   private switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', event: Event): void {
@@ -198,12 +235,19 @@ export class VcCall extends VcSessionElement {
       options.self && this.dragging ? 'dragging' : '',
     ].join(' ');
     const role = p.isLocal ? undefined : markedRole(p.role);
+    // Remote videos zoom (wheel, pinch, keys on the focused tile); the self-view moves instead.
+    const zoom = !p.isLocal && track ? this.zoomFor(options.screen ? `${p.identity}:screen` : p.identity) : undefined;
     return html`<figure class=${classes} part=${options.self ? 'tile self-view' : 'tile'} data-identity=${p.identity} data-role=${p.role ?? nothing}
-      tabindex=${options.self ? '0' : nothing} aria-label=${options.self ? t('call.selfView') : label}
-      @keydown=${options.self ? this.onSelfKey : nothing} @pointerdown=${options.self ? this.onSelfPointerDown : nothing}>
+      tabindex=${options.self || zoom ? '0' : nothing} aria-label=${options.self ? t('call.selfView') : label}
+      aria-describedby=${zoom ? 'zoom-hint' : nothing} data-zoom=${zoom ? zoom.state.scale.toFixed(2) : nothing}
+      @keydown=${options.self ? this.onSelfKey : zoom ? (e: KeyboardEvent) => zoom.onKey(e) && (e.preventDefault(), e.stopPropagation()) : nothing}
+      @pointerdown=${options.self ? this.onSelfPointerDown : zoom ? (e: PointerEvent) => zoom.onPointerDown(e) : nothing}
+      @pointermove=${zoom ? (e: PointerEvent) => zoom.onPointerMove(e, (e.currentTarget as HTMLElement).getBoundingClientRect()) : nothing}
+      @pointerup=${zoom ? (e: PointerEvent) => zoom.onPointerUp(e) : nothing} @pointercancel=${zoom ? (e: PointerEvent) => zoom.onPointerUp(e) : nothing}
+      @wheel=${zoom ? (e: WheelEvent) => zoom.onWheel(e) : nothing}>
       ${
         track
-          ? html`<video class=${options.screen ? 'screen' : 'camera'} autoplay playsinline muted ${srcObject(track)}></video>`
+          ? html`<video class=${options.screen ? 'screen' : 'camera'} style=${zoom?.transform ? `transform: ${zoom.transform}` : nothing} autoplay playsinline muted ${srcObject(track)}></video>`
           : html`<div class="avatar" aria-hidden="true">${initials(name)}</div>`
       }
       <figcaption>
@@ -282,6 +326,11 @@ export class VcCall extends VcSessionElement {
             )
           : nothing
       }
+      ${
+        this.devices.cameras.length > 1 && s.cameraEnabled
+          ? button('switch-camera-button', undefined, icons.switchCamera, t('call.switchCamera'), () => void this.switchCamera())
+          : nothing
+      }
       <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"
         @click=${() => void this.toggleDevices()}>${icons.settings}<span class="label">${t('call.devices')}</span></button>
       </div>
@@ -349,6 +398,7 @@ export class VcCall extends VcSessionElement {
       ${this.renderStage(s?.participants ?? [])}
       <div class="controls">${this.renderToolbar()}</div>
       <p id="shortcuts" class="visually-hidden">${this.noShortcuts ? '' : t('call.shortcuts')}</p>
+      <p id="zoom-hint" class="visually-hidden">${t('call.zoomHint')}</p>
       <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
     </section>`;
   }

@@ -2,7 +2,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { VcDeviceCheckCompleteEvent } from '../../events/events.js';
 import { VcElement } from '../../internal/vc-element.js';
-import { acquire, checkNetwork, computeVerdict, listDevices, type DeviceLists } from '../../session/devices.js';
+import { acquire, checkNetwork, computeVerdict, listDevices, nextCamera, type DeviceLists } from '../../session/devices.js';
 import type { DeviceCheckResult, DeviceStatus, NetworkStatus } from '../../session/types.js';
 import { deviceCheckStyles } from './device-check.styles.js';
 
@@ -22,6 +22,7 @@ const STORAGE_KEY = 'videoconsult.devices';
  * @csspart results - The list of checks.
  * @csspart verdict - The overall verdict.
  * @csspart continue-button - The continue button.
+ * @csspart switch-camera-button - Switches to the next camera (front/back on a phone; shown with more than one).
  * @cssprop --vc-device-check-background - Background (default `--vc-color-surface`).
  * @cssprop --vc-device-check-padding - Inner spacing (default `--vc-space-l`).
  * @cssprop --vc-device-check-radius - Corner radius (default `--vc-radius-m`).
@@ -164,6 +165,15 @@ export class VcDeviceCheck extends VcElement {
     void this.check();
   }
 
+  /** One tap to the next camera (the phone's back camera, to show something), like choosing it in the list. */
+  private switchCamera(): void {
+    const next = nextCamera(this.devices.cameras, this.cameraTrack?.getSettings().deviceId ?? this.cameraId);
+    if (!next) return;
+    this.cameraId = next.deviceId;
+    this.store();
+    void this.check();
+  }
+
   private store(): void {
     try {
       if (this.rememberDevices && this.remember) {
@@ -244,6 +254,11 @@ export class VcDeviceCheck extends VcElement {
       <div class="layout">
         <video part="preview" aria-label=${t('dc.cameraPreview')} autoplay playsinline muted ?hidden=${this.camera !== 'ok'}></video>
         <div class="controls">
+          ${
+            this.devices.cameras.length > 1
+              ? html`<button class="button" part="switch-camera-button" type="button" @click=${this.switchCamera}>${t('call.switchCamera')}</button>`
+              : nothing
+          }
           ${this.renderSelect('camera', this.devices.cameras, this.cameraId)}
           ${this.renderSelect('microphone', this.devices.microphones, this.microphoneId)}
           <div class="field">
