@@ -203,7 +203,8 @@ export class CallConnection {
    */
   private async onDisconnected(reason: CallDisconnectReason): Promise<void> {
     const { core } = this;
-    if (isTerminal(core.store.snapshot.state)) return;
+    // Terminal, or back to waiting after a transfer: the old room's end is no longer this session's.
+    if (isTerminal(core.store.snapshot.state) || core.store.snapshot.state === 'waiting') return;
     if (reason === 'ended') return core.finish('ended');
     if (reason === 'removed') return core.finish('removed');
     if (reason === 'client') {
@@ -340,6 +341,25 @@ export class CallConnection {
       encrypted: room.encrypted,
       dataTransport: room.dataTransport?.(),
     });
+  }
+
+  /**
+   * Leaves the room because the patient was transferred to another consultation: not an end. The session is
+   * back to `waiting` first, so the hang-up is not taken for the user leaving; the next admission connects
+   * a new room (capturing camera and microphone again if the old room stopped the device check's tracks).
+   */
+  async leaveForTransfer(): Promise<void> {
+    clearTimeout(this.renewal);
+    const room = this.room;
+    this.room = undefined;
+    this.core.store.update({
+      participants: [],
+      screenShareEnabled: false,
+      audioBlocked: false,
+      encrypted: false,
+      dataTransport: undefined,
+    });
+    await room?.disconnect().catch((error: unknown) => console.warn('[videoconsult] disconnect failed:', error));
   }
 
   /** Hangs up, stops the local tracks, stops following the page and clears the call from the snapshot. */

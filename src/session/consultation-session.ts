@@ -134,6 +134,10 @@ export class ConsultationSession extends EventTarget implements VcSession {
   sendMessage(ticketId: string, text: string): Promise<void> {
     return this.desk.sendMessage(ticketId, text);
   }
+  /** Practice token: moves a waiting or admitted patient to another consultation of the practice. */
+  transfer(ticketId: string, toConsultationId: string): Promise<void> {
+    return this.desk.transfer(ticketId, toConsultationId);
+  }
   endForEveryone(): Promise<void> {
     return this.desk.endForEveryone();
   }

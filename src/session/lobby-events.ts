@@ -1,5 +1,5 @@
 /** Validation of lobby-stream payloads: a malformed event is dropped with a reason, never trusted. */
-import type { Admission, DeviceCheckResult, LobbyMessage, QueueInfo, WaitingPatient } from './types.js';
+import type { Admission, DeviceCheckResult, LobbyMessage, PracticePatient, PracticeQueue, QueueInfo, WaitingPatient } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -67,4 +67,29 @@ export function parsePatients(data: Json): WaitingPatient[] | undefined {
     patients.push(patient);
   }
   return patients;
+}
+
+/** The practice stream's `queue`: entries without a known consultation or status are dropped. */
+export function parsePracticeQueue(data: Json): PracticeQueue | undefined {
+  if (!isString(data.practiceId) || !Array.isArray(data.consultations)) return reject('queue', 'practiceId and consultations are required');
+  const consultations = (data.consultations as Json[])
+    .filter((c) => typeof c === 'object' && c !== null && isString(c.id))
+    .map((c) => ({
+      id: c.id as string,
+      ...(isString(c.title) ? { title: c.title } : {}),
+      status: c.status === 'active' ? ('active' as const) : ('scheduled' as const),
+    }));
+  const base = parsePatients(data) ?? [];
+  const raw = new Map((data.patients as Json[]).map((p) => [p.ticketId, p]));
+  const known = new Set(consultations.map((c) => c.id));
+  const patients = base.flatMap((patient): PracticePatient[] => {
+    const p = raw.get(patient.ticketId) ?? {};
+    if (!isString(p.consultationId) || !known.has(p.consultationId) || (p.status !== 'waiting' && p.status !== 'admitted')) {
+      reject('queue', 'a practice entry lacks a known consultationId or status');
+      return [];
+    }
+    const status: PracticePatient['status'] = p.status;
+    return [{ ...patient, consultationId: p.consultationId, status, ...(isString(p.takenBy) ? { takenBy: p.takenBy } : {}) }];
+  });
+  return { practiceId: data.practiceId, consultations, patients };
 }

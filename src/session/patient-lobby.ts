@@ -77,7 +77,7 @@ export class PatientLobby {
     this.stream = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/lobby/events'),
       token: ticket,
-      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended', 'error', 'key'],
+      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended', 'error', 'key', 'transferred'],
       onEvent: (type, data) => this.onEvent(type, data),
       onFatal: (_status, code, message) => core.fail(code, message),
       ...(core.config.fetch ? { fetch: core.config.fetch } : {}),
@@ -102,6 +102,7 @@ export class PatientLobby {
 
   private onEvent(type: string, data: Record<string, unknown>): void {
     const { core } = this;
+    if (type === 'transferred') return this.transferred(data);
     const state = core.store.snapshot.state;
     if (state !== 'waiting') {
       // A reconnected stream re-sends `admitted` with a fresh grant: its key is the current one.
@@ -124,6 +125,7 @@ export class PatientLobby {
     } else if (type === 'admitted') {
       const admission = parseAdmission(data);
       if (!admission) return;
+      core.store.update({ transferredTo: undefined });
       core.transition('admitted');
       void this.call.connect(admission);
     } else if (type === 'declined') {
@@ -132,6 +134,24 @@ export class PatientLobby {
     } else if (type === 'ended') {
       core.finish('ended');
     }
+  }
+
+  /**
+   * Moved to another consultation of the practice: same ticket, same tracks, no new code. An admitted patient
+   * hangs up first; then they wait there (the stream sends `queue`) until admitted to the new room.
+   */
+  private transferred(data: Record<string, unknown>): void {
+    const { core } = this;
+    const state = core.store.snapshot.state;
+    if (isTerminal(state) || typeof data.consultationId !== 'string' || !data.consultationId) return;
+    const transferredTo = { id: data.consultationId, ...(typeof data.title === 'string' && data.title ? { title: data.title } : {}) };
+    const previous = core.store.snapshot.consultation;
+    const consultation = previous ? { ...previous, id: transferredTo.id, title: transferredTo.title } : undefined;
+    core.store.update({ transferredTo, queue: undefined, messages: [], ...(consultation ? { consultation } : {}) });
+    if (this.ticket) this.remember({ ticket: this.ticket, ...(consultation ? { consultation } : {}) });
+    if (state === 'waiting') return;
+    core.transition('waiting');
+    void this.call.leaveForTransfer();
   }
 
   /** A new LiveKit grant for this ticket (rejoin after a lost connection; never through the lobby again). */

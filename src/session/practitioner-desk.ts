@@ -8,17 +8,21 @@ import { describe, joinUrl, postJson } from './http.js';
 import { LobbyStream } from './lobby-client.js';
 import { parsePatients } from './lobby-events.js';
 import type { SessionCore } from './session-core.js';
+import { PracticeWatch } from './practice-watch.js';
 import { isTerminal } from './state-machine.js';
 import { forgetTicket, readTicket, saveTicket } from './ticket-storage.js';
 import type { Admission, DeviceCheckResult } from './types.js';
 
 export class PractitionerDesk {
   private stream?: LobbyStream;
+  private readonly practice: PracticeWatch;
 
   constructor(
     private readonly core: SessionCore,
     private readonly call: CallConnection,
-  ) {}
+  ) {
+    this.practice = new PracticeWatch(core);
+  }
 
   async start(options: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult } = {}): Promise<void> {
     const { core } = this;
@@ -71,6 +75,7 @@ export class PractitionerDesk {
     if (core.store.snapshot.role !== 'practitioner' || isTerminal(core.store.snapshot.state)) return;
     const { serverUrl, practitionerToken } = core.config;
     if (!serverUrl || !practitionerToken || this.stream) return;
+    this.practice.watch();
     this.stream = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/practitioner/events'),
       token: practitionerToken,
@@ -100,6 +105,9 @@ export class PractitionerDesk {
   sendMessage(ticketId: string, text: string): Promise<void> {
     return this.act('/v1/practitioner/message', { ticketId, text: text.slice(0, 280) });
   }
+  transfer(ticketId: string, toConsultationId: string): Promise<void> {
+    return this.practice.transfer(ticketId, toConsultationId);
+  }
   async endForEveryone(): Promise<void> {
     await this.act('/v1/practitioner/end', undefined);
     this.core.finish('ended');
@@ -120,6 +128,7 @@ export class PractitionerDesk {
   }
 
   close(): void {
+    this.practice.close();
     this.stream?.close();
     this.stream = undefined;
   }

@@ -83,6 +83,30 @@ export interface WaitingPatient {
   deviceCheck?: DeviceCheckResult;
 }
 
+/** A consultation of the practitioner's practice (`PracticeQueue` in docs/http-api.md). */
+export interface PracticeConsultation {
+  id: string;
+  title?: string;
+  status: 'scheduled' | 'active';
+}
+
+/** A patient in the practice's shared queue: waiting for, or admitted to, one of its consultations. */
+export interface PracticePatient extends WaitingPatient {
+  consultationId: string;
+  status: 'waiting' | 'admitted';
+  /** Display name of the practitioner who admitted the patient (who took whom). */
+  takenBy?: string;
+}
+
+/** The practice-wide waiting room, for a practitioner holding a practice token. */
+export interface PracticeQueue {
+  practiceId: string;
+  /** This practitioner's own consultation (their token's): admitting there is theirs to do. */
+  ownConsultationId?: string;
+  consultations: readonly PracticeConsultation[];
+  patients: readonly PracticePatient[];
+}
+
 export type ConnectionQualityLevel = 'excellent' | 'good' | 'poor' | 'lost' | 'unknown';
 
 /** One participant of the call, as the UI needs it. */
@@ -131,6 +155,10 @@ export interface SessionSnapshot extends CallMediaState {
   readonly messages: readonly LobbyMessage[];
   /** The practitioner's live queue (empty for patients). */
   readonly waitingPatients: readonly WaitingPatient[];
+  /** The practice's shared queue, when the practitioner token is a practice token. */
+  readonly practiceQueue?: PracticeQueue;
+  /** Patient: a practitioner moved this patient to another consultation of the practice (until admitted there). */
+  readonly transferredTo?: { id: string; title?: string };
   readonly deviceCheck?: DeviceCheckResult;
   /** Patient: the connection test run while waiting (its outcome is also reported into `deviceCheck`). */
   readonly connectionTest?: ConnectionTestState;
@@ -193,6 +221,8 @@ export interface PractitionerSession extends SessionSource {
   admitAll(): Promise<void>;
   decline(ticketId: string, reason?: string): Promise<void>;
   sendMessage(ticketId: string, text: string): Promise<void>;
+  /** Practice token only: moves a waiting or admitted patient to another consultation of the practice. */
+  transfer?(ticketId: string, toConsultationId: string): Promise<void>;
   endForEveryone(): Promise<void>;
   leave(): Promise<void>;
 }

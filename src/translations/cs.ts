@@ -97,6 +97,16 @@ export const cs: Translation = {
   'q.net.tcp': 'UDP blokováno: přes TCP',
   'q.net.relay': 'UDP i TCP blokováno: přes přenos',
   'q.net.blocked': 'Síť blokuje hovor',
+  'q.practiceTitle': 'Čekárna ordinace',
+  'q.for': 'Pro {consultation}',
+  'q.forYou': 'Pro vás',
+  'q.takenBy': 'Převzal(a) {name}',
+  'q.inCall': 'V hovoru',
+  'q.transferTo': 'Přepojit {name} do',
+  'q.transfer': 'Přepojit',
+  'q.untitled': 'Konzultace {number}',
+  'wr.transferred': 'Přepojujeme vás do {title}. Počkejte prosím.',
+  'wr.transferredUntitled': 'Přepojujeme vás. Počkejte prosím.',
 
   'call.label': 'Videohovor',
   'call.mute': 'Ztlumit mikrofon',
@@ -209,4 +219,7 @@ export const cs: Translation = {
   'err.e2ee_unsupported':
     'Tento prohlížeč se nemůže připojit ke koncově šifrovaným hovorům. Použijte prosím aktuální Chrome, Edge, Firefox nebo Safari.',
   'err.e2ee_unavailable': 'Šifrované spojení se nepodařilo navázat.',
+  'err.not_same_practice': 'Pacienty lze přepojit jen v rámci stejné ordinace.',
+  'err.same_consultation': 'Tento pacient už v té konzultaci je.',
+  'err.target_ended': 'Cílová konzultace již skončila.',
 };

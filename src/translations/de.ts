@@ -97,6 +97,16 @@ export const de: Translation = {
   'q.net.tcp': 'UDP blockiert: über TCP',
   'q.net.relay': 'UDP und TCP blockiert: über Relay',
   'q.net.blocked': 'Netzwerk blockiert das Gespräch',
+  'q.practiceTitle': 'Wartezimmer der Praxis',
+  'q.for': 'Für {consultation}',
+  'q.forYou': 'Für Sie',
+  'q.takenBy': 'Bei {name}',
+  'q.inCall': 'Im Gespräch',
+  'q.transferTo': '{name} weiterleiten an',
+  'q.transfer': 'Weiterleiten',
+  'q.untitled': 'Sprechstunde {number}',
+  'wr.transferred': 'Sie werden zu {title} weitergeleitet. Bitte warten Sie.',
+  'wr.transferredUntitled': 'Sie werden weitergeleitet. Bitte warten Sie.',
 
   'call.label': 'Videoanruf',
   'call.mute': 'Mikrofon stummschalten',
@@ -209,4 +219,7 @@ export const de: Translation = {
   'err.e2ee_unsupported':
     'Dieser Browser kann nicht an Ende-zu-Ende-verschlüsselten Gesprächen teilnehmen. Bitte nutzen Sie ein aktuelles Chrome, Edge, Firefox oder Safari.',
   'err.e2ee_unavailable': 'Die verschlüsselte Verbindung konnte nicht aufgebaut werden.',
+  'err.not_same_practice': 'Patienten können nur innerhalb derselben Praxis weitergeleitet werden.',
+  'err.same_consultation': 'Dieser Patient ist bereits in dieser Sprechstunde.',
+  'err.target_ended': 'Die Ziel-Sprechstunde ist beendet.',
 };

@@ -95,6 +95,16 @@ export const en = {
   'q.net.tcp': 'UDP blocked: via TCP',
   'q.net.relay': 'UDP and TCP blocked: via relay',
   'q.net.blocked': 'Network blocks the call',
+  'q.practiceTitle': 'Practice waiting room',
+  'q.for': 'For {consultation}',
+  'q.forYou': 'For you',
+  'q.takenBy': 'With {name}',
+  'q.inCall': 'In a call',
+  'q.transferTo': 'Transfer {name} to',
+  'q.transfer': 'Transfer',
+  'q.untitled': 'Consultation {number}',
+  'wr.transferred': 'You are being transferred to {title}. Please wait.',
+  'wr.transferredUntitled': 'You are being transferred. Please wait.',
 
   'call.label': 'Video call',
   'call.mute': 'Mute microphone',
@@ -206,6 +216,9 @@ export const en = {
   'err.network_error': 'The consultation server cannot be reached. Check your connection.',
   'err.connection_lost': 'The connection to the call was lost.',
   'err.e2ee_unsupported': 'This browser cannot join end-to-end encrypted calls. Please use a current Chrome, Edge, Firefox or Safari.',
+  'err.not_same_practice': 'Patients can only be transferred within the same practice.',
+  'err.same_consultation': 'This patient is already in that consultation.',
+  'err.target_ended': 'The consultation to transfer to has ended.',
   'err.e2ee_unavailable': 'The encrypted connection could not be set up.',
 } as const;
 

@@ -97,6 +97,16 @@ export const es: Translation = {
   'q.net.tcp': 'UDP bloqueado: por TCP',
   'q.net.relay': 'UDP y TCP bloqueados: por retransmisión',
   'q.net.blocked': 'La red bloquea la llamada',
+  'q.practiceTitle': 'Sala de espera del centro',
+  'q.for': 'Para {consultation}',
+  'q.forYou': 'Para usted',
+  'q.takenBy': 'Con {name}',
+  'q.inCall': 'En consulta',
+  'q.transferTo': 'Transferir a {name} a',
+  'q.transfer': 'Transferir',
+  'q.untitled': 'Consulta {number}',
+  'wr.transferred': 'Le estamos transfiriendo a {title}. Espere, por favor.',
+  'wr.transferredUntitled': 'Le estamos transfiriendo. Espere, por favor.',
 
   'call.label': 'Videollamada',
   'call.mute': 'Silenciar micrófono',
@@ -209,4 +219,7 @@ export const es: Translation = {
   'err.e2ee_unsupported':
     'Este navegador no puede unirse a llamadas cifradas de extremo a extremo. Use una versión actual de Chrome, Edge, Firefox o Safari.',
   'err.e2ee_unavailable': 'No se pudo establecer la conexión cifrada.',
+  'err.not_same_practice': 'Solo se puede transferir a pacientes dentro del mismo centro.',
+  'err.same_consultation': 'Este paciente ya está en esa consulta.',
+  'err.target_ended': 'La consulta de destino ha terminado.',
 };

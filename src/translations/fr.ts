@@ -97,6 +97,16 @@ export const fr: Translation = {
   'q.net.tcp': 'UDP bloqué : via TCP',
   'q.net.relay': 'UDP et TCP bloqués : via relais',
   'q.net.blocked': 'Le réseau bloque l’appel',
+  'q.practiceTitle': 'Salle d’attente du cabinet',
+  'q.for': 'Pour {consultation}',
+  'q.forYou': 'Pour vous',
+  'q.takenBy': 'Avec {name}',
+  'q.inCall': 'En consultation',
+  'q.transferTo': 'Transférer {name} vers',
+  'q.transfer': 'Transférer',
+  'q.untitled': 'Consultation {number}',
+  'wr.transferred': 'Vous êtes transféré vers {title}. Veuillez patienter.',
+  'wr.transferredUntitled': 'Vous êtes transféré. Veuillez patienter.',
 
   'call.label': 'Appel vidéo',
   'call.mute': 'Couper le micro',
@@ -209,4 +219,7 @@ export const fr: Translation = {
   'err.e2ee_unsupported':
     'Ce navigateur ne peut pas rejoindre les appels chiffrés de bout en bout. Utilisez une version récente de Chrome, Edge, Firefox ou Safari.',
   'err.e2ee_unavailable': 'La connexion chiffrée n’a pas pu être établie.',
+  'err.not_same_practice': 'Un patient ne peut être transféré qu’au sein du même cabinet.',
+  'err.same_consultation': 'Ce patient est déjà dans cette consultation.',
+  'err.target_ended': 'La consultation de destination est terminée.',
 };

@@ -97,6 +97,16 @@ export const it: Translation = {
   'q.net.tcp': 'UDP bloccato: via TCP',
   'q.net.relay': 'UDP e TCP bloccati: via relay',
   'q.net.blocked': 'La rete blocca la chiamata',
+  'q.practiceTitle': 'Sala d’attesa dello studio',
+  'q.for': 'Per {consultation}',
+  'q.forYou': 'Per Lei',
+  'q.takenBy': 'Con {name}',
+  'q.inCall': 'In visita',
+  'q.transferTo': 'Trasferisci {name} a',
+  'q.transfer': 'Trasferisci',
+  'q.untitled': 'Visita {number}',
+  'wr.transferred': 'La stiamo trasferendo a {title}. Attenda, per favore.',
+  'wr.transferredUntitled': 'La stiamo trasferendo. Attenda, per favore.',
 
   'call.label': 'Videochiamata',
   'call.mute': 'Disattiva microfono',
@@ -209,4 +219,7 @@ export const it: Translation = {
   'err.e2ee_unsupported':
     'Questo browser non può partecipare a chiamate con crittografia end-to-end. Usi una versione recente di Chrome, Edge, Firefox o Safari.',
   'err.e2ee_unavailable': 'Non è stato possibile stabilire la connessione cifrata.',
+  'err.not_same_practice': 'I pazienti possono essere trasferiti solo all’interno dello stesso studio.',
+  'err.same_consultation': 'Questo paziente è già in quella visita.',
+  'err.target_ended': 'La visita di destinazione è terminata.',
 };

@@ -98,6 +98,16 @@ export const nl: Translation = {
   'q.net.tcp': 'UDP geblokkeerd: via TCP',
   'q.net.relay': 'UDP en TCP geblokkeerd: via relay',
   'q.net.blocked': 'Netwerk blokkeert het gesprek',
+  'q.practiceTitle': 'Wachtkamer van de praktijk',
+  'q.for': 'Voor {consultation}',
+  'q.forYou': 'Voor u',
+  'q.takenBy': 'Bij {name}',
+  'q.inCall': 'In gesprek',
+  'q.transferTo': '{name} doorverbinden naar',
+  'q.transfer': 'Doorverbinden',
+  'q.untitled': 'Consult {number}',
+  'wr.transferred': 'U wordt doorverbonden naar {title}. Even geduld alstublieft.',
+  'wr.transferredUntitled': 'U wordt doorverbonden. Even geduld alstublieft.',
 
   'call.label': 'Videogesprek',
   'call.mute': 'Microfoon dempen',
@@ -210,4 +220,7 @@ export const nl: Translation = {
   'err.e2ee_unsupported':
     'Deze browser kan niet deelnemen aan end-to-end versleutelde gesprekken. Gebruik een recente Chrome, Edge, Firefox of Safari.',
   'err.e2ee_unavailable': 'De versleutelde verbinding kon niet worden opgezet.',
+  'err.not_same_practice': 'Patiënten kunnen alleen binnen dezelfde praktijk worden doorverbonden.',
+  'err.same_consultation': 'Deze patiënt is al in dat consult.',
+  'err.target_ended': 'Het consult waarnaar u wilt doorverbinden is beëindigd.',
 };

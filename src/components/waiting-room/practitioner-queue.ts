@@ -2,11 +2,13 @@ import { html, nothing, type ReactiveController, type ReactiveControllerHost } f
 import type { LocalizeController } from '../../controllers/localize.js';
 import { connectionPath } from '../../session/devices.js';
 import { markedRole } from '../../session/roles.js';
-import type { ConnectionSteps, VcSession, WaitingPatient } from '../../session/types.js';
+import type { ConnectionSteps, PracticePatient, PracticeQueue, VcSession, WaitingPatient } from '../../session/types.js';
 
 /**
  * The practitioner side of `<vc-waiting-room>`: renders the queue and owns its side effects (arrival sound,
  * title badge, the "waiting N min" clock). A controller rather than an element so it shares the host's session.
+ * With a practice token it lists the practice's shared queue instead: every patient with the consultation they
+ * are for, who took whom, and a transfer to another consultation of the practice.
  */
 export class PractitionerQueue implements ReactiveController {
   private known = new Set<string>();
@@ -85,8 +87,16 @@ export class PractitionerQueue implements ReactiveController {
     }
   }
 
+  private transfer(event: SubmitEvent, patient: WaitingPatient): void {
+    event.preventDefault();
+    const select = (event.target as HTMLFormElement).elements.namedItem('to') as HTMLSelectElement;
+    if (select.value) this.act((s) => s.transfer?.(patient.ticketId, select.value) ?? Promise.resolve());
+  }
+
   render() {
     const t = this.localize.t.bind(this.localize);
+    const practice = this.session()?.snapshot.practiceQueue;
+    if (practice) return this.renderPractice(practice);
     const patients = this.session()?.snapshot.waitingPatients ?? [];
     return html`<header>
         <h2 id="queue-title">${t('q.title')}</h2>
@@ -122,7 +132,57 @@ export class PractitionerQueue implements ReactiveController {
     </p>`;
   }
 
-  private renderPatient(patient: WaitingPatient) {
+  private renderPractice(queue: PracticeQueue) {
+    const t = this.localize.t.bind(this.localize);
+    const waiting = queue.patients.filter((p) => p.status === 'waiting').length;
+    return html`<header>
+        <h2 id="queue-title">${t('q.practiceTitle')}</h2>
+        <span class="badge">${t('q.count', { count: this.localize.number(waiting) })}</span>
+      </header>
+      <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
+      ${
+        queue.patients.length === 0
+          ? html`<p class="muted">${t('q.empty')}</p>`
+          : html`<ul part="queue" aria-labelledby="queue-title">
+            ${queue.patients.map((p) => this.renderPatient(p, queue))}
+          </ul>`
+      }`;
+  }
+
+  private consultationName(queue: PracticeQueue, id: string): string {
+    const index = queue.consultations.findIndex((c) => c.id === id);
+    const title = queue.consultations[index]?.title;
+    return title || this.localize.t('q.untitled', { number: this.localize.number(index + 1) });
+  }
+
+  /** Which consultation a practice entry is for, and who took them (admitted) or how long they wait. */
+  private renderPracticeLine(patient: PracticePatient, queue: PracticeQueue) {
+    const t = this.localize.t.bind(this.localize);
+    const own = patient.consultationId === queue.ownConsultationId;
+    const taken = patient.takenBy ? t('q.takenBy', { name: patient.takenBy }) : t('q.inCall');
+    return html`<span class="muted" part="consultation">
+        ${own ? t('q.forYou') : t('q.for', { consultation: this.consultationName(queue, patient.consultationId) })}
+      </span>
+      ${patient.status === 'admitted' ? html`<span class="badge ok" part="taken-by">${taken}</span>` : nothing}`;
+  }
+
+  private renderTransfer(patient: PracticePatient, queue: PracticeQueue, name: string) {
+    const t = this.localize.t.bind(this.localize);
+    const targets = queue.consultations.filter((c) => c.id !== patient.consultationId);
+    if (!targets.length) return nothing;
+    const id = `transfer-${patient.ticketId}`;
+    return html`<form class="message-form" part="transfer" @submit=${(e: SubmitEvent) => this.transfer(e, patient)}>
+      <div class="field">
+        <label for=${id}>${t('q.transferTo', { name })}</label>
+        <select id=${id} name="to" part="transfer-select">
+          ${targets.map((c) => html`<option value=${c.id}>${c.id === queue.ownConsultationId ? t('q.forYou') : this.consultationName(queue, c.id)}</option>`)}
+        </select>
+      </div>
+      <button class="button" part="transfer-button" type="submit">${t('q.transfer')}</button>
+    </form>`;
+  }
+
+  private renderPatient(patient: WaitingPatient | PracticePatient, practice?: PracticeQueue) {
     const t = this.localize.t.bind(this.localize);
     const name = patient.alias ? `${patient.alias} (${patient.name})` : patient.name;
     const since = Date.parse(patient.waitingSince);
@@ -130,15 +190,31 @@ export class PractitionerQueue implements ReactiveController {
     const verdict = patient.deviceCheck?.verdict;
     const connection = patient.deviceCheck?.connection;
     const role = markedRole(patient.role);
-    return html`<li class="patient" part="patient" data-ticket=${patient.ticketId} data-role=${role ?? nothing}>
+    const entry = practice && 'consultationId' in patient ? patient : undefined;
+    // In the practice list, admitting, messages and declining are for the practitioner's own consultation.
+    const ownWaiting = !entry || (entry.status === 'waiting' && entry.consultationId === practice?.ownConsultationId);
+    return html`<li class="patient" part="patient" data-ticket=${patient.ticketId} data-role=${role ?? nothing}
+      data-status=${entry?.status ?? 'waiting'}>
       <div class="patient-head">
         <strong>${name}</strong>
         ${role ? html`<span class="badge role" part="role">${t(`role.${role}`)}</span>` : nothing}
-        <span class="muted">${t('q.waitingSince', { minutes: this.localize.number(minutes) })}</span>
-        <span class="badge ${verdict ?? ''}">${t(verdict ? `q.verdict.${verdict}` : 'q.verdict.none')}</span>
+        ${entry && practice ? this.renderPracticeLine(entry, practice) : nothing}
+        ${
+          entry?.status === 'admitted'
+            ? nothing
+            : html`<span class="muted">${t('q.waitingSince', { minutes: this.localize.number(minutes) })}</span>
+              <span class="badge ${verdict ?? ''}">${t(verdict ? `q.verdict.${verdict}` : 'q.verdict.none')}</span>`
+        }
       </div>
-      ${connection ? this.renderConnection(connection) : nothing}
-      <div class="actions">
+      ${connection && entry?.status !== 'admitted' ? this.renderConnection(connection) : nothing}
+      ${entry && practice ? this.renderTransfer(entry, practice, name) : nothing}
+      ${ownWaiting ? this.renderActions(patient, name) : nothing}
+    </li>`;
+  }
+
+  private renderActions(patient: WaitingPatient, name: string) {
+    const t = this.localize.t.bind(this.localize);
+    return html`<div class="actions">
         <button class="button primary" part="admit-button" type="button" aria-label=${t('q.admitNamed', { name })}
           @click=${() => this.act((s) => s.admit(patient.ticketId))}>${t('q.admit')}</button>
         <button class="button" part="message-button" type="button" aria-label=${t('q.messageNamed', { name })}
@@ -157,8 +233,7 @@ export class PractitionerQueue implements ReactiveController {
             <button class="button primary" type="submit">${t('common.send')}</button>
           </form>`
           : nothing
-      }
-    </li>`;
+      }`;
   }
 }
 

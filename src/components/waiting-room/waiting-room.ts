@@ -15,8 +15,10 @@ type Mode = (typeof MODES)[number];
 /**
  * @tagname vc-waiting-room
  * The waiting room. Patients: access-code + name form (unless the host supplies them), device check, then the
- * queue position, estimated wait and practitioner messages. Practitioners: the live queue with admit, decline,
- * message and admit-all, plus a sound and a title badge when someone arrives.
+ * queue position, estimated wait and practitioner messages ("you are being transferred" after a transfer).
+ * Practitioners: the live queue with admit, decline, message and admit-all, plus a sound and a title badge when
+ * someone arrives; with a practice token, the practice's shared queue (the consultation each patient is for, who
+ * took whom) with a transfer to another consultation of the practice.
  *
  * @fires vc-join-submit - Cancelable; the patient submitted a valid code and name (`preventDefault()` stops there).
  * @fires vc-leave-request - Cancelable; the patient asked to leave the waiting room.
@@ -36,6 +38,12 @@ type Mode = (typeof MODES)[number];
  * @csspart admit-button - Admit buttons.
  * @csspart decline-button - Decline buttons.
  * @csspart admit-all-button - The admit-all button.
+ * @csspart consultation - Practice queue: which consultation a patient is for.
+ * @csspart taken-by - Practice queue: who admitted (took) the patient.
+ * @csspart transfer - Practice queue: the transfer form of a patient.
+ * @csspart transfer-select - Practice queue: the target consultation.
+ * @csspart transfer-button - Practice queue: the transfer button.
+ * @csspart transferred - Patient: the "you are being transferred" note.
  * @cssprop --vc-waiting-room-background - Background (default `--vc-color-surface`).
  * @cssprop --vc-waiting-room-item-background - Background of messages and queue entries (default `--vc-color-surface-raised`).
  * @cssprop --vc-waiting-room-padding - Inner spacing (default `--vc-space-l`).
@@ -162,10 +170,12 @@ export class VcWaitingRoom extends VcSessionElement {
     }
     if (state === 'waiting') {
       const queue = snapshot?.queue;
+      const transferredTo = snapshot?.transferredTo;
       const minutes = queue?.estimatedWaitSeconds !== undefined ? Math.max(1, Math.round(queue.estimatedWaitSeconds / 60)) : undefined;
       return html`<h2 tabindex="-1" data-step-focus>${t('wr.waitingTitle')}</h2>
         <div class="spinner" aria-hidden="true"></div>
         <div part="status" role="status" aria-live="polite">
+          ${transferredTo ? html`<p part="transferred">${transferredTo.title ? t('wr.transferred', { title: transferredTo.title }) : t('wr.transferredUntitled')}</p>` : nothing}
           ${queue ? html`<p class="position">${t('wr.position', { position: this.localize.number(queue.position) })}</p>` : nothing}
           ${minutes !== undefined ? html`<p>${t('wr.estimate', { minutes: this.localize.number(minutes) })}</p>` : nothing}
         </div>

@@ -81,6 +81,9 @@ export class FakeSession implements VcSession {
   sendMessage(ticketId: string, text: string): Promise<void> {
     return this.record('sendMessage', ticketId, text);
   }
+  transfer(ticketId: string, toConsultationId: string): Promise<void> {
+    return this.record('transfer', ticketId, toConsultationId);
+  }
   endForEveryone(): Promise<void> {
     return this.record('endForEveryone');
   }
