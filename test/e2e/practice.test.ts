@@ -152,3 +152,30 @@ test("reception transfers Bruno to Dr Two's consultation; he sees it, and ends u
   assert.equal(await consultation(bruno).locator('vc-call figure.remote figcaption').filter({ hasText: 'Dr One' }).count(), 0);
   assert.deepEqual(await bruno.evaluate(() => window.vcPage.events), ['vc-waiting', 'vc-admitted', 'vc-joined']);
 });
+
+test("a patient in a call is transferred on: he leaves Dr Two's call and, admitted by Dr One, is in Dr One's call", STEP, async () => {
+  const { one, two, bruno } = pages;
+  assert.ok(one && two && bruno, "needs Bruno in Dr Two's call");
+  const entry = queueEntry(two, 'Bruno Zweite');
+  await entry.getByLabel('Transfer Bruno Zweite to').selectOption({ label: 'Dr One' });
+  await entry.getByRole('button', { name: 'Transfer' }).click();
+  await consultation(bruno)
+    .locator('[part="transferred"]')
+    .filter({ hasText: 'You are being transferred to Dr One. Please wait.' })
+    .waitFor({ timeout: WAIT });
+  // Dr Two's call no longer has him.
+  await consultation(two)
+    .locator('vc-call figure.remote figcaption')
+    .filter({ hasText: 'Bruno Zweite' })
+    .waitFor({ state: 'detached', timeout: WAIT });
+  await entryShows(one, 'Bruno Zweite', 'For you');
+  await one.getByRole('button', { name: 'Admit Bruno Zweite' }).click();
+  await waitForConsultationState(bruno, 'in-call');
+  const tile = consultation(bruno).locator('vc-call figure.remote:not(.screen)').filter({ hasText: 'Dr One' });
+  await tile.locator('figcaption').waitFor({ timeout: WAIT });
+  const frames = await tile
+    .locator('video.camera')
+    .evaluate((element) => window.vcPage.framesPresented(element as HTMLVideoElement, 5), undefined, { timeout: WAIT });
+  assert.equal(frames, 5, "Dr One's camera renders on Bruno's page");
+  await entryShows(two, 'Bruno Zweite', 'With Dr One');
+});
