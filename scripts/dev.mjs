@@ -190,11 +190,15 @@ try {
       ].join('\n') + '\n'
     : '';
   console.log(`
-videoconsult is running (Ctrl-C stops everything):
+videoconsult is running (Ctrl-C stops everything). Open the demo index:
+
+  ${demoUrl}/
+
+  It leads to the pharmacy portal, the therapy platform and the practice software (and the minimal pages below).
+  Demo inbox         ${demoUrl}/mail/   (access-code e-mails, caught by a local SMTP server on port ${mail.port})
   Practitioner page  ${demoUrl}/practitioner.html   (creates a consultation and shows the patient's code)
   Patient page       ${demoUrl}/patient.html
   React patient page ${demoUrl}/react/   (the same join links work with /react/#code=…)
-  Demo index         ${demoUrl}/
   Token server       ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)${cluster ? '   (balancer)' : ''}
   LiveKit SFU        ${sfu.url}${cluster ? '   (balancer)' : ''}
 ${clusterLines}`);

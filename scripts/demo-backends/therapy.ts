@@ -1,5 +1,6 @@
 // The therapy platform's back end (German). A scheduled group session: the therapist invites the client and a
-// relative or an interpreter, each with a code of their own and an alias the therapist sees in the queue; the
+// relative or an interpreter, each with a code of their own (with the code role relative/interpreter) and an alias
+// the therapist sees in the queue; the
 // invitation links lead to the platform's own join page. One consultation per session, made at the first
 // invitation.
 import { Router } from 'express';
@@ -14,6 +15,8 @@ interface Invitee {
   alias: string;
   /** What the person is in this session; the invitation says it. */
   role: 'Klient' | 'Klientin' | 'Angehörige' | 'Angehöriger' | 'Dolmetscherin';
+  /** The code's role: the token server puts it in the grant, and the queue, tiles and chat mark the person by it. */
+  codeRole: 'patient' | 'relative' | 'interpreter';
 }
 
 interface GroupSession {
@@ -31,8 +34,8 @@ const SESSIONS: GroupSession[] = [
     title: 'Familiengespräch Wagner',
     startsAt: 10 * 60,
     invitees: [
-      { name: 'Jonas Wagner', alias: 'Jonas Wagner (Klient)', role: 'Klient' },
-      { name: 'Sabine Wagner', alias: 'Sabine Wagner (Mutter)', role: 'Angehörige' },
+      { name: 'Jonas Wagner', alias: 'Jonas Wagner (Klient)', role: 'Klient', codeRole: 'patient' },
+      { name: 'Sabine Wagner', alias: 'Sabine Wagner (Mutter)', role: 'Angehörige', codeRole: 'relative' },
     ],
   },
   {
@@ -40,8 +43,8 @@ const SESSIONS: GroupSession[] = [
     title: 'Einzelsitzung Yılmaz mit Dolmetscherin',
     startsAt: 14 * 60 + 30,
     invitees: [
-      { name: 'Emre Yılmaz', alias: 'Emre Yılmaz (Klient)', role: 'Klient' },
-      { name: 'Aylin Demir', alias: 'Aylin Demir (Dolmetscherin)', role: 'Dolmetscherin' },
+      { name: 'Emre Yılmaz', alias: 'Emre Yılmaz (Klient)', role: 'Klient', codeRole: 'patient' },
+      { name: 'Aylin Demir', alias: 'Aylin Demir (Dolmetscherin)', role: 'Dolmetscherin', codeRole: 'interpreter' },
     ],
   },
 ];
@@ -93,7 +96,7 @@ export function therapyRoutes(vc: VideoconsultClient): Router {
       const consultationId = await consultationOf(session);
       const invitations = [];
       for (const invitee of session.invitees) {
-        const code = await vc.createAccessCode(consultationId, { alias: invitee.alias, expiresInMinutes: 24 * 60 });
+        const code = await vc.createAccessCode(consultationId, { alias: invitee.alias, role: invitee.codeRole, expiresInMinutes: 24 * 60 });
         // The platform's own join page; the code and name ride in the fragment, which no server ever sees.
         const fragment = new URLSearchParams({ code: code.code, name: invitee.name });
         invitations.push({ name: invitee.name, role: invitee.role, alias: invitee.alias, link: `/therapy/sitzung#${fragment}` });
@@ -105,7 +108,7 @@ export function therapyRoutes(vc: VideoconsultClient): Router {
     '/sessions/:id/start',
     handle(async (req, res) => {
       const session = find(req.params.id);
-      const token = await vc.createPractitionerToken(await consultationOf(session), { name: THERAPIST, ttlMinutes: 90 });
+      const token = await vc.createPractitionerToken(await consultationOf(session), { name: THERAPIST, ttlMinutes: 60 });
       res.json({ practitionerToken: token.token });
     }),
   );

@@ -1,6 +1,6 @@
 // The therapy platform (demo/therapy, German) through the real stack: a newcomer opens the demo index, goes to the
 // therapist's area, creates the invitations of a scheduled group session, the client and the relative open their
-// own links (own codes, shown under the aliases the therapist gave), the therapist starts the session and admits
+// own links (own codes, shown under the aliases the therapist gave; the relative's code has the role relative), the therapist starts the session and admits
 // both: three people in one call, each decoding the other two's video.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -43,7 +43,11 @@ test('therapy: therapist invites client and relative with their own codes → al
   await session.getByRole('button', { name: 'Sitzung beginnen' }).click();
   await passDeviceCheck(therapist);
   await waitForState(therapist, 'in-call');
-  // The queue shows the aliases the platform gave the codes, in German.
+  // The queue shows the aliases the platform gave the codes, and the relative's code role as a mark, in German.
+  const relative = therapist.locator('vc-waiting-room [part="patient"]').filter({ hasText: 'Sabine Wagner (Mutter)' });
+  await relative.locator('[part~="role"]').filter({ hasText: 'Angehörige' }).waitFor();
+  const client = therapist.locator('vc-waiting-room [part="patient"]').filter({ hasText: 'Jonas Wagner (Klient)' });
+  assert.equal(await client.locator('[part~="role"]').count(), 0, 'the client has no role mark');
   await admitFromQueue(therapist, 'Jonas Wagner (Klient)');
   await admitFromQueue(therapist, 'Sabine Wagner (Mutter)');
   for (const page of invitees) await waitForState(page, 'in-call');
