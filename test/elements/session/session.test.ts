@@ -224,26 +224,32 @@ describe('ConsultationSession (patient)', () => {
     server.on('/v1/lobby/grant', () => ({ status: 200, body: { ...ADMISSION, token: 'fresh' } }));
     let release = (): void => undefined;
     FakeCallRoom.holdConnect = new Promise((resolve) => (release = resolve));
-    const session = patientSession(server);
-    await session.join({ code: 'ABC', name: 'Ann' });
-    await until(() => server.openStreams === 1);
-    server.event('admitted', ADMISSION);
-    await until(() => session.state === 'connecting');
-    await new Promise((r) => setTimeout(r, 20)); // the room is built and its connect() is held
-    const first = FakeCallRoom.last!;
-    first.callbacks.onMediaLost();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(FakeCallRoom.last).to.equal(first);
-    expect(first.disconnected).to.equal(false);
-    expect(session.state).to.equal('connecting');
-    FakeCallRoom.holdConnect = undefined;
-    release();
-    await until(() => session.state === 'in-call');
-    expect(FakeCallRoom.last).to.equal(first);
-    first.callbacks.onMediaLost();
-    await until(() => FakeCallRoom.last !== first && session.state === 'in-call');
-    expect(first.disconnected).to.equal(true);
-    expect(FakeCallRoom.last!.admission!.token).to.equal('fresh');
+    try {
+      const session = patientSession(server);
+      await session.join({ code: 'ABC', name: 'Ann' });
+      await until(() => server.openStreams === 1);
+      server.event('admitted', ADMISSION);
+      await until(() => session.state === 'connecting');
+      await new Promise((r) => setTimeout(r, 20)); // the room is built and its connect() is held
+      const first = FakeCallRoom.last!;
+      first.callbacks.onMediaLost();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(FakeCallRoom.last).to.equal(first);
+      expect(first.disconnected).to.equal(false);
+      expect(session.state).to.equal('connecting');
+      FakeCallRoom.holdConnect = undefined;
+      release();
+      await until(() => session.state === 'in-call');
+      expect(FakeCallRoom.last).to.equal(first);
+      first.callbacks.onMediaLost();
+      await until(() => FakeCallRoom.last !== first && session.state === 'in-call');
+      expect(first.disconnected).to.equal(true);
+      expect(FakeCallRoom.last!.admission!.token).to.equal('fresh');
+    } finally {
+      // Never leave the hold behind for the next test, even when this one fails.
+      FakeCallRoom.holdConnect = undefined;
+      release();
+    }
   });
 
   it('keeps rejoining while the server or SFU is down, staying "reconnecting", and is back after each loss', async () => {
