@@ -36,7 +36,9 @@ export async function openSessionPage(
   const page = await stack.newPage(options);
   await page.goto(`${stack.pagesUrl}/e2e/session.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  await page.evaluate((c) => window.vc.create(c), { serverUrl: stack.apiUrl, ...config });
+  // The lobby's connection test (its own throwaway room and peer connections) is off unless a test asks for it:
+  // these flows test other things, and on two cores the extra connections only slow them down.
+  await page.evaluate((c) => window.vc.create(c), { serverUrl: stack.apiUrl, connectionTest: false, ...config });
   return page;
 }
 
