@@ -28,12 +28,17 @@ export function practiceOfToken(token: string): { practiceId: string; consultati
 export class PracticeWatch {
   private stream?: LobbyStream;
 
-  constructor(private readonly core: SessionCore) {}
+  constructor(
+    private readonly core: SessionCore,
+    /** The token to send (the desk's latest refresh of the configured one). */
+    private readonly token: () => string | undefined = () => core.config.practitionerToken,
+  ) {}
 
   /** Opens the practice stream when the token is a practice token (idempotent). */
   watch(): void {
     const { core } = this;
-    const { serverUrl, practitionerToken } = core.config;
+    const { serverUrl } = core.config;
+    const practitionerToken = this.token();
     const scope = practitionerToken ? practiceOfToken(practitionerToken) : undefined;
     if (this.stream || !serverUrl || !practitionerToken || !scope) return;
     this.stream = new LobbyStream({
@@ -53,7 +58,8 @@ export class PracticeWatch {
 
   async transfer(ticketId: string, toConsultationId: string): Promise<void> {
     const { core } = this;
-    const { serverUrl, practitionerToken } = core.config;
+    const { serverUrl } = core.config;
+    const practitionerToken = this.token();
     if (!serverUrl || !practitionerToken || !practiceOfToken(practitionerToken)) {
       core.store.update({ error: { code: 'not_practice_token', message: 'Transfers need a practice token.' } });
       return;

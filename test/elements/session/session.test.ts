@@ -434,6 +434,45 @@ describe('ConsultationSession (practitioner)', () => {
     session.dispose();
   });
 
+  it('refreshes its token before it expires and uses the new one; a revoked token ends the session', async function () {
+    this.timeout(10_000);
+    const expiringSoon = (e: number) => `vcp.${btoa(JSON.stringify({ e }))}.signature`;
+    const first = expiringSoon(Math.floor(Date.now() / 1000) + 2);
+    const second = expiringSoon(Math.floor(Date.now() / 1000) + 3);
+    const server = new FakeServer();
+    let refreshes = 0;
+    server.on('/v1/practitioner/token', () => {
+      refreshes += 1;
+      return refreshes === 1
+        ? { status: 201, body: { token: second, tokenId: 'x', expiresAt: new Date().toISOString() } }
+        : { status: 401, body: { error: { code: 'token_revoked', message: 'This practitioner token was revoked.' } } };
+    });
+    const session = practitioner(server, { practitionerToken: first });
+    await session.startPractitioner();
+    expect(session.state).to.equal('in-call');
+    await until(() => refreshes === 1);
+    const refresh = server.requests.find((r) => r.url === '/v1/practitioner/token')!;
+    expect(refresh.authorization).to.equal(`Bearer ${first}`);
+    // The queue stream is reopened with the refreshed token, and actions use it.
+    await until(() => server.requests.some((r) => r.url === '/v1/practitioner/events' && r.authorization === `Bearer ${second}`));
+    await session.admit('t1');
+    expect(server.requests.find((r) => r.url === '/v1/practitioner/admit')!.authorization).to.equal(`Bearer ${second}`);
+    // The second refresh is refused as revoked: the session ends with that error.
+    await until(() => session.state === 'failed');
+    expect(refreshes).to.equal(2);
+    expect(session.snapshot.error!.code).to.equal('token_revoked');
+  });
+
+  it('ends when the queue stream says the token was revoked', async () => {
+    const server = new FakeServer();
+    const session = practitioner(server);
+    await session.startPractitioner();
+    await until(() => server.openStreams === 1);
+    server.event('revoked', {});
+    await until(() => session.state === 'failed');
+    expect(session.snapshot.error!.code).to.equal('token_revoked');
+  });
+
   it('fails clearly on a malformed grant and records action errors', async () => {
     const server = new FakeServer();
     const session = practitioner(server, { grant: '{"token": 1' });
