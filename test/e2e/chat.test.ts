@@ -23,7 +23,8 @@ test(
   'messages arrive in order on every page; a patient admitted later gets the conversation, marked as history',
   { timeout: 240_000 },
   async () => {
-    const consultation = await createConsultation(stack, { patients: 2 });
+    // The second code is a relative's: the role travels as the server-set participant attribute through the SFU.
+    const consultation = await createConsultation(stack, { patients: 2, roles: ['patient', 'relative'] });
     assert.equal(consultation.codes.length, 2);
     const practitioner = await practitionerInCall(stack, consultation);
     const first = await patientInCall(stack, practitioner, consultation.codes[0]!, 'Ann');
@@ -104,6 +105,15 @@ test(
       );
       assert.equal(shown.at(-1)!.history, false);
     }
+    // The relative is marked as such on the other pages, from the attribute the server set (not from "Ben").
+    for (const page of [practitioner, first]) {
+      assert.equal((await page.evaluate(() => window.collab.shownMessages())).at(-1)!.role, 'relative');
+      assert.equal(
+        await page.evaluate(() => window.vc.session!.snapshot.participants.find((p) => p.name === 'Patient 2')?.role),
+        'relative',
+      );
+    }
+    assert.equal(await late.evaluate(() => window.vc.session!.snapshot.participants.find((p) => p.name === 'Patient 1')?.role), 'patient');
     // The practitioner's and the first patient's own views never turned live messages into history.
     for (const page of [practitioner, first])
       assert.ok((await page.evaluate(() => window.collab.shownMessages())).every((m) => !m.history));

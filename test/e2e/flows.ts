@@ -14,14 +14,20 @@ export interface Consultation {
 
 export async function createConsultation(
   stack: AnyStack,
-  options: { patients?: number; e2ee?: boolean; maxParticipants?: number; patientScreenShare?: boolean } = {},
+  /** `roles[i]`: the role the integrator gives code i (default patient). */
+  options: { patients?: number; roles?: string[]; e2ee?: boolean; maxParticipants?: number; patientScreenShare?: boolean } = {},
 ): Promise<Consultation> {
-  const { patients = 1, ...settings } = options;
+  const { patients = 1, roles = [], ...settings } = options;
   const { id } = await stack.integrator<{ id: string }>('POST', '/v1/consultations', { title: 'E2E', ...settings });
   const codes: string[] = [];
   for (let i = 0; i < patients; i++) {
     codes.push(
-      (await stack.integrator<{ code: string }>('POST', `/v1/consultations/${id}/access-codes`, { alias: `Patient ${i + 1}` })).code,
+      (
+        await stack.integrator<{ code: string }>('POST', `/v1/consultations/${id}/access-codes`, {
+          alias: `Patient ${i + 1}`,
+          ...(roles[i] ? { role: roles[i] } : {}),
+        })
+      ).code,
     );
   }
   const { token } = await stack.integrator<{ token: string }>('POST', `/v1/consultations/${id}/practitioner-tokens`, { name: 'Dr. Test' });

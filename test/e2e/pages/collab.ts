@@ -64,12 +64,13 @@ function sortKeys(value: unknown): unknown {
 }
 
 const collab = {
-  /** What the chat element shows, in order: sender name as rendered, text, and whether marked as history. */
-  shownMessages(): Array<{ name: string; text: string; history: boolean }> {
+  /** What the chat element shows, in order: sender name as rendered, text, whether marked as history, the role mark. */
+  shownMessages(): Array<{ name: string; text: string; history: boolean; role: string | null }> {
     return [...(chatElement().shadowRoot?.querySelectorAll('li.message') ?? [])].map((li) => ({
       name: li.querySelector('.name')?.textContent?.trim() ?? '',
       text: li.querySelector('.text')?.textContent?.trim() ?? '',
       history: li.classList.contains('history'),
+      role: (li as HTMLElement).dataset.role ?? null,
     }));
   },
   historyDividerShown: () => !!chatElement().shadowRoot?.querySelector('li.divider'),
