@@ -46,6 +46,9 @@ export interface Joined extends RedeemedCode {
 }
 
 /** The waiting room: codes → tickets, the queue, admission, and the grants that follow. */
+/** Thrown inside an admission's transaction to roll it back when the entry was no longer waiting. */
+const notWaiting = new Error('not waiting');
+
 export class LobbyService {
   /** Wrong codes per tenant, across all clients (never on disk). */
   private readonly guessBudget: GuessBudget;
@@ -207,10 +210,12 @@ export class LobbyService {
 
   async leave(entry: LobbyEntryRow): Promise<void> {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') return;
-    await this.ctx.store.transaction(async (tx) => {
-      await tx.setLobbyStatus(entry.id, 'left', { declineReason: null });
+    const left = await this.ctx.store.transaction(async (tx) => {
+      if (!(await tx.setLobbyStatus(entry.id, 'left', { from: ['waiting', 'admitted'], declineReason: null }))) return false;
       await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.left', { consultationId: entry.consultationId, ticketId: entry.id });
+      return true;
     });
+    if (!left) return; // declined or gone meanwhile (another request, another instance): that one did the rest
     this.ctx.bus.publish('changed', entry.consultationId);
     const consultation = await this.ctx.store.getConsultation(entry.consultationId);
     if (entry.status === 'admitted' && consultation) await this.rotateKey(consultation);
@@ -238,31 +243,50 @@ export class LobbyService {
     if ((await this.freePlaces(consultation)) === 0) {
       throw new ApiError(409, 'room_full', `The room is full (${consultation.maxParticipants} participants including you).`);
     }
-    await this.admitEntry(consultation, entry, by);
+    if (!(await this.admitEntry(consultation, entry, by))) {
+      // Someone else changed the entry since it was read: admitted by them is what was asked, anything else is not.
+      if ((await this.ctx.store.getLobbyEntry(entry.id))?.status === 'admitted') return;
+      throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
+    }
     this.ctx.bus.publish('changed', consultation.id);
   }
 
-  private async admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow, by: string | undefined): Promise<void> {
+  /**
+   * Admits one waiting entry; false (and nothing written: no identity, audit or event) when it is no longer
+   * waiting, e.g. a second practitioner admitted it a moment earlier on this or another instance.
+   */
+  private async admitEntry(consultation: ConsultationRow, entry: LobbyEntryRow, by: string | undefined): Promise<boolean> {
     const identity = randomId('patient-', 9);
-    await this.ctx.store.transaction(async (tx) => {
-      await tx.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
-      await tx.setLobbyStatus(
-        entry.id,
-        'admitted',
-        { identity, admittedAt: this.ctx.now(), ...(by ? { admittedBy: by } : {}) },
-        this.audit(consultation, 'patient.admit'),
-      );
-      await this.ctx.webhooks.emit(tx, consultation.tenantId, 'patient.admitted', { consultationId: consultation.id, ticketId: entry.id });
-    });
+    try {
+      await this.ctx.store.transaction(async (tx) => {
+        await tx.addIssuedIdentity(consultation.id, identity, 'patient', entry.osFamily, this.ctx.now());
+        const admitted = await tx.setLobbyStatus(
+          entry.id,
+          'admitted',
+          { from: ['waiting'], identity, admittedAt: this.ctx.now(), ...(by ? { admittedBy: by } : {}) },
+          this.audit(consultation, 'patient.admit'),
+        );
+        if (!admitted) throw notWaiting; // rolls the identity back
+        await this.ctx.webhooks.emit(tx, consultation.tenantId, 'patient.admitted', {
+          consultationId: consultation.id,
+          ticketId: entry.id,
+        });
+      });
+      return true;
+    } catch (error) {
+      if (error === notWaiting) return false;
+      throw error;
+    }
   }
 
   /** Admits in arrival order, as many as the room has places for; the rest keep waiting. */
   async admitAll(consultation: ConsultationRow, by?: string): Promise<number> {
     const places = await this.freePlaces(consultation);
     const waiting = (await this.ctx.store.listLobbyEntries(consultation.id, 'waiting')).slice(0, places);
-    for (const entry of waiting) await this.admitEntry(consultation, entry, by);
-    if (waiting.length) this.ctx.bus.publish('changed', consultation.id);
-    return waiting.length;
+    let admitted = 0;
+    for (const entry of waiting) if (await this.admitEntry(consultation, entry, by)) admitted += 1;
+    if (admitted) this.ctx.bus.publish('changed', consultation.id);
+    return admitted;
   }
 
   /** Declining an admitted patient also removes them from the room; their identity is revoked. */
@@ -271,11 +295,17 @@ export class LobbyService {
     if (entry.status === 'declined') return;
     if (entry.status !== 'waiting' && entry.status !== 'admitted')
       throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
-    await this.ctx.store.transaction(async (tx) => {
-      await tx.setLobbyStatus(entry.id, 'declined', { declineReason: reason ?? null }, this.audit(consultation, 'patient.decline'));
+    const declined = await this.ctx.store.transaction(async (tx) => {
+      const patch = { from: ['waiting', 'admitted'] as const, declineReason: reason ?? null };
+      if (!(await tx.setLobbyStatus(entry.id, 'declined', patch, this.audit(consultation, 'patient.decline')))) return false;
       // The reason is the practitioner's words to the patient: it stays out of the payload.
       await this.ctx.webhooks.emit(tx, consultation.tenantId, 'patient.declined', { consultationId: consultation.id, ticketId: entry.id });
+      return true;
     });
+    if (!declined) {
+      if ((await this.ctx.store.getLobbyEntry(entry.id))?.status === 'declined') return;
+      throw new ApiError(409, 'not_waiting', 'This patient is no longer waiting.');
+    }
     this.ctx.bus.publish('changed', consultation.id);
     if (entry.status === 'admitted') await this.rotateKey(consultation);
     if (entry.identity) void this.removeFromRoom(consultation.roomName, entry.identity);

@@ -217,16 +217,20 @@ class PgOps implements StoreOps {
     ).map(toEntry);
   }
 
-  setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): Promise<void> {
+  setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): Promise<boolean> {
+    const from = [...(patch.from ?? [])];
     return this.atomically(async (q) => {
-      await q`UPDATE lobby_entries SET status = ${status}, identity = COALESCE(${patch.identity ?? null}, identity),
+      // Under READ COMMITTED a concurrent UPDATE of the row waits for the first and re-checks the status: one wins.
+      const changed = await q`UPDATE lobby_entries SET status = ${status}, identity = COALESCE(${patch.identity ?? null}, identity),
                 decline_reason = ${patch.declineReason ?? null}, admitted_at = COALESCE(${patch.admittedAt ?? null}::bigint, admitted_at),
                 admitted_by = COALESCE(${patch.admittedBy ?? null}, admitted_by)
-              WHERE id = ${id}`;
+              WHERE id = ${id} AND (${from.length}::int = 0 OR status = ANY(${from}::text[]))`;
+      if (changed.count === 0) return false;
       if (status === 'declined' || status === 'left') {
         await q`UPDATE issued_identities SET revoked = 1 WHERE identity = (SELECT identity FROM lobby_entries WHERE id = ${id})`;
       }
       if (audit) await this.audit(q, audit);
+      return true;
     });
   }
 

@@ -258,16 +258,28 @@ export class SqliteOps implements SyncStoreOps {
     ).map(toEntry);
   }
 
-  setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): void {
-    this.db.transaction(() => {
-      this.sql(
+  setLobbyStatus(id: string, status: LobbyStatus, patch: LobbyStatusPatch = {}, audit?: AuditRow): boolean {
+    const from = patch.from ?? [];
+    return this.db.transaction(() => {
+      const { changes } = this.sql(
         `UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at),
-             admitted_by = COALESCE(?, admitted_by) WHERE id = ?`,
-      ).run(status, patch.identity ?? null, patch.declineReason ?? null, patch.admittedAt ?? null, patch.admittedBy ?? null, id);
+             admitted_by = COALESCE(?, admitted_by) WHERE id = ? AND (? = 0 OR status IN (SELECT value FROM json_each(?)))`,
+      ).run(
+        status,
+        patch.identity ?? null,
+        patch.declineReason ?? null,
+        patch.admittedAt ?? null,
+        patch.admittedBy ?? null,
+        id,
+        from.length,
+        JSON.stringify(from),
+      );
+      if (changes === 0) return false;
       if (status === 'declined' || status === 'left') {
         this.sql('UPDATE issued_identities SET revoked = 1 WHERE identity = (SELECT identity FROM lobby_entries WHERE id = ?)').run(id);
       }
       if (audit) this.insertAudit(audit);
+      return true;
     })();
   }
 

@@ -53,7 +53,12 @@ export interface StoreOps {
   getLobbyEntry(id: string): Promise<LobbyEntryRow | undefined>;
   /** Entries of one consultation in a given status, oldest first. */
   listLobbyEntries(consultationId: string, status: LobbyStatus): Promise<LobbyEntryRow[]>;
-  setLobbyStatus(id: string, status: LobbyStatus, patch?: LobbyStatusPatch, audit?: AuditRow): Promise<void>;
+  /**
+   * Sets an entry's status (and revokes its identity when it is declined or leaves). With `patch.from`, only when the
+   * entry's current status is one of those: two practitioners admitting one patient at once, on one instance or two,
+   * change it once. Returns whether the entry changed; when it did not, nothing else is written (audit included).
+   */
+  setLobbyStatus(id: string, status: LobbyStatus, patch?: LobbyStatusPatch, audit?: AuditRow): Promise<boolean>;
   /** Replaces the device-check JSON of an entry (the patient's connection test reports after joining). */
   setLobbyDeviceCheck(id: string, deviceCheck: string): Promise<void>;
   /** Open (not ended) consultations of a practice, oldest first. */
@@ -119,6 +124,8 @@ export interface StoreOps {
 
 export type NewLobbyEntry = Omit<LobbyEntryRow, 'consultationId' | 'tenantId' | 'alias' | 'role'>;
 export interface LobbyStatusPatch {
+  /** Change only from one of these statuses (a compare-and-set in the UPDATE itself). */
+  from?: readonly LobbyStatus[];
   identity?: string;
   declineReason?: string | null;
   admittedAt?: number;

@@ -194,6 +194,44 @@ describe('services emit webhook events', () => {
     await createConsultation(app, app.keys.globex);
   });
 
+  it('practitioners admitting (or declining) one patient at the same moment change it once: one event, one audit row', async () => {
+    const id = await createConsultation(app, app.keys.acme);
+    const [first, second] = [await practitionerToken(app, app.keys.acme, id), await practitionerToken(app, app.keys.acme, id)];
+    const join = async (name: string) => {
+      const code = await issueCode(app, app.keys.acme, id, {});
+      const res = await call(app, 'POST', '/v1/lobby/join', { body: { code, name } });
+      assert.equal(res.status, 201);
+      return String(res.body.ticketId);
+    };
+    const a = await join('Ada Race');
+    const admits = await Promise.all(
+      [first, second, first, second].map((auth) => call(app, 'POST', '/v1/practitioner/admit', { auth, body: { ticketId: a } })),
+    );
+    assert.deepEqual(
+      admits.map((r) => r.status),
+      [200, 200, 200, 200],
+      'admitting an admitted patient is what was asked',
+    );
+    const b = await join('Bo Race');
+    const declines = await Promise.all(
+      [first, second, first].map((auth) => call(app, 'POST', '/v1/practitioner/decline', { auth, body: { ticketId: b } })),
+    );
+    assert.deepEqual(
+      declines.map((r) => r.status),
+      [200, 200, 200],
+    );
+    await hooks.next('patient.declined', (d) => d.data.ticketId === b);
+    await new Promise((r) => setTimeout(r, 500)); // the worker polls every 100 ms: a second event would be here by now
+    const count = (type: string, ticketId: string) => hooks.got.filter((d) => d.type === type && d.data.ticketId === ticketId).length;
+    assert.equal(count('patient.admitted', a), 1, 'one patient.admitted');
+    assert.equal(count('patient.declined', b), 1, 'one patient.declined');
+    const audit = await call<{ items: { action: string; consultationId?: string }[] }>(app, 'GET', '/v1/audit', { auth: app.keys.acme });
+    assert.equal(audit.status, 200);
+    const actions = audit.body.items.filter((e) => e.consultationId === id).map((e) => e.action);
+    assert.equal(actions.filter((x) => x === 'patient.admit').length, 1, actions.join(', '));
+    assert.equal(actions.filter((x) => x === 'patient.decline').length, 1, actions.join(', '));
+  });
+
   it('no change without its event: when the event cannot be queued, the change is rolled back', async () => {
     const store = new SqliteStore(':memory:');
     const failing = new Proxy(store, {
