@@ -36,9 +36,13 @@ const componentEntries = () => {
 const workerFiles = {
   'livekit-e2ee-worker.mjs': 'node_modules/livekit-client/dist/livekit-client.e2ee.worker.mjs',
   'pdf.worker.min.mjs': 'node_modules/pdfjs-dist/build/pdf.worker.min.mjs',
+  // Noise suppression (src/session/effects/noise.ts): RNNoise's worklet and WASM, served beside the SDK.
+  'rnnoise-worklet.mjs': 'node_modules/@sapphi-red/web-noise-suppressor/dist/rnnoise/workletProcessor.js',
+  'rnnoise.wasm': 'node_modules/@sapphi-red/web-noise-suppressor/dist/rnnoise.wasm',
+  'rnnoise_simd.wasm': 'node_modules/@sapphi-red/web-noise-suppressor/dist/rnnoise_simd.wasm',
 };
 function workerAssets() {
-  const pattern = /new URL\(\s*['"]\.\/([\w.-]+\.mjs)['"]\s*,\s*import\.meta\.url\s*\)/g;
+  const pattern = /new URL\(\s*['"]\.\/([\w.-]+\.(?:mjs|wasm))['"]\s*,\s*import\.meta\.url\s*\)/g;
   let refs;
   return {
     name: 'worker-assets',

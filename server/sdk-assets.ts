@@ -14,7 +14,7 @@ import express, { type RequestHandler } from 'express';
 export const SDK_ENTRY = 'videoconsult.js';
 
 /** Only the embed's own files: never dist/lib or dist/server, which share the folder. */
-const SDK_PATH = /^\/(?:videoconsult\.js|[\w-]+(?:\.[\w-]+)*\.mjs|chunks\/[\w-]+(?:\.[\w-]+)*\.js)(?:\.map)?$/;
+const SDK_PATH = /^\/(?:videoconsult\.js|[\w-]+(?:\.[\w-]+)*\.(?:mjs|wasm)|chunks\/[\w-]+(?:\.[\w-]+)*\.js)(?:\.map)?$/;
 const HASHED = /^\/chunks\//;
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const SHORT = 'public, max-age=300, must-revalidate';

@@ -302,6 +302,13 @@ export class CallConnection {
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void> {
     return this.act((room) => room.switchDevice(kind, deviceId), 'device_switch_failed', 'The device could not be switched.');
   }
+  setNoiseSuppression(enabled: boolean): Promise<void> {
+    return this.act(
+      (room) => room.setNoiseSuppression?.(enabled) ?? Promise.resolve(),
+      'effect_failed',
+      'Noise suppression could not be switched on this device.',
+    );
+  }
   startAudio(): Promise<void> {
     return this.act((room) => room.startAudio(), 'audio_blocked', 'The browser still blocks sound.');
   }

@@ -28,6 +28,8 @@ export interface CallRoom extends CallMediaState {
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
   startAudio(): Promise<void>;
+  /** Noise suppression on the published microphone (loads its code and WASM on first use). */
+  setNoiseSuppression?(enabled: boolean): Promise<void>;
   /** Switches an encrypted call to a new key (after a key rotation). */
   setKey?(key: string): Promise<void>;
   /** Bytes received so far from remote tracks, by kind (diagnostics and end-to-end tests). */

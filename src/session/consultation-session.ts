@@ -164,6 +164,10 @@ export class ConsultationSession extends EventTarget implements VcSession {
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void> {
     return this.call.switchDevice(kind, deviceId);
   }
+  /** Noise suppression (RNNoise, loaded on first use) on this participant's published microphone. */
+  setNoiseSuppression(enabled: boolean): Promise<void> {
+    return this.call.setNoiseSuppression(enabled);
+  }
   startAudio(): Promise<void> {
     return this.call.startAudio();
   }

@@ -46,6 +46,8 @@ export class LiveKitCallRoom implements CallRoom {
   private leaving = false;
   private transport?: DataTransport & { dispose(): void };
   private admissionToken?: string;
+  /** Where noise suppression runs, once switched on (livekit-client needs the track to have one). */
+  private effectsAudio?: AudioContext;
 
   constructor(
     private readonly callbacks: CallRoomCallbacks,
@@ -162,6 +164,8 @@ export class LiveKitCallRoom implements CallRoom {
     this.transport?.dispose();
     this.transport = undefined;
     this.admissionToken = undefined;
+    void this.effectsAudio?.close().catch(() => undefined);
+    this.effectsAudio = undefined;
     const room = this.room;
     this.room = undefined;
     if (room) {
@@ -262,6 +266,21 @@ export class LiveKitCallRoom implements CallRoom {
     await this.room?.switchActiveDevice(kind, deviceId);
     this.callbacks.onChange();
   }
+  async setNoiseSuppression(enabled: boolean): Promise<void> {
+    const track = this.room?.localParticipant.getTrackPublication(Track.Source.Microphone)?.audioTrack;
+    if (!track) return;
+    if (!enabled) {
+      await track.stopProcessor();
+      return;
+    }
+    // Only this call loads the chunk (src/session/effects/noise.ts) and its WASM, from beside the SDK.
+    const { NoiseSuppressor } = await import('./effects/noise.js');
+    // RNNoise works at 48 kHz; the processor runs in the track's own AudioContext.
+    this.effectsAudio ??= new AudioContext({ sampleRate: 48_000 });
+    await track.setAudioContext(this.effectsAudio);
+    await track.setProcessor(new NoiseSuppressor());
+  }
+
   async startAudio(): Promise<void> {
     await this.room?.startAudio();
     this.callbacks.onChange();

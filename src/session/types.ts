@@ -235,6 +235,8 @@ export interface CallControls extends SessionSource {
   setCameraEnabled(enabled: boolean): Promise<void>;
   setScreenShareEnabled(enabled: boolean): Promise<void>;
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
+  /** Noise suppression on the published microphone, loaded on first use. */
+  setNoiseSuppression?(enabled: boolean): Promise<void>;
   startAudio(): Promise<void>;
   /** The token server and the current LiveKit grant while in the call (chat and whiteboard uploads). */
   callAccess?(): CallAccess | undefined;

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { consultation, openConsultation, passDeviceCheck, patientWaitsViaForm, waitForConsultationState } from './consultation-ui.js';
+import { callThroughUi, consultation, openConsultation, watchOffers } from './consultation-ui.js';
 import { createConsultation } from './flows.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -68,20 +68,8 @@ test(
       };
     });
     // Every offer this page makes, counted: a renegotiation would make another.
-    await practitioner.evaluate(() => {
-      const w = window as unknown as { offers: number };
-      w.offers = 0;
-      const original = RTCPeerConnection.prototype.createOffer;
-      RTCPeerConnection.prototype.createOffer = function (this: RTCPeerConnection, ...args: never[]) {
-        w.offers += 1;
-        return (original as (...a: never[]) => Promise<RTCSessionDescriptionInit>).apply(this, args);
-      } as typeof original;
-    });
-    await passDeviceCheck(practitioner);
-    await waitForConsultationState(practitioner, 'in-call');
-    const patient = await patientWaitsViaForm(stack, codes[0]!, 'Anna');
-    await practitioner.getByRole('button', { name: /^Admit Patient 1/ }).click();
-    await waitForConsultationState(patient, 'in-call');
+    await watchOffers(practitioner);
+    const patient = await callThroughUi(stack, practitioner, codes[0]!);
 
     const remoteVideo = consultation(patient).locator('vc-call figure.remote video.camera');
     await remoteVideo.waitFor({ timeout: WAIT });
@@ -109,7 +97,7 @@ test(
         return s.snapshot.participants.find((p) => p.isLocal)?.camera?.label;
       });
     assert.equal(await localCamera(), 'fake_device_0');
-    const offersBefore = await practitioner.evaluate(() => (window as unknown as { offers: number }).offers);
+    const offersBefore = await practitioner.evaluate(() => (window as unknown as { offers: { count: number } }).offers.count);
 
     const switchButton = consultation(practitioner).locator('vc-call [part~="switch-camera-button"]');
     await switchButton.click();
@@ -129,7 +117,7 @@ test(
       'the same remote track keeps playing (no new subscription)',
     );
     assert.equal(
-      await practitioner.evaluate(() => (window as unknown as { offers: number }).offers),
+      await practitioner.evaluate(() => (window as unknown as { offers: { count: number } }).offers.count),
       offersBefore,
       'no new offer: no renegotiation',
     );

@@ -67,3 +67,30 @@ export function bluePixels(page: Page): Promise<number> {
     return count;
   });
 }
+
+/**
+ * Records every RTCPeerConnection of the page that makes an offer, and how many offers it made (a renegotiation
+ * makes another): `window.offers = { count, pcs }`. Call before the page connects.
+ */
+export async function watchOffers(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const offers = { count: 0, pcs: new Set<RTCPeerConnection>() };
+    (window as unknown as { offers: typeof offers }).offers = offers;
+    const original = RTCPeerConnection.prototype.createOffer;
+    RTCPeerConnection.prototype.createOffer = function (this: RTCPeerConnection, ...args: never[]) {
+      offers.count += 1;
+      offers.pcs.add(this);
+      return (original as (...a: never[]) => Promise<RTCSessionDescriptionInit>).apply(this, args);
+    } as typeof original;
+  });
+}
+
+/** The practitioner passes the device check and enters the call; a patient joins through the form and is admitted. */
+export async function callThroughUi(stack: Stack, practitioner: Page, code: string, timeout = WAIT): Promise<Page> {
+  await passDeviceCheck(practitioner, timeout);
+  await waitForConsultationState(practitioner, 'in-call', timeout);
+  const patient = await patientWaitsViaForm(stack, code, 'Anna', timeout);
+  await practitioner.getByRole('button', { name: /^Admit Patient 1/ }).click();
+  await waitForConsultationState(patient, 'in-call', timeout);
+  return patient;
+}

@@ -39,6 +39,7 @@ type Corner = (typeof CORNERS)[number];
  * @csspart camera-button - Camera toggle.
  * @csspart screen-button - Screen-share toggle.
  * @csspart devices-button - Opens device selection.
+ * @csspart noise-button - Noise suppression toggle (RNNoise, loaded on first use).
  * @csspart switch-camera-button - Switches to the next camera (shown with more than one).
  * @csspart leave-button - Leave.
  * @csspart end-button - End for everyone (practitioners).
@@ -68,6 +69,7 @@ export class VcCall extends VcSessionElement {
   @state() private devices: DeviceLists = { cameras: [], microphones: [], speakers: [] };
   @state() private announcement = '';
   @state() private dragging = false;
+  @state() private noiseSuppression = false;
 
   private knownRemotes?: Map<string, string>;
   private readonly zooms = new Map<string, VideoZoom>();
@@ -169,6 +171,12 @@ export class VcCall extends VcSessionElement {
     if (!s || !next) return;
     await s.switchDevice('videoinput', next.deviceId);
     this.announcement = next.label || this.localize.t('call.switchCamera');
+  }
+
+  private async toggleNoiseSuppression(): Promise<void> {
+    const next = !this.noiseSuppression;
+    this.noiseSuppression = next;
+    await this.sessions.session?.setNoiseSuppression?.(next);
   }
 
   private zoomFor(identity: string): VideoZoom {
@@ -329,6 +337,18 @@ export class VcCall extends VcSessionElement {
       ${
         this.devices.cameras.length > 1 && s.cameraEnabled
           ? button('switch-camera-button', undefined, icons.switchCamera, t('call.switchCamera'), () => void this.switchCamera())
+          : nothing
+      }
+      ${
+        s.microphoneEnabled && this.sessions.session?.setNoiseSuppression
+          ? button(
+              'noise-button',
+              this.noiseSuppression,
+              icons.mic,
+              t('fx.noise'),
+              () => void this.toggleNoiseSuppression(),
+              this.noiseSuppression ? 'active' : '',
+            )
           : nothing
       }
       <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"

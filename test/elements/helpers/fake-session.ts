@@ -96,6 +96,9 @@ export class FakeSession implements VcSession {
   setScreenShareEnabled(enabled: boolean): Promise<void> {
     return this.record('setScreenShareEnabled', enabled);
   }
+  setNoiseSuppression(enabled: boolean): Promise<void> {
+    return this.record('setNoiseSuppression', enabled);
+  }
   switchDevice(kind: string, deviceId: string): Promise<void> {
     return this.record('switchDevice', kind, deviceId);
   }
