@@ -24,8 +24,8 @@ import { png } from './png.js';
 import { writeFileSync } from 'node:fs';
 import { createServer, request as forward, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startLivekit } from '../../scripts/livekit.mjs';
-import { startStack, type Stack } from './stack.js';
+import { startLivekit, type RunningLivekit } from '../../scripts/livekit.mjs';
+import { startStack, type Stack, type StartSfu } from './stack.js';
 
 const WAIT = 40_000;
 /** TEST-NET-2 (RFC 5737): an address nothing else in the run contains. */
@@ -51,7 +51,7 @@ before(async () => {
       smtp: { host: '127.0.0.1', port: sink.port, secure: false, requireTLS: false, from: 'Praxis <noreply@praxis.example>' },
     },
     {
-      startSfu: async ({ port, webhookUrl, keys }) => {
+      startSfu: async ({ port, webhookUrl, keys }: Parameters<StartSfu<RunningLivekit>>[0]) => {
         const sfu = await startLivekit({ port, keys, webhookUrl });
         sfu.process.stderr?.on('data', (chunk: Buffer) => sfuLog.push(chunk.toString()));
         return sfu;
@@ -157,7 +157,11 @@ test(
       .setInputFiles({ name: 'rash.png', mimeType: 'image/png', buffer: png(12, 7, [200, 30, 30]) });
     const preview = practitioner.locator('vc-consultation vc-chat [part="attachment"] img');
     await preview.waitFor({ timeout: WAIT });
-    await practitioner.waitForFunction((img) => img.complete && img.naturalWidth === 12, await preview.elementHandle(), { timeout: WAIT });
+    await practitioner.waitForFunction(
+      (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth === 12,
+      await preview.elementHandle(),
+      { timeout: WAIT },
+    );
 
     // The whiteboard: the practitioner opens it and draws; the stroke reaches the patient.
     await practitioner.locator('vc-consultation [part="whiteboard-button"]').click();
