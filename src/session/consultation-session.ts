@@ -15,6 +15,7 @@ import { canTransition, isTerminal } from './state-machine.js';
 import { SnapshotStore } from './store.js';
 import type {
   CallAccess,
+  ConnectionRating,
   DeviceCheckResult,
   EndReason,
   JoinRequest,
@@ -137,6 +138,12 @@ export class ConsultationSession extends EventTarget implements VcSession {
   /** Practice token: moves a waiting or admitted patient to another consultation of the practice. */
   transfer(ticketId: string, toConsultationId: string): Promise<void> {
     return this.desk.transfer(ticketId, toConsultationId);
+  }
+  setNotice(text: string | null): Promise<void> {
+    return this.desk.setNotice(text);
+  }
+  rateConnection(rating: ConnectionRating): Promise<void> {
+    return this.lobby.rate(rating);
   }
   endForEveryone(): Promise<void> {
     return this.desk.endForEveryone();

@@ -26,6 +26,12 @@ export function parseMessage(data: Json): LobbyMessage | undefined {
   return { text: data.text, at: isString(data.at) ? data.at : new Date().toISOString() };
 }
 
+/** The note for everyone waiting: `{ text, at }`, or absent / `{ text: null }` when there is none. */
+export function parseNotice(data: unknown): LobbyMessage | undefined {
+  if (!data || typeof data !== 'object' || (data as Json).text === null) return undefined;
+  return parseMessage(data as Json);
+}
+
 export function parseAdmission(data: Json, type = 'admitted'): Admission | undefined {
   if (!isString(data.livekitUrl) || !/^(wss?|https?):\/\//.test(data.livekitUrl)) {
     return reject(type, 'livekitUrl must be a ws(s) or http(s) URL');

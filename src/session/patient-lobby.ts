@@ -7,11 +7,11 @@ import type { CallConnection } from './call-connection.js';
 import { describe, joinUrl, postJson } from './http.js';
 import { LobbyConnectionTest } from './lobby-connection-test.js';
 import { LobbyStream } from './lobby-client.js';
-import { parseAdmission, parseMessage, parseQueue } from './lobby-events.js';
+import { parseAdmission, parseMessage, parseNotice, parseQueue } from './lobby-events.js';
 import type { SessionCore } from './session-core.js';
 import { isTerminal } from './state-machine.js';
 import { forgetTicket, readTicket, saveTicket, type SavedTicket } from './ticket-storage.js';
-import type { Admission, ConsultationInfo, JoinRequest } from './types.js';
+import type { Admission, ConnectionRating, ConsultationInfo, JoinRequest } from './types.js';
 
 const JOINABLE = ['idle', 'checking-devices'];
 
@@ -77,7 +77,7 @@ export class PatientLobby {
     this.stream = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/lobby/events'),
       token: ticket,
-      eventTypes: ['queue', 'message', 'admitted', 'declined', 'ended', 'error', 'key', 'transferred'],
+      eventTypes: ['queue', 'message', 'notice', 'admitted', 'declined', 'ended', 'error', 'key', 'transferred'],
       onEvent: (type, data) => this.onEvent(type, data),
       onFatal: (_status, code, message) => core.fail(code, message),
       ...(core.config.fetch ? { fetch: core.config.fetch } : {}),
@@ -119,6 +119,8 @@ export class PatientLobby {
     } else if (type === 'queue') {
       const queue = parseQueue(data);
       if (queue) core.store.update({ queue });
+    } else if (type === 'notice') {
+      core.store.update({ notice: parseNotice(data) });
     } else if (type === 'message') {
       const message = parseMessage(data);
       if (message) core.store.update({ messages: [...core.store.snapshot.messages, message] });
@@ -162,6 +164,13 @@ export class PatientLobby {
     const admission = parseAdmission(answer ?? {}, 'grant');
     if (!admission) throw new Error('bad grant');
     return admission;
+  }
+
+  /** The one-tap connection rating of the end screen (the ticket stays valid after the end for this). */
+  async rate(rating: ConnectionRating): Promise<void> {
+    const serverUrl = this.core.config.serverUrl;
+    if (!this.ticket || !serverUrl) throw new Error('no ticket');
+    await postJson(this.core.fetch, joinUrl(serverUrl, '/v1/lobby/rating'), { token: this.ticket, body: { rating } });
   }
 
   /** Tells the server the patient left the queue (only while waiting; in the call the room says so). */

@@ -6,7 +6,7 @@ import type { CallConnection } from './call-connection.js';
 import { resolvePractitionerGrant } from './grant.js';
 import { ApiRequestError, describe, joinUrl, postJson } from './http.js';
 import { LobbyStream } from './lobby-client.js';
-import { parsePatients } from './lobby-events.js';
+import { parseNotice, parsePatients } from './lobby-events.js';
 import { practitionerTokenExpiry, refreshDelay } from './practitioner-token.js';
 import type { SessionCore } from './session-core.js';
 import { PracticeWatch } from './practice-watch.js';
@@ -135,7 +135,7 @@ export class PractitionerDesk {
         if (type === 'revoked') return core.fail('token_revoked', 'This practitioner token was revoked.');
         if (type === 'key') return this.call.rotateKey(data);
         const patients = parsePatients(data);
-        if (patients) core.store.update({ waitingPatients: patients });
+        if (patients) core.store.update({ waitingPatients: patients, notice: parseNotice(data.notice) });
       },
       onFatal: (_status, code, message) =>
         code === 'token_revoked' ? core.fail(code, message) : core.store.update({ error: { code, message } }),
@@ -160,6 +160,9 @@ export class PractitionerDesk {
   }
   transfer(ticketId: string, toConsultationId: string): Promise<void> {
     return this.practice.transfer(ticketId, toConsultationId);
+  }
+  setNotice(text: string | null): Promise<void> {
+    return this.act('/v1/practitioner/notice', { text: text === null ? null : text.slice(0, 280) });
   }
   async endForEveryone(): Promise<void> {
     await this.act('/v1/practitioner/end', undefined);

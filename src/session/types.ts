@@ -153,6 +153,8 @@ export interface SessionSnapshot extends CallMediaState {
   readonly queue?: QueueInfo;
   /** Messages from the practitioner to this waiting patient, oldest first. */
   readonly messages: readonly LobbyMessage[];
+  /** The practitioner's note for everyone waiting (e.g. "running 10 minutes late"), if one is set. */
+  readonly notice?: LobbyMessage;
   /** The practitioner's live queue (empty for patients). */
   readonly waitingPatients: readonly WaitingPatient[];
   /** The practice's shared queue, when the practitioner token is a practice token. */
@@ -211,7 +213,11 @@ export interface PatientSession extends SessionSource {
   resume?(): boolean;
   join(request: JoinRequest): Promise<void>;
   leave(): Promise<void>;
+  /** After the call: the patient's one-tap connection rating (anonymous stats only). */
+  rateConnection?(rating: ConnectionRating): Promise<void>;
 }
+
+export type ConnectionRating = 'good' | 'fair' | 'poor';
 
 /** The practitioner's desk: their own call, and the queue of waiting patients. */
 export interface PractitionerSession extends SessionSource {
@@ -223,6 +229,8 @@ export interface PractitionerSession extends SessionSource {
   sendMessage(ticketId: string, text: string): Promise<void>;
   /** Practice token only: moves a waiting or admitted patient to another consultation of the practice. */
   transfer?(ticketId: string, toConsultationId: string): Promise<void>;
+  /** Sets (or with null clears) the note everyone waiting sees. */
+  setNotice?(text: string | null): Promise<void>;
   endForEveryone(): Promise<void>;
   leave(): Promise<void>;
 }

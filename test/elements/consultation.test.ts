@@ -70,6 +70,75 @@ describe('<vc-consultation>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it("waits with the device check's own camera (mirrored, can be hidden), a live mic level and the practitioner's note", async () => {
+    const server = new FakeServer();
+    server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T', consultation: { id: 'c1', locale: 'en', e2ee: false } } }));
+    const el = await fixture<VcConsultation>(
+      html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`,
+    );
+    wire(el, server);
+    await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
+    await until(() => el.session.state === 'waiting' && server.openStreams === 1);
+    server.event('queue', { position: 2, estimatedWaitSeconds: 300 });
+    const room = () => deep(el, 'vc-waiting-room')!.shadowRoot!;
+    await until(() => !!room().querySelector('[part="self-view"]'), 'the self-view');
+    const video = room().querySelector('[part="self-view"]') as HTMLVideoElement;
+    const shown = (video.srcObject as MediaStream).getVideoTracks()[0]!;
+    expect(getComputedStyle(video).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
+    await until(() => (room().querySelector('[part="mic-meter"]') as HTMLMeterElement).value > 0, 'a live microphone level');
+    expect(room().textContent).to.contain('You are number 2 in line.').and.contain('Estimated wait: about 5 min.');
+
+    server.event('notice', { text: 'Dr. Weber is running about 10 minutes late', at: '2026-01-01T10:00:00Z' });
+    await until(
+      () => room().querySelector('[part="notice"]')?.textContent?.includes('Dr. Weber is running about 10 minutes late') === true,
+    );
+    await expect(el).to.be.accessible();
+    server.event('notice', { text: null });
+    await until(() => !room().querySelector('[part="notice"]'), 'the cleared note disappears');
+
+    const toggle = room().querySelector('[part="self-view-button"]') as HTMLButtonElement;
+    toggle.click();
+    await until(() => !room().querySelector('[part="self-view"]'));
+    expect(toggle.getAttribute('aria-pressed')).to.equal('true');
+    expect(shown.readyState, 'hiding the picture does not stop the camera').to.equal('live');
+
+    // Admitted: the call publishes the very tracks the waiting screen showed (nothing opened twice).
+    server.event('admitted', ADMISSION);
+    await until(() => el.session.state === 'in-call');
+    expect(FakeCallRoom.last!.publishedTracks).to.include(shown);
+  });
+
+  it('ends with who ended it and the duration; the patient rates the connection with one tap', async () => {
+    const server = new FakeServer();
+    server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T', consultation: { id: 'c1', locale: 'en', e2ee: false } } }));
+    server.on('/v1/lobby/rating', () => ({ status: 200, body: {} }));
+    const el = await fixture<VcConsultation>(
+      html`<vc-consultation server-url="https://api.test" access-code="ABC" display-name="Ann"></vc-consultation>`,
+    );
+    wire(el, server);
+    await passDeviceCheck(() => deep(el, 'vc-waiting-room', 'vc-device-check') as VcDeviceCheck | null);
+    await until(() => el.session.state === 'waiting' && server.openStreams === 1);
+    server.event('admitted', ADMISSION);
+    await until(() => el.session.state === 'in-call');
+    server.event('ended', {});
+    await until(() => el.session.state === 'ended');
+    await el.updateComplete;
+    const screen = deep(el, '[part="end-screen"]')!;
+    expect(screen.querySelector('h2')!.textContent).to.equal('The practitioner ended the consultation');
+    expect(screen.querySelector('[part="duration"]')!.textContent).to.equal('Duration: 1 min');
+    await expect(el).to.be.accessible();
+    const buttons = [...screen.querySelectorAll<HTMLButtonElement>('[part="rate-button"]')];
+    expect(buttons.map((b) => b.textContent!.trim())).to.deep.equal(['Good', 'Okay', 'Poor']);
+    buttons[0]!.click();
+    await until(() => server.requests.some((r) => r.url.endsWith('/v1/lobby/rating')));
+    const rating = server.requests.find((r) => r.url.endsWith('/v1/lobby/rating'))!;
+    expect(rating.body).to.deep.equal({ rating: 'good' });
+    expect(rating.authorization).to.equal('Bearer T');
+    await el.updateComplete;
+    expect(deep(el, '[part="end-screen"]')!.textContent).to.contain('Thank you for your feedback.');
+    expect(deep(el, '[part="rate-button"]'), 'one tap only').to.equal(null);
+  });
+
   it('shows the declined screen and fires vc-declined', async () => {
     const server = new FakeServer();
     server.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T', consultation: { id: 'c1', locale: 'en', e2ee: false } } }));

@@ -178,6 +178,22 @@ describe('<vc-waiting-room> practitioner', () => {
     el.remove();
   });
 
+  it("sets and clears the practitioner's note for everyone waiting", async () => {
+    const session = new FakeSession({ role: 'practitioner', state: 'in-call', waitingPatients: [ann] });
+    const el = await room(session, html`<vc-waiting-room .session=${session} quiet></vc-waiting-room>`);
+    const input = $(el, '#notice-input') as HTMLInputElement;
+    input.value = '  Running about 10 minutes late ';
+    (input.form as HTMLFormElement).requestSubmit();
+    await el.updateComplete;
+    expect(session.called('setNotice')).to.deep.equal([['Running about 10 minutes late']]);
+    expect($(el, '[part="notice"]')!.textContent).to.contain('Everyone waiting sees: Running about 10 minutes late');
+    await expect(el).to.be.accessible();
+    ($(el, '[part="notice-clear-button"]') as HTMLButtonElement).click();
+    await el.updateComplete;
+    expect(session.called('setNotice')[1]).to.deep.equal([null]);
+    expect($(el, '[part="notice"]')).to.equal(null);
+  });
+
   it('leaves the title alone with no-title-badge', async () => {
     const session = new FakeSession({ role: 'practitioner', state: 'in-call', waitingPatients: [ann] });
     await room(session, html`<vc-waiting-room .session=${session} quiet no-title-badge></vc-waiting-room>`);

@@ -66,6 +66,17 @@ export const consultationStyles = css`
   aside:empty {
     display: none;
   }
+  .rating {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--vc-space-s, 0.5rem);
+    justify-content: center;
+    align-items: center;
+  }
+  .rating p {
+    flex-basis: 100%;
+    margin: 0;
+  }
   .message {
     display: grid;
     gap: var(--_vc-space-s);

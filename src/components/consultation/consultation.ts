@@ -15,10 +15,11 @@ import {
   type VcDeviceCheckCompleteEvent,
 } from '../../events/events.js';
 import { VcElement } from '../../internal/vc-element.js';
+import type { TranslationKey } from '../../translations/en.js';
 import { ConsultationSession } from '../../session/consultation-session.js';
 import type { StateChangeDetail } from '../../session/session-config.js';
 import { CALL_STATES, isTerminal } from '../../session/state-machine.js';
-import type { Admission, GrantInput, SessionRole } from '../../session/types.js';
+import type { Admission, ConnectionRating, GrantInput, SessionRole } from '../../session/types.js';
 import { collaborationFor } from '../../session/collaboration.js';
 import { loadCall } from '../call/lazy.js';
 import type { VcChat } from '../chat/chat.js';
@@ -66,7 +67,9 @@ const SFU_PATTERN = /^(wss?|https?):\/\/\S+$/;
  * @csspart tools - The row with the chat and whiteboard buttons.
  * @csspart chat-button - Opens and closes the chat (shown on narrow portrait screens).
  * @csspart whiteboard-button - Opens and closes the whiteboard.
- * @csspart end-screen - The "consultation ended" screen.
+ * @csspart end-screen - The "consultation ended" screen: who ended it, how long it lasted, the patient's rating.
+ * @csspart duration - The call's duration on the end screen.
+ * @csspart rate-button - The patient's one-tap connection rating buttons (good, fair, poor; anonymous stats only).
  * @cssprop --vc-consultation-background - Background (default `--vc-color-surface`).
  * @cssprop --vc-consultation-radius - Corner radius (default `--vc-radius-m`).
  * @cssprop --vc-consultation-min-height - Minimum height (default 28rem).
@@ -109,6 +112,9 @@ export class VcConsultation extends VcElement {
   /** Lets the device check remember device choices in this browser. */
   @property({ type: Boolean, attribute: 'remember-devices' }) rememberDevices = false;
 
+  /** Practitioner: the host allows a system notification when a patient arrives (the practitioner agrees once). */
+  @property({ type: Boolean, attribute: 'notify-arrivals' }) notifyArrivals = false;
+
   /** Hides the built-in chat. */
   @property({ type: Boolean, attribute: 'no-chat' }) noChat = false;
   /** Hides the whiteboard button (the board still opens nowhere: it is never loaded). */
@@ -117,6 +123,12 @@ export class VcConsultation extends VcElement {
   @state() private hasSideContent = false;
   @state() private chatCollapsed?: boolean;
   @state() private board: 'closed' | 'loading' | 'open' | 'failed' = 'closed';
+  /** When this page's call started and ended (the end screen's duration). */
+  private callStartedAt?: number;
+  private callEndedAt?: number;
+  /** This page ended the consultation for everyone (the end screen says who ended it). */
+  private endedHere = false;
+  @state() private rated?: ConnectionRating;
   /** The user closed the board: a peer's activity does not reopen it. */
   private boardDismissed = false;
 
@@ -137,6 +149,12 @@ export class VcConsultation extends VcElement {
         if (error) this.dispatchEvent(new VcErrorEvent(error));
       },
     );
+    this.addEventListener('vc-end-request', (event) => {
+      // After every listener ran (dispatch is synchronous): only an end nobody vetoed counts.
+      queueMicrotask(() => {
+        if (!event.defaultPrevented) this.endedHere = true;
+      });
+    });
     this.collaboration.addEventListener('change', () => {
       if (this.collaboration.whiteboardActive && this.board === 'closed' && !this.boardDismissed && !this.noWhiteboard) {
         void this.openWhiteboard();
@@ -261,6 +279,7 @@ export class VcConsultation extends VcElement {
       this.dispatchEvent(new VcAdmittedEvent());
     }
     if (state === 'in-call' && previous === 'connecting') this.dispatchEvent(new VcJoinedEvent());
+    if (state === 'in-call') this.callStartedAt ??= Date.now();
     if (state === 'declined') this.dispatchEvent(new VcDeclinedEvent(snapshot.declineReason ? { reason: snapshot.declineReason } : {}));
     if (isTerminal(state)) {
       this.board = 'closed';
@@ -268,6 +287,7 @@ export class VcConsultation extends VcElement {
       this.chatCollapsed = undefined;
     }
     if (state === 'ended') {
+      this.callEndedAt = Date.now();
       if (snapshot.endReason === 'left') this.dispatchEvent(new VcLeftEvent());
       this.dispatchEvent(new VcEndedEvent({ reason: snapshot.endReason ?? 'ended' }));
     }
@@ -333,7 +353,12 @@ export class VcConsultation extends VcElement {
         <vc-call part="call" data-step-focus theme=${this.theme} .session=${this.session}></vc-call>
       </div>
       <aside part="sidebar" ?hidden=${!practitioner && !showChat && !this.hasSideContent}>
-        ${practitioner ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>` : nothing}
+        ${
+          practitioner
+            ? html`<vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}
+          ?notify-arrivals=${this.notifyArrivals}></vc-waiting-room>`
+            : nothing
+        }
         <slot name="chat" @slotchange=${this.onSlotChange}
           >${
             showChat
@@ -348,17 +373,60 @@ export class VcConsultation extends VcElement {
     </div>`;
   }
 
+  private endTitle(practitioner: boolean): TranslationKey {
+    const reason = this.session.snapshot.endReason;
+    if (reason === 'left') return 'c.leftTitle';
+    if (reason === 'removed') return 'c.removedTitle';
+    if (reason === 'connection-lost') return 'c.lostTitle';
+    if (this.endedHere) return 'c.endedByYou';
+    return practitioner ? 'c.endedTitle' : 'c.endedByPractitioner';
+  }
+
+  private rate(rating: ConnectionRating): void {
+    this.rated = rating;
+    // One tap, no second chance and no error to show: a lost rating costs the patient nothing.
+    void this.session.rateConnection(rating).catch(() => undefined);
+  }
+
+  /** Who ended it and how long it lasted; a patient who was in the call rates the connection with one tap. */
+  private renderEnd(practitioner: boolean) {
+    const t = this.localize.t.bind(this.localize);
+    const { callStartedAt, callEndedAt } = this;
+    const seconds = callStartedAt !== undefined && callEndedAt !== undefined ? (callEndedAt - callStartedAt) / 1000 : undefined;
+    const minutes = seconds === undefined ? undefined : Math.max(1, Math.round(seconds / 60));
+    const ratings: [ConnectionRating, TranslationKey][] = [
+      ['good', 'c.rateGood'],
+      ['fair', 'c.rateFair'],
+      ['poor', 'c.ratePoor'],
+    ];
+    return html`<div class="message end-screen" part="end-screen">
+      <h2 tabindex="-1" data-step-focus>${t(this.endTitle(practitioner))}</h2>
+      ${minutes !== undefined ? html`<p part="duration">${t('c.duration', { minutes: this.localize.number(minutes) })}</p>` : nothing}
+      ${
+        !practitioner && callStartedAt !== undefined
+          ? this.rated
+            ? html`<p role="status">${t('c.rateThanks')}</p>`
+            : html`<div class="rating" role="group" aria-labelledby="rate-question">
+              <p id="rate-question">${t('c.rateQuestion')}</p>
+              ${ratings.map(
+                ([rating, key]) =>
+                  html`<button class="button" part="rate-button" type="button" data-rating=${rating} @click=${() => this.rate(rating)}>
+                    ${t(key)}
+                  </button>`,
+              )}
+            </div>`
+          : nothing
+      }
+      <p>${t('c.closeHint')}</p>
+    </div>`;
+  }
+
   private renderStep() {
     const t = this.localize.t.bind(this.localize);
     const snapshot = this.session.snapshot;
     const state = snapshot.state;
     const practitioner = snapshot.role === 'practitioner';
-    if (state === 'ended') {
-      return html`<div class="message" part="end-screen" role="status">
-        <h2 tabindex="-1" data-step-focus>${t(snapshot.endReason === 'left' ? 'c.leftTitle' : 'c.endedTitle')}</h2>
-        <p>${t('c.closeHint')}</p>
-      </div>`;
-    }
+    if (state === 'ended') return this.renderEnd(practitioner);
     if (CALL_STATES.includes(state) && !(practitioner && state === 'admitted')) {
       return this.renderCall(practitioner);
     }
@@ -367,7 +435,8 @@ export class VcConsultation extends VcElement {
         <vc-device-check part="device-check" theme=${this.theme} livekit-url=${this.livekitUrl || nothing}
           ?remember-devices=${this.rememberDevices} @vc-device-check-complete=${this.startPractitioner}></vc-device-check>
         <aside part="sidebar">
-          <vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}></vc-waiting-room>
+          <vc-waiting-room mode="practitioner" theme=${this.theme} .session=${this.session}
+          ?notify-arrivals=${this.notifyArrivals}></vc-waiting-room>
         </aside>
       </div>`;
     }

@@ -4,6 +4,25 @@ import { connectionPath } from '../../session/devices.js';
 import { markedRole } from '../../session/roles.js';
 import type { ConnectionSteps, PracticePatient, PracticeQueue, VcSession, WaitingPatient } from '../../session/types.js';
 
+const SOUND_KEY = 'videoconsult.arrival-sound';
+
+/** The practitioner's own choice, kept in this browser (localStorage: no cookie, never sent anywhere). */
+function soundMuted(): boolean {
+  try {
+    return localStorage.getItem(SOUND_KEY) === 'off';
+  } catch {
+    return false;
+  }
+}
+
+export interface ArrivalOptions {
+  /** The host turned the sound off (`quiet`): no sound, no toggle. */
+  quiet: boolean;
+  noTitleBadge: boolean;
+  /** The host allows system notifications (`notify-arrivals`); the practitioner still has to agree once. */
+  notify: boolean;
+}
+
 /**
  * The practitioner side of `<vc-waiting-room>`: renders the queue and owns its side effects (arrival sound,
  * title badge, the "waiting N min" clock). A controller rather than an element so it shares the host's session.
@@ -17,6 +36,8 @@ export class PractitionerQueue implements ReactiveController {
   private announcement = '';
   private messaging?: string;
   private clock?: ReturnType<typeof setInterval>;
+  private muted = soundMuted();
+  private options: ArrivalOptions = { quiet: false, noTitleBadge: false, notify: false };
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -45,13 +66,16 @@ export class PractitionerQueue implements ReactiveController {
   }
 
   /** Called before each render with the current queue: detects arrivals and updates the title badge. */
-  sync(patients: readonly WaitingPatient[], quiet: boolean, noTitleBadge: boolean): void {
+  sync(patients: readonly WaitingPatient[], options: ArrivalOptions): void {
+    this.options = options;
+    const { noTitleBadge } = options;
     const arrivals = patients.filter((p) => !this.known.has(p.ticketId));
     this.known = new Set(patients.map((p) => p.ticketId));
     // Patients already waiting when the page opens are not "new".
     if (this.primed && arrivals.length) {
       this.announcement = arrivals.map((p) => this.localize.t('q.arrived', { name: p.alias || p.name })).join('. ');
-      if (!quiet) playChime();
+      if (!options.quiet && !this.muted) playChime();
+      if (options.notify && notificationPermission() === 'granted') this.showNotification(this.announcement);
     }
     this.primed = true;
     if (noTitleBadge) {
@@ -62,6 +86,79 @@ export class PractitionerQueue implements ReactiveController {
     this.originalTitle ??= document.title;
     const badged = patients.length ? `(${patients.length}) ${this.originalTitle}` : this.originalTitle;
     if (document.title !== badged) document.title = badged;
+  }
+
+  private showNotification(body: string): void {
+    try {
+      // One tag: a second arrival replaces the first notice instead of stacking up.
+      const notification = new Notification(this.localize.t('q.notifyTitle'), { body, tag: 'videoconsult-arrival' });
+      notification.onclick = () => {
+        window.focus();
+        notification.close();
+      };
+    } catch {
+      /* Notifications unavailable here (e.g. only from a service worker on some phones): the badge remains. */
+    }
+  }
+
+  private toggleSound(event: Event): void {
+    this.muted = !(event.target as HTMLInputElement).checked;
+    try {
+      if (this.muted) localStorage.setItem(SOUND_KEY, 'off');
+      else localStorage.removeItem(SOUND_KEY);
+    } catch {
+      /* storage blocked: the choice lasts for this page */
+    }
+    this.host.requestUpdate();
+  }
+
+  private async askNotifications(): Promise<void> {
+    await Notification.requestPermission().catch(() => 'denied');
+    this.host.requestUpdate();
+  }
+
+  private setNotice(event: SubmitEvent): void {
+    event.preventDefault();
+    const input = (event.target as HTMLFormElement).elements.namedItem('notice') as HTMLInputElement;
+    const text = input.value.trim();
+    if (!text) return input.focus();
+    this.act((s) => s.setNotice?.(text) ?? Promise.resolve());
+    input.value = '';
+  }
+
+  private renderSettings() {
+    const t = this.localize.t.bind(this.localize);
+    const notice = this.session()?.snapshot.notice;
+    const canAsk = this.options.notify && notificationPermission() === 'default';
+    return html`<form class="message-form" part="notice-form" @submit=${(e: SubmitEvent) => this.setNotice(e)}>
+        <div class="field">
+          <label for="notice-input">${t('q.notice')}</label>
+          <input id="notice-input" name="notice" maxlength="280" autocomplete="off" />
+        </div>
+        <button class="button" type="submit">${t('q.noticeSet')}</button>
+      </form>
+      ${
+        notice
+          ? html`<p class="notice" part="notice">
+            ${t('q.noticeCurrent', { text: notice.text })}
+            <button class="button" part="notice-clear-button" type="button"
+              @click=${() => this.act((s) => s.setNotice?.(null) ?? Promise.resolve())}>${t('q.noticeClear')}</button>
+          </p>`
+          : nothing
+      }
+      <div class="arrival-settings">
+        ${
+          this.options.quiet
+            ? nothing
+            : html`<label class="toggle"><input type="checkbox" part="sound-toggle" .checked=${!this.muted} @change=${(e: Event) => this.toggleSound(e)} />
+              ${t('q.sound')}</label>`
+        }
+        ${
+          canAsk
+            ? html`<button class="button" part="notify-button" type="button" @click=${() => void this.askNotifications()}>${t('q.notify')}</button>`
+            : nothing
+        }
+      </div>`;
   }
 
   private act(action: (session: VcSession) => Promise<void>): void {
@@ -110,6 +207,7 @@ export class PractitionerQueue implements ReactiveController {
         }
       </header>
       <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>
+      ${this.renderSettings()}
       ${
         patients.length === 0
           ? html`<p class="muted">${t('q.empty')}</p>`
@@ -235,6 +333,10 @@ export class PractitionerQueue implements ReactiveController {
           : nothing
       }`;
   }
+}
+
+function notificationPermission(): NotificationPermission | 'unsupported' {
+  return typeof Notification === 'function' ? Notification.permission : 'unsupported';
 }
 
 /** A short two-note chime made on the spot: no audio files, no third-party requests. */

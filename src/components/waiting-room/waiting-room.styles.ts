@@ -32,6 +32,51 @@ export const waitingRoomStyles = css`
     font-size: 1.5rem;
     font-weight: 700;
   }
+  .waiting {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--vc-space-l, 1.5rem);
+    align-items: center;
+  }
+  .waiting-status {
+    flex: 1 1 12rem;
+  }
+  .self {
+    display: flex;
+    flex-direction: column;
+    gap: var(--vc-space-s, 0.5rem);
+    inline-size: min(14rem, 100%);
+  }
+  .self-view {
+    inline-size: 100%;
+    aspect-ratio: 4 / 3;
+    object-fit: cover;
+    border-radius: var(--vc-radius-m, 0.5rem);
+    background: #000;
+    /* A mirror, as people expect to see themselves; the others see the camera unmirrored. */
+    transform: scaleX(-1);
+  }
+  .self meter {
+    inline-size: 100%;
+  }
+  .notice {
+    padding: var(--vc-space-m, 1rem);
+    border-inline-start: 0.25rem solid var(--vc-color-primary, currentColor);
+    background: var(--vc-waiting-room-item-background, var(--vc-color-surface-raised));
+    border-radius: var(--vc-radius-s, 0.25rem);
+  }
+  .arrival-settings {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--vc-space-s, 0.5rem);
+    align-items: center;
+    margin-block: var(--vc-space-s, 0.5rem);
+  }
+  .toggle {
+    display: inline-flex;
+    gap: var(--vc-space-xs, 0.25rem);
+    align-items: center;
+  }
   .spinner {
     width: 2rem;
     height: 2rem;

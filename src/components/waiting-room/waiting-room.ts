@@ -3,6 +3,8 @@ import { property, state } from 'lit/decorators.js';
 import { VcJoinSubmitEvent, VcLeaveRequestEvent, type VcDeviceCheckCompleteEvent } from '../../events/events.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
+import { srcObject } from '../../internal/src-object.js';
+import { MicLevelController } from '../../controllers/mic-level.js';
 import type { DeviceCheckResult } from '../../session/types.js';
 import '../device-check/connection-test.js';
 import '../device-check/device-check.js';
@@ -31,6 +33,10 @@ type Mode = (typeof MODES)[number];
  * @csspart connection-test - The connection test (`<vc-connection-test>`) shown while the patient waits.
  * @csspart status - The waiting status (position, estimate).
  * @csspart messages - The list of practitioner messages.
+ * @csspart notice - The practitioner's note for everyone waiting.
+ * @csspart self-view - The patient's own camera while waiting (small, mirrored; the device check's track).
+ * @csspart self-view-button - Hides or shows the self-view.
+ * @csspart mic-meter - The live microphone level while waiting.
  * @csspart leave-button - The leave button.
  * @csspart queue - The practitioner's list of waiting patients.
  * @csspart patient - One waiting patient (`data-role` carries the role the integrator gave the code).
@@ -44,6 +50,10 @@ type Mode = (typeof MODES)[number];
  * @csspart transfer-select - Practice queue: the target consultation.
  * @csspart transfer-button - Practice queue: the transfer button.
  * @csspart transferred - Patient: the "you are being transferred" note.
+ * @csspart notice-form - The practitioner's form for the note everyone waiting sees.
+ * @csspart notice-clear-button - Removes that note.
+ * @csspart sound-toggle - The arrival sound on/off (remembered in this browser).
+ * @csspart notify-button - Asks the browser's permission for arrival notifications (with `notify-arrivals`).
  * @cssprop --vc-waiting-room-background - Background (default `--vc-color-surface`).
  * @cssprop --vc-waiting-room-item-background - Background of messages and queue entries (default `--vc-color-surface-raised`).
  * @cssprop --vc-waiting-room-padding - Inner spacing (default `--vc-space-l`).
@@ -66,9 +76,17 @@ export class VcWaitingRoom extends VcSessionElement {
   @property({ type: Boolean }) quiet = false;
   /** Practitioner: do not put the waiting count into the document title. */
   @property({ type: Boolean, attribute: 'no-title-badge' }) noTitleBadge = false;
+  /**
+   * Practitioner: the host allows a system notification when a patient arrives; the practitioner agrees once
+   * (the browser's permission prompt, from the "Notify me" button).
+   */
+  @property({ type: Boolean, attribute: 'notify-arrivals' }) notifyArrivals = false;
 
   @state() private entered?: { code: string; name: string };
   @state() private formError = '';
+  /** The patient hid their own picture in the waiting room (the camera itself stays as the device check left it). */
+  @state() private selfViewHidden = false;
+  private readonly micLevel = new MicLevelController(this);
   private lastCheck?: { result: DeviceCheckResult; tracks: MediaStreamTrack[] };
 
   private readonly queue = new PractitionerQueue(this, this.localize, () => this.sessions.session);
@@ -82,8 +100,16 @@ export class VcWaitingRoom extends VcSessionElement {
     if ((changed.has('accessCode') || changed.has('displayName')) && code && name) {
       this.entered ??= { code, name };
     }
+    // The waiting screen reads the device check's own tracks: nothing is opened twice.
+    const microphone = this.lastCheck?.tracks.find((track) => track.kind === 'audio' && track.readyState === 'live');
+    if (this.effectiveMode === 'patient' && this.sessions.snapshot?.state === 'waiting' && microphone) this.micLevel.start(microphone);
+    else this.micLevel.stop();
     if (this.effectiveMode === 'practitioner')
-      this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], this.quiet, this.noTitleBadge);
+      this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], {
+        quiet: this.quiet,
+        noTitleBadge: this.noTitleBadge,
+        notify: this.notifyArrivals,
+      });
   }
 
   protected override get step(): string {
@@ -172,12 +198,21 @@ export class VcWaitingRoom extends VcSessionElement {
       const queue = snapshot?.queue;
       const transferredTo = snapshot?.transferredTo;
       const minutes = queue?.estimatedWaitSeconds !== undefined ? Math.max(1, Math.round(queue.estimatedWaitSeconds / 60)) : undefined;
+      const notice = snapshot?.notice;
       return html`<h2 tabindex="-1" data-step-focus>${t('wr.waitingTitle')}</h2>
-        <div class="spinner" aria-hidden="true"></div>
-        <div part="status" role="status" aria-live="polite">
-          ${transferredTo ? html`<p part="transferred">${transferredTo.title ? t('wr.transferred', { title: transferredTo.title }) : t('wr.transferredUntitled')}</p>` : nothing}
-          ${queue ? html`<p class="position">${t('wr.position', { position: this.localize.number(queue.position) })}</p>` : nothing}
-          ${minutes !== undefined ? html`<p>${t('wr.estimate', { minutes: this.localize.number(minutes) })}</p>` : nothing}
+        <div class="waiting">
+          ${this.renderSelf()}
+          <div class="waiting-status">
+            <div class="spinner" aria-hidden="true"></div>
+            <div part="status" role="status" aria-live="polite">
+              ${transferredTo ? html`<p part="transferred">${transferredTo.title ? t('wr.transferred', { title: transferredTo.title }) : t('wr.transferredUntitled')}</p>` : nothing}
+              ${queue ? html`<p class="position">${t('wr.position', { position: this.localize.number(queue.position) })}</p>` : nothing}
+              ${minutes !== undefined ? html`<p>${t('wr.estimate', { minutes: this.localize.number(minutes) })}</p>` : nothing}
+            </div>
+          </div>
+        </div>
+        <div role="status" aria-live="polite">
+          ${notice ? html`<p class="notice" part="notice"><strong>${t('wr.notice')}:</strong> ${notice.text}</p>` : nothing}
         </div>
         ${
           snapshot?.connectionTest
@@ -208,6 +243,34 @@ export class VcWaitingRoom extends VcSessionElement {
     }
     if (state === 'ended') return html`<h2 tabindex="-1" data-step-focus>${t('c.endedTitle')}</h2>`;
     return html`<p role="status" tabindex="-1" data-step-focus>${t('wr.admitted')}</p>`;
+  }
+
+  /** Own camera (mirrored, as people expect a mirror) and microphone level, from the device check's tracks. */
+  private renderSelf() {
+    const t = this.localize.t.bind(this.localize);
+    const tracks = this.lastCheck?.tracks ?? [];
+    const camera = tracks.find((track) => track.kind === 'video' && track.readyState === 'live');
+    const microphone = tracks.some((track) => track.kind === 'audio' && track.readyState === 'live');
+    if (!camera && !microphone) return nothing;
+    return html`<div class="self">
+      ${
+        camera && !this.selfViewHidden
+          ? html`<video part="self-view" class="self-view" aria-label=${t('wr.selfView')} muted playsinline autoplay ${srcObject(camera)}></video>`
+          : nothing
+      }
+      ${
+        camera
+          ? html`<button class="button" part="self-view-button" type="button" aria-pressed=${String(this.selfViewHidden)}
+            @click=${() => (this.selfViewHidden = !this.selfViewHidden)}>${t(this.selfViewHidden ? 'wr.showSelf' : 'wr.hideSelf')}</button>`
+          : nothing
+      }
+      ${
+        microphone
+          ? html`<label for="mic-meter">${t('wr.micLevel')}</label>
+            <meter id="mic-meter" part="mic-meter" min="0" max="1" .value=${this.micLevel.level}></meter>`
+          : nothing
+      }
+    </div>`;
   }
 
   private renderForm(serverError: string | undefined) {

@@ -69,6 +69,10 @@ export class FakeSession implements VcSession {
   leave(): Promise<void> {
     return this.record('leave');
   }
+  setNotice(text: string | null): Promise<void> {
+    this.set({ notice: text === null ? undefined : { text, at: new Date().toISOString() } });
+    return this.record('setNotice', text);
+  }
   admit(ticketId: string): Promise<void> {
     return this.record('admit', ticketId);
   }
