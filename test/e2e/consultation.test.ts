@@ -195,11 +195,22 @@ test('"end for everyone": declining the confirmation keeps the call, confirming 
   await waitForConsultationState(practitioner, 'ended');
   await waitForConsultationState(anna, 'ended');
   assert.deepEqual(await practitioner.evaluate(() => window.vcPage.endRequests), [{ confirmed: false }, { confirmed: true }]);
-  for (const page of [practitioner, anna]) {
+  // Each side's end screen says who ended it and how long the call lasted.
+  for (const [page, heading] of [
+    [practitioner, 'You ended the consultation for everyone'],
+    [anna, 'The practitioner ended the consultation'],
+  ] as const) {
     const screen = consultation(page).locator('[part="end-screen"]');
-    await screen.getByRole('heading', { name: 'The consultation has ended' }).waitFor({ timeout: WAIT });
+    await screen.getByRole('heading', { name: heading }).waitFor({ timeout: WAIT });
+    assert.match((await screen.locator('[part="duration"]').textContent()) ?? '', /^Duration: \d+ min$/);
     assert.equal(await consultation(page).locator('vc-call').count(), 0, 'the call is gone');
   }
+  // The patient rates the connection with one tap; it lands in the anonymous stats (the practitioner is not asked).
+  assert.equal(await consultation(practitioner).locator('[part="rate-button"]').count(), 0);
+  await consultation(anna).locator('[part="rate-button"][data-rating="fair"]').click();
+  await consultation(anna).getByText('Thank you for your feedback.').waitFor({ timeout: WAIT });
+  const stats = await stack.integrator<{ ratings: Record<string, number> }>('GET', '/v1/stats');
+  assert.equal(stats.ratings.fair, 1, JSON.stringify(stats.ratings));
   assert.ok((await anna.evaluate(() => window.vcPage.events)).includes('vc-ended'));
   // The server agrees: the consultation is over.
   const record = await stack.integrator<{ status: string; endedAt?: string }>('GET', `/v1/consultations/${consultationId}`);
