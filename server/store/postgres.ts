@@ -138,7 +138,7 @@ class PgOps implements StoreOps {
       await q`UPDATE consultations SET status = 'ended', ended_at = ${endedAt}, e2ee_key = NULL WHERE id = ${id}`;
       await q`UPDATE lobby_entries SET status = 'ended' WHERE consultation_id = ${id} AND status IN ('waiting', 'admitted')`;
       // Personal data is only needed while the consultation runs: names, device checks and messages go now.
-      await q`UPDATE lobby_entries SET name = '', device_check = NULL, decline_reason = NULL WHERE consultation_id = ${id}`;
+      await q`UPDATE lobby_entries SET name = '', device_check = NULL, decline_reason = NULL, admitted_by = NULL WHERE consultation_id = ${id}`;
       await q`DELETE FROM lobby_messages WHERE entry_id IN (SELECT id FROM lobby_entries WHERE consultation_id = ${id})`;
       await q`DELETE FROM waiting_notices WHERE consultation_id = ${id}`;
       await q`DELETE FROM access_codes WHERE consultation_id = ${id}`;

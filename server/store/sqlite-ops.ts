@@ -145,7 +145,9 @@ export class SqliteOps implements SyncStoreOps {
       this.sql("UPDATE consultations SET status = 'ended', ended_at = ?, e2ee_key = NULL WHERE id = ?").run(endedAt, id);
       this.sql("UPDATE lobby_entries SET status = 'ended' WHERE consultation_id = ? AND status IN ('waiting', 'admitted')").run(id);
       // Personal data is only needed while the consultation runs: names, device checks and messages go now.
-      this.sql("UPDATE lobby_entries SET name = '', device_check = NULL, decline_reason = NULL WHERE consultation_id = ?").run(id);
+      this.sql(
+        "UPDATE lobby_entries SET name = '', device_check = NULL, decline_reason = NULL, admitted_by = NULL WHERE consultation_id = ?",
+      ).run(id);
       this.sql('DELETE FROM lobby_messages WHERE entry_id IN (SELECT id FROM lobby_entries WHERE consultation_id = ?)').run(id);
       this.sql('DELETE FROM waiting_notices WHERE consultation_id = ?').run(id);
       // Codes are useless now; drop their hashes rather than wait for retention.
