@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { endpointUrl } from './admin/admin.schema.js';
+import { endpointUrlPattern } from './admin/admin.schema.js';
 import { trustProxyProblem } from './client-key.js';
 import { webhookSecret } from './outbox/signing.js';
 import { uploadOptionsSchema } from './uploads/uploads.schema.js';
@@ -25,7 +25,9 @@ export const tenantSchema = z.strictObject({
           .string()
           .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dashes')
           .optional(),
-        url: endpointUrl,
+        url: endpointUrlPattern
+          .refine((u) => URL.canParse(u), 'its host name is not valid (an xn-- label must be valid punycode)')
+          .transform((u) => new URL(u).href),
         /** Newest first: each one signs every delivery while several are listed (a rotation). */
         secrets: z.array(webhookSecret).min(1).max(5),
       }),

@@ -12,6 +12,7 @@ import { newWebhookSecret } from '../outbox/signing.js';
 import type { RouteRegistry } from '../routing.js';
 import {
   allowedOriginsBody,
+  UNUSABLE_HOST,
   createdEndpoint,
   createdTenant,
   createEndpointBody,
@@ -78,6 +79,7 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
   const tags = ['admin'];
   const errors = { 401: { description: 'Missing or wrong admin key', schema: errorBody } };
   const notFound = { 404: { description: 'No such tenant', schema: errorBody } };
+  const unusableHost = { 422: { description: UNUSABLE_HOST, schema: errorBody } };
   const tenantOf = async (req: Request): Promise<TenantRecord> => {
     const id = String(req.params.tenantId);
     const found = (await tenants.listTenants()).find((t) => t.id === id);
@@ -97,6 +99,7 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
         201: { description: 'Created', schema: createdTenant },
         ...errors,
         409: { description: 'The id is taken', schema: errorBody },
+        ...unusableHost,
       },
     },
     async (req, res) => {
@@ -162,7 +165,7 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
       auth: 'admin',
       tags,
       body: allowedOriginsBody,
-      responses: { 200: { description: 'The tenant', schema: tenantView }, ...errors, ...notFound },
+      responses: { 200: { description: 'The tenant', schema: tenantView }, ...errors, ...notFound, ...unusableHost },
     },
     async (req, res) => {
       authenticateAdmin(config, req);
@@ -218,7 +221,7 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
       auth: 'admin',
       tags,
       body: createEndpointBody,
-      responses: { 201: { description: 'Created', schema: createdEndpoint }, ...errors, ...notFound },
+      responses: { 201: { description: 'Created', schema: createdEndpoint }, ...errors, ...notFound, ...unusableHost },
     },
     async (req, res) => {
       authenticateAdmin(config, req);
@@ -281,7 +284,7 @@ export function adminRoutes(routes: RouteRegistry, deps: AdminDeps): void {
       auth: 'admin',
       tags,
       body: replaceEndpointBody,
-      responses: { 200: { description: 'Changed', schema: endpointView }, ...endpointErrors },
+      responses: { 200: { description: 'Changed', schema: endpointView }, ...endpointErrors, ...unusableHost },
     },
     async (req, res, input) => {
       authenticateAdmin(config, req);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiError } from '../errors.js';
 import { webhookSecret } from '../outbox/signing.js';
 import { text } from '../text.js';
 
@@ -15,8 +16,18 @@ const origin = z
     new RegExp(`^https?://(?:${label}(?:\\.${label})*|${octet}(?:\\.${octet}){3})(?::${port})?$`),
     'must be a bare origin like https://example.com',
   )
-  .transform((u) => new URL(u).origin);
+  .transform((u) => usable(u, (url) => url.origin, 'invalid_origin'));
 
+/**
+ * The patterns let through a few host names that URLs cannot hold: an `xn--` label must be valid punycode, which no
+ * pattern can say (and IDN hosts are written that way). Those are refused with 422, which the document lists.
+ */
+export const UNUSABLE_HOST = 'A host name the pattern allows but a URL cannot hold (an xn-- label that is not valid punycode)';
+function usable(u: string, pick: (url: URL) => string, code: string): string {
+  if (!URL.canParse(u))
+    throw new ApiError(422, code, `${u} cannot be used: its host name is not valid (an xn-- label must be valid punycode).`);
+  return pick(new URL(u));
+}
 export const createTenantBody = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
   name: text(200),
@@ -40,11 +51,14 @@ const host = `(?:${label}(?:\\.${label})*|${octet}(?:\\.${octet}){3})`;
 const loopback = `(?:127(?:\\.${octet}){3}|localhost|\\[::1\\])`;
 const pathAndQuery = "(?:/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?(?:\\?[A-Za-z0-9._~!$&'()*+,;=:@/?-]*)?";
 /** https anywhere; plain http only on loopback (development). The pattern alone decides, like `origin`. */
-export const endpointUrl = z
+export const endpointUrlPattern = z
   .string()
   .max(2000)
-  .regex(new RegExp(`^(?:https://${host}|http://${loopback})(?::${port})?${pathAndQuery}$`), 'must be an https URL (http only on loopback)')
-  .transform((u) => new URL(u).href);
+  .regex(
+    new RegExp(`^(?:https://${host}|http://${loopback})(?::${port})?${pathAndQuery}$`),
+    'must be an https URL (http only on loopback)',
+  );
+export const endpointUrl = endpointUrlPattern.transform((u) => usable(u, (url) => url.href, 'invalid_url'));
 
 export const createEndpointBody = z.strictObject({
   url: endpointUrl,

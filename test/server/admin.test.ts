@@ -145,6 +145,11 @@ describe('admin API (two instances, one store)', () => {
       (await request(a, 'POST', '/v1/admin/tenants/acme/allowed-origins', adminKey, { origins: ['https://x.example/path'] })).status,
       400,
     );
+    // The pattern allows xn-- labels (IDN hosts), but one that is not valid punycode cannot be a URL: 422, not a 500.
+    const unusable = await request(a, 'POST', '/v1/admin/tenants/acme/allowed-origins', adminKey, { origins: ['http://a.xn--a'] });
+    assert.equal(unusable.status, 422);
+    assert.equal((unusable.body as { error: { code: string } }).error.code, 'invalid_origin');
+    assert.equal(await preflight(b, 'https://new.example'), 'https://new.example', 'nothing half-written');
     assert.equal((await request(a, 'POST', '/v1/admin/tenants/nobody/allowed-origins', adminKey, { origins: [] })).status, 404);
     await stop(a);
     await stop(b);
