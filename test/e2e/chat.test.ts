@@ -1,19 +1,13 @@
 // Chat through the real stack (token server, LiveKit SFU, E2EE on by default) with two and three pages, each
 // a host page using dist/videoconsult.js with a standalone <vc-chat> bound to its session.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createConsultation } from './flows.js';
 import { chatReady, patientInCall, practitionerInCall, sendChat, shownTexts, waitForMessages } from './pages/collab-flows.js';
 import { png } from './png.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 function bySender(messages: Array<{ name: string; text: string }>, prefix: string): string[] {
   return messages.filter((m) => m.text.startsWith(prefix)).map((m) => m.text);

@@ -1,16 +1,10 @@
 // The embed as vendors use it: the script pasted twice, a host page with aggressive global CSS, and the
 // elements inside a cross-origin iframe that grants (or does not grant) camera and microphone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startStack, type Stack } from './stack.js';
+import { test } from 'node:test';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 test('loaded twice, under hostile host CSS and in cross-origin iframes, the device check works (and only with allow=camera)', async () => {
   const page = await stack.newPage();

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -270,4 +271,35 @@ export async function startStack(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The usual stack of a test file: started in a node:test `before` hook, stopped in `after`. The handle is
+ * usable at the top of the file and forwards to the running stack; a file that needs more set-up (data,
+ * pages) adds its own `before` after this call, which runs once the stack is up.
+ */
+export function useStack(overrides?: Partial<Config>, options?: StackOptions): Stack;
+export function useStack<S extends SfuEndpoint>(overrides: Partial<Config>, options: StackOptions & { startSfu: StartSfu<S> }): Stack<S>;
+export function useStack(
+  overrides: Partial<Config> = {},
+  options: StackOptions & { startSfu?: StartSfu<SfuEndpoint> } = {},
+): Stack<SfuEndpoint> {
+  let running: Stack<SfuEndpoint> | undefined;
+  before(async () => {
+    running = options.startSfu
+      ? await startStack(overrides, { ...options, startSfu: options.startSfu })
+      : await startStack(overrides, options);
+  });
+  after(async () => {
+    await running?.stop();
+  });
+  return new Proxy({} as Stack<SfuEndpoint>, {
+    get(_target, key) {
+      // Not a thenable, and inspectable, before the hook has run.
+      if (!running && (key === 'then' || typeof key === 'symbol')) return undefined;
+      if (!running) throw new Error(`the e2e stack is not running yet (${String(key)} read outside a test or hook)`);
+      const value: unknown = Reflect.get(running, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(running) : value;
+    },
+  });
 }

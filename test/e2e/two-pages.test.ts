@@ -1,17 +1,11 @@
 // Foundation proof: two real Chromium pages, each with a grant from the real token server, meet in one
 // room on the real SFU; each decodes the other's video and receives the other's data message.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 interface Grant {
   livekitUrl: string;
