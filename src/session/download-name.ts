@@ -1,4 +1,4 @@
-import type { AttachmentType } from './chat.js';
+import type { AttachmentType } from './chat-attachments.js';
 
 const EXTENSIONS: Record<AttachmentType, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'application/pdf': 'pdf' };
 
