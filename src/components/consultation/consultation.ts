@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the element's documented API (the JSDoc the manifest is generated from), its session wiring and the call layout with the sidebar; the end screen lives in end-screen.ts.
 import { ContextProvider } from '@lit/context';
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
@@ -15,7 +16,6 @@ import {
   type VcDeviceCheckCompleteEvent,
 } from '../../events/events.js';
 import { VcElement } from '../../internal/vc-element.js';
-import type { TranslationKey } from '../../translations/en.js';
 import { ConsultationSession } from '../../session/consultation-session.js';
 import type { StateChangeDetail } from '../../session/session-config.js';
 import { CALL_STATES, isTerminal } from '../../session/state-machine.js';
@@ -28,6 +28,7 @@ import { loadWhiteboard } from '../whiteboard/lazy.js';
 import '../device-check/device-check.js';
 import '../waiting-room/waiting-room.js';
 import { consultationStyles } from './consultation.styles.js';
+import { renderEndScreen } from './end-screen.js';
 import { startModuleWorker } from '../../internal/module-worker.js';
 
 const ROLES = ['patient', 'practitioner'] as const;
@@ -373,52 +374,10 @@ export class VcConsultation extends VcElement {
     </div>`;
   }
 
-  private endTitle(practitioner: boolean): TranslationKey {
-    const reason = this.session.snapshot.endReason;
-    if (reason === 'left') return 'c.leftTitle';
-    if (reason === 'removed') return 'c.removedTitle';
-    if (reason === 'connection-lost') return 'c.lostTitle';
-    if (this.endedHere) return 'c.endedByYou';
-    return practitioner ? 'c.endedTitle' : 'c.endedByPractitioner';
-  }
-
   private rate(rating: ConnectionRating): void {
     this.rated = rating;
     // One tap, no second chance and no error to show: a lost rating costs the patient nothing.
     void this.session.rateConnection(rating).catch(() => undefined);
-  }
-
-  /** Who ended it and how long it lasted; a patient who was in the call rates the connection with one tap. */
-  private renderEnd(practitioner: boolean) {
-    const t = this.localize.t.bind(this.localize);
-    const { callStartedAt, callEndedAt } = this;
-    const seconds = callStartedAt !== undefined && callEndedAt !== undefined ? (callEndedAt - callStartedAt) / 1000 : undefined;
-    const minutes = seconds === undefined ? undefined : Math.max(1, Math.round(seconds / 60));
-    const ratings: [ConnectionRating, TranslationKey][] = [
-      ['good', 'c.rateGood'],
-      ['fair', 'c.rateFair'],
-      ['poor', 'c.ratePoor'],
-    ];
-    return html`<div class="message end-screen" part="end-screen">
-      <h2 tabindex="-1" data-step-focus>${t(this.endTitle(practitioner))}</h2>
-      ${minutes !== undefined ? html`<p part="duration">${t('c.duration', { minutes: this.localize.number(minutes) })}</p>` : nothing}
-      ${
-        !practitioner && callStartedAt !== undefined
-          ? this.rated
-            ? html`<p role="status">${t('c.rateThanks')}</p>`
-            : html`<div class="rating" role="group" aria-labelledby="rate-question">
-              <p id="rate-question">${t('c.rateQuestion')}</p>
-              ${ratings.map(
-                ([rating, key]) =>
-                  html`<button class="button" part="rate-button" type="button" data-rating=${rating} @click=${() => this.rate(rating)}>
-                    ${t(key)}
-                  </button>`,
-              )}
-            </div>`
-          : nothing
-      }
-      <p>${t('c.closeHint')}</p>
-    </div>`;
   }
 
   private renderStep() {
@@ -426,7 +385,18 @@ export class VcConsultation extends VcElement {
     const snapshot = this.session.snapshot;
     const state = snapshot.state;
     const practitioner = snapshot.role === 'practitioner';
-    if (state === 'ended') return this.renderEnd(practitioner);
+    if (state === 'ended') {
+      return renderEndScreen({
+        localize: this.localize,
+        practitioner,
+        endReason: snapshot.endReason,
+        endedHere: this.endedHere,
+        callStartedAt: this.callStartedAt,
+        callEndedAt: this.callEndedAt,
+        rated: this.rated,
+        onRate: (rating) => this.rate(rating),
+      });
+    }
     if (CALL_STATES.includes(state) && !(practitioner && state === 'admitted')) {
       return this.renderCall(practitioner);
     }
