@@ -20,6 +20,8 @@ import type {
 } from '../server/consultations/consultations.schema.js';
 import type { auditResponse, periodQuery, statsResponse } from '../server/stats/stats.schema.js';
 import type { deliveryLog } from '../server/outbox/outbox.schema.js';
+import type { createPracticeBody, practice, practiceList } from '../server/admin/admin.schema.js';
+import type { createPracticeTokenBody } from '../server/practice/practice.schema.js';
 
 export type Consultation = z.output<typeof consultation>;
 export type ConsultationList = z.output<typeof consultationList>;
@@ -33,6 +35,10 @@ export type PeriodInput = z.input<typeof periodQuery>;
 export type Stats = z.output<typeof statsResponse>;
 export type Audit = z.output<typeof auditResponse>;
 export type WebhookDeliveries = z.output<typeof deliveryLog>;
+export type Practice = z.output<typeof practice>;
+export type PracticeList = z.output<typeof practiceList>;
+export type CreatePracticeInput = z.input<typeof createPracticeBody>;
+export type CreatePracticeTokenInput = z.input<typeof createPracticeTokenBody>;
 
 export { verifyWebhook, WebhookVerificationError, type WebhookEvent, type WebhookEventType, type WebhookHeaders } from './webhooks.js';
 
@@ -53,7 +59,7 @@ export class VideoconsultApiError extends Error {
 export interface ClientOptions {
   /** The token server's origin (and path prefix, if mounted under one), e.g. `https://consult.example.com`. */
   baseUrl: string;
-  /** The tenant API key. Keep it on the server: never ship it to a browser. */
+  /** The tenant API key (for `VideoconsultAdminClient`: the admin key). Keep it on the server: never ship it to a browser. */
   apiKey: string;
   /** Per request; default 15 s. */
   timeoutMs?: number;
@@ -62,7 +68,8 @@ export interface ClientOptions {
 
 type Query = Record<string, string | number | undefined>;
 
-export class VideoconsultClient {
+/** The HTTP part both clients share: bearer key, JSON, timeout, refusals as `VideoconsultApiError`. */
+export abstract class ApiClient {
   private readonly base: string;
   private readonly fetch: typeof globalThis.fetch;
 
@@ -71,55 +78,7 @@ export class VideoconsultClient {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  createConsultation(input: CreateConsultationInput = {}): Promise<Consultation> {
-    return this.request('POST', '/v1/consultations', input);
-  }
-
-  listConsultations(query: ListConsultationsInput = {}): Promise<ConsultationList> {
-    return this.request('GET', '/v1/consultations', undefined, query);
-  }
-
-  /** Every consultation, page after page (newest first). */
-  async *consultations(query: Omit<ListConsultationsInput, 'cursor'> = {}): AsyncGenerator<Consultation> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.listConsultations({ ...query, ...(cursor ? { cursor } : {}) });
-      yield* page.items;
-      cursor = page.nextCursor;
-    } while (cursor);
-  }
-
-  getConsultation(id: string): Promise<Consultation> {
-    return this.request('GET', `/v1/consultations/${encodeURIComponent(id)}`);
-  }
-
-  endConsultation(id: string): Promise<Consultation> {
-    return this.request('POST', `/v1/consultations/${encodeURIComponent(id)}/end`, {});
-  }
-
-  /** The code is in the answer once and never again. */
-  createAccessCode(consultationId: string, input: CreateAccessCodeInput = {}): Promise<AccessCode> {
-    return this.request('POST', `/v1/consultations/${encodeURIComponent(consultationId)}/access-codes`, input);
-  }
-
-  createPractitionerToken(consultationId: string, input: CreatePractitionerTokenInput): Promise<PractitionerToken> {
-    return this.request('POST', `/v1/consultations/${encodeURIComponent(consultationId)}/practitioner-tokens`, input);
-  }
-
-  stats(period: PeriodInput = {}): Promise<Stats> {
-    return this.request('GET', '/v1/stats', undefined, period);
-  }
-
-  audit(period: PeriodInput = {}): Promise<Audit> {
-    return this.request('GET', '/v1/audit', undefined, period);
-  }
-
-  /** Your webhook delivery log: every attempt, its outcome and status (no payloads). */
-  webhookDeliveries(period: PeriodInput = {}): Promise<WebhookDeliveries> {
-    return this.request('GET', '/v1/webhook-deliveries', undefined, period);
-  }
-
-  /** Any other endpoint of the integrator API, with the same authentication and errors. */
+  /** Any other endpoint of the API, with the same authentication and errors. */
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query: Query = {}): Promise<T> {
     const url = new URL(`${this.base}${path}`);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
@@ -159,5 +118,77 @@ export class VideoconsultClient {
       typeof error?.message === 'string' ? error.message : `${method} ${path} answered ${res.status}.`,
       Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     );
+  }
+}
+
+export class VideoconsultClient extends ApiClient {
+  createConsultation(input: CreateConsultationInput = {}): Promise<Consultation> {
+    return this.request('POST', '/v1/consultations', input);
+  }
+
+  listConsultations(query: ListConsultationsInput = {}): Promise<ConsultationList> {
+    return this.request('GET', '/v1/consultations', undefined, query);
+  }
+
+  /** Every consultation, page after page (newest first). */
+  async *consultations(query: Omit<ListConsultationsInput, 'cursor'> = {}): AsyncGenerator<Consultation> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listConsultations({ ...query, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  getConsultation(id: string): Promise<Consultation> {
+    return this.request('GET', `/v1/consultations/${encodeURIComponent(id)}`);
+  }
+
+  endConsultation(id: string): Promise<Consultation> {
+    return this.request('POST', `/v1/consultations/${encodeURIComponent(id)}/end`, {});
+  }
+
+  /** The code is in the answer once and never again. */
+  createAccessCode(consultationId: string, input: CreateAccessCodeInput = {}): Promise<AccessCode> {
+    return this.request('POST', `/v1/consultations/${encodeURIComponent(consultationId)}/access-codes`, input);
+  }
+
+  createPractitionerToken(consultationId: string, input: CreatePractitionerTokenInput): Promise<PractitionerToken> {
+    return this.request('POST', `/v1/consultations/${encodeURIComponent(consultationId)}/practitioner-tokens`, input);
+  }
+
+  /**
+   * A practice-scoped practitioner token: the practice's shared queue and transfers between its consultations,
+   * plus the practitioner's own consultation (`input.consultationId`, which must belong to the practice).
+   */
+  createPracticeToken(practiceId: string, input: CreatePracticeTokenInput): Promise<PractitionerToken> {
+    return this.request('POST', `/v1/practices/${encodeURIComponent(practiceId)}/practitioner-tokens`, input);
+  }
+
+  stats(period: PeriodInput = {}): Promise<Stats> {
+    return this.request('GET', '/v1/stats', undefined, period);
+  }
+
+  audit(period: PeriodInput = {}): Promise<Audit> {
+    return this.request('GET', '/v1/audit', undefined, period);
+  }
+
+  /** Your webhook delivery log: every attempt, its outcome and status (no payloads). */
+  webhookDeliveries(period: PeriodInput = {}): Promise<WebhookDeliveries> {
+    return this.request('GET', '/v1/webhook-deliveries', undefined, period);
+  }
+}
+
+/**
+ * The admin API (`/v1/admin/*`), for the operator of the token server: `apiKey` is the admin key (config
+ * `admin.apiKeySha256`), never a tenant's. Practices group a tenant's consultations into one waiting room.
+ */
+export class VideoconsultAdminClient extends ApiClient {
+  listPractices(tenantId: string): Promise<PracticeList> {
+    return this.request('GET', `/v1/admin/tenants/${encodeURIComponent(tenantId)}/practices`);
+  }
+
+  createPractice(tenantId: string, input: CreatePracticeInput): Promise<Practice> {
+    return this.request('POST', `/v1/admin/tenants/${encodeURIComponent(tenantId)}/practices`, input);
   }
 }

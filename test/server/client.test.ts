@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { newWebhookSecret } from '../../server/outbox/signing.js';
+import { sha256 } from './helpers.js';
 import { startLocalApp, type LocalApp } from './local-app.js';
 
 type ClientModule = typeof import('../../client/index.js');
@@ -16,8 +17,9 @@ describe('videoconsult/client', () => {
   let app: LocalApp;
   let out: string;
   let built: ClientModule;
+  const adminKey = `admin_${Date.now().toString(36)}_client_test`;
   before(async () => {
-    app = await startLocalApp();
+    app = await startLocalApp({ admin: { apiKeySha256: [sha256(adminKey)] } });
     // The module integrators get: compiled by the build's own config, then imported from the output.
     out = mkdtempSync(join(tmpdir(), 'vc-client-build-'));
     await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.client.json', '--outDir', out]);
@@ -78,6 +80,44 @@ describe('videoconsult/client', () => {
       status: 0,
       code: 'network_error',
     });
+  });
+
+  it('makes a practice with the admin key and mints practice tokens for its consultations', async () => {
+    const admin = new built.VideoconsultAdminClient({ baseUrl: app.base, apiKey: adminKey });
+    assert.deepEqual((await admin.listPractices('acme')).items, []);
+    const practice = await admin.createPractice('acme', { name: 'Riverside' });
+    assert.match(practice.id, /^pr_/);
+    assert.deepEqual(
+      (await admin.listPractices('acme')).items.map((p) => [p.id, p.name]),
+      [[practice.id, 'Riverside']],
+    );
+    // The admin key is not a tenant key, nor the other way round.
+    await assert.rejects(new built.VideoconsultAdminClient({ baseUrl: app.base, apiKey: app.keys.acme }).listPractices('acme'), {
+      status: 401,
+      code: 'unauthorized',
+    });
+    await assert.rejects(admin.createPractice('nobody', { name: 'X' }), { status: 404 });
+
+    const vc = new built.VideoconsultClient({ baseUrl: app.base, apiKey: app.keys.acme });
+    const desk = await vc.createConsultation({ title: 'Reception', practiceId: practice.id });
+    const token = await vc.createPracticeToken(practice.id, { consultationId: desk.id, name: 'Reception' });
+    assert.match(token.token, /\S{20,}/);
+    assert.ok(Date.parse(token.expiresAt) > Date.now());
+    const practiceEvents = await fetch(`${app.base}/v1/practice/events`, { headers: { authorization: `Bearer ${token.token}` } });
+    assert.equal(practiceEvents.status, 200, 'the token watches the practice queue');
+    await practiceEvents.body?.cancel();
+    const outside = await vc.createConsultation({ title: 'Elsewhere' });
+    await assert.rejects(vc.createPracticeToken(practice.id, { consultationId: outside.id, name: 'Dr' }), {
+      status: 409,
+      code: 'not_in_practice',
+    });
+    await assert.rejects(
+      new built.VideoconsultClient({ baseUrl: app.base, apiKey: app.keys.globex }).createPracticeToken(practice.id, {
+        consultationId: desk.id,
+        name: 'Dr',
+      }),
+      { status: 404, code: 'practice_not_found' },
+    );
   });
 
   it('verifies webhooks signed by the reference library, with either secret of a rotation', () => {
