@@ -127,6 +127,8 @@ try {
       },
       ...demos.tenants,
     ],
+    // The admin API, for the practice software's back end to make its practice (see scripts/demo-backends/practice.ts).
+    admin: demos.admin,
     // Shared by the instances: the "consultation changed" bus, rate limits, the code lockout, stream caps.
     ...(redis ? { redis: { url: redis.url } } : {}),
     smtp: demoBackends.catcherSmtp(mail),
@@ -164,7 +166,7 @@ try {
   const demo = createStaticApp({
     tokenServerUrl: apiUrl,
     extra(app) {
-      demoBackends.mountDemoBackends(app, { apiUrl, keys: demos.keys, mail });
+      demoBackends.mountDemoBackends(app, { apiUrl, keys: demos.keys, adminKey: demos.adminKey, mail });
       app.post('/demo-backend/consultation', express.json(), async (_req, res) => {
         try {
           const consultation = await vc.createConsultation({ title: 'Demo consultation' });

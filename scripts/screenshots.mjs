@@ -41,7 +41,7 @@ try {
     for (const theme of ['light', 'dark']) for (const viewport of Object.keys(VIEWPORTS)) await shootFlow(theme, viewport);
   if (only !== 'sdk')
     for (const viewport of Object.keys(VIEWPORTS)) {
-      for (const shootDemo of [shootPharmacy, shootTherapy, shootPractice]) await shootDemo(viewport);
+      for (const shootDemo of [shootPharmacy, shootTherapy, shootPractice, shootReception]) await shootDemo(viewport);
       await stack.stop();
       stack = await startStack({}, { demoApps: true });
     }
@@ -125,6 +125,25 @@ async function shootPractice(viewport) {
   await flows.waitForState(patient, 'waiting');
   await row.getByRole('button', { name: 'Start' }).click();
   await shootPair('practice', viewport, doctor, patient, 'Anna Schmidt');
+}
+
+/** The practice's reception desk: the practice-wide queue with a patient waiting and the transfer to the doctor's room. */
+async function shootReception(viewport) {
+  const doctor = await openDemo(viewport, '/practice/');
+  await doctor.getByRole('button', { name: 'Open my video room' }).click();
+  await flows.passDeviceCheck(doctor);
+  await flows.waitForState(doctor, 'in-call');
+  const reception = await openDemo(viewport, '/practice/reception');
+  const row = reception.locator('#appointments tr').filter({ hasText: 'Peter Novak' });
+  await row.getByRole('button', { name: 'Send code by e-mail' }).click();
+  await row.locator('.state').filter({ hasText: 'code sent' }).waitFor({ timeout: WAIT });
+  const patient = await openDemo(viewport, '/mail/');
+  await flows.joinFromInbox(patient, 'p.novak@example.net', 'Peter');
+  const entry = reception.locator('vc-waiting-room [part="patient"]').filter({ hasText: 'Peter Novak' });
+  await entry.locator('[part="transfer-select"] option', { hasText: 'Dr. Sam Okafor' }).waitFor({ state: 'attached', timeout: WAIT });
+  await entry.getByLabel(/^Transfer Peter Novak/).selectOption({ label: 'Dr. Sam Okafor' });
+  await shoot(reception, 'practice-reception', viewport);
+  for (const page of [doctor, reception, patient]) await page.close();
 }
 
 async function open(viewport, params) {

@@ -4,7 +4,7 @@
 // (scripts/dev.mjs) and by the e2e stack (test/e2e/stack.ts), so the tests drive these very routes.
 import { createHash, createHmac } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { VideoconsultApiError, VideoconsultClient } from '../../client/index.js';
+import { VideoconsultAdminClient, VideoconsultApiError, VideoconsultClient } from '../../client/index.js';
 import type { TenantConfig } from '../../server/config.js';
 import type { MailCatcher } from './mail-catcher.js';
 import { pharmacyRoutes } from './pharmacy.js';
@@ -20,11 +20,17 @@ const TENANT_NAMES: Record<DemoApp, string> = {
   practice: 'Riverside Family Practice',
 };
 
+export const demoTenantId = (app: DemoApp): string => `demo-${app}`;
+
 export interface DemoTenants {
   /** Entries for the token server's `tenants` config. */
   tenants: TenantConfig[];
   /** Each application's API key, for its back end only. */
   keys: Record<DemoApp, string>;
+  /** The token server's `admin` config: the practice software's back end makes its practice through the admin API. */
+  admin: { apiKeySha256: string[] };
+  /** The admin key (the operator's, not a tenant's; handed to the practice back end, see practice.ts). */
+  adminKey: string;
 }
 
 /**
@@ -32,22 +38,23 @@ export interface DemoTenants {
  * restart of `npm start` keeps them and the tenants it seeds into the store stay the same.
  */
 export function demoTenants(seed: string, allowedOrigins: string[]): DemoTenants {
-  const keys = Object.fromEntries(
-    DEMO_APPS.map((app) => [app, `vk_${app}_${createHmac('sha256', seed).update(`demo-tenant:${app}`).digest('hex').slice(0, 32)}`]),
-  ) as Record<DemoApp, string>;
+  const derive = (what: string) => createHmac('sha256', seed).update(what).digest('hex').slice(0, 32);
+  const keys = Object.fromEntries(DEMO_APPS.map((app) => [app, `vk_${app}_${derive(`demo-tenant:${app}`)}`])) as Record<DemoApp, string>;
+  const adminKey = `admin_${derive('demo-admin')}`;
   const tenants = DEMO_APPS.map((app) => ({
-    id: `demo-${app}`,
+    id: demoTenantId(app),
     name: TENANT_NAMES[app],
     apiKeySha256: [createHash('sha256').update(keys[app]).digest('hex')],
     allowedOrigins,
   }));
-  return { tenants, keys };
+  return { tenants, keys, adminKey, admin: { apiKeySha256: [createHash('sha256').update(adminKey).digest('hex')] } };
 }
 
 export interface DemoBackendOptions {
   /** The token server's base URL. */
   apiUrl: string;
   keys: Record<DemoApp, string>;
+  adminKey: string;
   /** The SMTP catcher the token server mails access codes to; its inbox is served at /mail/. */
   mail: MailCatcher;
 }
@@ -123,7 +130,8 @@ export function mountDemoBackends(app: Express, options: DemoBackendOptions): vo
   const client = (demo: DemoApp) => new VideoconsultClient({ baseUrl: options.apiUrl, apiKey: options.keys[demo] });
   app.use('/pharmacy/api', express.json({ limit: '4kb' }), pharmacyRoutes(client('pharmacy')));
   app.use('/therapy/api', express.json({ limit: '4kb' }), therapyRoutes(client('therapy')));
-  app.use('/practice/api', express.json({ limit: '4kb' }), practiceRoutes(client('practice')));
+  const admin = new VideoconsultAdminClient({ baseUrl: options.apiUrl, apiKey: options.adminKey });
+  app.use('/practice/api', express.json({ limit: '4kb' }), practiceRoutes(client('practice'), admin, demoTenantId('practice')));
   app.get('/mail/api/messages', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ messages: options.mail.messages() });
   });

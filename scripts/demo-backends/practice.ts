@@ -1,11 +1,25 @@
 // The practice software's back end: today's appointments (made-up patients), "send code by e-mail" (the token
 // server mails the code; in the demo stack to the local catcher, see mail-catcher.ts), "start" (the doctor's
 // practitioner token) and a day summary from the stats API. One consultation per appointment, made when first needed.
+//
+// The practice-wide waiting room: every consultation belongs to the practice "Riverside Family Practice" (made
+// through the admin API at first need, or found by name after a restart). Reception and the doctor each have a
+// desk, a consultation of their own in the practice ("Reception", "Dr. Sam Okafor"), and a practice token for it:
+// both watch every patient who arrived for any appointment, and reception sends them on to the doctor's desk
+// (or to its own, to talk first); whoever holds the desk admits them into its call.
 import { Router } from 'express';
-import type { VideoconsultClient } from '../../client/index.js';
+import type { VideoconsultAdminClient, VideoconsultClient } from '../../client/index.js';
 import { DemoError, handle, openConsultation } from './index.js';
 
 export const DOCTOR = 'Dr. Sam Okafor';
+export const PRACTICE = 'Riverside Family Practice';
+
+/** The desks that receive patients: the consultation's title is what reception picks and the patient is told. */
+const DESKS = {
+  reception: { title: 'Reception', name: 'Reception · Maria Keller' },
+  doctor: { title: DOCTOR, name: DOCTOR },
+} as const;
+type Desk = keyof typeof DESKS;
 
 interface Appointment {
   id: string;
@@ -52,21 +66,45 @@ function today(minutes = 0): Date {
   return day;
 }
 
-export function practiceRoutes(vc: VideoconsultClient): Router {
+/** The practice's id: found by name among the tenant's practices, or made; asked again after a failure. */
+function practiceOf(admin: VideoconsultAdminClient, tenantId: string): () => Promise<string> {
+  let current: Promise<string> | undefined;
+  return () => {
+    current ??= (async () => {
+      const { items } = await admin.listPractices(tenantId);
+      return items.find((p) => p.name === PRACTICE)?.id ?? (await admin.createPractice(tenantId, { name: PRACTICE })).id;
+    })().catch((err: unknown) => {
+      current = undefined;
+      throw err;
+    });
+    return current;
+  };
+}
+
+export function practiceRoutes(vc: VideoconsultClient, admin: VideoconsultAdminClient, tenantId: string): Router {
+  const practice = practiceOf(admin, tenantId);
   const codesSent = new Set<string>();
   const consultations = new Map(
     APPOINTMENTS.map((a) => [
       a.id,
-      openConsultation(vc, () =>
+      openConsultation(vc, async () =>
         vc.createConsultation({
           title: `${a.patient}: ${a.reason}`,
           scheduledAt: today(a.at).toISOString(),
           maxParticipants: 2,
           locale: 'en',
+          practiceId: await practice(),
         }),
       ),
     ]),
   );
+  // A desk's consultation stays open all day while its call comes and goes; a new one once it has ended.
+  const desks = Object.fromEntries(
+    Object.entries(DESKS).map(([desk, { title }]) => [
+      desk,
+      openConsultation(vc, async () => vc.createConsultation({ title, maxParticipants: 3, locale: 'en', practiceId: await practice() })),
+    ]),
+  ) as Record<Desk, () => Promise<string>>;
 
   function find(id: unknown): Appointment {
     const appointment = APPOINTMENTS.find((a) => a.id === id);
@@ -97,6 +135,19 @@ export function practiceRoutes(vc: VideoconsultClient): Router {
       const appointment = find(req.params.id);
       const token = await vc.createPractitionerToken(await consultations.get(appointment.id)!(), { name: DOCTOR, ttlMinutes: 60 });
       res.json({ practitionerToken: token.token });
+    }),
+  );
+  router.post(
+    '/desks/:desk/open',
+    handle(async (req, res) => {
+      const desk = req.params.desk as Desk;
+      if (!Object.hasOwn(DESKS, desk)) throw new DemoError(404, 'unknown_desk', 'There is no such desk in this practice.');
+      const token = await vc.createPracticeToken(await practice(), {
+        consultationId: await desks[desk](),
+        name: DESKS[desk].name,
+        ttlMinutes: 60,
+      });
+      res.json({ practitionerToken: token.token, title: DESKS[desk].title });
     }),
   );
   router.get(

@@ -53,3 +53,17 @@ export async function remoteVideoPlays(page: Page, count = 1, timeout = WAIT): P
     }
   }
 }
+
+/**
+ * The patient's way in from an e-mail: on the demo inbox (/mail/) they follow the join link of the mail to `address`,
+ * type `name`, pass the device check and wait.
+ */
+export async function joinFromInbox(page: Page, address: string, name: string, timeout = WAIT): Promise<void> {
+  const link = page.locator('article').filter({ hasText: address }).locator('a[href*="#code="]');
+  await link.waitFor({ timeout });
+  await link.click();
+  await page.getByLabel('Your name').fill(name);
+  await page.locator('vc-waiting-room [part="join-button"]').click();
+  await passDeviceCheck(page, timeout);
+  await waitForState(page, 'waiting', timeout);
+}

@@ -148,7 +148,7 @@ export async function startStack(
       tokenServerUrl,
       extra(app) {
         serveTestPages(app);
-        if (demos && mail) mountDemoBackends(app, { apiUrl: tokenServerUrl, keys: demos.keys, mail });
+        if (demos && mail) mountDemoBackends(app, { apiUrl: tokenServerUrl, keys: demos.keys, adminKey: demos.adminKey, mail });
       },
     }),
   );
@@ -171,6 +171,8 @@ export async function startStack(
       ...(demos?.tenants.map((tenant) => ({ ...tenant, allowedOrigins: [pagesUrl] })) ?? []),
     ],
     ...(mail ? { smtp: catcherSmtp(mail) } : {}),
+    // The practice software's back end makes its practice through the admin API.
+    ...(demos ? { admin: demos.admin } : {}),
     ...overrides,
   });
   const webhookPort = options.loseWebhooks ? await freePort() : apiPort;

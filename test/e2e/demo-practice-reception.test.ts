@@ -1,0 +1,76 @@
+// The practice software's practice-wide waiting room (demo/practice/reception + the doctor's video room on
+// demo/practice/), through the real stack: reception sends Anna her code by e-mail; she follows the join link from
+// the demo inbox, checks her devices and waits for her appointment; reception sees her in the practice's one
+// queue and transfers her to the doctor's room; the doctor, whose room is open, sees her arrive, admits her, and
+// both see each other. Reception's desk shows who took her.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { admitFromQueue, joinFromInbox, passDeviceCheck, remoteVideoPlays, WAIT, waitForState } from './demo-flows.js';
+import { startStack, type Stack } from './stack.js';
+
+let stack: Stack;
+before(async () => {
+  stack = await startStack({}, { demoApps: true });
+});
+after(async () => {
+  await stack?.stop();
+});
+
+/** The text of `name`'s entry in the page's practice queue once it contains `expected` (the queue is live). */
+async function queueEntryShows(page: Page, name: string, expected: string): Promise<void> {
+  await page
+    .locator('vc-waiting-room[mode="practitioner"] [part="patient"]')
+    .filter({ hasText: name })
+    .filter({ hasText: expected })
+    .waitFor({ timeout: WAIT });
+}
+
+test("practice: reception sees the patient in the practice queue and transfers her to the doctor's room; the doctor admits; video both ways", async () => {
+  const reception = await stack.newPage();
+  await reception.goto(`${stack.pagesUrl}/`);
+  await reception.getByRole('link', { name: 'reception desk' }).click();
+  await reception.waitForURL(/\/practice\/reception$/);
+
+  const doctor = await stack.newPage();
+  await doctor.goto(`${stack.pagesUrl}/`);
+  await doctor.getByRole('link', { name: 'practice software' }).first().click();
+  await doctor.getByRole('button', { name: 'Open my video room' }).click();
+  await passDeviceCheck(doctor);
+  await waitForState(doctor, 'in-call');
+
+  const row = reception.locator('#appointments tr').filter({ hasText: 'Anna Schmidt' });
+  await row.getByRole('button', { name: 'Send code by e-mail' }).click();
+  await row.locator('.state').filter({ hasText: 'code sent' }).waitFor();
+
+  const patient = await stack.newPage();
+  await patient.goto(`${stack.pagesUrl}/mail/`);
+  await joinFromInbox(patient, 'anna.schmidt@example.org', 'Anna');
+  assert.equal(new URL(patient.url()).pathname, '/practice/join');
+
+  // One queue for the whole practice: reception and the doctor both see her, waiting for her appointment.
+  for (const desk of [reception, doctor]) await queueEntryShows(desk, 'Anna Schmidt', 'For Anna Schmidt: Blood test results');
+  assert.equal(
+    await doctor.locator('vc-waiting-room [part="patient"]').filter({ hasText: 'Anna Schmidt' }).locator('[part="admit-button"]').count(),
+    0,
+    'the doctor cannot admit her before reception sends her on: she waits for her appointment, not for his room',
+  );
+
+  const entry = reception.locator('vc-waiting-room[mode="practitioner"] [part="patient"]').filter({ hasText: 'Anna Schmidt' });
+  await entry.getByLabel(/^Transfer Anna Schmidt/).selectOption({ label: 'Dr. Sam Okafor' });
+  await entry.getByRole('button', { name: 'Transfer' }).click();
+  await patient
+    .locator('vc-consultation [part="transferred"]')
+    .filter({ hasText: 'You are being transferred to Dr. Sam Okafor. Please wait.' })
+    .waitFor({ timeout: WAIT });
+  await waitForState(patient, 'waiting');
+  assert.equal(await patient.locator('vc-device-check').count(), 0, 'no second device check');
+
+  await queueEntryShows(doctor, 'Anna Schmidt', 'For you');
+  await queueEntryShows(reception, 'Anna Schmidt', 'For Dr. Sam Okafor');
+  await admitFromQueue(doctor, 'Anna Schmidt');
+  await waitForState(patient, 'in-call');
+  await remoteVideoPlays(patient);
+  await remoteVideoPlays(doctor);
+  await queueEntryShows(reception, 'Anna Schmidt', 'With Dr. Sam Okafor');
+});
