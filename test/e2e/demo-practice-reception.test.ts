@@ -4,18 +4,12 @@
 // queue and transfers her to the doctor's room; the doctor, whose room is open, sees her arrive, admits her, and
 // both see each other. Reception's desk shows who took her.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { admitFromQueue, joinFromInbox, passDeviceCheck, remoteVideoPlays, WAIT, waitForState } from './demo-flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack({}, { demoApps: true });
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack({}, { demoApps: true });
 
 /** The text of `name`'s entry in the page's practice queue once it contains `expected` (the queue is live). */
 async function queueEntryShows(page: Page, name: string, expected: string): Promise<void> {
