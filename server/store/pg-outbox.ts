@@ -1,5 +1,6 @@
 import type { ClaimedDelivery, DeliveryLogRow, OutboxEvent, OutboxStore, WebhookEndpointRow } from '../outbox/outbox.js';
 import { toClaimed, toDeliveryLog, toEndpoint } from './integration-rows.js';
+import { count, rows } from './pg-query.js';
 import type { PostgresStore } from './postgres.js';
 
 /**
@@ -15,72 +16,102 @@ export class PgOutbox implements OutboxStore {
   }
 
   claimWebhookDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
-    return this.store.query(async (sql) => {
-      const rows = await sql`
-        UPDATE webhook_outbox o SET lease_owner = ${owner}, lease_until = ${now + leaseMs}
-        FROM (
-          SELECT d.event_id, d.endpoint_id FROM webhook_outbox d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-          WHERE d.next_attempt_at <= ${now} AND (d.lease_until IS NULL OR d.lease_until <= ${now}) AND e.disabled_at IS NULL
-          ORDER BY d.next_attempt_at LIMIT ${limit}
-          FOR UPDATE OF d SKIP LOCKED
-        ) due, webhook_endpoints e
-        WHERE o.event_id = due.event_id AND o.endpoint_id = due.endpoint_id AND e.id = o.endpoint_id
-        RETURNING o.event_id, o.endpoint_id, o.tenant_id, o.type, o.body, o.attempts, o.lease_until, e.url, e.secrets`;
-      return rows.map(toClaimed);
-    });
-  }
-
-  recordWebhookAttempt(owner: string, log: DeliveryLogRow): Promise<boolean> {
-    return this.store.query(
-      (sql) =>
-        sql.begin(async (tx) => {
-          await tx`INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, type, attempt, at, outcome, status, error, duration_ms, next_attempt_at)
-            VALUES (${log.tenantId}, ${log.endpointId}, ${log.eventId}, ${log.type}, ${log.attempt}, ${log.at}, ${log.outcome}, ${log.status},
-              ${log.error}, ${log.durationMs}, ${log.nextAttemptAt})`;
-          const held = await tx`SELECT 1 FROM webhook_outbox
-            WHERE event_id = ${log.eventId} AND endpoint_id = ${log.endpointId} AND lease_owner = ${owner} FOR UPDATE`;
-          if (held.length === 0) return false;
-          if (log.outcome === 'retrying') {
-            await tx`UPDATE webhook_outbox SET attempts = ${log.attempt}, next_attempt_at = ${log.nextAttemptAt ?? log.at},
-                lease_owner = NULL, lease_until = NULL
-              WHERE event_id = ${log.eventId} AND endpoint_id = ${log.endpointId}`;
-          } else if (log.outcome === 'endpoint_disabled') {
-            await tx`UPDATE webhook_endpoints SET disabled_at = ${log.at}, disabled_reason = 'gone' WHERE id = ${log.endpointId}`;
-            await tx`DELETE FROM webhook_outbox WHERE endpoint_id = ${log.endpointId}`;
-          } else {
-            await tx`DELETE FROM webhook_outbox WHERE event_id = ${log.eventId} AND endpoint_id = ${log.endpointId}`;
-          }
-          return true;
-        }) as Promise<boolean>,
+    return this.store.query(async (q) =>
+      (
+        await rows(
+          q,
+          `UPDATE webhook_outbox o SET lease_owner = $1, lease_until = $3
+             FROM (
+               SELECT d.event_id, d.endpoint_id FROM webhook_outbox d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+               WHERE d.next_attempt_at <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $2) AND e.disabled_at IS NULL
+               ORDER BY d.next_attempt_at LIMIT $4
+               FOR UPDATE OF d SKIP LOCKED
+             ) due, webhook_endpoints e
+             WHERE o.event_id = due.event_id AND o.endpoint_id = due.endpoint_id AND e.id = o.endpoint_id
+             RETURNING o.event_id, o.endpoint_id, o.tenant_id, o.type, o.body, o.attempts, o.lease_until, e.url, e.secrets`,
+          [owner, now, now + leaseMs, limit],
+        )
+      ).map(toClaimed),
     );
   }
 
+  recordWebhookAttempt(owner: string, log: DeliveryLogRow): Promise<boolean> {
+    return this.store.atomically(async (q) => {
+      await count(
+        q,
+        `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, type, attempt, at, outcome, status, error, duration_ms, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          log.tenantId,
+          log.endpointId,
+          log.eventId,
+          log.type,
+          log.attempt,
+          log.at,
+          log.outcome,
+          log.status,
+          log.error,
+          log.durationMs,
+          log.nextAttemptAt,
+        ],
+      );
+      const held = await rows(q, 'SELECT 1 FROM webhook_outbox WHERE event_id = $1 AND endpoint_id = $2 AND lease_owner = $3 FOR UPDATE', [
+        log.eventId,
+        log.endpointId,
+        owner,
+      ]);
+      if (held.length === 0) return false;
+      if (log.outcome === 'retrying') {
+        await count(
+          q,
+          `UPDATE webhook_outbox SET attempts = $3, next_attempt_at = $4, lease_owner = NULL, lease_until = NULL
+             WHERE event_id = $1 AND endpoint_id = $2`,
+          [log.eventId, log.endpointId, log.attempt, log.nextAttemptAt ?? log.at],
+        );
+      } else if (log.outcome === 'endpoint_disabled') {
+        await count(q, "UPDATE webhook_endpoints SET disabled_at = $2, disabled_reason = 'gone' WHERE id = $1", [log.endpointId, log.at]);
+        await count(q, 'DELETE FROM webhook_outbox WHERE endpoint_id = $1', [log.endpointId]);
+      } else {
+        await count(q, 'DELETE FROM webhook_outbox WHERE event_id = $1 AND endpoint_id = $2', [log.eventId, log.endpointId]);
+      }
+      return true;
+    });
+  }
+
   listWebhookDeliveries(tenantId: string, from: number, to: number, limit: number): Promise<DeliveryLogRow[]> {
-    return this.store.query(async (sql) =>
+    return this.store.query(async (q) =>
       (
-        await sql`SELECT * FROM webhook_deliveries WHERE tenant_id = ${tenantId} AND at >= ${from} AND at < ${to} ORDER BY at, id LIMIT ${limit}`
+        await rows(q, 'SELECT * FROM webhook_deliveries WHERE tenant_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id LIMIT $4', [
+          tenantId,
+          from,
+          to,
+          limit,
+        ])
       ).map(toDeliveryLog),
     );
   }
 
   listWebhookEndpoints(tenantId: string): Promise<WebhookEndpointRow[]> {
-    return this.store.query(async (sql) =>
-      (await sql`SELECT * FROM webhook_endpoints WHERE tenant_id = ${tenantId} ORDER BY created_at, id`).map(toEndpoint),
+    return this.store.query(async (q) =>
+      (await rows(q, 'SELECT * FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id', [tenantId])).map(toEndpoint),
     );
   }
 
   putWebhookEndpoint(row: WebhookEndpointRow): Promise<void> {
-    return this.store.query(async (sql) => {
-      await sql`INSERT INTO webhook_endpoints (id, tenant_id, url, secrets, created_at, disabled_at, disabled_reason)
-        VALUES (${row.id}, ${row.tenantId}, ${row.url}, ${JSON.stringify(row.secrets)}, ${row.createdAt}, ${row.disabledAt}, ${row.disabledReason})
-        ON CONFLICT (id) DO UPDATE SET url = excluded.url, secrets = excluded.secrets,
-          disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason`;
+    return this.store.query(async (q) => {
+      await count(
+        q,
+        `INSERT INTO webhook_endpoints (id, tenant_id, url, secrets, created_at, disabled_at, disabled_reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (id) DO UPDATE SET url = excluded.url, secrets = excluded.secrets,
+             disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason`,
+        [row.id, row.tenantId, row.url, JSON.stringify(row.secrets), row.createdAt, row.disabledAt, row.disabledReason],
+      );
     });
   }
 
   deleteWebhookEndpoint(tenantId: string, id: string): Promise<boolean> {
     return this.store.query(
-      async (sql) => (await sql`DELETE FROM webhook_endpoints WHERE tenant_id = ${tenantId} AND id = ${id}`).count > 0,
+      async (q) => (await count(q, 'DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2', [tenantId, id])) > 0,
     );
   }
 }

@@ -1,5 +1,10 @@
-/** Rows as both stores read them (snake_case columns; numbers may arrive as strings, e.g. Postgres BIGINT). */
+/**
+ * Rows as both stores read and write them (snake_case columns; numbers may arrive as strings, e.g. Postgres
+ * BIGINT), so that the SQLite and PostgreSQL stores differ only in their SQL dialect and driver.
+ */
+import type { NewLobbyEntry } from './store.js';
 import type {
+  AccessCodeRow,
   AuditRow,
   ConsultationRow,
   ConsultationStatus,
@@ -7,8 +12,10 @@ import type {
   LobbyEntryRow,
   LobbyMessageRow,
   LobbyStatus,
+  RedeemedCode,
   SessionStatsRow,
   TokenRevocationRow,
+  WaitingNoticeRow,
 } from './types.js';
 
 export type SqlRow = Record<string, unknown>;
@@ -25,6 +32,7 @@ export const strOrNull = (v: unknown): string | null => (v === null || v === und
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 /** Flags are INTEGER 0/1 in both schemas. */
 const flag = (v: unknown): boolean => Number(v) === 1;
+const bit = (b: boolean): number => (b ? 1 : 0);
 
 export function toConsultation(r: SqlRow): ConsultationRow {
   return {
@@ -107,3 +115,102 @@ export const toRevocation = (r: SqlRow): TokenRevocationRow => ({
   revokedAt: Number(r.revoked_at),
   expiresAt: Number(r.expires_at),
 });
+
+export const toWaitingNotice = (r: SqlRow): WaitingNoticeRow => ({ text: str(r.text), at: Number(r.at) });
+
+/** From `SELECT AVG(admitted_at - waiting_since) AS avg, COUNT(*) AS n …` (AVG is NULL without samples). */
+export const toAverageWait = (r: SqlRow | undefined): { seconds: number; samples: number } => ({
+  seconds: Math.round(Number(r?.avg ?? 0) / 1000),
+  samples: Number(r?.n ?? 0),
+});
+
+/**
+ * The entry a redeemed code creates and the consultation it belongs to, from the code's row joined with its
+ * consultation (`c.*` plus the code's tenant_id, alias and role as code_tenant_id, code_alias, code_role).
+ */
+export function toRedeemed(entry: NewLobbyEntry, code: SqlRow): RedeemedCode {
+  const consultation = toConsultation(code);
+  return {
+    consultation,
+    entry: {
+      ...entry,
+      consultationId: consultation.id,
+      tenantId: str(code.code_tenant_id),
+      alias: strOrNull(code.code_alias),
+      role: str(code.code_role),
+    },
+  };
+}
+
+/** The identities a practitioner-token revocation covers: those it marked, plus the one it names (maybe not issued yet). */
+export const coveredIdentities = (revoked: string[], identity: string | undefined): string[] =>
+  identity && !revoked.includes(identity) ? [...revoked, identity] : revoked;
+
+/** A table's columns for a new row, each with the value it takes from the row object. */
+type Columns<R> = readonly (readonly [column: string, value: (row: R) => unknown])[];
+
+/** One INSERT of a whole row: the statement (in a store's placeholder style) and its values in column order. */
+export interface RowInsert<R> {
+  sql: string;
+  values(row: R): unknown[];
+}
+
+function rowInsert<R>(table: string, columns: Columns<R>): (placeholder: (i: number) => string) => RowInsert<R> {
+  return (placeholder) => ({
+    sql: `INSERT INTO ${table} (${columns.map(([c]) => c).join(', ')}) VALUES (${columns.map((_, i) => placeholder(i)).join(', ')})`,
+    values: (row) => columns.map(([, value]) => value(row)),
+  });
+}
+
+export const consultationInsert = rowInsert<ConsultationRow>('consultations', [
+  ['id', (c) => c.id],
+  ['tenant_id', (c) => c.tenantId],
+  ['room_name', (c) => c.roomName],
+  ['title', (c) => c.title],
+  ['status', (c) => c.status],
+  ['scheduled_at', (c) => c.scheduledAt],
+  ['created_at', (c) => c.createdAt],
+  ['started_at', (c) => c.startedAt],
+  ['ended_at', (c) => c.endedAt],
+  ['max_participants', (c) => c.maxParticipants],
+  ['patient_screen_share', (c) => bit(c.patientScreenShare)],
+  ['e2ee', (c) => bit(c.e2ee)],
+  ['locale', (c) => c.locale],
+  ['e2ee_key', (c) => c.e2eeKey],
+  ['practice_id', (c) => c.practiceId ?? null],
+]);
+
+export const lobbyEntryInsert = rowInsert<LobbyEntryRow>('lobby_entries', [
+  ['id', (e) => e.id],
+  ['ticket_hash', (e) => e.ticketHash],
+  ['consultation_id', (e) => e.consultationId],
+  ['tenant_id', (e) => e.tenantId],
+  ['name', (e) => e.name],
+  ['alias', (e) => e.alias],
+  ['role', (e) => e.role],
+  ['status', (e) => e.status],
+  ['waiting_since', (e) => e.waitingSince],
+  ['device_check', (e) => e.deviceCheck],
+  ['identity', (e) => e.identity],
+  ['decline_reason', (e) => e.declineReason],
+  ['os_family', (e) => e.osFamily],
+]);
+
+export const accessCodeInsert = rowInsert<AccessCodeRow>('access_codes', [
+  ['code_hash', (a) => a.codeHash],
+  ['consultation_id', (a) => a.consultationId],
+  ['tenant_id', (a) => a.tenantId],
+  ['alias', (a) => a.alias],
+  ['role', (a) => a.role],
+  ['created_at', (a) => a.createdAt],
+  ['expires_at', (a) => a.expiresAt],
+  ['used_at', (a) => a.usedAt],
+]);
+
+export const auditInsert = rowInsert<AuditRow>('audit_log', [
+  ['tenant_id', (a) => a.tenantId],
+  ['at', (a) => a.at],
+  ['actor', (a) => a.actor],
+  ['action', (a) => a.action],
+  ['consultation_id', (a) => a.consultationId],
+]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { migrations } from '../../server/store/migrations.js';
+import { migrations, pendingMigrations } from '../../server/store/migrations.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { AccessCodeRow, ConsultationRow, NewLobbyEntry } from '../../server/store/store.js';
 import { storeBackends, type OpenStore } from './store-backends.js';
@@ -39,7 +39,7 @@ describe('SQLite store', () => {
     const path = join(dir, 'old.sqlite');
     const old = new Database(path);
     old.exec('CREATE TABLE migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    old.exec(migrations[0]!.sql);
+    old.exec(pendingMigrations('sqlite', [])[0]!.sql);
     old.prepare('INSERT INTO migrations VALUES (1, 0)').run();
     old.close();
     const store = new SqliteStore(path);
