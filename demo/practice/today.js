@@ -49,3 +49,13 @@ export async function showAppointments(tbody, { onSent, start } = {}) {
     }),
   );
 }
+
+/** A fresh practitioner `<vc-consultation>` in the place of `old` (which, once over, keeps showing its end screen). */
+export function replaceConsultation(old, onEnded) {
+  const next = document.createElement('vc-consultation');
+  next.id = old.id;
+  next.setAttribute('role', 'practitioner');
+  next.addEventListener('vc-ended', onEnded);
+  old.replaceWith(next);
+  return next;
+}
