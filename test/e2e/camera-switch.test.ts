@@ -6,21 +6,15 @@
 // The first camera's frames are green: the patient's page tells from the decoded pixels which camera it
 // receives, and when that changed.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { callThroughUi, consultation, openConsultation, watchOffers } from './consultation-ui.js';
 import { createConsultation } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const WAIT = 30_000;
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack({}, { cameras: 2 });
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack({}, { cameras: 2 });
 
 /** Mean colour saturation (0–255) of the remote camera video as the patient's page renders it. */
 function remoteSaturation(page: Page): Promise<number> {

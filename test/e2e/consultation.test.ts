@@ -3,22 +3,21 @@
 // One consultation, step by step: two patients wait, one is declined, the other is admitted; video, audio and
 // a screen share flow both ways; the practitioner ends it for everyone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { consultation, openConsultation, passDeviceCheck, patientWaitsViaForm, waitForConsultationState } from './consultation-ui.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const WAIT = 30_000;
 const STEP = { timeout: 120_000 };
 
-let stack: Stack;
+const stack = useStack({}, { afterStart: createConsultationWithCodes });
 let consultationId: string;
 let practitionerToken: string;
 const codes: string[] = [];
 const pages: { practitioner?: Page; anna?: Page; bruno?: Page } = {};
 
-before(async () => {
-  stack = await startStack();
+async function createConsultationWithCodes(): Promise<void> {
   ({ id: consultationId } = await stack.integrator<{ id: string }>('POST', '/v1/consultations', { title: 'Consultation e2e' }));
   for (const alias of ['Patient A', 'Patient B']) {
     codes.push((await stack.integrator<{ code: string }>('POST', `/v1/consultations/${consultationId}/access-codes`, { alias })).code);
@@ -28,10 +27,7 @@ before(async () => {
     `/v1/consultations/${consultationId}/practitioner-tokens`,
     { name: 'Dr. Test' },
   ));
-});
-after(async () => {
-  await stack?.stop();
-});
+}
 
 /** Polls until `check` holds; never an assertion by itself — callers assert on what it returns. */
 async function until<T>(what: string, check: () => Promise<T | false | undefined>, timeout = WAIT): Promise<T> {

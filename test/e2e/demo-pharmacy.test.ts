@@ -2,17 +2,11 @@
 // as the signed-in customer and presses "talk to a pharmacist now" (no code, no name to type); the pharmacist's
 // page, opened from the index too, shows the customer in the counter's queue and admits; both see each other.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { admitFromQueue, passDeviceCheck, remoteVideoPlays, waitForState } from './demo-flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack({}, { demoApps: true });
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack({}, { demoApps: true });
 
 test('pharmacy: walk-in customer → counter queue → pharmacist admits → video both ways', async () => {
   const customer = await stack.newPage();

@@ -3,17 +3,11 @@
 // the patient opens the demo inbox, follows the join link in the e-mail, checks the devices and waits; the doctor
 // starts that appointment and admits; both see each other, and the day summary (stats API) counts the code.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { admitFromQueue, passDeviceCheck, remoteVideoPlays, waitForState } from './demo-flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack({}, { demoApps: true });
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack({}, { demoApps: true });
 
 test('practice: send code by e-mail → join link from the inbox → doctor starts and admits → video both ways', async () => {
   const doctor = await stack.newPage();

@@ -3,17 +3,11 @@
 // own links (own codes, shown under the aliases the therapist gave; the relative's code has the role relative), the therapist starts the session and admits
 // both: three people in one call, each decoding the other two's video.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { admitFromQueue, passDeviceCheck, remoteVideoPlays, waitForState } from './demo-flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack({}, { demoApps: true });
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack({}, { demoApps: true });
 
 test('therapy: therapist invites client and relative with their own codes → all three in one call', async () => {
   const therapist = await stack.newPage();

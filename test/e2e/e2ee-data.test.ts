@@ -3,7 +3,7 @@
 // receives nothing readable, while the pages with the consultation's key see each other's messages and strokes.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createConsultation, practitionerGrant, waitForState } from './flows.js';
 import {
   chatReady,
@@ -16,15 +16,9 @@ import {
   shownTexts,
   waitForMessages,
 } from './pages/collab-flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 test(
   'a participant in the room with the wrong key receives no readable chat message and no whiteboard update',

@@ -1,7 +1,7 @@
 // End-to-end encryption through the real stack: on by default, unreadable with the wrong key, and a
 // consultation that switches it off explicitly still works.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   admitFromPractitioner,
@@ -12,15 +12,9 @@ import {
   waitForRemoteVideo,
   waitForState,
 } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 /**
  * Pages of a finished test would go on encoding and decoding video until the stack stops: on a small machine that

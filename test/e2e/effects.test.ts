@@ -3,27 +3,21 @@
 // both browser contexts is logged: none may leave loopback), the published microphone runs through RNNoise
 // (the sender's track becomes the processor's output) and the patient keeps receiving audio.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { callThroughUi, consultation, openConsultation, watchOffers } from './consultation-ui.js';
 import { createConsultation } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const requests: string[] = [];
-let stack: Stack;
-before(async () => {
-  stack = await startStack(
-    {},
-    {
-      onContext: (context) => {
-        context.on('request', (request) => void requests.push(request.url()));
-      },
+const stack = useStack(
+  {},
+  {
+    onContext: (context) => {
+      context.on('request', (request) => void requests.push(request.url()));
     },
-  );
-});
-after(async () => {
-  await stack?.stop();
-});
+  },
+);
 
 function senderAudioLabels(page: Page): Promise<string[]> {
   return page.evaluate(() =>

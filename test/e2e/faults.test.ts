@@ -2,7 +2,7 @@
 // and restarted, the token server restarted, a page's network cut for a few seconds. Recovery times are
 // printed as test diagnostics (the benchmark measures them properly).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   admitFromPractitioner,
@@ -13,15 +13,9 @@ import {
   waitForRemoteVideo,
   waitForState,
 } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 const callBetweenTwoPages = async (options: { patientOwnBrowser?: boolean } = {}) =>
   startCall(stack, await createConsultation(stack, { patients: 2 }), options);

@@ -2,18 +2,12 @@
 // the practitioner side sees it in the queue with its device check and admits it through the HTTP API;
 // the patient's page receives `admitted` and joins the room on the real SFU.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { EventStreamReader } from './sse.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 interface WaitingPatient {
   ticketId: string;

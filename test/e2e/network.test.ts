@@ -4,31 +4,26 @@
 // network applies) UDP fails with its fix and TCP carries the call. The practitioner's queue shows both outcomes.
 // The patient page sets only server-url (the README's embed snippet): the SFU URL comes with the test grant.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { consultation, passDeviceCheck, waitForConsultationState } from './consultation-ui.js';
 import { createConsultation, type Consultation } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const WAIT = 30_000;
 const STEP = { timeout: 120_000 };
 const BLOCK_UDP = ['--webrtc-ip-handling-policy=disable_non_proxied_udp'];
 
-let stack: Stack;
+const stack = useStack({}, { afterStart: practitionerInCall });
 let setup: Consultation;
 let practitioner: Page;
 
-before(async () => {
-  stack = await startStack();
+async function practitionerInCall(): Promise<void> {
   setup = await createConsultation(stack, { patients: 2 });
   practitioner = await openPage({ role: 'practitioner', token: setup.practitionerToken });
   await passDeviceCheck(practitioner);
   await waitForConsultationState(practitioner, 'in-call');
-});
-
-after(async () => {
-  await stack?.stop();
-});
+}
 
 async function openPage(params: Record<string, string>, extraArgs?: string[]): Promise<Page> {
   const page = await stack.newPage(extraArgs ? { extraArgs } : {});

@@ -4,16 +4,19 @@
 // Bruno to Dr Two's consultation; Bruno, who typed his code once, ends up in Dr Two's call with media flowing.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { consultation, openConsultation, passDeviceCheck, patientWaitsViaForm, waitForConsultationState } from './consultation-ui.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const WAIT = 30_000;
 const STEP = { timeout: 120_000 };
 const adminKey = `admin_${randomBytes(16).toString('hex')}`;
 
-let stack: Stack;
+const stack = useStack(
+  { admin: { apiKeySha256: [createHash('sha256').update(adminKey).digest('hex')] } },
+  { afterStart: createPracticeWithDesks },
+);
 const ids: { practice?: string; reception?: string; one?: string; two?: string } = {};
 const tokens: { reception?: string; one?: string; two?: string } = {};
 const codes: { anna?: string; bruno?: string } = {};
@@ -29,8 +32,7 @@ async function admin<T>(method: string, path: string, body: unknown): Promise<T>
   return (await res.json()) as T;
 }
 
-before(async () => {
-  stack = await startStack({ admin: { apiKeySha256: [createHash('sha256').update(adminKey).digest('hex')] } });
+async function createPracticeWithDesks(): Promise<void> {
   ({ id: ids.practice } = await admin<{ id: string }>('POST', '/v1/admin/tenants/demo/practices', { name: 'Health Centre' }));
   for (const [key, title] of [
     ['reception', 'Reception'],
@@ -45,10 +47,7 @@ before(async () => {
   }
   ({ code: codes.anna } = await stack.integrator<{ code: string }>('POST', `/v1/consultations/${ids.one}/access-codes`, {}));
   ({ code: codes.bruno } = await stack.integrator<{ code: string }>('POST', `/v1/consultations/${ids.reception}/access-codes`, {}));
-});
-after(async () => {
-  await stack?.stop();
-});
+}
 
 /** Polls until `check` holds; never an assertion by itself — callers assert on what it returns. */
 async function until<T>(what: string, check: () => Promise<T | false | undefined>, timeout = WAIT): Promise<T> {

@@ -3,21 +3,15 @@
 // without the host passing the token again, and shows the chat so far, handed back by the patient's client
 // over the (end-to-end encrypted) data channel.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { consultation, openConsultation, passDeviceCheck, patientWaitsViaForm, waitForConsultationState } from './consultation-ui.js';
 import { createConsultation } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const WAIT = 30_000;
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 async function say(page: Page, text: string): Promise<void> {
   const input = consultation(page).locator('vc-chat textarea');

@@ -2,19 +2,13 @@
 // opens the join link, passes the device check, waits, is admitted by a practitioner and sees their video; the
 // app's own state panel shows what the onVc… props received.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { passDeviceCheck, waitForConsultationState } from './consultation-ui.js';
 import { admitFromPractitioner, createConsultation, startPractitioner, waitForRemoteVideo } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const WAIT = 30_000;
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 test('a patient on the React host page is admitted and sees the practitioner; the app receives the events', async () => {
   const consultation = await createConsultation(stack);

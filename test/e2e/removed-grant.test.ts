@@ -6,7 +6,7 @@
 // gets into the room again, decodes nothing there (the key was rotated), and is removed again by the sweeper
 // (the participant_joined webhook would do it at once; here it is lost).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   admitFromPractitioner,
   createConsultation,
@@ -18,7 +18,7 @@ import {
   waitForRemoteVideo,
   waitForState,
 } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const GRANT_TTL_S = 30;
 /**
@@ -29,13 +29,7 @@ const SFU_LEEWAY_S = 60;
 /** livekit-client's DisconnectReason.PARTICIPANT_REMOVED (RemoveParticipant API). */
 const PARTICIPANT_REMOVED = 4;
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack({ patientGrantTtlSeconds: GRANT_TTL_S, sweepIntervalSeconds: 0 }, { loseWebhooks: true });
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack({ patientGrantTtlSeconds: GRANT_TTL_S, sweepIntervalSeconds: 0 }, { loseWebhooks: true });
 
 function expiryOf(jwt: string): number {
   const payload = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { exp: number };

@@ -3,20 +3,14 @@
 // bare livekit-client Room joined with that practitioner's grant: no SDK, no event stream that could make it leave
 // by itself, so only the server's removal can disconnect it.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createConsultation, joinBareRoom, openBareRoom, practitionerGrant, startPractitioner } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 /** livekit-client's DisconnectReason.PARTICIPANT_REMOVED (RemoveParticipant API). */
 const PARTICIPANT_REMOVED = 4;
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 test(
   'revoking a practitioner token removes that practitioner from the running call; the other practitioner stays',

@@ -275,22 +275,31 @@ export async function startStack(
   };
 }
 
+/** What a file's stack needs besides startStack's options. */
+interface UseStackOptions extends StackOptions {
+  /**
+   * The file's own set-up once the stack runs (its data, pages), in the same hook: node 20 runs root-level
+   * `before` hooks without waiting for each other, so a second hook of the file could not count on the stack.
+   */
+  afterStart?: () => Promise<void>;
+}
+
 /**
  * The usual stack of a test file: started in a node:test `before` hook, stopped in `after`. The handle is
- * usable at the top of the file and forwards to the running stack; a file that needs more set-up (data,
- * pages) adds its own `before` after this call, which runs once the stack is up.
+ * usable at the top of the file and forwards to the running stack.
  */
-export function useStack(overrides?: Partial<Config>, options?: StackOptions): Stack;
+export function useStack(overrides?: Partial<Config>, options?: UseStackOptions): Stack;
 export function useStack<S extends SfuEndpoint>(overrides: Partial<Config>, options: StackOptions & { startSfu: StartSfu<S> }): Stack<S>;
 export function useStack(
   overrides: Partial<Config> = {},
-  options: StackOptions & { startSfu?: StartSfu<SfuEndpoint> } = {},
+  { afterStart, ...options }: UseStackOptions & { startSfu?: StartSfu<SfuEndpoint> } = {},
 ): Stack<SfuEndpoint> {
   let running: Stack<SfuEndpoint> | undefined;
   before(async () => {
     running = options.startSfu
       ? await startStack(overrides, { ...options, startSfu: options.startSfu })
       : await startStack(overrides, options);
+    await afterStart?.();
   });
   after(async () => {
     await running?.stop();

@@ -2,19 +2,13 @@
 // call works both ways, the practitioner's whiteboard button loads the board, the patient's board opens by
 // itself when the practitioner's does, and a stroke drawn with the mouse shows on the patient's canvas.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { bluePixels, openConsultation, passDeviceCheck, waitForConsultationState } from './consultation-ui.js';
 import { createConsultation } from './flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 
 const WAIT = 40_000;
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 test(
   'in <vc-consultation>: chat beside the call, the whiteboard button, and the peer’s board opening by itself',

@@ -2,20 +2,14 @@
 // dist/videoconsult.js: the board chunk, yjs, pdf.js and its worker all load lazily from dist/. Strokes are
 // drawn with real pointer events on the canvas; boards must converge, also after a page reloads mid-session.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createConsultation } from './flows.js';
 import { drag, openBoard, patientInCall, practitionerInCall } from './pages/collab-flows.js';
-import { startStack, type Stack } from './stack.js';
+import { useStack } from './stack.js';
 import { tinyPdf } from './pdf.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 const PEN_BLUE = '#1d4ed8';
 
