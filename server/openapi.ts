@@ -4,6 +4,12 @@ import type { AuthKind, RouteDoc } from './routing.js';
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
+/** The refusals every integrator route (tenant API key, validated input) can answer with. */
+export const tenantErrors = {
+  400: { description: 'Invalid request', schema: errorBody },
+  401: { description: 'Missing or wrong API key', schema: errorBody },
+};
+
 type Json = Record<string, unknown>;
 
 const securityOf: Record<AuthKind, Json[]> = {

@@ -3,7 +3,7 @@ import { authenticateTenant } from '../auth.js';
 import type { TenantConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { RouteRegistry } from '../routing.js';
-import { errorBody } from '../openapi.js';
+import { errorBody, tenantErrors } from '../openapi.js';
 import {
   accessCode,
   consultation,
@@ -18,11 +18,6 @@ import { ConsultationService, toConsultation } from './consultations.service.js'
 
 /** POST endpoints without parameters still refuse unknown fields (a client for another version). */
 const emptyBody = z.strictObject({});
-
-const authErrors = {
-  400: { description: 'Invalid request', schema: errorBody },
-  401: { description: 'Missing or wrong API key', schema: errorBody },
-};
 
 /** The integrator API: server-to-server, tenant API key, no CORS. */
 export function consultationRoutes(
@@ -44,7 +39,7 @@ export function consultationRoutes(
       body: createConsultationBody,
       responses: {
         201: { description: 'Created', schema: consultation },
-        ...authErrors,
+        ...tenantErrors,
         404: { description: 'No such practice (`practice_not_found`)', schema: errorBody },
         502: { description: 'SFU unreachable', schema: errorBody },
       },
@@ -65,7 +60,7 @@ export function consultationRoutes(
       auth: 'tenant',
       tags,
       query: listConsultationsQuery,
-      responses: { 200: { description: 'A page of consultations', schema: consultationList }, ...authErrors },
+      responses: { 200: { description: 'A page of consultations', schema: consultationList }, ...tenantErrors },
     },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
@@ -83,7 +78,7 @@ export function consultationRoutes(
       summary: 'Read a consultation',
       auth: 'tenant',
       tags,
-      responses: { 200: { description: 'The consultation', schema: consultation }, ...authErrors, ...notFound },
+      responses: { 200: { description: 'The consultation', schema: consultation }, ...tenantErrors, ...notFound },
     },
     async (req, res) => {
       const tenant = authenticateTenant(ctx.config, req);
@@ -100,7 +95,7 @@ export function consultationRoutes(
       auth: 'tenant',
       tags,
       body: emptyBody,
-      responses: { 200: { description: 'Ended', schema: consultation }, ...authErrors, ...notFound },
+      responses: { 200: { description: 'Ended', schema: consultation }, ...tenantErrors, ...notFound },
     },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
@@ -120,7 +115,7 @@ export function consultationRoutes(
       body: createAccessCodeBody,
       responses: {
         201: { description: 'The code, shown once', schema: accessCode },
-        ...authErrors,
+        ...tenantErrors,
         ...notFound,
         409: { description: 'The consultation has ended, or has too many unused codes', schema: errorBody },
         501: { description: 'No e-mail or SMS delivery configured', schema: errorBody },
@@ -148,7 +143,7 @@ export function consultationRoutes(
       body: createPractitionerTokenBody,
       responses: {
         201: { description: 'The token', schema: practitionerToken },
-        ...authErrors,
+        ...tenantErrors,
         ...notFound,
         409: { description: 'The consultation has ended', schema: errorBody },
       },

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { practitionerToken } from '../consultations/consultations.schema.js';
 import { emptyObject } from '../lobby/lobby.schema.js';
 import type { LobbyStreams } from '../lobby/lobby.streams.js';
-import { errorBody } from '../openapi.js';
+import { errorBody, tenantErrors } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
 import { createPracticeTokenBody, transferBody } from './practice.schema.js';
 import type { PracticeService } from './practice.service.js';
@@ -32,8 +32,7 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
       body: createPracticeTokenBody,
       responses: {
         201: { description: 'The token', schema: practitionerToken },
-        400: { description: 'Invalid request', schema: errorBody },
-        401: { description: 'Missing or wrong API key', schema: errorBody },
+        ...tenantErrors,
         404: { description: 'No such practice (`practice_not_found`) or consultation (`consultation_not_found`)', schema: errorBody },
         409: { description: 'The consultation has ended or belongs to another practice (`not_in_practice`)', schema: errorBody },
       },

@@ -1,6 +1,6 @@
 import { authenticateTenant } from '../auth.js';
 import type { AppContext } from '../context.js';
-import { errorBody } from '../openapi.js';
+import { tenantErrors } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
 import { auditResponse, periodQuery, statsResponse } from './stats.schema.js';
 import type { z } from 'zod';
@@ -15,10 +15,6 @@ function period(ctx: AppContext, q: z.output<typeof periodQuery>): { from: numbe
 
 /** Anonymous per-tenant statistics and the audit log (integrator API). */
 export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
-  const errors = {
-    400: { description: 'Invalid request', schema: errorBody },
-    401: { description: 'Missing or wrong API key', schema: errorBody },
-  };
   const iso = (ms: number): string => new Date(ms).toISOString();
 
   routes.add(
@@ -29,7 +25,7 @@ export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
       auth: 'tenant',
       tags: ['integrator'],
       query: periodQuery,
-      responses: { 200: { description: 'Sessions and totals', schema: statsResponse }, ...errors },
+      responses: { 200: { description: 'Sessions and totals', schema: statsResponse }, ...tenantErrors },
     },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);
@@ -63,7 +59,7 @@ export function statsRoutes(routes: RouteRegistry, ctx: AppContext): void {
       auth: 'tenant',
       tags: ['integrator'],
       query: periodQuery,
-      responses: { 200: { description: 'Audit entries, oldest first', schema: auditResponse }, ...errors },
+      responses: { 200: { description: 'Audit entries, oldest first', schema: auditResponse }, ...tenantErrors },
     },
     async (req, res, input) => {
       const tenant = authenticateTenant(ctx.config, req);

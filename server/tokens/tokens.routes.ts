@@ -4,7 +4,7 @@ import { authenticatePractitioner, authenticateTenant } from '../auth.js';
 import type { ConsultationService } from '../consultations/consultations.service.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { errorBody } from '../openapi.js';
+import { errorBody, tenantErrors } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
 import { practitionerToken } from '../consultations/consultations.schema.js';
 
@@ -46,8 +46,7 @@ export function tokenRoutes(routes: RouteRegistry, ctx: AppContext, consultation
   );
 
   const integratorErrors = {
-    400: { description: 'Invalid request', schema: errorBody },
-    401: { description: 'Missing or wrong API key', schema: errorBody },
+    ...tenantErrors,
     404: { description: "No such consultation (or another tenant's), or a malformed tokenId", schema: errorBody },
   };
   /** Authenticated and fully validated before anything is written. */
