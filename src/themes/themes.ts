@@ -5,7 +5,9 @@ import { css, unsafeCSS } from 'lit';
  * `--vc-font-*`) to private ones with the theme's defaults, so a host can rebrand from any ancestor
  * (even `:root`) without fighting our `:host` rules.
  */
+// color-scheme: native parts (meter, checkbox, select lists, scrollbars) follow the theme, not the browser's default.
 const light = unsafeCSS(/* declarations, not a stylesheet: kept out of the template minifier */ `
+  color-scheme: light;
   --_vc-surface: var(--vc-color-surface, #ffffff);
   --_vc-surface-raised: var(--vc-color-surface-raised, #f3f4f6);
   --_vc-text: var(--vc-color-text, #1a1f2b);
@@ -23,6 +25,7 @@ const light = unsafeCSS(/* declarations, not a stylesheet: kept out of the templ
 `);
 
 const dark = unsafeCSS(/* declarations, not a stylesheet: kept out of the template minifier */ `
+  color-scheme: dark;
   --_vc-surface: var(--vc-color-surface, #111827);
   --_vc-surface-raised: var(--vc-color-surface-raised, #1f2937);
   --_vc-text: var(--vc-color-text, #f3f4f6);
@@ -40,6 +43,7 @@ const dark = unsafeCSS(/* declarations, not a stylesheet: kept out of the templa
 `);
 
 const highContrast = unsafeCSS(/* declarations, not a stylesheet: kept out of the template minifier */ `
+  color-scheme: dark;
   --_vc-surface: var(--vc-color-surface, #000000);
   --_vc-surface-raised: var(--vc-color-surface-raised, #000000);
   --_vc-text: var(--vc-color-text, #ffffff);

@@ -5,6 +5,7 @@ import '../../src/index.js';
 import '../../src/components/call/call.js'; // loaded on demand by the SDK (while waiting); here up front
 import type { VcConsultation } from '../../src/components/consultation/consultation.js';
 import type { VcCall } from '../../src/components/call/call.js';
+import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
 import type { ParticipantView } from '../../src/session/types.js';
 import { FakeCallRoom } from './helpers/fake-call-room.js';
 import { canvasTrack, FakeSession } from './helpers/fake-session.js';
@@ -32,9 +33,9 @@ const remote = (): ParticipantView => ({
 });
 const ADMISSION = { livekitUrl: 'ws://sfu.test', token: 'lk', identity: 'practitioner-1' };
 
-async function inCall(style: string): Promise<VcConsultation> {
+async function inCall(style: string, content = ''): Promise<VcConsultation> {
   const parent = await fixture<HTMLDivElement>(html`<div></div>`);
-  parent.innerHTML = `<vc-consultation role="practitioner" style="${style}"></vc-consultation>`;
+  parent.innerHTML = `<vc-consultation role="practitioner" style="${style}">${content}</vc-consultation>`;
   const el = parent.firstElementChild as VcConsultation;
   await el.updateComplete;
   el.session.configure({ grant: ADMISSION, createCallRoom: (callbacks) => new FakeCallRoom(callbacks) });
@@ -71,5 +72,46 @@ describe('<vc-consultation> layout', () => {
     // On a desktop-sized viewport the remote camera fills the stage as before.
     await setViewport({ width: 1024, height: 720 });
     expect(getComputedStyle(video).objectFit).to.equal('cover');
+  });
+
+  it('keeps the call toolbar inside the element when the sidebar beside it is taller', async () => {
+    await setViewport({ width: 1280, height: 800 });
+    const el = await inCall('display: block; min-height: 560px', '<div slot="chat" style="height: 2000px">a long chat</div>');
+    const call = el.shadowRoot!.querySelector('vc-call')!;
+    await until(() => (call.shadowRoot?.querySelector('[part="toolbar"]')?.getBoundingClientRect().height ?? 0) > 0, 'the toolbar');
+    const toolbar = call.shadowRoot!.querySelector('[part="toolbar"]')!.getBoundingClientRect();
+    expect(Math.round(el.getBoundingClientRect().height)).to.equal(560);
+    expect(toolbar.bottom).to.be.at.most(el.getBoundingClientRect().bottom + 0.5);
+    // The sidebar scrolls instead.
+    const aside = el.shadowRoot!.querySelector('aside')!;
+    expect(aside.scrollHeight).to.be.greaterThan(aside.clientHeight);
+  });
+
+  it('in a grid of narrow tiles shows whole cameras and wraps the role mark below the name instead of cutting it', async () => {
+    await setViewport({ width: 390, height: 844 });
+    const doctor = { ...remote(), identity: 'd', name: 'Dr. Weber', role: 'practitioner' };
+    const interpreter = { ...remote(), identity: 'i', name: 'Olga Petrova', role: 'interpreter' };
+    const session = new FakeSession({ state: 'in-call', participants: [me(), doctor, interpreter] });
+    const call = await fixture<VcCall>(html`<vc-call .session=${session} style="height: 700px"></vc-call>`);
+    const tile = call.shadowRoot!.querySelector('[data-identity="i"]')!;
+    expect(tile.querySelector('[part="role"]')?.textContent).to.equal('Interpreter');
+    const name = tile.querySelector('.name') as HTMLElement;
+    expect(name.scrollWidth).to.be.at.most(name.clientWidth);
+    expect(getComputedStyle(tile.querySelector('video')!).objectFit).to.equal('contain');
+    await expect(call).to.be.accessible();
+  });
+
+  it("dark theme: the practitioner's note has the theme's raised surface and native controls are dark", async () => {
+    const session = new FakeSession({
+      state: 'waiting',
+      queue: { position: 1 },
+      notice: { text: 'Running 10 minutes late', at: '2026-01-01T10:00:00Z' },
+    });
+    const room = await fixture<VcWaitingRoom>(html`<vc-waiting-room theme="dark" .session=${session}></vc-waiting-room>`);
+    const notice = room.shadowRoot!.querySelector('[part="notice"]')!;
+    // --_vc-surface-raised of the dark theme (#1f2937); the public token it used is unset, so it was transparent.
+    expect(getComputedStyle(notice).backgroundColor).to.equal('rgb(31, 41, 55)');
+    expect(getComputedStyle(room).colorScheme).to.equal('dark');
+    await expect(room).to.be.accessible();
   });
 });

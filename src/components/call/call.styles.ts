@@ -68,6 +68,10 @@ export const callStyles = css`
   .tile.screen video {
     object-fit: contain;
   }
+  /* Grid cells of three or more are narrow and tall: cropping to them cut people (and an interpreter's hands) off. */
+  .stage.grid .tile video.camera {
+    object-fit: contain;
+  }
   .tile.local video.camera {
     transform: scaleX(-1);
   }
@@ -89,11 +93,13 @@ export const callStyles = css`
     font-size: 2.5rem;
     font-weight: 700;
   }
+  /* Wraps: in a narrow tile the role mark goes below the name rather than cutting the name to "Dr. We…". */
   figcaption {
     position: absolute;
     left: var(--_vc-space-s);
     bottom: var(--_vc-space-s);
     display: flex;
+    flex-wrap: wrap;
     gap: var(--_vc-space-xs);
     align-items: center;
     max-width: calc(100% - 1rem);

@@ -63,6 +63,25 @@ export const consultationStyles = css`
     max-height: 100%;
     overflow: auto;
   }
+  /*
+   * Beside the call the sidebar (queue, note form, chat) scrolls within the call's height instead of setting it: a
+   * tall queue pushed the call's toolbar (mute, end) below a laptop screen's fold.
+   */
+  .in-call > aside {
+    contain: size;
+    /* Clips visually hidden live regions too: placed outside it they made the page scroll past the call. */
+    position: relative;
+    display: flex;
+    flex-direction: column;
+  }
+  .in-call > aside > vc-waiting-room,
+  .in-call > aside ::slotted(*) {
+    flex-shrink: 0;
+  }
+  /* The chat takes the height the queue leaves (its log scrolls), so its input stays in view. */
+  .in-call > aside vc-chat {
+    flex: 1 0 16rem;
+  }
   aside:empty {
     display: none;
   }
@@ -93,6 +112,12 @@ export const consultationStyles = css`
     }
     aside {
       width: auto;
+    }
+    .in-call > aside {
+      contain: none;
+    }
+    .in-call > aside vc-chat {
+      flex: initial;
     }
   }
   @media (max-width: 48rem) and (orientation: portrait) {

@@ -38,8 +38,15 @@ export const waitingRoomStyles = css`
     gap: var(--vc-space-l, 1.5rem);
     align-items: center;
   }
+  /* The spinner beside the position, not floating above it. */
   .waiting-status {
     flex: 1 1 12rem;
+    display: flex;
+    gap: var(--_vc-space-m);
+    align-items: center;
+  }
+  .waiting-status .spinner {
+    flex: none;
   }
   .self {
     display: flex;
@@ -59,11 +66,12 @@ export const waitingRoomStyles = css`
   .self meter {
     inline-size: 100%;
   }
+  /* The theme's private tokens: the public --vc-color-* ones are unset unless a host sets them (then transparent). */
   .notice {
-    padding: var(--vc-space-m, 1rem);
-    border-inline-start: 0.25rem solid var(--vc-color-primary, currentColor);
-    background: var(--vc-waiting-room-item-background, var(--vc-color-surface-raised));
-    border-radius: var(--vc-radius-s, 0.25rem);
+    padding: var(--_vc-space-m);
+    border-inline-start: 0.25rem solid var(--_vc-primary);
+    background: var(--vc-waiting-room-item-background, var(--_vc-surface-raised));
+    border-radius: var(--_vc-radius-s);
   }
   .arrival-settings {
     display: flex;
@@ -121,6 +129,10 @@ export const waitingRoomStyles = css`
   }
   .patient-head .badge {
     margin-inline-start: auto;
+  }
+  /* The role mark belongs to the name; only the device verdict goes to the end of the line. */
+  .patient-head .badge.role {
+    margin-inline-start: 0;
   }
   header .button {
     margin-inline-start: auto;
