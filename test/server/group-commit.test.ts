@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../server/config.js';
 import { accessCodeHash } from '../../server/consultations/consultations.service.js';
 import type { ConsultationService } from '../../server/consultations/consultations.service.js';
@@ -11,71 +11,27 @@ import { WebhookEmitter } from '../../server/outbox/emit.js';
 import { GroupCommit } from '../../server/store/group-commit.js';
 import { InProcessBus, MemoryWindowCounter } from '../../server/shared-state.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
-import type { AccessCodeRow, ConsultationRow, NewLobbyEntry, RedeemedCode, StoreOps } from '../../server/store/store.js';
+import type { NewLobbyEntry, RedeemedCode, StoreOps } from '../../server/store/store.js';
 import { call, createConsultation, issueCode, startHarness, type Harness } from './helpers.js';
 import { storeBackends, type OpenStore } from './store-backends.js';
-
-const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x', consultationId: null };
-const consultation: ConsultationRow = {
-  id: 'c1',
-  tenantId: 't',
-  roomName: 'vc-c1',
-  title: null,
-  status: 'scheduled',
-  scheduledAt: null,
-  createdAt: 1,
-  startedAt: null,
-  endedAt: null,
-  maxParticipants: 4,
-  patientScreenShare: false,
-  e2ee: true,
-  locale: 'en',
-  e2eeKey: 'k',
-};
-type NewEntry = NewLobbyEntry;
-const openCode = (codeHash: string): AccessCodeRow => ({
-  codeHash,
-  consultationId: 'c1',
-  tenantId: 't',
-  alias: null,
-  role: 'patient',
-  createdAt: 1,
-  expiresAt: Date.now() + 60_000,
-  usedAt: null,
-});
-const entry = (id: string, ticketHash = `th-${id}`): NewEntry => ({
-  id,
-  ticketHash,
-  name: 'n',
-  status: 'waiting',
-  waitingSince: 1,
-  deviceCheck: null,
-  identity: null,
-  declineReason: null,
-  osFamily: 'other',
-});
+import { accessCodeRow, audit, consultationRow, lobbyEntry, storesOf } from './store-rows.js';
 
 for (const backend of storeBackends()) {
   describe(`group commit (store level, ${backend.name})`, () => {
-    const opened: OpenStore[] = [];
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
-    after(() => backend.stop());
+    const openStore = storesOf(backend);
 
     async function storeWithCodes(codes: string[]): Promise<OpenStore> {
-      const open = await backend.open();
-      opened.push(open);
-      await open.store.insertConsultation(consultation, audit);
+      const open = await openStore();
+      await open.store.insertConsultation(consultationRow(), audit);
       for (const codeHash of codes) {
-        await open.store.insertAccessCode(openCode(codeHash), audit);
+        await open.store.insertAccessCode(accessCodeRow(codeHash), audit);
       }
       return open;
     }
     // Read on a connection of its own: it sees only what was committed.
     const usedAt = (open: OpenStore, codeHash: string): Promise<string | null> =>
       open.committed(`SELECT used_at FROM access_codes WHERE code_hash = '${codeHash}'`);
-    const redeem = (tx: StoreOps, i: { code: string; entry: NewEntry }): Promise<RedeemedCode | undefined> =>
+    const redeem = (tx: StoreOps, i: { code: string; entry: NewLobbyEntry }): Promise<RedeemedCode | undefined> =>
       tx.redeemAccessCode(i.code, Date.now(), i.entry);
 
     it('joins submitted together commit in one transaction, and each settles only once that commit is on disk', async () => {
@@ -86,7 +42,7 @@ for (const backend of storeBackends()) {
       const batcher = new GroupCommit(counted, redeem);
       const results = await Promise.all(
         ['h1', 'h2', 'h3'].map((code, i) =>
-          batcher.submit({ code, entry: entry(`e${i}`) }).then(async (r) => {
+          batcher.submit({ code, entry: lobbyEntry(`e${i}`) }).then(async (r) => {
             if (store instanceof SqliteStore) assert.equal(store.db.inTransaction, false);
             assert.notEqual(await usedAt(open, code), null, `${code} answered before its commit`);
             return r;
@@ -109,8 +65,8 @@ for (const backend of storeBackends()) {
       const open = await storeWithCodes(['h1']);
       const batcher = new GroupCommit(open.store, redeem);
       const [first, second] = await Promise.all([
-        batcher.submit({ code: 'h1', entry: entry('a') }),
-        batcher.submit({ code: 'h1', entry: entry('b') }),
+        batcher.submit({ code: 'h1', entry: lobbyEntry('a') }),
+        batcher.submit({ code: 'h1', entry: lobbyEntry('b') }),
       ]);
       assert.equal(first?.entry.id, 'a');
       assert.equal(second, undefined);
@@ -121,15 +77,15 @@ for (const backend of storeBackends()) {
     it('one join that throws is rolled back alone: the others still get their entries, its code stays unused', async () => {
       const open = await storeWithCodes(['h1', 'h2', 'h3']);
       let runs = 0;
-      const batcher = new GroupCommit<{ code: string; entry: NewEntry }, RedeemedCode | undefined>(open.store, (tx, i) => {
+      const batcher = new GroupCommit<{ code: string; entry: NewLobbyEntry }, RedeemedCode | undefined>(open.store, (tx, i) => {
         runs++;
         return redeem(tx, i);
       });
       // The second reuses the first one's ticket hash: its insert violates UNIQUE.
       const outcomes = await Promise.allSettled([
-        batcher.submit({ code: 'h1', entry: entry('e1', 'same') }),
-        batcher.submit({ code: 'h2', entry: entry('e2', 'same') }),
-        batcher.submit({ code: 'h3', entry: entry('e3') }),
+        batcher.submit({ code: 'h1', entry: lobbyEntry('e1', 'same') }),
+        batcher.submit({ code: 'h2', entry: lobbyEntry('e2', 'same') }),
+        batcher.submit({ code: 'h3', entry: lobbyEntry('e3') }),
       ]);
       assert.deepEqual(
         outcomes.map((o) => o.status),
@@ -150,7 +106,7 @@ for (const backend of storeBackends()) {
       let transactions = 0;
       const counted = { transaction: <T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> => (transactions++, store.transaction(fn)) };
       const batcher = new GroupCommit(counted, redeem, 2);
-      const results = await Promise.all(codes.map((code, i) => batcher.submit({ code, entry: entry(`e${i}`) })));
+      const results = await Promise.all(codes.map((code, i) => batcher.submit({ code, entry: lobbyEntry(`e${i}`) })));
       assert.equal(results.filter(Boolean).length, 5);
       assert.equal(transactions, 3);
     });
@@ -166,8 +122,8 @@ describe('group commit (lobby service)', () => {
       tenants: [{ id: 't', name: 'T', apiKeySha256: ['0'.repeat(64)], allowedOrigins: [] }],
     });
     const store = new SqliteStore(':memory:');
-    await store.insertConsultation(consultation, audit);
-    await store.insertAccessCode(openCode(accessCodeHash(config.secret, 'RIGHTCODE2')), audit);
+    await store.insertConsultation(consultationRow(), audit);
+    await store.insertAccessCode(accessCodeRow(accessCodeHash(config.secret, 'RIGHTCODE2')), audit);
     let transactions = 0;
     const counted = new Proxy(store, {
       get: (target, key) =>

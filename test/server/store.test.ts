@@ -2,35 +2,15 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrations, pendingMigrations } from '../../server/store/migrations.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
-import type { AccessCodeRow, ConsultationRow, NewLobbyEntry } from '../../server/store/store.js';
-import { storeBackends, type OpenStore } from './store-backends.js';
+import type { ConsultationRow } from '../../server/store/store.js';
+import { storeBackends } from './store-backends.js';
+import { accessCodeRow as code, audit, consultationRow as consultation, lobbyEntry as newEntry, storesOf } from './store-rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-store-test-'));
-const audit = { tenantId: 't', at: 1, actor: 'integrator' as const, action: 'x', consultationId: null };
-
-function consultation(id: string): ConsultationRow {
-  return {
-    id,
-    tenantId: 't',
-    roomName: `vc-${id}`,
-    title: null,
-    status: 'scheduled',
-    scheduledAt: null,
-    createdAt: 1,
-    startedAt: null,
-    endedAt: null,
-    maxParticipants: 4,
-    patientScreenShare: false,
-    e2ee: true,
-    locale: 'en',
-    e2eeKey: 'k',
-    practiceId: null,
-  };
-}
 
 describe('SQLite store', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,41 +64,10 @@ describe('SQLite store', () => {
   });
 });
 
-const code = (codeHash: string, consultationId = 'c1', expiresAt = Date.now() + 60_000): AccessCodeRow => ({
-  codeHash,
-  consultationId,
-  tenantId: 't',
-  alias: null,
-  role: 'patient',
-  createdAt: 1,
-  expiresAt,
-  usedAt: null,
-});
-const newEntry = (id: string, ticketHash = `th-${id}`, waitingSince = 1): NewLobbyEntry => ({
-  id,
-  ticketHash,
-  name: 'n',
-  status: 'waiting',
-  waitingSince,
-  deviceCheck: null,
-  identity: null,
-  declineReason: null,
-  osFamily: 'other',
-});
-
 /** The Store contract: the same tests for every backend (test/server/store-backends.ts). */
 for (const backend of storeBackends()) {
   describe(`store contract (${backend.name})`, () => {
-    const opened: OpenStore[] = [];
-    const open = async (): Promise<OpenStore> => {
-      const s = await backend.open();
-      opened.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
-    after(() => backend.stop());
+    const open = storesOf(backend);
 
     it('stores and reads a consultation as it was written (flags, nulls, times)', async () => {
       const { store } = await open();
