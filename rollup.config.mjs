@@ -40,9 +40,23 @@ const workerFiles = {
   'rnnoise-worklet.mjs': 'node_modules/@sapphi-red/web-noise-suppressor/dist/rnnoise/workletProcessor.js',
   'rnnoise.wasm': 'node_modules/@sapphi-red/web-noise-suppressor/dist/rnnoise.wasm',
   'rnnoise_simd.wasm': 'node_modules/@sapphi-red/web-noise-suppressor/dist/rnnoise_simd.wasm',
+  // Background blur (src/session/effects/blur.ts): MediaPipe's script, WASM, graph and model, in one folder because
+  // MediaPipe asks for each by name next to its script.
+  ...Object.fromEntries(
+    [
+      'selfie_segmentation.js',
+      'selfie_segmentation.binarypb',
+      'selfie_segmentation_landscape.tflite',
+      'selfie_segmentation_solution_simd_wasm_bin.js',
+      'selfie_segmentation_solution_simd_wasm_bin.wasm',
+      'selfie_segmentation_solution_simd_wasm_bin.data',
+      'selfie_segmentation_solution_wasm_bin.js',
+      'selfie_segmentation_solution_wasm_bin.wasm',
+    ].map((name) => [`mediapipe/${name}`, `node_modules/@mediapipe/selfie_segmentation/${name}`]),
+  ),
 };
 function workerAssets() {
-  const pattern = /new URL\(\s*['"]\.\/([\w.-]+\.(?:mjs|wasm))['"]\s*,\s*import\.meta\.url\s*\)/g;
+  const pattern = /new URL\(\s*['"]\.\/((?:mediapipe\/)?[\w.-]+\.(?:mjs|js|wasm|tflite|binarypb|data))['"]\s*,\s*import\.meta\.url\s*\)/g;
   let refs;
   return {
     name: 'worker-assets',

@@ -2,7 +2,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { chromiumArgs as sharedArgs, chromiumPath } from './scripts/chromium.mjs';
@@ -76,11 +76,28 @@ function reactAsModules() {
   };
 }
 
+/**
+ * The background blur asks for MediaPipe's files beside its module (`new URL('./mediapipe/…', import.meta.url)`);
+ * the build copies them there, and this serves them from the package for tests running on the sources.
+ */
+function mediapipeAssets() {
+  const types = { js: 'js', wasm: 'application/wasm' };
+  return {
+    name: 'mediapipe-assets',
+    serve(context) {
+      const name = /^\/src\/session\/effects\/mediapipe\/([\w-]+\.(js|wasm|tflite|binarypb|data))$/.exec(context.path);
+      const file = name && `node_modules/@mediapipe/selfie_segmentation/${name[1]}`;
+      if (!file || !existsSync(file)) return undefined;
+      return { body: readFileSync(file), type: types[name[2]] ?? 'application/octet-stream' };
+    },
+  };
+}
+
 export default {
   reporters: [defaultReporter(), summaryReporter()],
   files: ['test/elements/**/*.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'development'] },
-  plugins: [reactAsModules(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [reactAsModules(), mediapipeAssets(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [chromeLauncher({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } })],
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },

@@ -13,8 +13,12 @@ import express, { type RequestHandler } from 'express';
 
 export const SDK_ENTRY = 'videoconsult.js';
 
-/** Only the embed's own files: never dist/lib or dist/server, which share the folder. */
-const SDK_PATH = /^\/(?:videoconsult\.js|[\w-]+(?:\.[\w-]+)*\.(?:mjs|wasm)|chunks\/[\w-]+(?:\.[\w-]+)*\.js)(?:\.map)?$/;
+/**
+ * Only the embed's own files: never dist/lib or dist/server, which share the folder. mediapipe/ holds the
+ * background blur's script, WASM, graph and model (loaded by MediaPipe by name, next to its script).
+ */
+const SDK_PATH =
+  /^\/(?:videoconsult\.js|[\w-]+(?:\.[\w-]+)*\.(?:mjs|wasm)|chunks\/[\w-]+(?:\.[\w-]+)*\.js|mediapipe\/[\w-]+\.(?:js|wasm|tflite|binarypb|data))(?:\.map)?$/;
 const HASHED = /^\/chunks\//;
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const SHORT = 'public, max-age=300, must-revalidate';

@@ -1,4 +1,4 @@
-import type { DeviceCheckResult, EndReason, SessionState } from '../session/types.js';
+import type { DeviceCheckResult, EffectsChoice, EndReason, SessionState } from '../session/types.js';
 
 const init = <T>(detail: T, cancelable = false): CustomEventInit<T> => ({ bubbles: true, composed: true, cancelable, detail });
 
@@ -90,8 +90,16 @@ export class VcEndRequestEvent extends CustomEvent<Record<string, never>> {
 }
 
 /** The device check finished. `tracks` are handed over live: the receiver owns (and must stop) them. */
-export class VcDeviceCheckCompleteEvent extends CustomEvent<{ result: DeviceCheckResult; tracks: MediaStreamTrack[] }> {
-  constructor(detail: { result: DeviceCheckResult; tracks: MediaStreamTrack[] }) {
+export interface DeviceCheckHandover {
+  result: DeviceCheckResult;
+  /** The live camera and microphone tracks (the receiver owns and must stop them). */
+  tracks: MediaStreamTrack[];
+  /** Blur and noise suppression as chosen; `blurProcessor` runs on the camera track (its output is the preview). */
+  effects?: EffectsChoice;
+}
+
+export class VcDeviceCheckCompleteEvent extends CustomEvent<DeviceCheckHandover> {
+  constructor(detail: DeviceCheckHandover) {
     super('vc-device-check-complete', init(detail));
   }
 }

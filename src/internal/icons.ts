@@ -19,5 +19,11 @@ export const icons = {
   leave: icon(svg`<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11"/>`),
   end: icon(svg`<path d="M3 15c5-5 13-5 18 0l-3 3-3-2v-3a11 11 0 0 0-6 0v3l-3 2z"/>`),
   lock: icon(svg`<rect x="5" y="11" width="14" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 8 0v4"/>`),
+  // A person (head and shoulders) before dotted, out-of-focus surroundings.
+  blur: icon(
+    svg`<circle cx="12" cy="9" r="3"/><path d="M6.5 20a5.5 5.5 0 0 1 11 0M3 5h.01M3 10h.01M3 15h.01M21 5h.01M21 10h.01M21 15h.01"/>`,
+  ),
+  // A sound wave calmed to a line.
+  noise: icon(svg`<path d="M3 12h3l2-5 3 10 2-5h8"/>`),
   sound: icon(svg`<path d="M4 9h4l5-4v14l-5-4H4zM17 9a4 4 0 0 1 0 6"/>`),
 };

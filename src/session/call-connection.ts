@@ -10,7 +10,7 @@ import type { CallDisconnectReason, CallRoom, CallRoomCallbacks, CallRoomFactory
 import { ApiRequestError, describe } from './http.js';
 import type { SessionCore } from './session-core.js';
 import { isTerminal } from './state-machine.js';
-import type { Admission, CallAccess } from './types.js';
+import type { Admission, CallAccess, EffectsChoice } from './types.js';
 
 /** Waits between rejoin attempts after a lost connection; the last value repeats. */
 const REJOIN_BACKOFF_MS = [0, 500, 1000, 2000, 3000];
@@ -38,6 +38,8 @@ export function loadLiveKitRoom(): Promise<CallRoomFactory> {
 export class CallConnection {
   /** Tracks captured before the call (device check); published on connect, stopped on close. */
   tracks: MediaStreamTrack[] = [];
+  /** Blur and noise suppression as chosen (device check, then the call's toggles): applied again after a rejoin. */
+  private effects: EffectsChoice = { blur: false, noiseSuppression: false };
   private room?: CallRoom;
   private changeQueued = false;
   private rejoining = false;
@@ -54,6 +56,12 @@ export class CallConnection {
     private readonly core: SessionCore,
     private readonly freshGrant: () => Promise<Admission>,
   ) {}
+
+  /** The device check's choice (and its running blur), before the call connects. */
+  chooseEffects(effects: EffectsChoice | undefined): void {
+    this.effects = effects ?? { blur: false, noiseSuppression: false };
+    this.core.store.update({ effects: { blur: this.effects.blur, noiseSuppression: this.effects.noiseSuppression } });
+  }
 
   /** The page is being unloaded (a reload, or the user leaving the site): not the end of the consultation. */
   get pageUnloading(): boolean {
@@ -120,7 +128,7 @@ export class CallConnection {
     let room: CallRoom | undefined;
     try {
       room = await this.ensureRoom();
-      await room.connect(admission, this.tracks);
+      await room.connect(admission, this.tracks, this.effects);
       this.establishedRoom = room;
     } catch (error) {
       if (room && this.room !== room) return;
@@ -248,7 +256,7 @@ export class CallConnection {
         // The user may have left (or the call ended) while we asked: never publish into it again.
         if (over()) return;
         const room = await this.ensureRoom();
-        await room.connect(admission, this.tracks);
+        await room.connect(admission, this.tracks, this.effects);
         this.establishedRoom = room;
         if (this.room !== room || over()) {
           await room.disconnect().catch(() => undefined);
@@ -303,10 +311,20 @@ export class CallConnection {
     return this.act((room) => room.switchDevice(kind, deviceId), 'device_switch_failed', 'The device could not be switched.');
   }
   setNoiseSuppression(enabled: boolean): Promise<void> {
+    this.effects = { ...this.effects, noiseSuppression: enabled };
     return this.act(
       (room) => room.setNoiseSuppression?.(enabled) ?? Promise.resolve(),
       'effect_failed',
       'Noise suppression could not be switched on this device.',
+    );
+  }
+  setBackgroundBlur(enabled: boolean): Promise<void> {
+    // The device check's instance belongs to the track it was handed with; the call's toggles start their own.
+    this.effects = { blur: enabled, noiseSuppression: this.effects.noiseSuppression };
+    return this.act(
+      (room) => room.setBackgroundBlur?.(enabled) ?? Promise.resolve(),
+      'effect_failed',
+      'Background blur could not be switched on this device.',
     );
   }
   startAudio(): Promise<void> {
@@ -347,6 +365,7 @@ export class CallConnection {
       audioBlocked: room.audioBlocked,
       encrypted: room.encrypted,
       dataTransport: room.dataTransport?.(),
+      ...(room.effects ? { effects: room.effects() } : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import type { DataTransport } from './data-transport.js';
-import type { Admission, CallMediaState, ParticipantView } from './types.js';
+import type { Admission, CallMediaState, EffectsChoice, MediaEffects, ParticipantView } from './types.js';
 
 export type CallDisconnectReason = 'client' | 'ended' | 'removed' | 'lost';
 
@@ -20,7 +20,8 @@ export interface CallRoomCallbacks {
 /** The session's view of a media room. `LiveKitCallRoom` is the real one; tests inject a fake. */
 export interface CallRoom extends CallMediaState {
   prepare(livekitUrl: string): Promise<void>;
-  connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void>;
+  /** Joins and publishes `tracks`, with the chosen effects on them from the first frame. */
+  connect(admission: Admission, tracks: MediaStreamTrack[], effects?: EffectsChoice): Promise<void>;
   disconnect(): Promise<void>;
   participants(): ParticipantView[];
   setMicrophoneEnabled(enabled: boolean): Promise<void>;
@@ -30,6 +31,10 @@ export interface CallRoom extends CallMediaState {
   startAudio(): Promise<void>;
   /** Noise suppression on the published microphone (loads its code and WASM on first use). */
   setNoiseSuppression?(enabled: boolean): Promise<void>;
+  /** Background blur on the published camera (loads its code, WASM and model on first use). */
+  setBackgroundBlur?(enabled: boolean): Promise<void>;
+  /** The effects running on the published tracks. */
+  effects?(): MediaEffects;
   /** Switches an encrypted call to a new key (after a key rotation). */
   setKey?(key: string): Promise<void>;
   /** Bytes received so far from remote tracks, by kind (diagnostics and end-to-end tests). */

@@ -16,9 +16,9 @@ import { SnapshotStore } from './store.js';
 import type {
   CallAccess,
   ConnectionRating,
-  DeviceCheckResult,
   EndReason,
   JoinRequest,
+  PractitionerStart,
   SessionSnapshot,
   SessionState,
   Unsubscribe,
@@ -116,7 +116,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   // ---- practitioner (practitioner-desk.ts) ---------------------------------------------------------------------
 
-  startPractitioner(options: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult } = {}): Promise<void> {
+  startPractitioner(options: PractitionerStart = {}): Promise<void> {
     return this.desk.start(options);
   }
   /** Practitioner: starts following the waiting-room queue (idempotent; also done by `startPractitioner`). */
@@ -174,6 +174,10 @@ export class ConsultationSession extends EventTarget implements VcSession {
   /** Noise suppression (RNNoise, loaded on first use) on this participant's published microphone. */
   setNoiseSuppression(enabled: boolean): Promise<void> {
     return this.call.setNoiseSuppression(enabled);
+  }
+  /** Background blur (MediaPipe selfie segmentation, loaded on first use) on this participant's published camera. */
+  setBackgroundBlur(enabled: boolean): Promise<void> {
+    return this.call.setBackgroundBlur(enabled);
   }
   startAudio(): Promise<void> {
     return this.call.startAudio();

@@ -3,6 +3,7 @@ import {
   DisconnectReason,
   ExternalE2EEKeyProvider,
   isE2EESupported,
+  LocalVideoTrack,
   Room,
   RoomEvent,
   Track,
@@ -13,8 +14,9 @@ import type { CallRoom, CallRoomCallbacks, CallRoomOptions, ReceivedBytes } from
 import { createLivekitTransport, type DataTransport } from './data-transport.js';
 import { mark } from './marks.js';
 import { registerAttacher, unregisterAttacher } from './media-attach.js';
-import type { Admission, ConnectionQualityLevel, ParticipantView } from './types.js';
+import type { Admission, ConnectionQualityLevel, EffectsChoice, MediaEffects, ParticipantView } from './types.js';
 import { startModuleWorker, WORKER_BLOCKED } from '../internal/module-worker.js';
+import { loadBlur } from './effects/support.js';
 
 /** `TrackSource.SCREEN_SHARE` in @livekit/protocol (not a direct dependency). */
 const PROTOCOL_SCREEN_SHARE = 3;
@@ -103,7 +105,7 @@ export class LiveKitCallRoom implements CallRoom {
     }
   }
 
-  async connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void> {
+  async connect(admission: Admission, tracks: MediaStreamTrack[], effects?: EffectsChoice): Promise<void> {
     let room: Room;
     if (admission.e2eeKey) {
       // No unencrypted fallback for an encrypted consultation: the others could not decode this browser's
@@ -142,8 +144,10 @@ export class LiveKitCallRoom implements CallRoom {
     // Both at once (their negotiations merge), the camera first: the other side's first frame waits on it.
     const ready = tracks.filter((t) => t.readyState === 'live').sort((a, b) => Number(b.kind === 'video') - Number(a.kind === 'video'));
     const results = await Promise.allSettled(
-      ready.map((track) =>
-        room.localParticipant.publishTrack(track, { source: track.kind === 'video' ? Track.Source.Camera : Track.Source.Microphone }),
+      ready.map(async (track) =>
+        track.kind === 'video'
+          ? room.localParticipant.publishTrack(await this.cameraWithEffects(track, effects), { source: Track.Source.Camera })
+          : room.localParticipant.publishTrack(track, { source: Track.Source.Microphone }),
       ),
     );
     mark('published');
@@ -156,7 +160,31 @@ export class LiveKitCallRoom implements CallRoom {
     // skipped; a fresh track may work where the handed-over one failed).
     if (!live.has('audio')) await room.localParticipant.setMicrophoneEnabled(true).catch(warn('microphone'));
     if (!live.has('video')) await room.localParticipant.setCameraEnabled(true).catch(warn('camera'));
+    if (effects?.noiseSuppression) await this.setNoiseSuppression(true).catch(warn('noise suppression'));
     this.callbacks.onChange();
+  }
+
+  /**
+   * The camera as published: with blur chosen, the processor is set before the track is published, so nobody
+   * ever receives an unblurred frame. The device check's running blur is reused (same processed track); after a
+   * rejoin (the old room stopped it) a new one starts. If blur cannot start, the camera goes out as it is and the
+   * toggle shows it off.
+   */
+  private async cameraWithEffects(
+    track: MediaStreamTrack,
+    effects: EffectsChoice | undefined,
+  ): Promise<MediaStreamTrack | LocalVideoTrack> {
+    if (!effects?.blur) return track;
+    const local = new LocalVideoTrack(track, undefined, true);
+    try {
+      const { BackgroundBlur } = await loadBlur();
+      const handed = effects.blurProcessor;
+      const running = handed instanceof BackgroundBlur && handed.processedTrack?.readyState === 'live' ? handed : undefined;
+      await local.setProcessor(running ?? new BackgroundBlur());
+    } catch (error) {
+      warn('background blur')(error);
+    }
+    return local;
   }
 
   async disconnect(): Promise<void> {
@@ -271,6 +299,7 @@ export class LiveKitCallRoom implements CallRoom {
     if (!track) return;
     if (!enabled) {
       await track.stopProcessor();
+      this.callbacks.onChange();
       return;
     }
     // Only this call loads the chunk (src/session/effects/noise.ts) and its WASM, from beside the SDK.
@@ -279,6 +308,28 @@ export class LiveKitCallRoom implements CallRoom {
     this.effectsAudio ??= new AudioContext({ sampleRate: 48_000 });
     await track.setAudioContext(this.effectsAudio);
     await track.setProcessor(new NoiseSuppressor());
+    this.callbacks.onChange();
+  }
+
+  async setBackgroundBlur(enabled: boolean): Promise<void> {
+    const track = this.room?.localParticipant.getTrackPublication(Track.Source.Camera)?.videoTrack;
+    if (!track) return;
+    if (!enabled) {
+      await track.stopProcessor();
+    } else if (track.getProcessor()?.name !== 'vc-background-blur') {
+      // Only this call loads the chunk (src/session/effects/blur.ts), MediaPipe's WASM and the model.
+      const { BackgroundBlur } = await loadBlur();
+      await track.setProcessor(new BackgroundBlur());
+    }
+    this.callbacks.onChange();
+  }
+
+  effects(): MediaEffects {
+    const local = this.room?.localParticipant;
+    return {
+      blur: local?.getTrackPublication(Track.Source.Camera)?.videoTrack?.getProcessor()?.name === 'vc-background-blur',
+      noiseSuppression: !!local?.getTrackPublication(Track.Source.Microphone)?.audioTrack?.getProcessor(),
+    };
   }
 
   async startAudio(): Promise<void> {

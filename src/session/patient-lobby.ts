@@ -35,6 +35,7 @@ export class PatientLobby {
     const serverUrl = core.config.serverUrl;
     if (!serverUrl) return core.fail('missing_server_url', 'No server URL is configured for this consultation.');
     this.call.tracks = request.tracks ?? [];
+    this.call.chooseEffects(request.effects);
     core.store.update({ error: undefined, ...(request.deviceCheck ? { deviceCheck: request.deviceCheck } : {}) });
     core.transition('joining-lobby');
     let answer: { ticket: string; consultation: ConsultationInfo; livekitUrl?: unknown };

@@ -12,7 +12,7 @@ import type { SessionCore } from './session-core.js';
 import { PracticeWatch } from './practice-watch.js';
 import { isTerminal } from './state-machine.js';
 import { forgetTicket, readTicket, saveTicket } from './ticket-storage.js';
-import type { Admission, DeviceCheckResult } from './types.js';
+import type { Admission, PractitionerStart } from './types.js';
 
 /** A refresh that failed for want of a network is tried again this much later (while the token lasts). */
 const REFRESH_RETRY_MS = 15_000;
@@ -31,11 +31,12 @@ export class PractitionerDesk {
     this.practice = new PracticeWatch(core, () => this.token());
   }
 
-  async start(options: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult } = {}): Promise<void> {
+  async start(options: PractitionerStart = {}): Promise<void> {
     const { core } = this;
     if (core.store.snapshot.role !== 'practitioner') return core.fail('wrong_role', 'This session is not a practitioner session.');
     if (!['idle', 'checking-devices'].includes(core.store.snapshot.state)) return;
     this.call.tracks = options.tracks ?? [];
+    this.call.chooseEffects(options.effects);
     if (options.deviceCheck) core.store.update({ deviceCheck: options.deviceCheck });
     this.watchQueue();
     core.transition('connecting');

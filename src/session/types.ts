@@ -146,6 +146,28 @@ export interface CallMediaState {
   readonly encrypted: boolean;
 }
 
+/** Background blur and noise suppression: chosen in the device check or the call, switched on where they run. */
+export interface MediaEffects {
+  readonly blur: boolean;
+  readonly noiseSuppression: boolean;
+}
+
+/**
+ * The effects chosen before the call, carried from the device check into it. `blurProcessor` is the blur the
+ * device check already runs on the handed-over camera track (its output is the preview): the call publishes that
+ * same processed track instead of starting a second one. Opaque here: no livekit-client types leak out.
+ */
+export interface EffectsChoice extends MediaEffects {
+  readonly blurProcessor?: VideoEffect;
+}
+
+/** A running video effect: `processedTrack` is what it makes of the camera. */
+export interface VideoEffect {
+  readonly name: string;
+  readonly processedTrack?: MediaStreamTrack;
+  destroy(): Promise<void>;
+}
+
 export interface SessionSnapshot extends CallMediaState {
   readonly state: SessionState;
   readonly role: SessionRole;
@@ -165,6 +187,8 @@ export interface SessionSnapshot extends CallMediaState {
   /** Patient: the connection test run while waiting (its outcome is also reported into `deviceCheck`). */
   readonly connectionTest?: ConnectionTestState;
   readonly participants: readonly ParticipantView[];
+  /** The effects on this participant's camera and microphone (the choice before the call, the real state in it). */
+  readonly effects?: MediaEffects;
   readonly declineReason?: string;
   readonly endReason?: EndReason;
   readonly error?: SessionError;
@@ -178,6 +202,8 @@ export interface JoinRequest {
   deviceCheck?: DeviceCheckResult;
   /** Tracks captured during the device check; they are published on admission instead of asking again. */
   tracks?: MediaStreamTrack[];
+  /** Blur and noise suppression as chosen in the device check; applied before the tracks are published. */
+  effects?: EffectsChoice;
 }
 
 /** A practitioner grant: a JSON `Admission`, or a bare LiveKit token (then `livekitUrl` must be configured). */
@@ -219,10 +245,17 @@ export interface PatientSession extends SessionSource {
 
 export type ConnectionRating = 'good' | 'fair' | 'poor';
 
+/** What the practitioner's device check hands to the desk. */
+export interface PractitionerStart {
+  tracks?: MediaStreamTrack[];
+  deviceCheck?: DeviceCheckResult;
+  effects?: EffectsChoice;
+}
+
 /** The practitioner's desk: their own call, and the queue of waiting patients. */
 export interface PractitionerSession extends SessionSource {
   beginDeviceCheck(): void;
-  startPractitioner(options?: { tracks?: MediaStreamTrack[]; deviceCheck?: DeviceCheckResult }): Promise<void>;
+  startPractitioner(options?: PractitionerStart): Promise<void>;
   admit(ticketId: string): Promise<void>;
   admitAll(): Promise<void>;
   decline(ticketId: string, reason?: string): Promise<void>;
@@ -245,6 +278,8 @@ export interface CallControls extends SessionSource {
   switchDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void>;
   /** Noise suppression on the published microphone, loaded on first use. */
   setNoiseSuppression?(enabled: boolean): Promise<void>;
+  /** Background blur on the published camera (MediaPipe selfie segmentation), loaded on first use. */
+  setBackgroundBlur?(enabled: boolean): Promise<void>;
   startAudio(): Promise<void>;
   /** The token server and the current LiveKit grant while in the call (chat and whiteboard uploads). */
   callAccess?(): CallAccess | undefined;

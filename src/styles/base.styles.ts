@@ -74,7 +74,8 @@ export const baseStyles = css`
   .button:active {
     transform: translateY(1px);
   }
-  .button[disabled] {
+  .button[disabled],
+  .button[aria-disabled='true'] {
     cursor: not-allowed;
     opacity: 0.6;
   }

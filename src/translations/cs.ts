@@ -136,6 +136,7 @@ export const cs: Translation = {
   'fx.blur': 'Rozmazat pozadí',
   'fx.noise': 'Potlačit šum',
   'fx.failed': 'Tento efekt se na tomto zařízení nepodařilo spustit.',
+  'fx.unavailable': 'Tento prohlížeč tento efekt nepodporuje.',
   'call.reconnecting': 'Spojení bylo přerušeno. Znovu se připojuji…',
   'call.reconnected': 'Znovu připojeno.',
   'call.connecting': 'Připojování…',

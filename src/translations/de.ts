@@ -136,6 +136,7 @@ export const de: Translation = {
   'fx.blur': 'Hintergrund weichzeichnen',
   'fx.noise': 'Geräusche unterdrücken',
   'fx.failed': 'Dieser Effekt ließ sich auf diesem Gerät nicht starten.',
+  'fx.unavailable': 'Dieser Browser kann diesen Effekt nicht ausführen.',
   'call.reconnecting': 'Verbindung unterbrochen. Neuer Verbindungsversuch…',
   'call.reconnected': 'Wieder verbunden.',
   'call.connecting': 'Verbindung wird hergestellt…',

@@ -134,6 +134,7 @@ export const en = {
   'fx.blur': 'Blur background',
   'fx.noise': 'Reduce noise',
   'fx.failed': 'This effect could not be started on this device.',
+  'fx.unavailable': 'This browser cannot run this effect.',
   'call.reconnecting': 'Connection lost. Reconnecting…',
   'call.reconnected': 'Reconnected.',
   'call.connecting': 'Connecting…',

@@ -136,6 +136,7 @@ export const es: Translation = {
   'fx.blur': 'Desenfocar el fondo',
   'fx.noise': 'Reducir el ruido',
   'fx.failed': 'Este efecto no se pudo iniciar en este dispositivo.',
+  'fx.unavailable': 'Este navegador no puede ejecutar este efecto.',
   'call.reconnecting': 'Conexión perdida. Reconectando…',
   'call.reconnected': 'Reconectado.',
   'call.connecting': 'Conectando…',

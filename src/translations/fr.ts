@@ -136,6 +136,7 @@ export const fr: Translation = {
   'fx.blur': 'Flouter l’arrière-plan',
   'fx.noise': 'Réduire le bruit',
   'fx.failed': 'Cet effet n’a pas pu démarrer sur cet appareil.',
+  'fx.unavailable': 'Ce navigateur ne peut pas exécuter cet effet.',
   'call.reconnecting': 'Connexion perdue. Reconnexion…',
   'call.reconnected': 'Reconnecté.',
   'call.connecting': 'Connexion…',

@@ -136,6 +136,7 @@ export const it: Translation = {
   'fx.blur': 'Sfoca lo sfondo',
   'fx.noise': 'Riduci il rumore',
   'fx.failed': 'Non è stato possibile avviare questo effetto su questo dispositivo.',
+  'fx.unavailable': 'Questo browser non può eseguire questo effetto.',
   'call.reconnecting': 'Connessione persa. Riconnessione…',
   'call.reconnected': 'Riconnesso.',
   'call.connecting': 'Connessione…',

@@ -137,6 +137,7 @@ export const nl: Translation = {
   'fx.blur': 'Achtergrond vervagen',
   'fx.noise': 'Ruis onderdrukken',
   'fx.failed': 'Dit effect kon op dit apparaat niet worden gestart.',
+  'fx.unavailable': 'Deze browser kan dit effect niet uitvoeren.',
   'call.reconnecting': 'Verbinding verbroken. Opnieuw verbinden…',
   'call.reconnected': 'Weer verbonden.',
   'call.connecting': 'Verbinding maken…',

@@ -181,20 +181,3 @@ describe('zoom on the remote video', () => {
     expect(tile.dataset.zoom, 'fingers twice as far apart: twice the size').to.equal('2.00');
   });
 });
-
-describe('noise suppression toggle', () => {
-  it('is a pressed/unpressed button in the call that asks the session to switch it', async () => {
-    const session = new FakeSession({ state: 'in-call', microphoneEnabled: true, participants: [local('x'), doctor] });
-    const el = await fixture<VcCall>(html`<vc-call .session=${session}></vc-call>`);
-    const button = () => $(el, '[part~="noise-button"]')!;
-    expect(button().getAttribute('aria-pressed')).to.equal('false');
-    await expect(el).to.be.accessible();
-    button().click();
-    await el.updateComplete;
-    expect(button().getAttribute('aria-pressed')).to.equal('true');
-    button().click();
-    await el.updateComplete;
-    expect(session.called('setNoiseSuppression')).to.deep.equal([[true], [false]]);
-    await expect(el).to.be.accessible();
-  });
-});

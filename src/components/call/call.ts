@@ -2,13 +2,15 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { VcEndRequestEvent, VcLeaveRequestEvent } from '../../events/events.js';
+import { effectToggle } from '../../internal/effect-toggle.js';
 import { icons } from '../../internal/icons.js';
 import { srcObject } from '../../internal/src-object.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import { listDevices, nextCamera, type DeviceLists } from '../../session/devices.js';
+import { effectSupport } from '../../session/effects/support.js';
 import { markedRole } from '../../session/roles.js';
-import type { ParticipantView } from '../../session/types.js';
+import type { MediaEffects, ParticipantView } from '../../session/types.js';
 import { callStyles } from './call.styles.js';
 import { VideoZoom } from './zoom.js';
 
@@ -39,7 +41,8 @@ type Corner = (typeof CORNERS)[number];
  * @csspart camera-button - Camera toggle.
  * @csspart screen-button - Screen-share toggle.
  * @csspart devices-button - Opens device selection.
- * @csspart noise-button - Noise suppression toggle (RNNoise, loaded on first use).
+ * @csspart noise-button - Noise suppression toggle (RNNoise, loaded on first use; `aria-disabled` where the browser cannot run it).
+ * @csspart blur-button - Background blur toggle (MediaPipe selfie segmentation, loaded on first use; `aria-disabled` where the browser cannot run it).
  * @csspart switch-camera-button - Switches to the next camera (shown with more than one).
  * @csspart leave-button - Leave.
  * @csspart end-button - End for everyone (practitioners).
@@ -69,7 +72,8 @@ export class VcCall extends VcSessionElement {
   @state() private devices: DeviceLists = { cameras: [], microphones: [], speakers: [] };
   @state() private announcement = '';
   @state() private dragging = false;
-  @state() private noiseSuppression = false;
+  /** An effect being switched: its button waits for the outcome (the snapshot then says whether it runs). */
+  @state() private switching: Partial<Record<keyof MediaEffects, boolean>> = {};
 
   private knownRemotes?: Map<string, string>;
   private readonly zooms = new Map<string, VideoZoom>();
@@ -173,10 +177,16 @@ export class VcCall extends VcSessionElement {
     this.announcement = next.label || this.localize.t('call.switchCamera');
   }
 
-  private async toggleNoiseSuppression(): Promise<void> {
-    const next = !this.noiseSuppression;
-    this.noiseSuppression = next;
-    await this.sessions.session?.setNoiseSuppression?.(next);
+  private async toggleEffect(effect: keyof MediaEffects): Promise<void> {
+    const session = this.sessions.session;
+    const on = !session?.snapshot.effects?.[effect];
+    this.switching = { ...this.switching, [effect]: true };
+    try {
+      await (effect === 'blur' ? session?.setBackgroundBlur?.(on) : session?.setNoiseSuppression?.(on));
+    } finally {
+      this.switching = { ...this.switching, [effect]: false };
+    }
+    if (on && !session?.snapshot.effects?.[effect]) this.announcement = this.localize.t('fx.failed');
   }
 
   private zoomFor(identity: string): VideoZoom {
@@ -339,18 +349,7 @@ export class VcCall extends VcSessionElement {
           ? button('switch-camera-button', undefined, icons.switchCamera, t('call.switchCamera'), () => void this.switchCamera())
           : nothing
       }
-      ${
-        s.microphoneEnabled && this.sessions.session?.setNoiseSuppression
-          ? button(
-              'noise-button',
-              this.noiseSuppression,
-              icons.mic,
-              t('fx.noise'),
-              () => void this.toggleNoiseSuppression(),
-              this.noiseSuppression ? 'active' : '',
-            )
-          : nothing
-      }
+      ${this.renderEffectToggles()}
       <button class="button" part="devices-button" type="button" aria-expanded=${String(this.devicesOpen)} aria-controls="devices"
         @click=${() => void this.toggleDevices()}>${icons.settings}<span class="label">${t('call.devices')}</span></button>
       </div>
@@ -374,6 +373,27 @@ export class VcCall extends VcSessionElement {
       ${this.renderSelect('videoinput', t('dc.camera'), this.devices.cameras)}
       ${this.renderSelect('audiooutput', t('dc.speaker'), this.devices.speakers)}
     </div>`;
+  }
+
+  private renderEffectToggles() {
+    const t = this.localize.t.bind(this.localize);
+    const session = this.sessions.session;
+    const s = this.sessions.snapshot;
+    if (!session || !s) return nothing;
+    const support = effectSupport();
+    const toggle = (effect: keyof MediaEffects, part: string, label: string, icon: unknown) =>
+      effectToggle({
+        part,
+        label,
+        icon,
+        pressed: !!s.effects?.[effect],
+        supported: support[effect],
+        unavailable: t('fx.unavailable'),
+        busy: !!this.switching[effect],
+        onToggle: () => void this.toggleEffect(effect),
+      });
+    return html`${s.cameraEnabled && session.setBackgroundBlur ? toggle('blur', 'blur-button', t('fx.blur'), icons.blur) : nothing}
+    ${s.microphoneEnabled && session.setNoiseSuppression ? toggle('noiseSuppression', 'noise-button', t('fx.noise'), icons.noise) : nothing}`;
   }
 
   private renderSelect(kind: 'audioinput' | 'videoinput' | 'audiooutput', label: string, list: MediaDeviceInfo[]) {

@@ -303,7 +303,11 @@ export class VcConsultation extends VcElement {
   }
 
   private startPractitioner(event: VcDeviceCheckCompleteEvent): void {
-    void this.session.startPractitioner({ tracks: event.detail.tracks, deviceCheck: event.detail.result });
+    void this.session.startPractitioner({
+      tracks: event.detail.tracks,
+      deviceCheck: event.detail.result,
+      ...(event.detail.effects ? { effects: event.detail.effects } : {}),
+    });
   }
 
   private onSlotChange(): void {

@@ -1,8 +1,12 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import { MicLevelController } from '../../controllers/mic-level.js';
 import { VcDeviceCheckCompleteEvent } from '../../events/events.js';
+import { effectToggle } from '../../internal/effect-toggle.js';
 import { VcElement } from '../../internal/vc-element.js';
 import { acquire, checkNetwork, computeVerdict, listDevices, nextCamera, type DeviceLists } from '../../session/devices.js';
+import type { BackgroundBlur } from '../../session/effects/blur.js';
+import { effectSupport, loadBlur } from '../../session/effects/support.js';
 import type { DeviceCheckResult, DeviceStatus, NetworkStatus } from '../../session/types.js';
 import { deviceCheckStyles } from './device-check.styles.js';
 
@@ -13,8 +17,11 @@ const STORAGE_KEY = 'videoconsult.devices';
  * Checks camera, microphone, speaker and the connection to the SFU, and explains how to fix each failure.
  * Nothing leaves the browser; device choices are stored locally only when the host sets `remember-devices`.
  *
+ * Background blur and noise suppression can be switched on here (blur shows in the preview at once, loading its
+ * model on first use); the choice goes on into the call, where the same blurred track is published.
+ *
  * @fires vc-device-check-complete - The user continued; `detail.result` is the verdict, `detail.tracks` the live
- *   tracks (the receiver owns and must stop them).
+ *   tracks (the receiver owns and must stop them), `detail.effects` the chosen effects (with the running blur).
  * @fires vc-error - An attribute has an invalid value.
  * @csspart base - The wrapper.
  * @csspart preview - The camera preview video.
@@ -23,6 +30,9 @@ const STORAGE_KEY = 'videoconsult.devices';
  * @csspart verdict - The overall verdict.
  * @csspart continue-button - The continue button.
  * @csspart switch-camera-button - Switches to the next camera (front/back on a phone; shown with more than one).
+ * @csspart blur-button - Background blur toggle (`aria-pressed`; `aria-disabled` where the browser cannot run it).
+ * @csspart noise-button - Noise suppression toggle for the call (`aria-pressed`; `aria-disabled` where unsupported).
+ * @csspart effect-error - Says that an effect could not start (it stays off).
  * @cssprop --vc-device-check-background - Background (default `--vc-color-surface`).
  * @cssprop --vc-device-check-padding - Inner spacing (default `--vc-space-l`).
  * @cssprop --vc-device-check-radius - Corner radius (default `--vc-radius-m`).
@@ -43,7 +53,10 @@ export class VcDeviceCheck extends VcElement {
   @state() private camera: DeviceStatus | 'pending' = 'pending';
   @state() private microphone: DeviceStatus | 'pending' = 'pending';
   @state() private network: NetworkStatus | 'pending' = 'pending';
-  @state() private level = 0;
+  @state() private blurOn = false;
+  @state() private blurStarting = false;
+  @state() private noiseSuppression = false;
+  @state() private effectFailed = false;
   @state() private devices: DeviceLists = { cameras: [], microphones: [], speakers: [] };
   @state() private cameraId = '';
   @state() private microphoneId = '';
@@ -53,8 +66,9 @@ export class VcDeviceCheck extends VcElement {
 
   private cameraTrack?: MediaStreamTrack;
   private microphoneTrack?: MediaStreamTrack;
-  private audioContext?: AudioContext;
-  private meterFrame = 0;
+  private readonly micLevel = new MicLevelController(this);
+  /** The blur on the camera track while it is switched on: its processed track is the preview. */
+  private blurProcessor?: BackgroundBlur;
   private handedOver = false;
   private run = 0;
 
@@ -73,6 +87,8 @@ export class VcDeviceCheck extends VcElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.release(!this.handedOver);
+    void this.blurProcessor?.destroy();
+    this.blurProcessor = undefined;
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -83,8 +99,9 @@ export class VcDeviceCheck extends VcElement {
   }
 
   override updated(): void {
-    if (this.video && this.cameraTrack && (this.video.srcObject as MediaStream | null)?.getVideoTracks()[0] !== this.cameraTrack) {
-      this.video.srcObject = new MediaStream([this.cameraTrack]);
+    const preview = this.blurProcessor?.processedTrack ?? this.cameraTrack;
+    if (this.video && preview && (this.video.srcObject as MediaStream | null)?.getVideoTracks()[0] !== preview) {
+      this.video.srcObject = new MediaStream([preview]);
     }
   }
 
@@ -109,39 +126,59 @@ export class VcDeviceCheck extends VcElement {
     this.microphone = microphone.status;
     this.network = network;
     this.devices = await listDevices().catch(() => this.devices);
-    this.startMeter();
+    if (this.microphoneTrack) this.micLevel.start(this.microphoneTrack);
+    // Blur was on: it goes on with the newly chosen camera (same processed track), or off without one.
+    if (this.blurOn) await this.startBlur();
   }
 
   private release(stopTracks: boolean): void {
-    cancelAnimationFrame(this.meterFrame);
-    void this.audioContext?.close().catch(() => undefined);
-    this.audioContext = undefined;
+    this.micLevel.stop();
     if (stopTracks) {
       this.cameraTrack?.stop();
       this.microphoneTrack?.stop();
     }
+    // Handed over, the blur now belongs to the receiver with the camera track it runs on.
+    if (!stopTracks) this.blurProcessor = undefined;
     this.cameraTrack = this.microphoneTrack = undefined;
     if (this.video) this.video.srcObject = null;
-    this.level = 0;
   }
 
-  private startMeter(): void {
-    if (!this.microphoneTrack) return;
-    const context = new AudioContext();
-    this.audioContext = context;
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 512;
-    context.createMediaStreamSource(new MediaStream([this.microphoneTrack])).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
-    const tick = () => {
-      if (this.audioContext !== context) return;
-      analyser.getFloatTimeDomainData(samples);
-      const rms = Math.sqrt(samples.reduce((sum, s) => sum + s * s, 0) / samples.length);
-      const level = Math.min(1, rms * 4);
-      if (Math.abs(level - this.level) > 0.02) this.level = level;
-      this.meterFrame = requestAnimationFrame(tick);
-    };
-    tick();
+  private async toggleBlur(): Promise<void> {
+    this.effectFailed = false;
+    if (this.blurOn) {
+      this.blurOn = false;
+      void this.blurProcessor?.destroy();
+      this.blurProcessor = undefined;
+      return;
+    }
+    this.blurOn = true;
+    await this.startBlur();
+  }
+
+  /** Loads the blur on first use (its chunk, MediaPipe's WASM and model, from beside the SDK) and runs it on the camera. */
+  private async startBlur(): Promise<void> {
+    const camera = this.cameraTrack;
+    if (!camera) {
+      this.blurOn = false;
+      return;
+    }
+    this.blurStarting = true;
+    try {
+      const processor = this.blurProcessor ?? new (await loadBlur()).BackgroundBlur();
+      this.blurProcessor = processor;
+      await processor.init({ track: camera });
+      // Switched off, or the camera changed, while the model loaded.
+      if (!this.blurOn || this.blurProcessor !== processor || this.cameraTrack !== camera) return;
+    } catch (error) {
+      console.warn('[videoconsult] background blur could not start:', error);
+      void this.blurProcessor?.destroy();
+      this.blurProcessor = undefined;
+      this.blurOn = false;
+      this.effectFailed = true;
+    } finally {
+      this.blurStarting = false;
+      this.requestUpdate();
+    }
   }
 
   private playTestSound(): void {
@@ -208,9 +245,11 @@ export class VcDeviceCheck extends VcElement {
     const result = this.result;
     if (!result) return;
     const tracks = [this.cameraTrack, this.microphoneTrack].filter((t): t is MediaStreamTrack => !!t);
+    const blurProcessor = this.blurOn ? this.blurProcessor : undefined;
+    const effects = { blur: !!blurProcessor, noiseSuppression: this.noiseSuppression, ...(blurProcessor ? { blurProcessor } : {}) };
     this.handedOver = true;
     this.release(false);
-    this.dispatchEvent(new VcDeviceCheckCompleteEvent({ result, tracks }));
+    this.dispatchEvent(new VcDeviceCheckCompleteEvent({ result, tracks, effects }));
   }
 
   private renderRow(label: string, status: string, isNetwork = false) {
@@ -245,6 +284,40 @@ export class VcDeviceCheck extends VcElement {
     </div>`;
   }
 
+  private renderEffects() {
+    const t = this.localize.t.bind(this.localize);
+    const support = effectSupport();
+    const unsupported = (this.camera === 'ok' && !support.blur) || (this.microphone === 'ok' && !support.noiseSuppression);
+    return html`<div class="effects" role="group" aria-label=${`${t('fx.blur')}, ${t('fx.noise')}`}>
+        ${
+          this.camera === 'ok'
+            ? effectToggle({
+                part: 'blur-button',
+                label: t('fx.blur'),
+                pressed: this.blurOn && !!support.blur,
+                supported: support.blur,
+                unavailable: t('fx.unavailable'),
+                busy: this.blurStarting,
+                onToggle: () => void this.toggleBlur(),
+              })
+            : nothing
+        }
+        ${
+          this.microphone === 'ok'
+            ? effectToggle({
+                part: 'noise-button',
+                label: t('fx.noise'),
+                pressed: this.noiseSuppression && support.noiseSuppression,
+                supported: support.noiseSuppression,
+                unavailable: t('fx.unavailable'),
+                onToggle: () => (this.noiseSuppression = !this.noiseSuppression),
+              })
+            : nothing
+        }
+      </div>
+      <span class="fix" part="effect-error" role="status">${this.effectFailed ? t('fx.failed') : unsupported ? t('fx.unavailable') : ''}</span>`;
+  }
+
   override render() {
     const t = this.localize.t.bind(this.localize);
     const result = this.result;
@@ -263,8 +336,9 @@ export class VcDeviceCheck extends VcElement {
           ${this.renderSelect('microphone', this.devices.microphones, this.microphoneId)}
           <div class="field">
             <label for="meter">${t('dc.micLevel')}</label>
-            <meter id="meter" part="meter" min="0" max="1" .value=${this.level}></meter>
+            <meter id="meter" part="meter" min="0" max="1" .value=${this.micLevel.level}></meter>
           </div>
+          ${this.renderEffects()}
           <button class="button" part="test-sound-button" type="button" @click=${this.playTestSound}>${t('dc.testSound')}</button>
           <span class="fix">${t('dc.testSoundHint')}</span>
           ${

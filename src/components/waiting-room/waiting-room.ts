@@ -1,11 +1,10 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { VcJoinSubmitEvent, VcLeaveRequestEvent, type VcDeviceCheckCompleteEvent } from '../../events/events.js';
+import { VcJoinSubmitEvent, VcLeaveRequestEvent, type DeviceCheckHandover, type VcDeviceCheckCompleteEvent } from '../../events/events.js';
 import { VcSessionElement } from '../../internal/session-element.js';
 import { VcElement } from '../../internal/vc-element.js';
 import { srcObject } from '../../internal/src-object.js';
 import { MicLevelController } from '../../controllers/mic-level.js';
-import type { DeviceCheckResult } from '../../session/types.js';
 import '../device-check/connection-test.js';
 import '../device-check/device-check.js';
 import { PractitionerQueue } from './practitioner-queue.js';
@@ -87,7 +86,7 @@ export class VcWaitingRoom extends VcSessionElement {
   /** The patient hid their own picture in the waiting room (the camera itself stays as the device check left it). */
   @state() private selfViewHidden = false;
   private readonly micLevel = new MicLevelController(this);
-  private lastCheck?: { result: DeviceCheckResult; tracks: MediaStreamTrack[] };
+  private lastCheck?: DeviceCheckHandover;
 
   private readonly queue = new PractitionerQueue(this, this.localize, () => this.sessions.session);
 
@@ -127,7 +126,10 @@ export class VcWaitingRoom extends VcSessionElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.queue.reset();
-    if (!this.sessions.session) for (const track of this.lastCheck?.tracks ?? []) track.stop();
+    if (!this.sessions.session) {
+      for (const track of this.lastCheck?.tracks ?? []) track.stop();
+      void this.lastCheck?.effects?.blurProcessor?.destroy();
+    }
   }
 
   private submit(event: SubmitEvent): void {
@@ -158,7 +160,12 @@ export class VcWaitingRoom extends VcSessionElement {
   private async join(): Promise<void> {
     const session = this.sessions.session;
     if (!session || !this.entered || !this.lastCheck) return;
-    await session.join({ ...this.entered, deviceCheck: this.lastCheck.result, tracks: this.lastCheck.tracks });
+    await session.join({
+      ...this.entered,
+      deviceCheck: this.lastCheck.result,
+      tracks: this.lastCheck.tracks,
+      ...(this.lastCheck.effects ? { effects: this.lastCheck.effects } : {}),
+    });
     // A refused code brings the form back; the device-check tracks stay with the session for the next try.
     if (session.snapshot.error) this.entered = undefined;
   }
@@ -249,7 +256,9 @@ export class VcWaitingRoom extends VcSessionElement {
   private renderSelf() {
     const t = this.localize.t.bind(this.localize);
     const tracks = this.lastCheck?.tracks ?? [];
-    const camera = tracks.find((track) => track.kind === 'video' && track.readyState === 'live');
+    // With blur chosen, the self-view shows what will be published: the blur's output.
+    const blurred = this.lastCheck?.effects?.blurProcessor?.processedTrack;
+    const camera = [blurred, ...tracks].find((track) => track?.kind === 'video' && track.readyState === 'live');
     const microphone = tracks.some((track) => track.kind === 'audio' && track.readyState === 'live');
     if (!camera && !microphone) return nothing;
     return html`<div class="self">

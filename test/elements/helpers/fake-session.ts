@@ -100,8 +100,19 @@ export class FakeSession implements VcSession {
   setScreenShareEnabled(enabled: boolean): Promise<void> {
     return this.record('setScreenShareEnabled', enabled);
   }
+  /** Set to make switching an effect on fail, as on a device where it cannot start (the effect stays off). */
+  effectsFail = false;
   setNoiseSuppression(enabled: boolean): Promise<void> {
+    this.switchEffect('noiseSuppression', enabled);
     return this.record('setNoiseSuppression', enabled);
+  }
+  setBackgroundBlur(enabled: boolean): Promise<void> {
+    this.switchEffect('blur', enabled);
+    return this.record('setBackgroundBlur', enabled);
+  }
+  private switchEffect(effect: 'blur' | 'noiseSuppression', enabled: boolean): void {
+    const effects = this.snapshot.effects ?? { blur: false, noiseSuppression: false };
+    this.set({ effects: { ...effects, [effect]: enabled && !this.effectsFail } });
   }
   switchDevice(kind: string, deviceId: string): Promise<void> {
     return this.record('switchDevice', kind, deviceId);
