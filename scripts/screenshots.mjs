@@ -429,9 +429,11 @@ async function shootReception(viewport) {
   await row.locator('.state').filter({ hasText: 'code sent' }).waitFor({ timeout: WAIT });
   const patient = await openDemo(viewport, '/mail/');
   await flows.joinFromInbox(patient, 'p.novak@example.net', 'Peter');
-  const entry = reception.locator('vc-waiting-room [part="patient"]').filter({ hasText: 'Peter Novak' });
-  await entry.locator('[part="transfer-select"] option', { hasText: 'Dr. Sam Okafor' }).waitFor({ state: 'attached', timeout: WAIT });
-  await entry.getByLabel(/^Transfer Peter Novak/).selectOption({ label: 'Dr. Sam Okafor' });
+  const transferTo = reception.locator('vc-waiting-room').getByLabel(/^Transfer Peter Novak/);
+  await transferTo.locator('option', { hasText: 'Dr. Sam Okafor' }).waitFor({ state: 'attached', timeout: WAIT });
+  await transferTo.selectOption({ label: 'Dr. Sam Okafor' });
+  // "Send code" scrolled the list into view; the shot is of the queue.
+  await transferTo.evaluate((select) => select.scrollIntoView({ block: 'center' }));
   await shoot(reception, 'practice-reception', viewport);
   for (const page of [doctor, reception, patient]) await page.close();
 }

@@ -11,11 +11,15 @@ import { useStack } from './stack.js';
 
 const stack = useStack({}, { demoApps: true });
 
-/** The text of `name`'s entry in the page's practice queue once it contains `expected` (the queue is live). */
+/**
+ * Waits until `name`'s entry in the page's practice queue says which consultation they are for, or who has them,
+ * as `expected` (the queue is live; the entry's transfer list, which names consultations too, does not count).
+ */
 async function queueEntryShows(page: Page, name: string, expected: string): Promise<void> {
   await page
     .locator('vc-waiting-room[mode="practitioner"] [part="patient"]')
     .filter({ hasText: name })
+    .locator('[part="consultation"], [part="taken-by"]')
     .filter({ hasText: expected })
     .waitFor({ timeout: WAIT });
 }
