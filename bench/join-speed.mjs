@@ -17,12 +17,12 @@ async function waitFor(page, fn, arg, timeout = 30000) {
 }
 
 /** One admission: the patient waits (device-check tracks in hand, SFU warmed up), then is admitted. */
-async function admissionRun(stack) {
+async function admissionRun(stack, { connectionTest = false } = {}) {
   const consultation = await createConsultation(stack);
   const practitioner = await openSessionPage(stack, { role: 'practitioner', practitionerToken: consultation.practitionerToken });
   await practitioner.evaluate(() => void window.vc.session.startPractitioner());
   await waitForState(practitioner, 'in-call');
-  const patient = await openSessionPage(stack, { role: 'patient', livekitUrl: stack.config.livekit.url });
+  const patient = await openSessionPage(stack, { role: 'patient', livekitUrl: stack.config.livekit.url, connectionTest });
   await patient.evaluate(() => window.vc.deviceTracks());
   await patient.evaluate(
     (code) =>
@@ -43,19 +43,30 @@ async function admissionRun(stack) {
   await waitFor(practitioner, () => window.vc.firstFrameAt > 0);
   const [a, b] = await Promise.all([patient, practitioner].map((p) => p.evaluate(() => window.vc.firstFrameAt)));
   // The SDK's User Timing marks on the patient's page, as wall-clock times (the trace of where the time goes).
-  const marks = await patient.evaluate(() =>
-    Object.fromEntries(
-      performance
-        .getEntriesByType('mark')
-        .filter((m) => m.name.startsWith('videoconsult:'))
-        .map((m) => [m.name.slice(13), performance.timeOrigin + m.startTime]),
-    ),
-  );
+  const marksOf = (page) =>
+    page.evaluate(() =>
+      Object.fromEntries(
+        performance
+          .getEntriesByType('mark')
+          .filter((m) => m.name.startsWith('videoconsult:'))
+          .map((m) => [m.name.slice(13), performance.timeOrigin + m.startTime]),
+      ),
+    );
+  const marks = await marksOf(patient);
+  // The practitioner's marks are from the start of its call: only the last remote video subscription is this one.
+  const practitionerMarks = await practitioner.evaluate(() => {
+    const subscribed = performance.getEntriesByName('videoconsult:remote-video-subscribed');
+    const last = subscribed[subscribed.length - 1];
+    return { subscribed: last ? performance.timeOrigin + last.startTime : NaN };
+  });
   await Promise.all([patient, practitioner].map((p) => p.context().close()));
   const phases = {
     'admit → patient admitted': marks.admitted - t0,
-    'admitted → SFU connected': marks.connected - marks.admitted,
-    'connected → camera and mic published': marks.published - marks.connected,
+    'admitted → E2EE key set': marks['e2ee-ready'] - marks.admitted,
+    'admitted → SFU answered the join (signal)': marks['signal-connected'] - marks.admitted,
+    'admitted → SFU connected (ICE, DTLS)': marks.connected - marks.admitted,
+    'admitted → camera and mic published': marks.published - marks.admitted,
+    'published → practitioner subscribed': practitionerMarks.subscribed - marks.published,
     'published → practitioner sees the first frame': b - marks.published,
     'admit → patient sees the first frame': a - t0,
   };
@@ -84,19 +95,22 @@ async function bareRun(stack) {
 }
 
 export async function joinSpeed({ quick }) {
-  const runs = quick ? 1 : 10;
+  // BENCH_RUNS: fewer (or more) runs while investigating; BENCH_CONNECTION_TEST=1: the patient's lobby connection
+  // test runs while waiting (the SDK's default; the bench's flows switch it off like the e2e flows do).
+  const runs = quick ? 1 : Number(process.env.BENCH_RUNS) || 10;
+  const connectionTest = process.env.BENCH_CONNECTION_TEST === '1';
   const stack = await startStack();
   try {
     // One untimed warm-up of each, so neither side pays for the first browser start.
     await bareRun(stack);
-    await admissionRun(stack);
+    await admissionRun(stack, { connectionTest });
     const ours = [];
     const base = [];
     const phases = {};
     for (let i = 0; i < runs; i++) {
       // Interleaved, so drift on a shared machine hits both alike.
       base.push(await bareRun(stack));
-      const run = await admissionRun(stack);
+      const run = await admissionRun(stack, { connectionTest });
       ours.push(run.total);
       for (const [name, ms] of Object.entries(run.phases)) (phases[name] ??= []).push(ms);
     }
@@ -106,7 +120,7 @@ export async function joinSpeed({ quick }) {
       rows: [
         {
           benchmark: 'admission → first remote frame',
-          metric: 'slower of the two pages (E2EE on)',
+          metric: `slower of the two pages (E2EE on${connectionTest ? ', lobby connection test on' : ''})`,
           unit: 'ms',
           value: o,
           baseline: b,

@@ -6,7 +6,7 @@
  * livekit-client is not part of the first load: the real room (`./livekit-room.js`) is imported on demand.
  * `preload()` fetches it early (the facade does that while the patient waits), so admission never waits for it.
  */
-import type { CallDisconnectReason, CallRoom, CallRoomCallbacks, CallRoomFactory } from './call-room.js';
+import type { CallDisconnectReason, CallRoom, CallRoomCallbacks, CallRoomFactory, PrepareOptions } from './call-room.js';
 import { ApiRequestError, describe } from './http.js';
 import type { SessionCore } from './session-core.js';
 import { isTerminal } from './state-machine.js';
@@ -77,10 +77,13 @@ export class CallConnection {
     await loadLiveKitRoom().catch((error: unknown) => console.warn('[videoconsult] could not preload the call:', error));
   }
 
-  /** Warms up DNS/TLS to the SFU while waiting (best effort, like `preload`). */
-  async prepare(livekitUrl: string): Promise<void> {
+  /**
+   * Uses the waiting time (best effort, like `preload`): DNS/TLS to the SFU when its URL is known, and for an
+   * encrypted consultation the E2EE worker and the encrypting room, so admission only has to connect.
+   */
+  async prepare(livekitUrl: string | undefined, options: PrepareOptions = {}): Promise<void> {
     try {
-      await (await this.ensureRoom()).prepare(livekitUrl);
+      await (await this.ensureRoom()).prepare(livekitUrl, options);
     } catch (error) {
       console.warn('[videoconsult] could not prepare the call:', error);
     }

@@ -19,7 +19,8 @@ export interface CallRoomCallbacks {
 
 /** The session's view of a media room. `LiveKitCallRoom` is the real one; tests inject a fake. */
 export interface CallRoom extends CallMediaState {
-  prepare(livekitUrl: string): Promise<void>;
+  /** Warms up while the patient waits: the SFU's URL when known, the E2EE worker for an encrypted consultation. */
+  prepare(livekitUrl: string | undefined, options?: PrepareOptions): Promise<void>;
   /** Joins and publishes `tracks`, with the chosen effects on them from the first frame. */
   connect(admission: Admission, tracks: MediaStreamTrack[], effects?: EffectsChoice): Promise<void>;
   disconnect(): Promise<void>;
@@ -45,6 +46,11 @@ export interface CallRoom extends CallMediaState {
   currentGrant?(): { room: string; token: string } | undefined;
   /** A renewed grant's token, for what needs a valid one during the call (file sharing). */
   useToken?(token: string): void;
+}
+
+export interface PrepareOptions {
+  /** The consultation is end-to-end encrypted: start the E2EE machinery before the key arrives. */
+  encrypted?: boolean;
 }
 
 export interface ReceivedBytes {

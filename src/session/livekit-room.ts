@@ -10,7 +10,7 @@ import {
   type Participant,
   type RemoteTrack,
 } from 'livekit-client';
-import type { CallRoom, CallRoomCallbacks, CallRoomOptions, ReceivedBytes } from './call-room.js';
+import type { CallRoom, CallRoomCallbacks, CallRoomOptions, PrepareOptions, ReceivedBytes } from './call-room.js';
 import { createLivekitTransport, type DataTransport } from './data-transport.js';
 import { mark } from './marks.js';
 import { registerAttacher, unregisterAttacher } from './media-attach.js';
@@ -44,6 +44,8 @@ export class LiveKitCallRoom implements CallRoom {
   private room?: Room;
   private keyProvider?: ExternalE2EEKeyProvider;
   private worker?: Worker;
+  /** The E2EE worker started and the encrypting Room built (while waiting, or at connect). */
+  private encryptionReady?: Promise<void>;
   private latestKey?: string;
   private leaving = false;
   private transport?: DataTransport & { dispose(): void };
@@ -66,6 +68,7 @@ export class LiveKitCallRoom implements CallRoom {
     const changed = () => this.callbacks.onChange();
     for (const event of CHANGE_EVENTS) room.on(event, changed);
     room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack) => {
+      if (track.kind === Track.Kind.Video) mark('remote-video-subscribed');
       // Remote audio plays through elements livekit-client owns, so room.startAudio() can unblock them all.
       if (track.kind === Track.Kind.Audio) track.attach();
       else
@@ -96,13 +99,46 @@ export class LiveKitCallRoom implements CallRoom {
     return room;
   }
 
-  async prepare(livekitUrl: string): Promise<void> {
+  /**
+   * The waiting time is used for what admission would otherwise wait on: the HTTP connection to the SFU and, for
+   * an encrypted consultation, the E2EE worker (its module loads and compiles) with an encrypting Room around it;
+   * only the key is missing, and it arrives with the admission.
+   */
+  async prepare(livekitUrl: string | undefined, options: PrepareOptions = {}): Promise<void> {
     try {
-      await this.ensureRoom().prepareConnection(livekitUrl);
+      if (options.encrypted) await this.prepareEncryption();
+      if (livekitUrl) await this.ensureRoom().prepareConnection(livekitUrl);
     } catch (error) {
       // Only a warm-up: the real connect reports real failures.
       console.warn('[videoconsult] could not prepare the media connection:', error);
     }
+  }
+
+  /** Starts the E2EE worker and builds the encrypting Room (once; a failed start is tried again by connect). */
+  private prepareEncryption(): Promise<void> {
+    this.encryptionReady ??= (async () => {
+      let worker: Worker;
+      try {
+        worker = this.options.createE2EEWorker ? await this.options.createE2EEWorker() : await defaultE2EEWorker();
+      } catch (error) {
+        const code = (error as { code?: unknown }).code === WORKER_BLOCKED ? WORKER_BLOCKED : 'e2ee_unavailable';
+        throw Object.assign(new Error(`The end-to-end encryption worker could not start: ${(error as Error).message ?? String(error)}`), {
+          code,
+        });
+      }
+      if (this.leaving) {
+        worker.terminate();
+        return;
+      }
+      this.worker = worker;
+      this.keyProvider = new ExternalE2EEKeyProvider();
+      // Encryption is fixed when a Room is built: replace a plain warmed-up (never connected) room.
+      this.room?.removeAllListeners();
+      this.room = undefined;
+      this.ensureRoom({ keyProvider: this.keyProvider, worker });
+    })();
+    this.encryptionReady.catch(() => (this.encryptionReady = undefined));
+    return this.encryptionReady;
   }
 
   async connect(admission: Admission, tracks: MediaStreamTrack[], effects?: EffectsChoice): Promise<void> {
@@ -116,40 +152,48 @@ export class LiveKitCallRoom implements CallRoom {
           { code: 'e2ee_unsupported' },
         );
       }
-      // Encryption is fixed when a Room is built, and the key only arrives with the admission: replace the
-      // warmed-up (never connected) room by an encrypting one. The worker only starts for encrypted calls.
-      this.room?.removeAllListeners();
-      this.room = undefined;
-      try {
-        this.worker = this.options.createE2EEWorker ? await this.options.createE2EEWorker() : await defaultE2EEWorker();
-      } catch (error) {
-        const code = (error as { code?: unknown }).code === WORKER_BLOCKED ? WORKER_BLOCKED : 'e2ee_unavailable';
-        throw Object.assign(new Error(`The end-to-end encryption worker could not start: ${(error as Error).message ?? String(error)}`), {
-          code,
-        });
-      }
-      this.keyProvider = new ExternalE2EEKeyProvider();
-      room = this.ensureRoom({ keyProvider: this.keyProvider, worker: this.worker });
+      // Usually done while the patient waited; the worker only starts for encrypted calls.
+      await this.prepareEncryption();
+      const keyProvider = this.keyProvider;
+      if (!keyProvider) throw new Error('The call was left while it was being set up.');
+      room = this.ensureRoom();
       // The key is 32 random bytes (base64): as bytes, livekit-client derives with HKDF instead of the
       // 100,000-round PBKDF2 it uses for passphrases, which shortens admission → first frame.
-      await this.keyProvider.setKey(keyBytes(this.latestKey ?? admission.e2eeKey));
+      await keyProvider.setKey(keyBytes(this.latestKey ?? admission.e2eeKey));
       await room.setE2EEEnabled(true);
+      mark('e2ee-ready');
     } else {
+      if (this.encryptionReady) await this.dropEncryption();
       room = this.ensureRoom();
     }
-    await room.connect(admission.livekitUrl, admission.token);
+    // Both at once (their negotiations merge), the camera first: the other side's first frame waits on it.
+    const ready = tracks.filter((t) => t.readyState === 'live').sort((a, b) => Number(b.kind === 'video') - Number(a.kind === 'video'));
+    // Published as soon as the SFU has answered the join, while ICE and DTLS are still being set up, instead of
+    // after them: the publication's negotiation overlaps the transport's start (livekit-client itself defers a
+    // publication made before this point until it).
+    let publishing: Promise<PromiseSettledResult<unknown>[]> | undefined;
+    const publish = () =>
+      (publishing ??= Promise.allSettled(
+        ready.map(async (track) =>
+          track.kind === 'video'
+            ? room.localParticipant.publishTrack(await this.cameraWithEffects(track, effects), { source: Track.Source.Camera })
+            : room.localParticipant.publishTrack(track, { source: Track.Source.Microphone }),
+        ),
+      ));
+    const onSignal = () => {
+      mark('signal-connected');
+      void publish();
+    };
+    room.once(RoomEvent.SignalConnected, onSignal);
+    try {
+      await room.connect(admission.livekitUrl, admission.token);
+    } finally {
+      room.off(RoomEvent.SignalConnected, onSignal);
+    }
     mark('connected');
     this.admissionToken = admission.token;
     this.transport = createLivekitTransport(room);
-    // Both at once (their negotiations merge), the camera first: the other side's first frame waits on it.
-    const ready = tracks.filter((t) => t.readyState === 'live').sort((a, b) => Number(b.kind === 'video') - Number(a.kind === 'video'));
-    const results = await Promise.allSettled(
-      ready.map(async (track) =>
-        track.kind === 'video'
-          ? room.localParticipant.publishTrack(await this.cameraWithEffects(track, effects), { source: Track.Source.Camera })
-          : room.localParticipant.publishTrack(track, { source: Track.Source.Microphone }),
-      ),
-    );
+    const results = await publish();
     mark('published');
     const live = new Set<string>();
     results.forEach((result, i) => {
@@ -185,6 +229,17 @@ export class LiveKitCallRoom implements CallRoom {
       warn('background blur')(error);
     }
     return local;
+  }
+
+  /** The consultation turned out unencrypted after all: a plain room, and no worker. */
+  private async dropEncryption(): Promise<void> {
+    await this.encryptionReady?.catch(() => undefined);
+    this.encryptionReady = undefined;
+    this.room?.removeAllListeners();
+    this.room = undefined;
+    this.keyProvider = undefined;
+    this.worker?.terminate();
+    this.worker = undefined;
   }
 
   async disconnect(): Promise<void> {

@@ -85,9 +85,9 @@ export class PatientLobby {
       ...(core.config.lobbyBackoff ? { backoff: core.config.lobbyBackoff } : {}),
     });
     this.stream.open();
-    // The patient waits for minutes: fetch the call's code now, and warm up DNS/TLS to the SFU (the URL from
-    // the host, or from the server if it sends one), so admission is no slower for loading on demand.
-    if (warmUrl) void this.call.prepare(warmUrl);
+    // The patient waits for minutes: fetch the call's code now, warm up DNS/TLS to the SFU (the URL from the
+    // host, or from the server if it sends one) and start the E2EE worker, so admission is no slower for it.
+    if (warmUrl || consultation?.e2ee) void this.call.prepare(warmUrl, { encrypted: consultation?.e2ee === true });
     else void this.call.preload();
   }
 

@@ -7,7 +7,7 @@ import { srcObject } from '../../internal/src-object.js';
 import { MicLevelController } from '../../controllers/mic-level.js';
 import '../device-check/connection-test.js';
 import '../device-check/device-check.js';
-import { PractitionerQueue } from './practitioner-queue.js';
+import type { PractitionerQueue } from './practitioner-queue.js';
 import { waitingRoomStyles } from './waiting-room.styles.js';
 
 const MODES = ['auto', 'patient', 'practitioner'] as const;
@@ -88,7 +88,31 @@ export class VcWaitingRoom extends VcSessionElement {
   private readonly micLevel = new MicLevelController(this);
   private lastCheck?: DeviceCheckHandover;
 
-  private readonly queue = new PractitionerQueue(this, this.localize, () => this.sessions.session);
+  /** The practitioner's queue: its own chunk, loaded the first time this element shows a queue (patients never do). */
+  private queue?: PractitionerQueue;
+  private queueLoading?: Promise<void>;
+
+  private loadQueue(): void {
+    this.queueLoading ??= import('./practitioner-queue.js').then(
+      ({ PractitionerQueue }) => {
+        this.queue = new PractitionerQueue(this, this.localize, () => this.sessions.session);
+        this.requestUpdate();
+      },
+      (error: unknown) => {
+        // Tried again at the next update (e.g. the next session change).
+        this.queueLoading = undefined;
+        console.warn('[videoconsult] could not load the queue:', error);
+      },
+    );
+  }
+
+  /** `updateComplete` includes loading the queue, so a practitioner's first render is a complete one. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    const done = await super.getUpdateComplete();
+    if (!this.queueLoading || this.queue) return done;
+    await this.queueLoading;
+    return super.getUpdateComplete();
+  }
 
   override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
@@ -103,8 +127,9 @@ export class VcWaitingRoom extends VcSessionElement {
     const microphone = this.lastCheck?.tracks.find((track) => track.kind === 'audio' && track.readyState === 'live');
     if (this.effectiveMode === 'patient' && this.sessions.snapshot?.state === 'waiting' && microphone) this.micLevel.start(microphone);
     else this.micLevel.stop();
+    if (this.effectiveMode === 'practitioner' && !this.queue) this.loadQueue();
     if (this.effectiveMode === 'practitioner')
-      this.queue.sync(this.sessions.snapshot?.waitingPatients ?? [], {
+      this.queue?.sync(this.sessions.snapshot?.waitingPatients ?? [], {
         quiet: this.quiet,
         noTitleBadge: this.noTitleBadge,
         notify: this.notifyArrivals,
@@ -125,7 +150,7 @@ export class VcWaitingRoom extends VcSessionElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.queue.reset();
+    this.queue?.reset();
     if (!this.sessions.session) {
       for (const track of this.lastCheck?.tracks ?? []) track.stop();
       void this.lastCheck?.effects?.blurProcessor?.destroy();
@@ -177,7 +202,7 @@ export class VcWaitingRoom extends VcSessionElement {
   }
 
   override render() {
-    const body = this.effectiveMode === 'practitioner' ? this.queue.render() : this.renderPatient();
+    const body = this.effectiveMode === 'practitioner' ? (this.queue?.render() ?? nothing) : this.renderPatient();
     return html`<section part="base" class="base">${body}</section>`;
   }
 

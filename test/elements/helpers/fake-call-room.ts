@@ -1,4 +1,4 @@
-import type { CallRoom, CallRoomCallbacks, CallDisconnectReason } from '../../../src/session/call-room.js';
+import type { CallRoom, CallRoomCallbacks, CallDisconnectReason, PrepareOptions } from '../../../src/session/call-room.js';
 import { type DataTransport } from '../../../src/session/data-transport.js';
 import { createLoopbackTransports } from './loopback-transport.js';
 import type { Admission, ParticipantView } from '../../../src/session/types.js';
@@ -10,6 +10,7 @@ export class FakeCallRoom implements CallRoom {
   /** While set, connect() waits for it (a call still connecting and publishing). */
   static holdConnect?: Promise<void>;
   prepared?: string;
+  preparedOptions?: PrepareOptions;
   admission?: Admission;
   publishedTracks: MediaStreamTrack[] = [];
   disconnected = false;
@@ -30,8 +31,9 @@ export class FakeCallRoom implements CallRoom {
     FakeCallRoom.created += 1;
   }
 
-  async prepare(url: string): Promise<void> {
+  async prepare(url: string | undefined, options?: PrepareOptions): Promise<void> {
     this.prepared = url;
+    this.preparedOptions = options;
   }
   async connect(admission: Admission, tracks: MediaStreamTrack[]): Promise<void> {
     if (this.failConnect) throw this.failConnect;

@@ -93,6 +93,27 @@ describe('ConsultationSession (patient)', () => {
     expect(await session.receivedBytes()).to.deep.equal({ audio: 0, video: 0 });
   });
 
+  it('prepares the E2EE side of the call while an encrypted consultation waits, and only then', async () => {
+    const encrypted = new FakeServer();
+    const session = patientSession(encrypted);
+    encrypted.on('/v1/lobby/join', () => ({ status: 201, body: { ticket: 'T1', consultation: { id: 'c-1', locale: 'en', e2ee: true } } }));
+    const created = FakeCallRoom.created;
+    await session.join({ code: 'ABC-123', name: 'Ann' });
+    // No SFU URL from the host or the server: the room is still prepared, for the encryption.
+    await until(() => FakeCallRoom.created === created + 1 && FakeCallRoom.last!.preparedOptions !== undefined);
+    expect(FakeCallRoom.last!.prepared).to.be.undefined;
+    expect(FakeCallRoom.last!.preparedOptions).to.deep.equal({ encrypted: true });
+    await session.leave();
+
+    const plain = new FakeServer();
+    const other = patientSession(plain);
+    await other.join({ code: 'ABC-123', name: 'Ann' });
+    await until(() => plain.openStreams === 1);
+    // Unencrypted and no URL to warm up: nothing to prepare, the call's code is only fetched.
+    expect(FakeCallRoom.created).to.equal(created + 1);
+    await other.leave();
+  });
+
   it('ignores malformed events and unknown types with a warning', async () => {
     const server = new FakeServer();
     const session = patientSession(server);
