@@ -101,6 +101,25 @@ describe('<vc-consultation> layout', () => {
     await expect(call).to.be.accessible();
   });
 
+  it("1:1: neither the waiting line nor the other person's name and role mark lie under the self-view", async () => {
+    const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    // A short stage (a host's small call box) for the waiting line; then a phone, where the self-view (28 % wide) met a long caption.
+    const session = new FakeSession({ state: 'in-call', participants: [me()] });
+    const call = await fixture<VcCall>(html`<vc-call .session=${session} style="width: 470px; height: 300px"></vc-call>`);
+    const selfView = () => call.shadowRoot!.querySelector('figure.self')!.getBoundingClientRect();
+    const waiting = call.shadowRoot!.querySelector('.waiting')!;
+    const line = document.createRange();
+    line.selectNodeContents(waiting);
+    expect(overlap(line.getBoundingClientRect(), selfView())).to.equal(false);
+    await setViewport({ width: 390, height: 844 });
+    call.style.width = '370px';
+    call.style.height = '700px';
+    session.set({ participants: [me(), { ...remote(), name: 'Pharmacist Jana Weber', role: 'practitioner' }] });
+    await call.updateComplete;
+    const caption = call.shadowRoot!.querySelector('figure.remote figcaption')!.getBoundingClientRect();
+    expect(overlap(caption, selfView())).to.equal(false);
+  });
+
   it("dark theme: the practitioner's note has the theme's raised surface and native controls are dark", async () => {
     const session = new FakeSession({
       state: 'waiting',

@@ -141,9 +141,10 @@ export const callStyles = css`
     cursor: grabbing;
     transition: none;
   }
+  /* At the top: the self-view sits at the bottom and covered this line in a short stage. */
   .waiting {
     display: grid;
-    place-items: center;
+    place-items: start center;
     text-align: center;
     padding: var(--_vc-space-l);
   }
@@ -204,6 +205,11 @@ export const callStyles = css`
   .muted-icon svg {
     width: 1rem;
     height: 1rem;
+  }
+  /* The other person's name (and role mark) at the top: the self-view's default corner covered it at the bottom. */
+  .stage:not(.grid) > .tile.remote figcaption {
+    top: var(--_vc-space-s);
+    bottom: auto;
   }
   .name {
     overflow: hidden;
