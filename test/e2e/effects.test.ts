@@ -1,11 +1,19 @@
-// Issue 17 item 4 through the real token server and SFU (E2EE on): the practitioner switches noise suppression
-// on in the call. Its code, worklet and WASM load only then, from the product's own origin (every request of
-// both browser contexts is logged: none may leave loopback), the published microphone runs through RNNoise
-// (the sender's track becomes the processor's output) and the patient keeps receiving audio.
+// Issue 17 item 4 through the real token server and SFU (E2EE on). Noise suppression: the practitioner switches it
+// on in the call. Background blur: the patient switches it on in the device check, the practitioner in the call.
+// Each effect's code, WASM and model load only then, from the product's own origin (every request of both
+// browser contexts is logged: none may leave loopback), the published track becomes the processor's output
+// without a renegotiation, and the other side keeps receiving media.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { callThroughUi, consultation, openConsultation, watchOffers } from './consultation-ui.js';
+import {
+  callThroughUi,
+  consultation,
+  openConsultation,
+  passDeviceCheck,
+  waitForConsultationState,
+  watchOffers,
+} from './consultation-ui.js';
 import { createConsultation } from './flows.js';
 import { useStack } from './stack.js';
 
@@ -19,15 +27,53 @@ const stack = useStack(
   },
 );
 
-function senderAudioLabels(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...(window as unknown as { offers: { pcs: Set<RTCPeerConnection> } }).offers.pcs].flatMap((pc) =>
-      pc
-        .getSenders()
-        .filter((s) => s.track?.kind === 'audio')
-        .map((s) => s.track!.label),
-    ),
+function senderTracks(page: Page, kind: 'audio' | 'video'): Promise<{ id: string; label: string }[]> {
+  return page.evaluate(
+    (kind) =>
+      [...(window as unknown as { offers: { pcs: Set<RTCPeerConnection> } }).offers.pcs].flatMap((pc) =>
+        pc
+          .getSenders()
+          .filter((s) => s.track?.kind === kind)
+          .map((s) => ({ id: s.track!.id, label: s.track!.label })),
+      ),
+    kind,
   );
+}
+
+async function senderAudioLabels(page: Page): Promise<string[]> {
+  return (await senderTracks(page, 'audio')).map((t) => t.label);
+}
+
+function offerCount(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { offers: { count: number } }).offers.count);
+}
+
+/** Every request made so far that leaves loopback (none may). */
+function foreignRequests(): string[] {
+  return requests.filter((u) => {
+    const { protocol, hostname } = new URL(u);
+    return !['data:', 'blob:'].includes(protocol) && !['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
+  });
+}
+
+/** Video frames the page's remote camera tile presents within 15 s (up to 5). */
+function remoteFramesPresented(page: Page): Promise<number> {
+  return consultation(page)
+    .locator('vc-call figure.remote:not(.screen) video.camera')
+    .first()
+    .evaluate(async (element) => {
+      const video = element as HTMLVideoElement;
+      const deadline = Date.now() + 15_000;
+      let seen = 0;
+      while (seen < 5 && Date.now() < deadline) {
+        const presented = await Promise.race([
+          new Promise<boolean>((resolve) => video.requestVideoFrameCallback(() => resolve(true))),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
+        ]);
+        if (presented) seen += 1;
+      }
+      return seen;
+    });
 }
 
 async function audioBytes(page: Page): Promise<number> {
@@ -95,11 +141,7 @@ test('noise suppression loads on first use from the product itself, and audio st
     loaded.every((u) => new URL(u).origin === stack.pagesUrl),
     `served beside the SDK the page loaded: ${loaded.join(', ')}`,
   );
-  const foreign = requests.filter((u) => {
-    const { protocol, hostname } = new URL(u);
-    return !['data:', 'blob:'].includes(protocol) && !['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
-  });
-  assert.deepEqual(foreign, [], 'no request leaves the machine');
+  assert.deepEqual(foreignRequests(), [], 'no request leaves the machine');
   t.diagnostic(`sender audio after: ${JSON.stringify(await senderAudioLabels(practitioner))}`);
 
   const cpuOn = await cpuOver(5000);
@@ -129,3 +171,77 @@ test('noise suppression loads on first use from the product itself, and audio st
     { timeout: 20_000 },
   );
 });
+
+// Not passing yet (2026-11-29): the patient's published camera stays the raw fake camera although the device check
+// handed over blur on (the call's toggle shows it off), so this runs as a todo until that handover is fixed.
+test(
+  'background blur: on in the device check and in the call, loaded only from the product, video still arrives',
+  { timeout: 240_000, todo: 'the device check → call blur handover does not reach the publish yet' },
+  async (t) => {
+    const { codes, practitionerToken } = await createConsultation(stack, { patients: 1 });
+    const blurFiles = () => requests.filter((u) => /\/mediapipe\/|\/chunks\/blur-/.test(u));
+    const before = blurFiles().length;
+    const practitioner = await openConsultation(stack, { role: 'practitioner', token: practitionerToken });
+    await watchOffers(practitioner);
+    await passDeviceCheck(practitioner);
+    await waitForConsultationState(practitioner, 'in-call');
+
+    // The patient switches blur on in the device check: the preview becomes the blur's output.
+    const patient = await openConsultation(stack, { role: 'patient' });
+    await watchOffers(patient);
+    await patient.getByLabel('Access code').fill(codes[0]!);
+    await patient.getByLabel('Your name').fill('Anna');
+    await patient.locator('vc-waiting-room [part="join-button"]').click();
+    const check = patient.locator('vc-device-check');
+    await check.locator('[part="verdict"]').filter({ hasText: 'Everything works. You are ready.' }).waitFor({ timeout: 30_000 });
+    assert.equal(blurFiles().length, before, 'nothing of the blur is loaded before it is switched on');
+    const blurInCheck = check.locator('[part~="blur-button"]');
+    await blurInCheck.click();
+    await check.locator('[part~="blur-button"][aria-pressed="true"]:not([aria-busy])').waitFor({ timeout: 60_000 });
+    const preview = await check
+      .locator('video[part="preview"]')
+      .evaluate((v: HTMLVideoElement) => (v.srcObject as MediaStream).getVideoTracks()[0]!.id);
+    await check.locator('[part="continue-button"]').click();
+    await waitForConsultationState(patient, 'waiting');
+    await practitioner.getByRole('button', { name: /^Admit Patient 1/ }).click();
+    await waitForConsultationState(patient, 'in-call');
+
+    // What is published is the very track the device check showed, and the call's toggle says blur is on.
+    await patient.waitForFunction(
+      (id) =>
+        [...(window as unknown as { offers: { pcs: Set<RTCPeerConnection> } }).offers.pcs].some((pc) =>
+          pc.getSenders().some((s) => s.track?.id === id),
+        ),
+      preview,
+      { timeout: 20_000 },
+    );
+    assert.equal(await consultation(patient).locator('vc-call [part~="blur-button"]').getAttribute('aria-pressed'), 'true');
+    assert.equal(await remoteFramesPresented(practitioner), 5, 'the practitioner sees the blurred patient');
+
+    // The practitioner switches blur on in the call: the sender's track is replaced, the call not renegotiated.
+    const [camera] = await senderTracks(practitioner, 'video');
+    const offers = await offerCount(practitioner);
+    const blurInCall = consultation(practitioner).locator('vc-call [part~="blur-button"]');
+    await blurInCall.click();
+    await consultation(practitioner).locator('vc-call [part~="blur-button"][aria-pressed="true"]').waitFor({ timeout: 60_000 });
+    const [processed] = await senderTracks(practitioner, 'video');
+    t.diagnostic(`practitioner's sender video: ${camera?.label} → ${processed?.label || '(canvas)'}`);
+    assert.notEqual(processed?.id, camera?.id, "the sender sends the blur's output");
+    assert.equal(await offerCount(practitioner), offers, 'no renegotiation');
+    assert.equal(await remoteFramesPresented(patient), 5, 'the patient sees the blurred practitioner');
+
+    const loaded = blurFiles();
+    t.diagnostic(`loaded on first use: ${[...new Set(loaded.map((u) => new URL(u).pathname))].join(', ')}`);
+    for (const file of [/\/chunks\/blur-/, /selfie_segmentation\.js$/, /_wasm_bin\.js$/, /_wasm_bin\.wasm$/, /\.tflite$/, /\.binarypb$/]) {
+      assert.ok(
+        loaded.some((u) => file.test(u)),
+        `${file}`,
+      );
+    }
+    assert.ok(
+      loaded.every((u) => new URL(u).origin === stack.pagesUrl),
+      `served beside the SDK the page loaded: ${loaded.join(', ')}`,
+    );
+    assert.deepEqual(foreignRequests(), [], 'no request leaves the machine');
+  },
+);
