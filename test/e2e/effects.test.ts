@@ -56,14 +56,17 @@ function foreignRequests(): string[] {
   });
 }
 
-/** Video frames the page's remote camera tile presents within 15 s (up to 5). */
+/**
+ * Video frames the page's remote camera tile presents within 30 s (up to 5): that video still arrives, not how
+ * fast (two pages blurring on a shared 2-core machine may present well under 1 fps; the rate is the bench's job).
+ */
 function remoteFramesPresented(page: Page): Promise<number> {
   return consultation(page)
     .locator('vc-call figure.remote:not(.screen) video.camera')
     .first()
     .evaluate(async (element) => {
       const video = element as HTMLVideoElement;
-      const deadline = Date.now() + 15_000;
+      const deadline = Date.now() + 30_000;
       let seen = 0;
       while (seen < 5 && Date.now() < deadline) {
         const presented = await Promise.race([
@@ -172,11 +175,11 @@ test('noise suppression loads on first use from the product itself, and audio st
   );
 });
 
-// Not passing yet (2026-11-29): the patient's published camera stays the raw fake camera although the device check
-// handed over blur on (the call's toggle shows it off), so this runs as a todo until that handover is fixed.
+// The published camera must be the device check's own processed track: a waiting room that stopped the handed-over
+// tracks as it left the page let the call quietly open a fresh, unblurred camera instead.
 test(
   'background blur: on in the device check and in the call, loaded only from the product, video still arrives',
-  { timeout: 240_000, todo: 'the device check → call blur handover does not reach the publish yet' },
+  { timeout: 240_000 },
   async (t) => {
     const { codes, practitionerToken } = await createConsultation(stack, { patients: 1 });
     const blurFiles = () => requests.filter((u) => /\/mediapipe\/|\/chunks\/blur-/.test(u));

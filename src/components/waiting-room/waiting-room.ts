@@ -149,9 +149,12 @@ export class VcWaitingRoom extends VcSessionElement {
   }
 
   override disconnectedCallback(): void {
+    // Asked before super: the session controller lets go of the session as the host disconnects, and without a
+    // session the device check's tracks and blur would look unowned and be stopped on their way into the call.
+    const handedToSession = !!this.sessions.session;
     super.disconnectedCallback();
     this.queue?.reset();
-    if (!this.sessions.session) {
+    if (!handedToSession) {
       for (const track of this.lastCheck?.tracks ?? []) track.stop();
       void this.lastCheck?.effects?.blurProcessor?.destroy();
     }
