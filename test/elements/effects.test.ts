@@ -42,6 +42,19 @@ async function checked(): Promise<VcDeviceCheck> {
   return el;
 }
 
+/** A pressed toggle is filled with the primary colour (the shared toggle style), an unpressed one is not. */
+function expectPressedLook(el: HTMLElement, part: string, on: boolean) {
+  const probe = document.createElement('span');
+  probe.style.background = 'var(--_vc-primary)';
+  el.shadowRoot!.append(probe);
+  const primary = getComputedStyle(probe).backgroundColor;
+  probe.remove();
+  // The border, not the background: the background eases in (a 120 ms transition) and would be read mid-way.
+  const border = getComputedStyle($(el, `[part~="${part}"]`)).borderTopColor;
+  if (on) expect(border).to.equal(primary);
+  else expect(border).to.not.equal(primary);
+}
+
 const previewTrack = (el: VcDeviceCheck) => (($(el, 'video') as HTMLVideoElement).srcObject as MediaStream | null)?.getVideoTracks()[0];
 
 describe('effect toggles in the call', () => {
@@ -64,10 +77,12 @@ describe('effect toggles in the call', () => {
   });
 
   it('shows the state carried from the device check', async () => {
-    const session = new FakeSession({ state: 'in-call', participants: [local], effects: { blur: true, noiseSuppression: true } });
+    const session = new FakeSession({ state: 'in-call', participants: [local], effects: { blur: true, noiseSuppression: false } });
     const el = await fixture<VcCall>(html`<vc-call .session=${session}></vc-call>`);
     expect(pressed(el, 'blur-button')).to.equal('true');
-    expect(pressed(el, 'noise-button')).to.equal('true');
+    expect(pressed(el, 'noise-button')).to.equal('false');
+    expectPressedLook(el, 'blur-button', true);
+    expectPressedLook(el, 'noise-button', false);
   });
 
   it('stays off and says so when the effect cannot start on this device', async () => {
@@ -165,6 +180,16 @@ describe('effect toggles in the device check', () => {
       expect(event.detail.effects).to.deep.equal({ blur: false, noiseSuppression: false });
       event.detail.tracks.forEach((t) => t.stop());
     });
+  });
+
+  it('a pressed toggle looks pressed', async () => {
+    const el = await checked();
+    expectPressedLook(el, 'noise-button', false);
+    $(el, '[part~="noise-button"]').click();
+    await el.updateComplete;
+    expect(pressed(el, 'noise-button')).to.equal('true');
+    expectPressedLook(el, 'noise-button', true);
+    el.remove();
   });
 
   it('reads its microphone level through the shared controller (one meter)', async () => {

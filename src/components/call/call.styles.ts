@@ -164,16 +164,6 @@ export const callStyles = css`
     bottom: 0;
     z-index: 3;
   }
-  .toolbar .group {
-    display: flex;
-    flex-wrap: wrap;
-    gap: var(--_vc-space-s);
-  }
-  .toolbar .button.active {
-    background: var(--_vc-primary);
-    border-color: var(--_vc-primary);
-    color: var(--_vc-on-primary);
-  }
   .toolbar .button.off {
     border-width: 2px;
     border-color: var(--_vc-danger);

@@ -3,6 +3,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { VcEndRequestEvent, VcLeaveRequestEvent } from '../../events/events.js';
 import { effectToggle } from '../../internal/effect-toggle.js';
+import { toggleGroupStyles } from '../../internal/effect-toggle.styles.js';
 import { icons } from '../../internal/icons.js';
 import { srcObject } from '../../internal/src-object.js';
 import { VcSessionElement } from '../../internal/session-element.js';
@@ -61,7 +62,7 @@ type Corner = (typeof CORNERS)[number];
  * @cssprop --vc-call-height - Height of the call (default 100%).
  */
 export class VcCall extends VcSessionElement {
-  static override styles = [...VcElement.styles, callStyles];
+  static override styles = [...VcElement.styles, toggleGroupStyles, callStyles];
 
   /** Where the self-view starts in the 1:1 layout. */
   @property({ attribute: 'self-view-position', reflect: true }) selfViewPosition: Corner = 'bottom-right';
@@ -312,7 +313,7 @@ export class VcCall extends VcSessionElement {
       html`<button class="button ${variant}" part=${part} type="button" aria-pressed=${pressed === undefined ? nothing : String(pressed)}
         title=${title} @click=${onClick}>${icon}<span class="label">${label}</span></button>`;
     return html`<div class="toolbar" part="toolbar" role="toolbar" aria-label=${t('call.label')}>
-      <div class="group">
+      <div class="toggle-group">
       ${button(
         'mic-button',
         s.microphoneEnabled,
@@ -363,7 +364,7 @@ export class VcCall extends VcSessionElement {
           ? nothing
           : html`<span class="quality ${quality}" part="quality">${t('call.quality', { quality: t(`call.quality.${quality}`) })}</span>`
       }
-      <div class="group">
+      <div class="toggle-group">
       ${button('leave-button', undefined, icons.leave, t('call.leave'), () => this.requestLeave(), 'danger')}
       ${s.role === 'practitioner' ? button('end-button', undefined, icons.end, t('call.end'), () => this.requestEnd(), 'danger') : nothing}
       </div>

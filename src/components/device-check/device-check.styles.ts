@@ -34,16 +34,6 @@ export const deviceCheckStyles = css`
     gap: var(--_vc-space-s);
     align-content: start;
   }
-  .effects {
-    display: flex;
-    flex-wrap: wrap;
-    gap: var(--_vc-space-s);
-  }
-  .effects .button.active {
-    background: var(--_vc-primary);
-    border-color: var(--_vc-primary);
-    color: var(--_vc-on-primary);
-  }
   .field {
     display: grid;
     gap: var(--_vc-space-xs);

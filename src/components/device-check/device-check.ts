@@ -3,6 +3,7 @@ import { property, query, state } from 'lit/decorators.js';
 import { MicLevelController } from '../../controllers/mic-level.js';
 import { VcDeviceCheckCompleteEvent } from '../../events/events.js';
 import { effectToggle } from '../../internal/effect-toggle.js';
+import { toggleGroupStyles } from '../../internal/effect-toggle.styles.js';
 import { VcElement } from '../../internal/vc-element.js';
 import { acquire, checkNetwork, computeVerdict, listDevices, nextCamera, type DeviceLists } from '../../session/devices.js';
 import type { BackgroundBlur } from '../../session/effects/blur.js';
@@ -38,7 +39,7 @@ const STORAGE_KEY = 'videoconsult.devices';
  * @cssprop --vc-device-check-radius - Corner radius (default `--vc-radius-m`).
  */
 export class VcDeviceCheck extends VcElement {
-  static override styles = [...VcElement.styles, deviceCheckStyles];
+  static override styles = [...VcElement.styles, toggleGroupStyles, deviceCheckStyles];
 
   /** SFU URL (`ws(s)://` or `http(s)://`) for the connection check; without it the network is "not checked". */
   @property({ attribute: 'livekit-url' }) livekitUrl = '';
@@ -288,7 +289,7 @@ export class VcDeviceCheck extends VcElement {
     const t = this.localize.t.bind(this.localize);
     const support = effectSupport();
     const unsupported = (this.camera === 'ok' && !support.blur) || (this.microphone === 'ok' && !support.noiseSuppression);
-    return html`<div class="effects" role="group" aria-label=${`${t('fx.blur')}, ${t('fx.noise')}`}>
+    return html`<div class="toggle-group" role="group" aria-label=${`${t('fx.blur')}, ${t('fx.noise')}`}>
         ${
           this.camera === 'ok'
             ? effectToggle({
