@@ -263,7 +263,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
 
   let sweeping: Promise<SweepResult> | undefined;
   const runSweep = (): Promise<SweepResult> => {
-    sweeping ??= sweep(ctx, consultations).finally(() => {
+    sweeping ??= sweep(ctx, consultations, lobby).finally(() => {
       sweeping = undefined;
     });
     return sweeping;
@@ -293,6 +293,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     async close() {
       await integrations.close();
       practices.close();
+      lobby.close();
       if (timer) clearInterval(timer);
       if (firstSweep) clearTimeout(firstSweep);
       await sweeping?.catch(() => undefined);

@@ -105,6 +105,11 @@ export const configSchema = z.strictObject({
    */
   patientGrantTtlSeconds: z.number().int().min(5).max(600).default(120),
   /**
+   * A waiting patient whose page closed or navigated away (the SDK says so on `pagehide`) leaves the queue this long
+   * after, unless the same ticket's page comes back first: a reload resumes from session storage and keeps its place.
+   */
+  departureGraceSeconds: z.number().int().min(1).max(120).default(10),
+  /**
    * Practitioner tokens (POST /v1/consultations/:id/practitioner-tokens): `ttlMinutes` is the default lifetime and the
    * most a request may ask for (at most 60); the SDK refreshes a token before it expires (POST /v1/practitioner/token),
    * for at most `refreshableForHours` after the integrator issued it. Revocations are kept that long.

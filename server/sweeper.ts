@@ -1,5 +1,6 @@
 import type { ConsultationService } from './consultations/consultations.service.js';
 import type { AppContext } from './context.js';
+import type { LobbyService } from './lobby/lobby.service.js';
 import type { RetentionResult } from './store/store.js';
 
 const HOUR_MS = 3_600_000;
@@ -7,6 +8,8 @@ const DAY_MS = 24 * HOUR_MS;
 
 export interface SweepResult {
   ended: number;
+  /** Waiting patients whose page closed and did not come back within the grace period (their timer was lost). */
+  departed: number;
   retention: RetentionResult;
 }
 
@@ -18,10 +21,13 @@ export interface SweepResult {
  *   hands every connected client a token valid for 10 minutes (roommanager.go refreshToken, not configurable), so a
  *   removed client can rejoin with it whatever our grant's TTL; the participant_joined webhook removes it at once,
  *   and should that webhook be lost, this sweep does;
+ * - a waiting patient whose page closed and did not come back leaves, should the instance that heard it have
+ *   restarted meanwhile (its timer is gone);
  * - rows older than retentionDays are deleted.
  */
-export async function sweep(ctx: AppContext, consultations: ConsultationService): Promise<SweepResult> {
+export async function sweep(ctx: AppContext, consultations: ConsultationService, lobby?: LobbyService): Promise<SweepResult> {
   const now = ctx.now();
+  const departed = (await lobby?.completeDepartures()) ?? 0;
   let liveRooms: Set<string> | undefined;
   try {
     liveRooms = new Set((await ctx.rooms.listRooms()).map((r) => r.name));
@@ -44,7 +50,7 @@ export async function sweep(ctx: AppContext, consultations: ConsultationService)
   }
   const retention = await ctx.store.deleteOlderThan(now - ctx.config.retentionDays * DAY_MS);
   if (ctx.uploads) await ctx.uploads.sweep((await ctx.store.listOpenConsultations()).map((c) => c.roomName));
-  return { ended, retention };
+  return { ended, departed, retention };
 }
 
 async function removeRevoked(ctx: AppContext, consultationId: string, roomName: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { RouteRegistry } from '../routing.js';
 import { clientKey } from '../client-key.js';
 import { osFamily } from '../stats/os-family.js';
 import type { ConnectionTests } from './connection-test.js';
-import { admission, connectionTestGrant, deviceCheck, emptyBody, emptyObject, joinBody, joinResponse, ratingBody } from './lobby.schema.js';
+import { admission, connectionTestGrant, deviceCheck, emptyBody, emptyObject, joinBody, joinResponse, leaveBody, ratingBody } from './lobby.schema.js';
 import { guessBucket } from './guess-budget.js';
 import type { LobbyService } from './lobby.service.js';
 import type { LobbyStreams } from './lobby.streams.js';
@@ -75,6 +75,8 @@ export function lobbyRoutes(
     },
     async (req, res) => {
       const { entry } = await authenticateTicket(ctx, req);
+      // The page is here again (a reload resumes with its ticket): a departure it announced is called off.
+      await lobby.returned(entry);
       streams.patient(res, entry, req.get('last-event-id'));
     },
   );
@@ -104,17 +106,26 @@ export function lobbyRoutes(
     {
       method: 'post',
       path: '/v1/lobby/leave',
-      summary: 'Leave the waiting room or the call',
+      summary: 'Leave the waiting room or the call (or, with reason page_closed, after a grace period unless the page comes back)',
       auth: 'ticket',
       tags,
-      body: emptyBody,
-      responses: { 204: { description: 'Left' }, ...ticketErrors },
+      body: leaveBody,
+      responses: {
+        202: { description: 'page_closed: the patient leaves after the grace period unless their page comes back' },
+        204: { description: 'Left' },
+        ...ticketErrors,
+      },
     },
     async (req, res, input) => {
       const { entry } = await authenticateTicket(ctx, req);
-      input.body();
-      await lobby.leave(entry);
-      res.status(204).end();
+      const { reason = 'left' } = input.body();
+      if (reason === 'page_closed') {
+        await lobby.departing(entry);
+        res.status(202).end();
+      } else {
+        await lobby.leave(entry);
+        res.status(204).end();
+      }
     },
   );
 

@@ -61,6 +61,12 @@ export const messageBody = z.strictObject({ ticketId: z.string().min(1).max(64),
 /** The note for everyone waiting; null clears it. */
 export const noticeBody = z.strictObject({ text: text(280).nullable() });
 export const waitingNotice = z.object({ text: z.string(), at: z.string() });
+/**
+ * Why the patient leaves: `left` (the default) takes effect at once; `page_closed`, sent by the SDK on `pagehide` while
+ * waiting, after `departureGraceSeconds`, unless the page comes back (a reload) first.
+ */
+export const leaveBody = z.strictObject({ reason: z.enum(['left', 'page_closed']).optional() });
+
 export const ratingBody = z.strictObject({ rating: z.enum(['good', 'fair', 'poor']) });
 export const admitAllResponse = z.object({ admitted: z.int() });
 

@@ -66,6 +66,8 @@ export class LobbyService {
   private readonly joins: GroupCommit<PendingJoin, RedeemedCode | ApiError>;
   /** The note for everyone waiting, read once per change like the queue order (every waiting stream shows it). */
   private readonly notices = new Map<string, Promise<WaitingNoticeRow | undefined>>();
+  /** Departures announced by closing pages, due after the grace period (see `departing`). */
+  private readonly departures = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -212,7 +214,11 @@ export class LobbyService {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') return;
     const left = await this.ctx.store.transaction(async (tx) => {
       if (!(await tx.setLobbyStatus(entry.id, 'left', { from: ['waiting', 'admitted'], declineReason: null }))) return false;
-      await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.left', { consultationId: entry.consultationId, ticketId: entry.id });
+      await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.left', {
+        consultationId: entry.consultationId,
+        ticketId: entry.id,
+        reason: 'left',
+      });
       return true;
     });
     if (!left) return; // declined or gone meanwhile (another request, another instance): that one did the rest
@@ -220,6 +226,62 @@ export class LobbyService {
     const consultation = await this.ctx.store.getConsultation(entry.consultationId);
     if (entry.status === 'admitted' && consultation) await this.rotateKey(consultation);
     if (entry.identity && consultation) void this.removeFromRoom(consultation.roomName, entry.identity);
+  }
+
+  /**
+   * The waiting patient's page closed or navigated away (the SDK's keepalive request on `pagehide`). A reload
+   * sends the same, so the patient is only marked: they leave once `departureGraceSeconds` have passed without
+   * their page coming back (`returned`). Patients in a call are left to the call's own handling.
+   */
+  async departing(entry: LobbyEntryRow): Promise<void> {
+    if (entry.status !== 'waiting') return;
+    const at = this.ctx.now();
+    if (!(await this.ctx.store.setLobbyDeparture(entry.id, at))) return;
+    const timer = setTimeout(() => {
+      this.departures.delete(timer);
+      void this.completeDeparture(entry.id, at).catch((err: unknown) => this.ctx.log(`departure failed: ${(err as Error).message}`));
+    }, this.ctx.config.departureGraceSeconds * 1000);
+    timer.unref();
+    this.departures.add(timer);
+  }
+
+  /** The page of a departing patient is back (its stream reconnected): they keep their place. */
+  async returned(entry: LobbyEntryRow): Promise<void> {
+    if (entry.departingAt != null) await this.ctx.store.setLobbyDeparture(entry.id, null);
+  }
+
+  /**
+   * Makes due departures take effect: those whose timer was lost to a restart or ran on another instance (the
+   * sweeper calls this). Each leaves once, whichever instance gets there first.
+   */
+  async completeDepartures(): Promise<number> {
+    const due = await this.ctx.store.listLobbyDepartures(this.ctx.now() - this.ctx.config.departureGraceSeconds * 1000);
+    let left = 0;
+    for (const entry of due) if (entry.departingAt != null && (await this.completeDeparture(entry.id, entry.departingAt))) left++;
+    return left;
+  }
+
+  /** Only while the entry still waits with this very mark: a page that came back (or left again since) keeps it. */
+  private async completeDeparture(entryId: string, at: number): Promise<boolean> {
+    const entry = await this.ctx.store.getLobbyEntry(entryId);
+    if (!entry || entry.status !== 'waiting' || entry.departingAt !== at) return false;
+    const left = await this.ctx.store.transaction(async (tx) => {
+      if (!(await tx.setLobbyStatus(entry.id, 'left', { from: ['waiting'], declineReason: null, departingAt: at }))) return false;
+      await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.left', {
+        consultationId: entry.consultationId,
+        ticketId: entry.id,
+        reason: 'page_closed',
+      });
+      return true;
+    });
+    if (left) this.ctx.bus.publish('changed', entry.consultationId);
+    return left;
+  }
+
+  /** Drops the pending departure timers (shutdown); the sweeper of the next start completes what is due. */
+  close(): void {
+    for (const timer of this.departures) clearTimeout(timer);
+    this.departures.clear();
   }
 
   private async entryOf(consultation: ConsultationRow, ticketId: string): Promise<LobbyEntryRow> {

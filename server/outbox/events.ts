@@ -24,7 +24,11 @@ export const webhookEventData = {
   }),
   'patient.admitted': z.object(ticketRef),
   'patient.declined': z.object(ticketRef),
-  'patient.left': z.object(ticketRef),
+  'patient.left': z.object({
+    ...ticketRef,
+    /** `left`: the patient (or their page, on purpose) left; `page_closed`: their page closed and did not come back in time. */
+    reason: z.enum(['left', 'page_closed']),
+  }),
   'patient.transferred': z.object({
     ticketId: z.string(),
     fromConsultationId: z.string(),
@@ -44,7 +48,7 @@ export const webhookEventSummaries: Record<WebhookEventType, string> = {
   'patient.waiting': 'A patient redeemed an access code and waits in the lobby',
   'patient.admitted': 'A practitioner admitted a waiting patient',
   'patient.declined': 'A practitioner declined a waiting patient (or removed an admitted one)',
-  'patient.left': 'A patient left the waiting room or the call',
+  'patient.left': 'A patient left the waiting room or the call, or their waiting page closed and did not come back',
   'patient.transferred': 'A patient was moved to another consultation of the same practice',
 };
 

@@ -300,4 +300,12 @@ export const migrations: Migration[] = [
       ALTER TABLE lobby_entries ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // A waiting patient whose page closed (or navigated away) said so on its way out; they leave the queue once the
+    // grace period (departureGraceSeconds) has passed without their page coming back, e.g. from a reload.
+    version: 10,
+    sql: (t) => `
+      ALTER TABLE lobby_entries ADD COLUMN departing_at ${t.time};
+    `,
+  },
 ];

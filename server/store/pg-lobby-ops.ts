@@ -91,7 +91,7 @@ export class PgLobbyOps {
         q,
         `UPDATE lobby_entries SET status = $2, identity = COALESCE($3, identity), decline_reason = $4,
            admitted_at = COALESCE($5::bigint, admitted_at), admitted_by = COALESCE($6, admitted_by)
-           WHERE id = $1 AND ($7::int = 0 OR status = ANY($8::text[]))`,
+           WHERE id = $1 AND ($7::int = 0 OR status = ANY($8::text[])) AND ($9::bigint IS NULL OR departing_at = $9::bigint)`,
         [
           id,
           status,
@@ -101,6 +101,7 @@ export class PgLobbyOps {
           patch.admittedBy ?? null,
           from.length,
           from,
+          patch.departingAt ?? null,
         ],
       );
       if (changed === 0) return false;
@@ -112,6 +113,22 @@ export class PgLobbyOps {
       if (audit) await this.audit(q, audit);
       return true;
     });
+  }
+
+  async setLobbyDeparture(id: string, at: number | null): Promise<boolean> {
+    return at === null
+      ? (await count(this.q, 'UPDATE lobby_entries SET departing_at = NULL WHERE id = $1 AND departing_at IS NOT NULL', [id])) > 0
+      : (await count(this.q, "UPDATE lobby_entries SET departing_at = $2 WHERE id = $1 AND status = 'waiting'", [id, at])) > 0;
+  }
+
+  async listLobbyDepartures(before: number): Promise<LobbyEntryRow[]> {
+    return (
+      await rows(
+        this.q,
+        "SELECT * FROM lobby_entries WHERE status = 'waiting' AND departing_at IS NOT NULL AND departing_at <= $1 ORDER BY departing_at, seq",
+        [before],
+      )
+    ).map(toEntry);
   }
 
   async setLobbyDeviceCheck(id: string, deviceCheck: string): Promise<void> {

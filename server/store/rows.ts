@@ -70,6 +70,7 @@ export function toEntry(r: SqlRow): LobbyEntryRow {
     declineReason: strOrNull(r.decline_reason),
     osFamily: str(r.os_family),
     admittedBy: strOrNull(r.admitted_by),
+    departingAt: r.departing_at === null || r.departing_at === undefined ? null : Number(r.departing_at),
   };
 }
 

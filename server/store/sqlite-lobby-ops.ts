@@ -108,7 +108,8 @@ export class SqliteLobbyOps {
     return this.db.transaction(() => {
       const changes = this.run(
         `UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at),
-             admitted_by = COALESCE(?, admitted_by) WHERE id = ? AND (? = 0 OR status IN (SELECT value FROM json_each(?)))`,
+             admitted_by = COALESCE(?, admitted_by) WHERE id = ? AND (? = 0 OR status IN (SELECT value FROM json_each(?)))
+             AND (? IS NULL OR departing_at = ?)`,
         status,
         patch.identity ?? null,
         patch.declineReason ?? null,
@@ -117,6 +118,8 @@ export class SqliteLobbyOps {
         id,
         from.length,
         JSON.stringify(from),
+        patch.departingAt ?? null,
+        patch.departingAt ?? null,
       );
       if (changes === 0) return false;
       if (status === 'declined' || status === 'left') {
@@ -125,6 +128,19 @@ export class SqliteLobbyOps {
       if (audit) this.insertAudit(audit);
       return true;
     })();
+  }
+
+  setLobbyDeparture(id: string, at: number | null): boolean {
+    return at === null
+      ? this.run('UPDATE lobby_entries SET departing_at = NULL WHERE id = ? AND departing_at IS NOT NULL', id) > 0
+      : this.run("UPDATE lobby_entries SET departing_at = ? WHERE id = ? AND status = 'waiting'", at, id) > 0;
+  }
+
+  listLobbyDepartures(before: number): LobbyEntryRow[] {
+    return this.all(
+      "SELECT * FROM lobby_entries WHERE status = 'waiting' AND departing_at IS NOT NULL AND departing_at <= ? ORDER BY departing_at",
+      before,
+    ).map(toEntry);
   }
 
   setLobbyDeviceCheck(id: string, deviceCheck: string): void {

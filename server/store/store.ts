@@ -59,6 +59,13 @@ export interface StoreOps {
    * change it once. Returns whether the entry changed; when it did not, nothing else is written (audit included).
    */
   setLobbyStatus(id: string, status: LobbyStatus, patch?: LobbyStatusPatch, audit?: AuditRow): Promise<boolean>;
+  /**
+   * Marks a waiting entry as departing since `at` (its page closed), or with null clears a mark (the page came
+   * back). Returns whether the entry changed: a mark is set only while waiting, cleared only where there is one.
+   */
+  setLobbyDeparture(id: string, at: number | null): Promise<boolean>;
+  /** Waiting entries whose page went away at or before `before` and did not come back, oldest first. */
+  listLobbyDepartures(before: number): Promise<LobbyEntryRow[]>;
   /** Replaces the device-check JSON of an entry (the patient's connection test reports after joining). */
   setLobbyDeviceCheck(id: string, deviceCheck: string): Promise<void>;
   /** Open (not ended) consultations of a practice, oldest first. */
@@ -130,6 +137,8 @@ export interface LobbyStatusPatch {
   declineReason?: string | null;
   admittedAt?: number;
   admittedBy?: string;
+  /** Change only while the entry still carries this departure mark (a page that came back cleared it). */
+  departingAt?: number;
 }
 export interface TransferInput {
   entryId: string;
@@ -172,6 +181,8 @@ export const STORE_OPS = [
   'listLobbyEntries',
   'setLobbyStatus',
   'setLobbyDeviceCheck',
+  'setLobbyDeparture',
+  'listLobbyDepartures',
   'listPracticeConsultations',
   'listPracticeEntries',
   'transferLobbyEntry',

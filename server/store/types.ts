@@ -55,6 +55,8 @@ export interface LobbyEntryRow {
   osFamily: string;
   /** Display name of the practitioner who admitted the patient (the practice queue shows who took whom). */
   admittedBy?: string | null;
+  /** When the patient's page said it was going away (closed, navigated elsewhere); cleared when it comes back. */
+  departingAt?: number | null;
 }
 
 /** A redeemed access code: the new lobby entry and the consultation it waits for. */

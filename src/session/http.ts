@@ -20,7 +20,8 @@ export function joinUrl(base: string, path: string): string {
 export async function postJson<T>(
   fetchImpl: FetchLike,
   url: string,
-  options: { token?: string; body?: unknown; signal?: AbortSignal } = {},
+  /** `keepalive`: the request outlives the page (sent on `pagehide`; the body stays far below the 64 KiB it allows). */
+  options: { token?: string; body?: unknown; signal?: AbortSignal; keepalive?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -33,6 +34,7 @@ export async function postJson<T>(
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       credentials: 'omit',
       signal: options.signal,
+      ...(options.keepalive ? { keepalive: true } : {}),
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;

@@ -19,6 +19,7 @@ export class PatientLobby {
   private ticket?: string;
   private stream?: LobbyStream;
   private readonly connectionTest: LobbyConnectionTest;
+  private removePageListeners?: () => void;
 
   constructor(
     private readonly core: SessionCore,
@@ -85,10 +86,43 @@ export class PatientLobby {
       ...(core.config.lobbyBackoff ? { backoff: core.config.lobbyBackoff } : {}),
     });
     this.stream.open();
+    this.listenToPage();
     // The patient waits for minutes: fetch the call's code now, warm up DNS/TLS to the SFU (the URL from the
     // host, or from the server if it sends one) and start the E2EE worker, so admission is no slower for it.
     if (warmUrl || consultation?.e2ee) void this.call.prepare(warmUrl, { encrypted: consultation?.e2ee === true });
     else void this.call.preload();
+  }
+
+  /**
+   * A waiting patient's page that goes away (tab closed, another site, a reload, the back/forward cache) says so
+   * on `pagehide` — never `unload`, which keeps a page out of the back/forward cache — with a request that
+   * outlives the page: `fetch` with `keepalive` (not `sendBeacon`, which always sends cookies and cannot carry the
+   * ticket in the Authorization header). The server waits a grace period before the patient leaves the queue, and
+   * a page that comes back (a reload resuming with its ticket, or this page restored from the cache: the stream
+   * reconnects) keeps its place.
+   */
+  private listenToPage(): void {
+    if (this.removePageListeners || typeof globalThis.addEventListener !== 'function') return;
+    const onHide = (): void => {
+      const serverUrl = this.core.config.serverUrl;
+      if (this.core.store.snapshot.state !== 'waiting' || !this.ticket || !serverUrl) return;
+      void postJson(this.core.fetch, joinUrl(serverUrl, '/v1/lobby/leave'), {
+        token: this.ticket,
+        body: { reason: 'page_closed' },
+        keepalive: true,
+      }).catch(() => undefined);
+    };
+    const onShow = (event: PageTransitionEvent): void => {
+      if (!event.persisted || this.core.store.snapshot.state !== 'waiting' || !this.stream) return;
+      this.stream.close();
+      this.stream.open();
+    };
+    globalThis.addEventListener('pagehide', onHide);
+    globalThis.addEventListener('pageshow', onShow);
+    this.removePageListeners = () => {
+      globalThis.removeEventListener('pagehide', onHide);
+      globalThis.removeEventListener('pageshow', onShow);
+    };
   }
 
   private remember(saved: SavedTicket): void {
@@ -183,6 +217,8 @@ export class PatientLobby {
   }
 
   close(): void {
+    this.removePageListeners?.();
+    this.removePageListeners = undefined;
     this.connectionTest.stop();
     this.stream?.close();
     this.stream = undefined;

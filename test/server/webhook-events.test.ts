@@ -12,7 +12,7 @@ import { webhookEnvelope, webhookEventData, webhookEventTypes, type WebhookEvent
 import { newWebhookSecret } from '../../server/outbox/signing.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { Store, StoreOps } from '../../server/store/store.js';
-import { call, createConsultation, issueCode, practitionerToken, sha256, signWebhook } from './helpers.js';
+import { call, createConsultation, EventReader, issueCode, joinLobby, practitionerToken, sha256, signWebhook } from './helpers.js';
 import { startLocalApp, type LocalApp } from './local-app.js';
 
 interface Delivery {
@@ -73,7 +73,7 @@ describe('services emit webhook events', () => {
   let hooks: Awaited<ReturnType<typeof receiver>>;
 
   before(async () => {
-    app = await startLocalApp({ admin: { apiKeySha256: [sha256(adminKey)] } }, { webhookWorker: { pollMs: 100 } });
+    app = await startLocalApp({ admin: { apiKeySha256: [sha256(adminKey)] }, departureGraceSeconds: 1 }, { webhookWorker: { pollMs: 100 } });
     await app.server.tenantsReady;
     hooks = await receiver(newWebhookSecret());
     const created = await call(app, 'POST', '/v1/admin/tenants/acme/webhook-endpoints', {
@@ -117,7 +117,8 @@ describe('services emit webhook events', () => {
     const declinedEvent = await hooks.next('patient.declined', (d) => d.data.ticketId === b.ticketId);
     assert.ok(!declinedEvent.body.includes('morgen'), 'the reason is for the patient, not the payload');
     assert.equal((await call(app, 'POST', '/v1/lobby/leave', { auth: c.ticket, body: {} })).status, 204);
-    await hooks.next('patient.left', (d) => d.data.ticketId === c.ticketId);
+    const left = await hooks.next('patient.left', (d) => d.data.ticketId === c.ticketId);
+    assert.equal(left.data.reason, 'left');
 
     // The SFU reports the first participant: the consultation starts, once.
     const sfu = async (identity: string) => {
@@ -192,6 +193,51 @@ describe('services emit webhook events', () => {
     }
     // Another tenant's endpoints get nothing of acme's.
     await createConsultation(app, app.keys.globex);
+  });
+
+  it("a waiting patient's page that closes leaves after the grace period, once; one that comes back (a reload) keeps its place", async () => {
+    const id = await createConsultation(app, app.keys.acme);
+    const practitioner = await practitionerToken(app, app.keys.acme, id);
+    const join = async (name: string) => joinLobby(app, await issueCode(app, app.keys.acme, id), name);
+    const a = await join('Ada First');
+    const gone = await join('Ben Closes');
+    const back = await join('Cy Reloads');
+    const waitingIds = async () => (await app.server.store.listLobbyEntries(id, 'waiting')).map((e) => e.id);
+    const closed = (ticket: string) => call(app, 'POST', '/v1/lobby/leave', { auth: ticket, body: { reason: 'page_closed' } });
+
+    assert.equal((await closed(gone.ticket)).status, 202);
+    assert.equal((await closed(back.ticket)).status, 202);
+    // Within the grace period both are still in the queue: a reload must not cost the place.
+    assert.deepEqual(await waitingIds(), [a.ticketId, gone.ticketId, back.ticketId]);
+    // The reloading page's stream reconnects with its ticket: its departure is called off.
+    const stream = await EventReader.open(app, '/v1/lobby/events', back.ticket);
+    assert.equal((await stream.next('queue')).position, 3);
+    await hooks.next('patient.left', (d) => d.data.ticketId === gone.ticketId);
+    assert.deepEqual(await waitingIds(), [a.ticketId, back.ticketId]);
+    assert.equal((await stream.next('queue')).position, 2, 'moved up by one, not out');
+
+    // Repeats change nothing: the closed one has left, and a page_closed that follows a leave is no new event.
+    assert.equal((await closed(gone.ticket)).status, 202);
+    assert.equal((await call(app, 'POST', '/v1/lobby/leave', { auth: gone.ticket })).status, 204);
+    // The sweeper completes a departure whose timer was lost (a restart, or it ran on another instance).
+    assert.ok(await app.server.store.setLobbyDeparture(a.ticketId, Date.now() - 5_000));
+    assert.equal((await app.server.sweep()).departed, 1);
+    assert.equal((await app.server.sweep()).departed, 0);
+    await new Promise((r) => setTimeout(r, 1_500)); // past the grace period of every mark above, and a delivery poll
+    stream.close();
+    assert.deepEqual(await waitingIds(), [back.ticketId]);
+    assert.equal((await call(app, 'POST', '/v1/practitioner/admit', { auth: practitioner, body: { ticketId: back.ticketId } })).status, 200);
+
+    const left = hooks.got.filter((d) => d.type === 'patient.left' && d.data.consultationId === id);
+    assert.deepEqual(
+      left.map((d) => [d.data.ticketId, d.data.reason]).sort(),
+      [
+        [a.ticketId, 'page_closed'],
+        [gone.ticketId, 'page_closed'],
+      ].sort(),
+      'one patient.left per departed patient, none for the one who came back',
+    );
+    assert.equal((await call(app, 'POST', '/v1/lobby/leave', { auth: back.ticket, body: { reason: 'gone' } })).status, 400);
   });
 
   it('practitioners admitting (or declining) one patient at the same moment change it once: one event, one audit row', async () => {
