@@ -8,11 +8,12 @@ import type { FetchLike } from './http.js';
 import { INITIAL_SNAPSHOT } from './initial-snapshot.js';
 import { mark } from './marks.js';
 import { PatientLobby } from './patient-lobby.js';
-import { PractitionerDesk } from './practitioner-desk.js';
+import type { PractitionerDesk } from './practitioner-desk.js';
 import type { SessionConfig, StateChangeDetail } from './session-config.js';
 import type { SessionCore } from './session-core.js';
 import { canTransition, isTerminal } from './state-machine.js';
 import { SnapshotStore } from './store.js';
+import { forgetTicket, readTicket } from './ticket-storage.js';
 import type {
   CallAccess,
   ConnectionRating,
@@ -34,12 +35,16 @@ export class ConsultationSession extends EventTarget implements VcSession {
   private readonly store = new SnapshotStore<SessionSnapshot>(INITIAL_SNAPSHOT);
   private readonly call: CallConnection;
   private readonly lobby: PatientLobby;
-  private readonly desk: PractitionerDesk;
+  private readonly core: SessionCore;
+  // The desk (queue stream, admit, token refresh, practice watch) is a practitioner's only: a patient's page never
+  // downloads it. It starts loading as soon as the session knows it is a practitioner's.
+  private deskLoading?: Promise<PractitionerDesk>;
+  private loadedDesk?: PractitionerDesk;
 
   constructor(config: SessionConfig = {}) {
     super();
     const currentConfig = () => this.config;
-    const core: SessionCore = {
+    const core: SessionCore = (this.core = {
       store: this.store,
       // Getters: configure() replaces the config object, and the slices must always see the current one.
       get config() {
@@ -52,13 +57,24 @@ export class ConsultationSession extends EventTarget implements VcSession {
       finish: (reason) => this.finish(reason),
       fail: (code, message) => this.fail(code, message),
       decline: (reason) => this.declined(reason),
-    };
+    });
     this.call = new CallConnection(core, () =>
-      this.store.snapshot.role === 'practitioner' ? this.desk.freshGrant() : this.lobby.freshGrant(),
+      this.store.snapshot.role === 'practitioner' ? this.desk().then((desk) => desk.freshGrant()) : this.lobby.freshGrant(),
     );
     this.lobby = new PatientLobby(core, this.call);
-    this.desk = new PractitionerDesk(core, this.call);
     this.configure(config);
+  }
+
+  /** Loads the desk (once; a failed load is tried again next time). */
+  private desk(): Promise<PractitionerDesk> {
+    if (!this.deskLoading) {
+      const loading = import('./practitioner-desk.js').then(
+        ({ PractitionerDesk }) => (this.loadedDesk = new PractitionerDesk(this.core, this.call)),
+      );
+      loading.catch(() => (this.deskLoading = undefined));
+      this.deskLoading = loading;
+    }
+    return this.deskLoading;
   }
 
   /** Updates the configuration; `role` can only change before the session starts. */
@@ -67,6 +83,7 @@ export class ConsultationSession extends EventTarget implements VcSession {
     if (config.role && config.role !== this.store.snapshot.role && this.store.snapshot.state === 'idle') {
       this.store.update({ role: config.role });
     }
+    if (this.store.snapshot.role === 'practitioner') this.desk().catch(() => undefined); // tried again on use
   }
 
   get snapshot(): SessionSnapshot {
@@ -107,46 +124,54 @@ export class ConsultationSession extends EventTarget implements VcSession {
    */
   resume(): boolean {
     if (this.store.snapshot.role !== 'practitioner') return this.lobby.resume();
-    const saved = this.desk.savedToken();
+    const { serverUrl, resumeOnReload } = this.config;
+    const saved = resumeOnReload === true && serverUrl ? readTicket(serverUrl, 'practitioner')?.ticket : undefined;
     if (!saved || !['idle', 'checking-devices'].includes(this.store.snapshot.state)) return false;
     if (!this.config.practitionerToken) this.configure({ practitionerToken: saved });
-    void this.desk.start();
+    void this.startPractitioner();
     return true;
   }
 
   // ---- practitioner (practitioner-desk.ts) ---------------------------------------------------------------------
 
   startPractitioner(options: PractitionerStart = {}): Promise<void> {
-    return this.desk.start(options);
+    return this.desk().then(
+      (desk) => desk.start(options),
+      () => this.fail('network_error', 'The practitioner desk could not be loaded. Check your connection.'),
+    );
   }
   /** Practitioner: starts following the waiting-room queue (idempotent; also done by `startPractitioner`). */
   watchQueue(): void {
-    this.desk.watchQueue();
+    if (this.store.snapshot.role !== 'practitioner') return; // nothing to follow, nothing to download
+    this.desk().then(
+      (desk) => desk.watchQueue(),
+      (error: unknown) => console.warn('[videoconsult] could not load the practitioner desk:', error),
+    );
   }
   admit(ticketId: string): Promise<void> {
-    return this.desk.admit(ticketId);
+    return this.desk().then((desk) => desk.admit(ticketId));
   }
   admitAll(): Promise<void> {
-    return this.desk.admitAll();
+    return this.desk().then((desk) => desk.admitAll());
   }
   decline(ticketId: string, reason?: string): Promise<void> {
-    return this.desk.decline(ticketId, reason);
+    return this.desk().then((desk) => desk.decline(ticketId, reason));
   }
   sendMessage(ticketId: string, text: string): Promise<void> {
-    return this.desk.sendMessage(ticketId, text);
+    return this.desk().then((desk) => desk.sendMessage(ticketId, text));
   }
   /** Practice token: moves a waiting or admitted patient to another consultation of the practice. */
   transfer(ticketId: string, toConsultationId: string): Promise<void> {
-    return this.desk.transfer(ticketId, toConsultationId);
+    return this.desk().then((desk) => desk.transfer(ticketId, toConsultationId));
   }
   setNotice(text: string | null): Promise<void> {
-    return this.desk.setNotice(text);
+    return this.desk().then((desk) => desk.setNotice(text));
   }
   rateConnection(rating: ConnectionRating): Promise<void> {
     return this.lobby.rate(rating);
   }
   endForEveryone(): Promise<void> {
-    return this.desk.endForEveryone();
+    return this.desk().then((desk) => desk.endForEveryone());
   }
 
   // ---- the call (call-connection.ts) ---------------------------------------------------------------------------
@@ -209,7 +234,8 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   private forgetSaved(): void {
     this.lobby.forget();
-    this.desk.forget();
+    // The practitioner's kept token (practitioner-desk.ts saves it) goes even if the desk never loaded in this tab.
+    if (this.config.serverUrl) forgetTicket(this.config.serverUrl, 'practitioner');
   }
 
   private fail(code: string, message: string): void {
@@ -229,7 +255,9 @@ export class ConsultationSession extends EventTarget implements VcSession {
 
   private teardown(): void {
     this.lobby.close();
-    this.desk.close();
+    if (this.loadedDesk) this.loadedDesk.close();
+    // Still loading: whatever it starts once there (a queue stream) ends right after.
+    else this.deskLoading?.then((desk) => desk.close()).catch(() => undefined);
     this.call.close();
   }
 

@@ -11,7 +11,7 @@ import { practitionerTokenExpiry, refreshDelay } from './practitioner-token.js';
 import type { SessionCore } from './session-core.js';
 import { PracticeWatch } from './practice-watch.js';
 import { isTerminal } from './state-machine.js';
-import { forgetTicket, readTicket, saveTicket } from './ticket-storage.js';
+import { saveTicket } from './ticket-storage.js';
 import type { Admission, PractitionerStart } from './types.js';
 
 /** A refresh that failed for want of a network is tried again this much later (while the token lasts). */
@@ -51,16 +51,6 @@ export class PractitionerDesk {
     this.remember();
   }
 
-  /**
-   * The practitioner token this tab kept while in the call, if the host allows resuming (`resumeOnReload`);
-   * undefined when there is nothing to return to.
-   */
-  savedToken(): string | undefined {
-    const { serverUrl, resumeOnReload } = this.core.config;
-    if (resumeOnReload !== true || !serverUrl) return undefined;
-    return readTicket(serverUrl, 'practitioner')?.ticket;
-  }
-
   /** The token to send: the latest refresh of the configured one (a token the host configures anew wins). */
   private token(): string | undefined {
     const configured = this.core.config.practitionerToken;
@@ -73,11 +63,6 @@ export class PractitionerDesk {
     if (resumeOnReload !== true || !serverUrl || !practitionerToken) return;
     if (this.core.store.snapshot.state !== 'in-call') return;
     saveTicket(serverUrl, { ticket: practitionerToken }, 'practitioner');
-  }
-
-  /** Drops the kept token: the consultation is over for this tab. */
-  forget(): void {
-    if (this.core.config.serverUrl) forgetTicket(this.core.config.serverUrl, 'practitioner');
   }
 
   freshGrant(): Promise<Admission> {
