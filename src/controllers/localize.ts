@@ -6,9 +6,10 @@ import { en, type TranslationKey, type Translation } from '../translations/en.js
  * to the document, while an embed must follow `lang` on the element (a German consultation inside an English
  * portal). Translations are typed: a locale missing a key does not compile, and a test checks it at runtime.
  *
- * English ships in the first load; every other locale is its own chunk, loaded the first time an element
- * asks for it (about 2.5 KiB gzip each that a page in another language never pays for). Until it arrives
- * the element shows English, then re-renders.
+ * English ships in the first load, except the strings of the parts that load later (the practitioner's queue,
+ * the whiteboard): those come with their part ({@link addEnglish}). Every other locale is its own chunk, loaded
+ * the first time an element asks for it (about 2.5 KiB gzip each that a page in another language never pays
+ * for). Until it arrives the element shows English, then re-renders.
  */
 const loaders: Readonly<Record<string, () => Promise<Translation>>> = {
   de: () => import('../translations/de.js').then((m) => m.de),
@@ -19,17 +20,25 @@ const loaders: Readonly<Record<string, () => Promise<Translation>>> = {
   cs: () => import('../translations/cs.js').then((m) => m.cs),
 };
 export const SUPPORTED_LOCALES: readonly string[] = ['en', ...Object.keys(loaders)];
-const loaded: Record<string, Translation> = { en };
+/** Partial until every part has loaded; a part's elements only render after it has added its strings. */
+type EnglishTable = { readonly [K in TranslationKey]?: string };
+const english: { [K in TranslationKey]?: string } = { ...en };
+const loaded: Record<string, EnglishTable> = { en: english };
+
+/** A lazily loaded part adds its English strings (the fallback of every locale) when its module runs. */
+export function addEnglish(part: EnglishTable): void {
+  Object.assign(english, part);
+}
 const loading = new Map<string, Promise<Translation>>();
 
 /** Loads a locale (once); resolves with its table. English is always there. */
-export function loadLocale(locale: string): Promise<Translation> {
+export function loadLocale(locale: string): Promise<EnglishTable> {
   if (loaded[locale]) return Promise.resolve(loaded[locale]);
   const loader = loaders[locale];
-  if (!loader) return Promise.resolve(en);
+  if (!loader) return Promise.resolve(english);
   let pending = loading.get(locale);
   if (!pending) {
-    pending = loader().then((table) => {
+    pending = loader().then((table: Translation) => {
       loaded[locale] = table;
       hosts.forEach((host) => host.requestUpdate());
       return table;
@@ -98,7 +107,7 @@ export function translate(locale: string, key: TranslationKey, params?: Record<s
   const table = loaded[locale];
   if (!table)
     void loadLocale(locale).catch((error: unknown) => console.warn(`[videoconsult] could not load the "${locale}" translation:`, error));
-  return format((table ?? en)[key] ?? en[key], params);
+  return format((table ?? english)[key] ?? english[key] ?? key, params);
 }
 
 function format(template: string, params?: Record<string, string | number>): string {
@@ -143,7 +152,7 @@ export class LocalizeController implements ReactiveController {
   error(error: { code: string; message: string } | undefined): string {
     if (!error) return '';
     const key = `err.${error.code}`;
-    return key in en ? this.t(key as TranslationKey) : error.message;
+    return key in english ? this.t(key as TranslationKey) : error.message;
   }
 
   /** Locale-aware number formatting (positions, minutes). */

@@ -1,4 +1,11 @@
-/** English: the source locale. Every other locale must have exactly these keys (checked by type and by test). */
+import type { enQueue } from './en-queue.js';
+import type { enWhiteboard } from './en-whiteboard.js';
+
+/**
+ * English: the source locale. Every other locale must have exactly these keys plus those of the parts below
+ * (checked by type and by test). The strings of the parts that load later, the practitioner's queue (en-queue.ts)
+ * and the whiteboard (en-whiteboard.ts), come with them rather than in a patient's first load.
+ */
 export const en = {
   'common.leave': 'Leave',
   'common.cancel': 'Cancel',
@@ -56,30 +63,6 @@ export const en = {
   'wr.declinedText': 'The practice cannot see you right now. Please contact them.',
   'wr.failedTitle': 'Something went wrong',
 
-  'q.title': 'Waiting room',
-  'q.empty': 'Nobody is waiting.',
-  'q.count': '{count} waiting',
-  'q.admit': 'Admit',
-  'q.admitNamed': 'Admit {name}',
-  'q.decline': 'Decline',
-  'q.declineNamed': 'Decline {name}',
-  'q.message': 'Message',
-  'q.messageNamed': 'Send a message to {name}',
-  'q.messageLabel': 'Message to {name}',
-  'q.admitAll': 'Admit all',
-  'q.waitingSince': 'Waiting {minutes} min',
-  'q.arrived': '{name} is waiting',
-  'q.verdict.ok': 'Devices OK',
-  'q.verdict.warning': 'Device warning',
-  'q.verdict.failed': 'Device problem',
-  'q.verdict.none': 'Devices not checked',
-  'q.notice': 'Note for everyone waiting',
-  'q.noticeSet': 'Show to everyone waiting',
-  'q.noticeClear': 'Remove note',
-  'q.noticeCurrent': 'Everyone waiting sees: {text}',
-  'q.sound': 'Sound when someone arrives',
-  'q.notify': 'Notify me when someone arrives',
-  'q.notifyTitle': 'Video consultation',
   'cn.title': 'Connection test',
   'cn.websocket': 'Video service (WebSocket)',
   'cn.udp': 'Fast connection (UDP)',
@@ -103,18 +86,6 @@ export const en = {
   'cn.summary.ok': 'Your connection is ready for the call.',
   'cn.summary.warning': 'The call will work, possibly less smoothly.',
   'cn.summary.failed': 'Your network blocks the call.',
-  'q.net.ok': 'Connection OK',
-  'q.net.tcp': 'UDP blocked: via TCP',
-  'q.net.relay': 'UDP and TCP blocked: via relay',
-  'q.net.blocked': 'Network blocks the call',
-  'q.practiceTitle': 'Practice waiting room',
-  'q.for': 'For {consultation}',
-  'q.forYou': 'For you',
-  'q.takenBy': 'With {name}',
-  'q.inCall': 'In a call',
-  'q.transferTo': 'Transfer {name} to',
-  'q.transfer': 'Transfer',
-  'q.untitled': 'Consultation {number}',
   'wr.transferred': 'You are being transferred to {title}. Please wait.',
   'wr.transferredUntitled': 'You are being transferred. Please wait.',
 
@@ -197,36 +168,6 @@ export const en = {
   'chat.empty': 'No messages yet.',
   'chat.tooLarge': 'the file is larger than {max} MB',
   'chat.wrongType': 'only PNG, JPEG and PDF files can be shared',
-  'wb.toolbar': 'Whiteboard tools',
-  'wb.pen': 'Pen',
-  'wb.highlighter': 'Highlighter',
-  'wb.eraser': 'Eraser',
-  'wb.line': 'Line',
-  'wb.arrow': 'Arrow',
-  'wb.rect': 'Rectangle',
-  'wb.ellipse': 'Ellipse',
-  'wb.text': 'Text',
-  'wb.pan': 'Move the view',
-  'wb.laser': 'Laser pointer',
-  'wb.color': 'Colour',
-  'wb.size': 'Size',
-  'wb.undo': 'Undo',
-  'wb.redo': 'Redo',
-  'wb.clear': 'Clear the board',
-  'wb.zoomIn': 'Zoom in',
-  'wb.zoomOut': 'Zoom out',
-  'wb.zoomReset': 'Reset the view',
-  'wb.export': 'Save as PNG on this device',
-  'wb.document': 'Show a document (image or PDF)',
-  'wb.removeDocument': 'Remove the document',
-  'wb.previousPage': 'Previous page',
-  'wb.nextPage': 'Next page',
-  'wb.page': 'Page {page} of {pages}',
-  'wb.board': 'Shared whiteboard. Arrow keys move the view, plus and minus zoom.',
-  'wb.summary': 'Whiteboard with {count} items',
-  'wb.textInput': 'Text to place on the board',
-  'wb.loading': 'Loading the document…',
-  'wb.documentFailed': 'The document could not be shown: {reason}',
   'c.tools': 'Chat and whiteboard',
   'c.chat': 'Chat',
   'c.chatUnread': 'Chat, {count} unread',
@@ -245,5 +186,5 @@ export const en = {
   'err.e2ee_unavailable': 'The encrypted connection could not be set up.',
 } as const;
 
-export type TranslationKey = keyof typeof en;
+export type TranslationKey = keyof typeof en | keyof typeof enQueue | keyof typeof enWhiteboard;
 export type Translation = { readonly [K in TranslationKey]: string };

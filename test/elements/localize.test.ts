@@ -4,13 +4,25 @@ import '../../src/components/chat/chat.js';
 import '../../src/components/whiteboard/whiteboard.js';
 import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
 import { loadLocale, pickLocale, SUPPORTED_LOCALES, translate } from '../../src/controllers/localize.js';
-import { en } from '../../src/translations/en.js';
+import { en as firstLoadEnglish } from '../../src/translations/en.js';
+import { enQueue } from '../../src/translations/en-queue.js';
+import { enWhiteboard } from '../../src/translations/en-whiteboard.js';
 import { FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
 
 const REQUIRED = ['en', 'de', 'nl', 'fr', 'es', 'it', 'cs'];
+/** All English: the first load's strings and those that come with the queue and the whiteboard. */
+const en = { ...firstLoadEnglish, ...enQueue, ...enWhiteboard };
 
 describe('translations', () => {
+  // First in this file: nothing here has loaded the practitioner's queue yet (the whiteboard is imported above).
+  it("adds the English of a part that loads later (the queue) when that part's module runs", async () => {
+    expect(translate('en', 'q.title')).to.equal('q.title');
+    await import('../../src/components/waiting-room/practitioner-queue.js');
+    expect(translate('en', 'q.title')).to.equal('Waiting room');
+    expect(translate('en', 'wb.pen')).to.equal('Pen');
+  });
+
   it('ships every required locale', () => {
     expect([...SUPPORTED_LOCALES].sort()).to.deep.equal([...REQUIRED].sort());
   });

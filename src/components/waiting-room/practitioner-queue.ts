@@ -1,8 +1,11 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import type { LocalizeController } from '../../controllers/localize.js';
+import { addEnglish, type LocalizeController } from '../../controllers/localize.js';
 import { connectionPath } from '../../session/devices.js';
 import { markedRole } from '../../session/roles.js';
 import type { ConnectionSteps, PracticePatient, PracticeQueue, VcSession, WaitingPatient } from '../../session/types.js';
+import { enQueue } from '../../translations/en-queue.js';
+
+addEnglish(enQueue);
 
 const SOUND_KEY = 'videoconsult.arrival-sound';
 

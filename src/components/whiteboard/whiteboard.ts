@@ -30,6 +30,10 @@ import { historyShortcut, moveToolbarFocus } from './keyboard.js';
 import { drawCursors, drawElement } from './render.js';
 import { INITIAL_VIEW, toBoard, toScreen, viewForKey, viewForWheel, zoomAround, type View } from './viewport.js';
 import { whiteboardStyles } from './whiteboard.styles.js';
+import { addEnglish } from '../../controllers/localize.js';
+import { enWhiteboard } from '../../translations/en-whiteboard.js';
+
+addEnglish(enWhiteboard);
 
 export { WHITEBOARD_TOOLS, type WhiteboardTool };
 
