@@ -94,3 +94,32 @@ export async function callThroughUi(stack: Stack, practitioner: Page, code: stri
   await waitForConsultationState(patient, 'in-call', timeout);
   return patient;
 }
+
+/**
+ * Video frames the page's first remote camera tile presents within `within` ms (up to 5): that video arrives, not
+ * how fast (two pages blurring on a shared 2-core machine may present well under 1 fps; the rate is the bench's
+ * job). Works on any page with a <vc-consultation>, the React host page too: no named functions inside, as tsx
+ * would wrap them in a helper the page lacks.
+ */
+export function remoteFramesPresented(page: Page, within = 15_000): Promise<number> {
+  return consultation(page)
+    .locator('vc-call figure.remote:not(.screen) video.camera')
+    .first()
+    .evaluate(
+      async (element, within) => {
+        const video = element as HTMLVideoElement;
+        const deadline = Date.now() + within;
+        let seen = 0;
+        while (seen < 5 && Date.now() < deadline) {
+          const presented = await Promise.race([
+            new Promise<boolean>((resolve) => video.requestVideoFrameCallback(() => resolve(true))),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
+          ]);
+          if (presented) seen += 1;
+        }
+        return seen;
+      },
+      within,
+      { timeout: within + WAIT },
+    );
+}

@@ -3,7 +3,7 @@
 // app's own state panel shows what the onVc… props received.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { passDeviceCheck, waitForConsultationState } from './consultation-ui.js';
+import { passDeviceCheck, remoteFramesPresented, waitForConsultationState } from './consultation-ui.js';
 import { admitFromPractitioner, createConsultation, startPractitioner, waitForRemoteVideo } from './flows.js';
 import { useStack } from './stack.js';
 
@@ -30,25 +30,7 @@ test('a patient on the React host page is admitted and sees the practitioner; th
   await waitForConsultationState(patient, 'in-call');
   await waitForRemoteVideo(practitioner, 1, ['Rosa React']);
 
-  const video = patient.locator('vc-consultation vc-call figure.remote:not(.screen) video.camera');
-  // Frames presented within 15 s, up to 5 (no named functions inside: tsx would wrap them in a helper the page lacks).
-  const frames = await video.evaluate(
-    async (element) => {
-      const v = element as HTMLVideoElement;
-      const deadline = Date.now() + 15_000;
-      let seen = 0;
-      while (seen < 5 && Date.now() < deadline) {
-        const presented = await Promise.race([
-          new Promise<boolean>((resolve) => v.requestVideoFrameCallback(() => resolve(true))),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1000)),
-        ]);
-        if (presented) seen += 1;
-      }
-      return seen;
-    },
-    undefined,
-    { timeout: WAIT },
-  );
+  const frames = await remoteFramesPresented(patient);
   assert.equal(frames, 5, 'the patient renders the practitioner’s camera');
 
   // What the React app itself got through its onVc… props, in order.

@@ -5,9 +5,9 @@ import '../../src/components/call/call.js';
 import '../../src/components/device-check/device-check.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { VcDeviceCheck } from '../../src/components/device-check/device-check.js';
-import type { ParticipantView } from '../../src/session/types.js';
 import { canvasTrack, FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
+import { participantView } from './helpers/fake-call-room.js';
 
 /** Two cameras as enumerateDevices reports them; getUserMedia still opens Chromium's fake one but says which was asked for. */
 function twoCameras(): { requested: string[]; restore: () => void } {
@@ -49,26 +49,8 @@ function withDevice(track: MediaStreamTrack, deviceId: string): MediaStreamTrack
   return track;
 }
 
-const local = (deviceId: string): ParticipantView => ({
-  identity: 'me',
-  name: 'Pat',
-  isLocal: true,
-  isSpeaking: false,
-  connectionQuality: 'good',
-  microphoneEnabled: true,
-  cameraEnabled: true,
-  camera: withDevice(canvasTrack('#f00'), deviceId),
-});
-const doctor: ParticipantView = {
-  identity: 'doc',
-  name: 'Dr. Weber',
-  isLocal: false,
-  isSpeaking: false,
-  connectionQuality: 'good',
-  microphoneEnabled: true,
-  cameraEnabled: true,
-  camera: canvasTrack('#0f0'),
-};
+const local = (deviceId: string) => participantView({ name: 'Pat', camera: withDevice(canvasTrack('#f00'), deviceId) });
+const doctor = participantView({ identity: 'doc', name: 'Dr. Weber', isLocal: false, camera: canvasTrack('#0f0') });
 
 const $ = (root: Element, selector: string) => root.shadowRoot!.querySelector(selector) as HTMLElement | null;
 

@@ -4,29 +4,18 @@ import type { VcCall } from '../../src/components/call/call.js';
 import type { ParticipantView } from '../../src/session/types.js';
 import { canvasTrack, FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
+import { participantView } from './helpers/fake-call-room.js';
 
-const me = (patch: Partial<ParticipantView> = {}): ParticipantView => ({
-  identity: 'me',
-  name: 'Dr Who',
-  isLocal: true,
-  isSpeaking: false,
-  connectionQuality: 'good',
-  microphoneEnabled: true,
-  cameraEnabled: true,
-  camera: canvasTrack('#f00'),
-  ...patch,
-});
-const remote = (identity: string, patch: Partial<ParticipantView> = {}): ParticipantView => ({
-  identity,
-  name: `Patient ${identity}`,
-  isLocal: false,
-  isSpeaking: false,
-  connectionQuality: 'excellent',
-  microphoneEnabled: true,
-  cameraEnabled: true,
-  camera: canvasTrack('#0f0'),
-  ...patch,
-});
+const me = (patch: Partial<ParticipantView> = {}) => participantView({ name: 'Dr Who', camera: canvasTrack('#f00'), ...patch });
+const remote = (identity: string, patch: Partial<ParticipantView> = {}) =>
+  participantView({
+    identity,
+    name: `Patient ${identity}`,
+    isLocal: false,
+    connectionQuality: 'excellent',
+    camera: canvasTrack('#0f0'),
+    ...patch,
+  });
 
 async function callWith(session: FakeSession): Promise<VcCall> {
   return fixture<VcCall>(html`<vc-call .session=${session}></vc-call>`);

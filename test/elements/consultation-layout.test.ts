@@ -6,31 +6,13 @@ import '../../src/components/call/call.js'; // loaded on demand by the SDK (whil
 import type { VcConsultation } from '../../src/components/consultation/consultation.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
-import type { ParticipantView } from '../../src/session/types.js';
-import { FakeCallRoom } from './helpers/fake-call-room.js';
+import { FakeCallRoom, participantView } from './helpers/fake-call-room.js';
 import { canvasTrack, FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
 
-const me = (): ParticipantView => ({
-  identity: 'me',
-  name: 'Dr Who',
-  isLocal: true,
-  isSpeaking: false,
-  connectionQuality: 'good',
-  microphoneEnabled: true,
-  cameraEnabled: true,
-  camera: canvasTrack('#f00'),
-});
-const remote = (): ParticipantView => ({
-  identity: 'a',
-  name: 'Patient A',
-  isLocal: false,
-  isSpeaking: false,
-  connectionQuality: 'excellent',
-  microphoneEnabled: true,
-  cameraEnabled: true,
-  camera: canvasTrack('#0f0'),
-});
+const me = () => participantView({ name: 'Dr Who', camera: canvasTrack('#f00') });
+const remote = () =>
+  participantView({ identity: 'a', name: 'Patient A', isLocal: false, connectionQuality: 'excellent', camera: canvasTrack('#0f0') });
 const ADMISSION = { livekitUrl: 'ws://sfu.test', token: 'lk', identity: 'practitioner-1' };
 
 async function inCall(style: string, content = ''): Promise<VcConsultation> {

@@ -7,22 +7,14 @@ import '../../src/components/device-check/device-check.js';
 import type { VcCall } from '../../src/components/call/call.js';
 import type { VcDeviceCheck } from '../../src/components/device-check/device-check.js';
 import type { VcDeviceCheckCompleteEvent } from '../../src/events/events.js';
-import type { ParticipantView } from '../../src/session/types.js';
+import { participantView } from './helpers/fake-call-room.js';
 import { FakeSession } from './helpers/fake-session.js';
 import { until } from './helpers/fake-server.js';
 
 const $ = (el: HTMLElement, selector: string) => el.shadowRoot!.querySelector(selector) as HTMLElement;
 const pressed = (el: HTMLElement, part: string) => $(el, `[part~="${part}"]`).getAttribute('aria-pressed');
 
-const local: ParticipantView = {
-  identity: 'me',
-  name: 'Me',
-  isLocal: true,
-  isSpeaking: false,
-  connectionQuality: 'good',
-  microphoneEnabled: true,
-  cameraEnabled: true,
-};
+const local = participantView();
 
 /** Runs `body` in a browser without WebAssembly (as some locked-down or old browsers are). */
 async function withoutWebAssembly(body: () => Promise<void>): Promise<void> {

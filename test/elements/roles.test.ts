@@ -11,17 +11,10 @@ import { downloadName } from '../../src/session/download-name.js';
 import type { ParticipantView, WaitingPatient } from '../../src/session/types.js';
 import { FakeSession } from './helpers/fake-session.js';
 import { createLoopbackTransports } from './helpers/loopback-transport.js';
+import { participantView } from './helpers/fake-call-room.js';
 
-const person = (identity: string, name: string, role: string | undefined, isLocal = false): ParticipantView => ({
-  identity,
-  name,
-  isLocal,
-  isSpeaking: false,
-  connectionQuality: 'good',
-  microphoneEnabled: true,
-  cameraEnabled: false,
-  ...(role ? { role } : {}),
-});
+const person = (identity: string, name: string, role: string | undefined, isLocal = false): ParticipantView =>
+  participantView({ identity, name, isLocal, cameraEnabled: false, ...(role ? { role } : {}) });
 
 describe('practitioner marks come from the server-set role, never from the name', () => {
   it('call tiles: "Dr. Weber" the patient is not marked; the practitioner is, whatever their name', async () => {

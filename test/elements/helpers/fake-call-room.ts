@@ -3,6 +3,20 @@ import { type DataTransport } from '../../../src/session/data-transport.js';
 import { createLoopbackTransports } from './loopback-transport.js';
 import type { Admission, ParticipantView } from '../../../src/session/types.js';
 
+/** A participant as the call shows it: the local one ('me', camera and microphone on) unless `overrides` say otherwise. */
+export function participantView(overrides: Partial<ParticipantView> = {}): ParticipantView {
+  return {
+    identity: 'me',
+    name: 'Me',
+    isLocal: true,
+    isSpeaking: false,
+    connectionQuality: 'good',
+    microphoneEnabled: true,
+    cameraEnabled: true,
+    ...overrides,
+  };
+}
+
 /** A media room that connects instantly and lets a test drive reconnects and disconnects. */
 export class FakeCallRoom implements CallRoom {
   static last?: FakeCallRoom;
@@ -51,16 +65,7 @@ export class FakeCallRoom implements CallRoom {
     this.disconnected = true;
   }
   participants(): ParticipantView[] {
-    const local: ParticipantView = {
-      identity: 'me',
-      name: 'Me',
-      isLocal: true,
-      isSpeaking: false,
-      connectionQuality: 'good',
-      microphoneEnabled: this.microphoneEnabled,
-      cameraEnabled: this.cameraEnabled,
-    };
-    return [local, ...this.remote];
+    return [participantView({ microphoneEnabled: this.microphoneEnabled, cameraEnabled: this.cameraEnabled }), ...this.remote];
   }
   async setMicrophoneEnabled(enabled: boolean): Promise<void> {
     this.microphoneEnabled = enabled;
