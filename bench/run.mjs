@@ -6,6 +6,7 @@ import { lobbyJoin, waitingRoomCapacity } from './lobby.mjs';
 import { whiteboardSync } from './whiteboard.mjs';
 import { joinSpeed, recovery } from './join-speed.mjs';
 import { crossInstanceAdmit } from './cross-instance.mjs';
+import { effectsCpu } from './effects-cpu.mjs';
 import { machineFacts, printTable, writeResults } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -23,6 +24,7 @@ const benchmarks = {
   'join-speed': () => joinSpeed({ quick }),
   recovery: () => recovery({ quick }),
   'cross-instance': () => crossInstanceAdmit({ quick }),
+  'effects-cpu': () => effectsCpu({ quick }),
 };
 
 const started = Date.now();
