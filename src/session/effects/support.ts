@@ -5,31 +5,41 @@
  */
 import type { MediaEffects } from '../types.js';
 
-let webgl: boolean | undefined;
+let webgl: { available: boolean; software: boolean } | undefined;
+
+/** Renderers that run WebGL on the CPU (Chromium without a usable GPU, Mesa, Windows' fallback). */
+const SOFTWARE_RENDERER = /SwiftShader|llvmpipe|softpipe|Software|Basic Render/i;
 
 /** One probe per page: every WebGL context counts against the browser's limit (about 16). */
-function hasWebGL(): boolean {
+function probeWebGL(): { available: boolean; software: boolean } {
   if (webgl === undefined) {
     try {
       const canvas = document.createElement('canvas');
       const context = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
-      webgl = !!context;
+      const info = context?.getExtension('WEBGL_debug_renderer_info');
+      const renderer = info ? String(context?.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+      webgl = { available: !!context, software: SOFTWARE_RENDERER.test(renderer) };
       context?.getExtension('WEBGL_lose_context')?.loseContext();
     } catch {
-      webgl = false;
+      webgl = { available: false, software: false };
     }
   }
   return webgl;
+}
+
+/** WebGL emulated on the CPU (where the browser names its renderer): the blur's model then runs in WASM. */
+export function softwareWebGL(): boolean {
+  return probeWebGL().software;
 }
 
 export function effectSupport(): MediaEffects {
   const wasm = typeof globalThis.WebAssembly === 'object' && typeof globalThis.WebAssembly.instantiate === 'function';
   if (!wasm || typeof document === 'undefined') return { blur: false, noiseSuppression: false };
   const canvas = typeof HTMLCanvasElement === 'function' && 'captureStream' in HTMLCanvasElement.prototype;
-  // The person is drawn sharp over the frame blurred by the 2D canvas filter (no filter in Safari before 18).
+  // The background is blurred with the 2D canvas filter (no filter in Safari before 18).
   const filter = typeof CanvasRenderingContext2D === 'function' && 'filter' in CanvasRenderingContext2D.prototype;
   return {
-    blur: canvas && filter && hasWebGL(),
+    blur: canvas && filter && probeWebGL().available,
     noiseSuppression: typeof AudioWorkletNode === 'function',
   };
 }
