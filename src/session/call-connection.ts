@@ -35,6 +35,14 @@ export function loadLiveKitRoom(): Promise<CallRoomFactory> {
   return livekitRoomModule;
 }
 
+/** The room being joined was lost before its connect() settled. */
+class LostWhileJoining extends Error {
+  readonly code = 'connection_lost';
+  constructor() {
+    super('The connection to the call was lost while joining.');
+  }
+}
+
 export class CallConnection {
   /** Tracks captured before the call (device check); published on connect, stopped on close. */
   tracks: MediaStreamTrack[] = [];
@@ -48,8 +56,8 @@ export class CallConnection {
   private hungUpWhileFrozen = false;
   private removePageListeners?: () => void;
   private renewal?: ReturnType<typeof setTimeout>;
-  /** The room whose connect() finished (joined and published); a room still connecting is not it yet. */
-  private establishedRoom?: CallRoom;
+  /** The room whose connect() is in flight, and how to give up on it when it is lost meanwhile. */
+  private joining?: { room: CallRoom; lost(): void };
 
   /** @param freshGrant a new grant for a rejoin (the patient's and the practitioner's come from different places) */
   constructor(
@@ -93,34 +101,63 @@ export class CallConnection {
     if (this.room) return this.room;
     const factory = this.core.config.createCallRoom ?? (await loadLiveKitRoom());
     // Another caller may have created it while the code loaded.
-    this.room ??= factory(
-      this.callbacks(),
+    if (this.room) return this.room;
+    const created: CallRoom = factory(
+      this.callbacks(() => created),
       this.core.config.createE2EEWorker ? { createE2EEWorker: this.core.config.createE2EEWorker } : {},
     );
-    return this.room;
+    this.room = created;
+    return created;
   }
 
-  private callbacks(): CallRoomCallbacks {
+  /** `self` is the room these callbacks belong to: a room already let go of is no longer heard. */
+  private callbacks(self: () => CallRoom | undefined): CallRoomCallbacks {
     const { core } = this;
+    const current = () => self() !== undefined && self() === this.room;
     return {
       onChange: () => this.queueRefresh(),
       onReconnecting: () => {
-        if (core.store.snapshot.state === 'in-call') core.transition('reconnecting');
+        if (current() && core.store.snapshot.state === 'in-call') core.transition('reconnecting');
       },
       onReconnected: () => {
-        if (core.store.snapshot.state === 'reconnecting') core.transition('in-call');
+        if (current() && core.store.snapshot.state === 'reconnecting') core.transition('in-call');
       },
       onMediaLost: () => {
-        // Rebuilt in place, an established call now and then gets the remote audio back but not the video
-        // (client-sdk-js#2074): rejoin with a fresh grant and a fresh room instead, as after any lost connection
-        // (the grant also re-creates the room on a live SFU node). But while connect() is still publishing (e.g. a
-        // renegotiation as another patient joins), dropping the room would leave that publish waiting forever in
-        // the abandoned room: then the room rebuilds it itself.
-        if (this.room && this.room === this.establishedRoom) void this.onDisconnected('lost');
-        else if (core.store.snapshot.state === 'in-call') core.transition('reconnecting');
+        // Rebuilt in place, a call now and then gets the remote audio back but not the video (client-sdk-js#2074):
+        // rejoin with a fresh grant and a fresh room instead, as after any lost connection (the grant also
+        // re-creates the room on a live SFU node). A room still joining is given up the same way (its connect()
+        // is not waited for: a publish in it may never settle).
+        if (!current()) return;
+        const joining = this.joining;
+        if (joining && joining.room === self()) joining.lost();
+        else void this.onDisconnected('lost');
       },
-      onDisconnected: (reason) => void this.onDisconnected(reason),
+      onDisconnected: (reason) => {
+        if (!current()) return;
+        // Lost while still joining (a rejoin's new room dropped by the SFU, or a second SFU restart): that join
+        // failed, whatever its connect() later says. Its caller rejoins; a rejoin in progress must not ignore it.
+        const joining = this.joining;
+        if (reason === 'lost' && joining && joining.room === self()) joining.lost();
+        else void this.onDisconnected(reason);
+      },
     };
+  }
+
+  /**
+   * Joins `room` and publishes; rejects with `connection_lost` as soon as the room is lost meanwhile (then the
+   * session rejoins with a fresh room instead of keeping one that has no media, or only a rebuilt one).
+   */
+  private async join(room: CallRoom, admission: Admission): Promise<void> {
+    let lost = (): void => undefined;
+    const gone = new Promise<never>((_, reject) => {
+      lost = () => reject(new LostWhileJoining());
+    });
+    this.joining = { room, lost };
+    try {
+      await Promise.race([room.connect(admission, this.tracks, this.effects), gone]);
+    } finally {
+      if (this.joining?.room === room) this.joining = undefined;
+    }
   }
 
   async connect(admission: Admission): Promise<void> {
@@ -131,10 +168,10 @@ export class CallConnection {
     let room: CallRoom | undefined;
     try {
       room = await this.ensureRoom();
-      await room.connect(admission, this.tracks, this.effects);
-      this.establishedRoom = room;
+      await this.join(room, admission);
     } catch (error) {
       if (room && this.room !== room) return;
+      if (error instanceof LostWhileJoining) return void this.onDisconnected('lost');
       const { code, message } = describe(error, 'connection_failed', 'The video connection could not be established.');
       return core.fail(code, message);
     }
@@ -259,8 +296,7 @@ export class CallConnection {
         // The user may have left (or the call ended) while we asked: never publish into it again.
         if (over()) return;
         const room = await this.ensureRoom();
-        await room.connect(admission, this.tracks, this.effects);
-        this.establishedRoom = room;
+        await this.join(room, admission);
         if (this.room !== room || over()) {
           await room.disconnect().catch(() => undefined);
           return;
@@ -397,7 +433,6 @@ export class CallConnection {
     this.removePageListeners = undefined;
     const room = this.room;
     this.room = undefined;
-    this.establishedRoom = undefined;
     void room?.disconnect().catch((error: unknown) => console.warn('[videoconsult] disconnect failed:', error));
     for (const track of this.tracks) track.stop();
     this.tracks = [];

@@ -191,10 +191,12 @@ export class LiveKitCallRoom implements CallRoom {
       room.off(RoomEvent.SignalConnected, onSignal);
     }
     mark('connected');
+    this.stayOrStop();
     this.admissionToken = admission.token;
     this.transport = createLivekitTransport(room);
     const results = await publish();
     mark('published');
+    this.stayOrStop();
     const live = new Set<string>();
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') live.add(ready[i]!.kind);
@@ -203,7 +205,12 @@ export class LiveKitCallRoom implements CallRoom {
     // Nothing usable from the device check, or its track would not publish: ask now (the check may have been
     // skipped; a fresh track may work where the handed-over one failed).
     if (!live.has('audio')) await room.localParticipant.setMicrophoneEnabled(true).catch(warn('microphone'));
-    if (!live.has('video')) await room.localParticipant.setCameraEnabled(true).catch(warn('camera'));
+    if (!live.has('video')) {
+      // With blur chosen, a fresh camera gets it before it is published, as a handed-over one does. (After a rejoin
+      // this is the usual case: the old room stopped the device check's camera when it gave up.)
+      const camera = effects?.blur ? this.publishFreshCamera(room, effects) : room.localParticipant.setCameraEnabled(true);
+      await camera.catch(warn('camera'));
+    }
     if (effects?.noiseSuppression) await this.setNoiseSuppression(true).catch(warn('noise suppression'));
     this.callbacks.onChange();
   }
@@ -229,6 +236,26 @@ export class LiveKitCallRoom implements CallRoom {
       warn('background blur')(error);
     }
     return local;
+  }
+
+  /**
+   * A room given up while it was joining (the session rejoins with a fresh one) must not go on to capture a
+   * camera and microphone nobody would ever stop.
+   */
+  private stayOrStop(): void {
+    if (this.leaving) throw new Error('The call was left while it was being set up.');
+  }
+
+  private async publishFreshCamera(room: Room, effects: EffectsChoice): Promise<void> {
+    const [camera] = await room.localParticipant.createTracks({ video: true, audio: false });
+    if (!camera) return;
+    if (this.leaving) {
+      camera.stop();
+      this.stayOrStop();
+    }
+    await room.localParticipant.publishTrack(await this.cameraWithEffects(camera.mediaStreamTrack, effects), {
+      source: Track.Source.Camera,
+    });
   }
 
   /** The consultation turned out unencrypted after all: a plain room, and no worker. */

@@ -2,8 +2,8 @@
 // and restarted, the token server restarted, a page's network cut for a few seconds. Recovery times are
 // printed as test diagnostics (the benchmark measures them properly).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import type { Page } from 'playwright-core';
+import { afterEach, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
 import {
   admitFromPractitioner,
   createConsultation,
@@ -15,7 +15,16 @@ import {
 } from './flows.js';
 import { useStack } from './stack.js';
 
-const stack = useStack();
+// Each test gets the stack as it found it: its pages closed (a call left running would go on encoding,
+// decrypting and rejoining through every later test, on two cores), and a usable SFU even if it failed between
+// the kill and the restart.
+const openContexts: BrowserContext[] = [];
+const stack = useStack({}, { onContext: (context) => void openContexts.push(context) });
+afterEach(async () => {
+  for (const context of openContexts.splice(0)) await context.close().catch(() => undefined);
+  const sfu = stack.sfu.process;
+  if (sfu.exitCode !== null || sfu.signalCode !== null) await stack.sfu.restart();
+});
 
 const callBetweenTwoPages = async (options: { patientOwnBrowser?: boolean } = {}) =>
   startCall(stack, await createConsultation(stack, { patients: 2 }), options);
