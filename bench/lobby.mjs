@@ -19,10 +19,17 @@ const nodeArgs = ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-pro
 function spawnServer(args, env, readyPattern) {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let started = false;
   const ready = new Promise((resolve, reject) => {
+    // Kept only until ready: the token server logs a line per request, and appending every one of them to a
+    // string cost the load generator (this process) work during our runs that the silent baseline never caused.
     const onData = (chunk) => {
+      if (started) return;
       output += chunk;
-      if (readyPattern.test(output)) resolve();
+      if (readyPattern.test(output)) {
+        started = true;
+        resolve();
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -146,23 +153,35 @@ export async function lobbyJoin({ quick }) {
       });
     };
     // Fresh codes for each run, spread over consultations of 5,000 (a consultation caps its open codes).
-    const freshCodes = async (server) => {
+    const freshCodes = async (server, n = codesPerRun) => {
       const codes = [];
-      while (codes.length < codesPerRun) {
+      while (codes.length < n) {
         const consultation = await server.call('/v1/consultations', { title: 'bench', maxParticipants: 16 });
-        codes.push(...(await server.codes(consultation.id, Math.min(5000, codesPerRun - codes.length))));
+        codes.push(...(await server.codes(consultation.id, Math.min(5000, n - codes.length))));
       }
       return codes;
     };
     const oursRuns = [];
     const baseRuns = [];
     const pgRuns = [];
-    // Rounds alternate ours, ours on PostgreSQL and the baseline, so drift on a shared machine weighs on all alike.
+    // Warm-up (JIT, connection pools, SQLite caches) on all three, not measured.
+    const warmCodes = (server) => freshCodes(server, Math.min(500, codesPerRun));
+    const [warmOurs, warmPg] = [await warmCodes(stack), await warmCodes(pgStack)];
+    await joins(stack.base, warmOurs);
+    await joins(pgStack.base, warmPg);
+    await joins(`http://127.0.0.1:${basePort}`, warmOurs);
+    // Each round issues its codes first, then runs ours, ours on PostgreSQL and the baseline in an order that
+    // rotates from round to round, so neither the aftermath of issuing codes nor drift on a shared machine
+    // weighs on one side only.
     for (let round = 0; round < rounds; round++) {
       const codes = await freshCodes(stack);
-      oursRuns.push(await joins(stack.base, codes));
-      pgRuns.push(await joins(pgStack.base, await freshCodes(pgStack)));
-      baseRuns.push(await joins(`http://127.0.0.1:${basePort}`, codes));
+      const pgCodes = await freshCodes(pgStack);
+      const runs = [
+        async () => oursRuns.push(await joins(stack.base, codes)),
+        async () => pgRuns.push(await joins(pgStack.base, pgCodes)),
+        async () => baseRuns.push(await joins(`http://127.0.0.1:${basePort}`, codes)),
+      ];
+      for (let i = 0; i < runs.length; i++) await runs[(round + i) % runs.length]();
     }
     // Throughput as completed requests over the real elapsed time (the run may end early when the codes
     // run out, which per-second averages would misreport).

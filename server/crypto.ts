@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, randomInt, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** No 0/O, 1/I/L: codes are read aloud and typed from paper. */
 export const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -17,7 +17,14 @@ export function hexEqual(a: string, b: string): boolean {
 
 /** Keyed hash with a purpose label, so one secret can serve codes, tickets and tokens without cross-use. */
 export function keyedHash(secret: string, purpose: string, value: string): string {
-  return createHmac('sha256', secret).update(`${purpose}\0${value}`, 'utf8').digest('hex');
+  return createHmac('sha256', hmacKey(secret)).update(`${purpose}\0${value}`, 'utf8').digest('hex');
+}
+
+/** The secret as a key object, made once: importing the string on every call is work a lobby join did twice. */
+let lastKey: { secret: string; key: KeyObject } | undefined;
+function hmacKey(secret: string): KeyObject {
+  if (lastKey?.secret !== secret) lastKey = { secret, key: createSecretKey(Buffer.from(secret, 'utf8')) };
+  return lastKey.key;
 }
 
 /**

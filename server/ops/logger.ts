@@ -12,6 +12,9 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
+  // stdout asynchronously: a synchronous write(2) per request line was ~5% of a lobby join (bench: lobby join).
+  // Lines still leave in order as soon as the previous write is done; pino flushes what is pending on exit,
+  // uncaught exceptions and SIGINT/SIGTERM, so only a hard kill or power cut can lose the last few.
   return pino(
     {
       level: options.level ?? process.env.VC_LOG_LEVEL ?? 'info',
@@ -20,7 +23,7 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       // Belt and braces: should a request or response object ever be logged, its secrets are not.
       redact: { paths: ['req.headers', 'req.query', 'req.body', 'req.remoteAddress', 'req.ip', 'res.headers'], remove: true },
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 
