@@ -159,10 +159,17 @@ export class VideoconsultClient extends ApiClient {
 
   /**
    * A practice-scoped practitioner token: the practice's shared queue and transfers between its consultations,
-   * plus the practitioner's own consultation (`input.consultationId`, which must belong to the practice).
+   * plus the practitioner's own consultation (`input.consultationId`, which must belong to the practice). The practice
+   * scope lasts as long as the token (its TTL, refreshes, or `revokePracticeToken`), not as long as that consultation.
    */
   createPracticeToken(practiceId: string, input: CreatePracticeTokenInput): Promise<PractitionerToken> {
     return this.request('POST', `/v1/practices/${encodeURIComponent(practiceId)}/practitioner-tokens`, input);
+  }
+
+  /** Revokes one practice token (and its refreshes) by `tokenId`, or without it every one of the practice issued until now. */
+  revokePracticeToken(practiceId: string, tokenId?: string): Promise<{ tokenId?: string; revokedAt: string }> {
+    const token = tokenId === undefined ? '' : `${encodeURIComponent(tokenId)}/`;
+    return this.request('POST', `/v1/practices/${encodeURIComponent(practiceId)}/practitioner-tokens/${token}revoke`, {});
   }
 
   stats(period: PeriodInput = {}): Promise<Stats> {

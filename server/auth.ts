@@ -52,6 +52,23 @@ export async function authenticateTicket(ctx: AppContext, req: Request): Promise
   return { entry, consultation };
 }
 
+/**
+ * Practice-scope calls (the shared queue, transfers): a practice token, valid for its own lifetime unless revoked. The
+ * consultation it also names (the practitioner's desk) may have ended meanwhile: a desk's call coming and going does
+ * not take the practice's waiting room away from the person watching it. Whether the token is a practice token at
+ * all is the route's to say (`PracticeService.practiceOf`), after it has read its body.
+ */
+export async function authenticatePracticeToken(ctx: AppContext, req: Request): Promise<{ claims: PractitionerClaims }> {
+  const token = bearer(req);
+  const claims = token ? ctx.practitionerTokens.verify(token) : undefined;
+  if (!claims || !ctx.config.tenants.some((t) => t.id === claims.t)) {
+    throw new ApiError(401, 'invalid_token', 'This practitioner token is not valid or has expired.');
+  }
+  checkOrigin(ctx.config, claims.t, req);
+  if (await ctx.revocations.isRevoked(claims)) throw new ApiError(401, 'token_revoked', 'This practitioner token was revoked.');
+  return { claims };
+}
+
 /** Practitioner calls: a signed practitioner token, valid while its consultation has not ended. */
 export async function authenticatePractitioner(
   ctx: AppContext,

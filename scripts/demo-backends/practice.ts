@@ -6,7 +6,9 @@
 // through the admin API at first need, or found by name after a restart). Reception and the doctor each have a
 // desk, a consultation of their own in the practice ("Reception", "Dr. Sam Okafor"), and a practice token for it:
 // both watch every patient who arrived for any appointment, and reception sends them on to the doctor's desk
-// (or to its own, to talk first); whoever holds the desk admits them into its call.
+// (or to its own, to talk first); whoever holds the desk admits them into its call. A practice token outlives the
+// desk's consultation (it lasts its own TTL, refreshed by the SDK): once a desk's call is over and a new desk is
+// opened with a new token, the back end revokes the one it replaces, so one token per desk sees the practice's queue.
 import { Router } from 'express';
 import type { VideoconsultAdminClient, VideoconsultClient } from '../../client/index.js';
 import { DemoError, handle, openConsultation } from './index.js';
@@ -137,16 +139,19 @@ export function practiceRoutes(vc: VideoconsultClient, admin: VideoconsultAdminC
       res.json({ practitionerToken: token.token });
     }),
   );
+  /** The practice token last issued for each desk, and the desk consultation it names. */
+  const issued = new Map<Desk, { consultationId: string; tokenId: string }>();
   router.post(
     '/desks/:desk/open',
     handle(async (req, res) => {
       const desk = req.params.desk as Desk;
       if (!Object.hasOwn(DESKS, desk)) throw new DemoError(404, 'unknown_desk', 'There is no such desk in this practice.');
-      const token = await vc.createPracticeToken(await practice(), {
-        consultationId: await desks[desk](),
-        name: DESKS[desk].name,
-        ttlMinutes: 60,
-      });
+      const [practiceId, consultationId] = [await practice(), await desks[desk]()];
+      const token = await vc.createPracticeToken(practiceId, { consultationId, name: DESKS[desk].name, ttlMinutes: 60 });
+      // Opened again for the same consultation (a second click): both tokens stay, the page may still use the first.
+      const replaced = issued.get(desk);
+      issued.set(desk, { consultationId, tokenId: token.tokenId });
+      if (replaced && replaced.consultationId !== consultationId) await vc.revokePracticeToken(practiceId, replaced.tokenId);
       res.json({ practitionerToken: token.token, title: DESKS[desk].title });
     }),
   );

@@ -5,7 +5,17 @@ import type { RouteRegistry } from '../routing.js';
 import { clientKey } from '../client-key.js';
 import { osFamily } from '../stats/os-family.js';
 import type { ConnectionTests } from './connection-test.js';
-import { admission, connectionTestGrant, deviceCheck, emptyBody, emptyObject, joinBody, joinResponse, leaveBody, ratingBody } from './lobby.schema.js';
+import {
+  admission,
+  connectionTestGrant,
+  deviceCheck,
+  emptyBody,
+  emptyObject,
+  joinBody,
+  joinResponse,
+  leaveBody,
+  ratingBody,
+} from './lobby.schema.js';
 import { guessBucket } from './guess-budget.js';
 import type { LobbyService } from './lobby.service.js';
 import type { LobbyStreams } from './lobby.streams.js';

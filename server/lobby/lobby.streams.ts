@@ -4,6 +4,7 @@ import { openEventStream, type EventStream } from '../http.js';
 import { openE2eeKey } from '../key-sealing.js';
 import type { BusListener, StreamSlots } from '../shared-state.js';
 import type { LobbyEntryRow } from '../store/store.js';
+import { practiceKey } from '../tokens/revocations.js';
 import type { LobbyService } from './lobby.service.js';
 
 export const PING_MS = 15_000;
@@ -210,15 +211,27 @@ export class LobbyStreams {
   /**
    * A practice's shared queue (`queue` events from `read`), for practice-scoped practitioner tokens. A change to
    * any consultation of the practice re-reads it; which practice a consultation belongs to never changes, so
-   * it is looked up once per consultation and remembered for the stream's lifetime.
+   * it is looked up once per consultation and remembered for the stream's lifetime. Ends with `revoked` once
+   * `revoked()` says the token it was opened with was revoked (the practice's revocations publish its key).
    */
-  practice(res: Response, practiceId: string, read: () => Promise<object>): void {
+  practice(res: Response, practiceId: string, read: () => Promise<object>, revoked: () => Promise<boolean>): void {
     const { ctx } = this;
+    const key = practiceKey(practiceId);
     const stream = openEventStream(res, PING_MS, this.open);
-    this.cap(stream, this.practitionerSlots, `practice:${practiceId}`);
+    this.cap(stream, this.practitionerSlots, key);
     const inPractice = new Map<string, boolean>();
     let last = '';
+    let closed = false;
+    stream.onClose(() => {
+      closed = true;
+    });
     const update = async (): Promise<void> => {
+      if (closed) return;
+      if (await revoked()) {
+        closed = true;
+        stream.send('revoked', {});
+        return stream.close();
+      }
       const data = JSON.stringify(await read());
       if (data === last) return;
       last = data;
@@ -234,7 +247,7 @@ export class LobbyStreams {
       return known;
     };
     this.follow(stream, (event, consultationId) => {
-      if (event === 'resync') enqueue(update);
+      if (event === 'resync' || consultationId === key) enqueue(update);
       else if (event !== 'key') enqueue(async () => ((await relevant(consultationId)) ? update() : undefined));
     });
     enqueue(update);

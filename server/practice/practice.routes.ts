@@ -1,24 +1,26 @@
-import { authenticatePractitioner, authenticateTenant } from '../auth.js';
+import { authenticatePracticeToken, authenticateTenant } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { practitionerToken } from '../consultations/consultations.schema.js';
-import { emptyObject } from '../lobby/lobby.schema.js';
+import { emptyBody, emptyObject } from '../lobby/lobby.schema.js';
+import { revoked, TOKEN_ID } from '../tokens/tokens.routes.js';
 import type { LobbyStreams } from '../lobby/lobby.streams.js';
 import { errorBody, tenantErrors } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
+import { ApiError } from '../errors.js';
 import { createPracticeTokenBody, transferBody } from './practice.schema.js';
 import type { PracticeService } from './practice.service.js';
 
 const practitionerErrors = {
   400: { description: 'Invalid request', schema: errorBody },
-  401: { description: 'Missing or invalid practitioner token', schema: errorBody },
+  401: { description: 'Missing, invalid, expired or revoked (`token_revoked`) practice token', schema: errorBody },
   403: { description: 'Origin not allowed, or a token for one consultation only (`not_practice_token`)', schema: errorBody },
-  410: { description: "The token's own consultation ended", schema: errorBody },
 };
 
 /**
  * The practice-wide waiting room: the integrator mints practice tokens; practitioners holding one watch the
  * practice's shared queue and transfer patients between its consultations. The token also works on every
- * `/v1/practitioner/*` route for the practitioner's own consultation.
+ * `/v1/practitioner/*` route for the practitioner's own consultation (its desk) while that one is open; the practice
+ * scope (queue, transfers, refresh) lasts as long as the token itself: its TTL, its refresh limit, or a revocation.
  */
 export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices: PracticeService, streams: LobbyStreams): void {
   routes.add(
@@ -44,6 +46,48 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
     },
   );
 
+  const revokeErrors = {
+    ...tenantErrors,
+    404: { description: 'No such practice (`practice_not_found`), or a malformed tokenId (`token_not_found`)', schema: errorBody },
+  };
+  const revoke = async (req: Parameters<typeof authenticateTenant>[1], input: { body(): unknown }, tokenId?: string) => {
+    const tenant = authenticateTenant(ctx.config, req);
+    input.body();
+    const practiceId = String(req.params.practiceId);
+    await practices.requirePractice(tenant, practiceId);
+    // Tokens are stateless, so any well-formed id is accepted (revoking an id never issued changes nothing).
+    if (tokenId !== undefined && !TOKEN_ID.test(tokenId)) throw new ApiError(404, 'token_not_found', 'No practice token has this tokenId.');
+    const { revokedAt } = await ctx.revocations.revokePractice(tenant.id, practiceId, tokenId);
+    return { ...(tokenId ? { tokenId } : {}), revokedAt: new Date(revokedAt).toISOString() };
+  };
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/practices/:practiceId/practitioner-tokens/revoke',
+      summary: 'Revoke every practice token of the practice issued until now (and their refreshes), whichever desk each names',
+      auth: 'tenant',
+      tags: ['integrator'],
+      body: emptyBody,
+      responses: { 200: { description: 'Revoked; their streams get `revoked`', schema: revoked }, ...revokeErrors },
+    },
+    async (req, res, input) => res.json(await revoke(req, input)),
+  );
+  routes.add(
+    {
+      method: 'post',
+      path: '/v1/practices/:practiceId/practitioner-tokens/:tokenId/revoke',
+      summary: 'Revoke one practice token (and its refreshes) by its tokenId',
+      auth: 'tenant',
+      tags: ['integrator'],
+      body: emptyBody,
+      responses: {
+        200: { description: "Revoked; its streams get `revoked`, its practitioner is removed from the practice's rooms", schema: revoked },
+        ...revokeErrors,
+      },
+    },
+    async (req, res, input) => res.json(await revoke(req, input, String(req.params.tokenId))),
+  );
+
   const tags = ['practitioner'];
   routes.add(
     {
@@ -56,9 +100,14 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
       responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...practitionerErrors },
     },
     async (req, res) => {
-      const { claims } = await authenticatePractitioner(ctx, req);
+      const { claims } = await authenticatePracticeToken(ctx, req);
       const practiceId = practices.practiceOf(claims);
-      streams.practice(res, practiceId, () => practices.queue(practiceId));
+      streams.practice(
+        res,
+        practiceId,
+        () => practices.queue(practiceId),
+        () => ctx.revocations.isRevoked(claims),
+      );
     },
   );
 
@@ -85,7 +134,7 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
       },
     },
     async (req, res, input) => {
-      const { claims } = await authenticatePractitioner(ctx, req);
+      const { claims } = await authenticatePracticeToken(ctx, req);
       const { ticketId, toConsultationId } = input.body();
       await practices.transfer(claims, ticketId, toConsultationId);
       res.json({});

@@ -5,6 +5,12 @@ import type { PractitionerClaims } from './tokens.service.js';
 /** The token id of a revocation that covers every token of the consultation issued up to its time. */
 export const ALL_TOKENS = '*';
 
+/**
+ * Where a practice's own revocations are kept: beside those of its consultations, under a key no consultation id can
+ * take (ids are random base64url), so one cache, one table and one bus hint serve both.
+ */
+export const practiceKey = (practiceId: string): string => `practice:${practiceId}`;
+
 /** A practitioner's LiveKit identity: the token id is the practitioner id, kept by every refresh of the token. */
 export const practitionerIdentity = (tokenId: string): string => `practitioner-${tokenId}`;
 
@@ -32,8 +38,9 @@ export class TokenRevocations {
     });
   }
 
+  /** By its consultation's revocations and, for a practice token, by its practice's. */
   async isRevoked(claims: PractitionerClaims): Promise<boolean> {
-    const rows = await this.rows(claims.c);
+    const rows = [...(await this.rows(claims.c)), ...(claims.pr ? await this.rows(practiceKey(claims.pr)) : [])];
     return rows.some((r) => r.tokenId === claims.p || (r.tokenId === ALL_TOKENS && claims.i <= r.revokedAt));
   }
 
@@ -84,6 +91,46 @@ export class TokenRevocations {
         }),
       ),
     );
+    return { revokedAt };
+  }
+
+  /**
+   * Revokes one practice token (and its refreshes) or, without `tokenId`, every practice token of the practice issued
+   * until now, whichever consultation each names. Every instance refuses them at once; open practice streams and the
+   * desks' practitioner streams get `revoked`; a revoked practitioner is removed from the rooms of the practice.
+   */
+  async revokePractice(tenantId: string, practiceId: string, tokenId: string | undefined): Promise<{ revokedAt: number }> {
+    const revokedAt = this.ctx.now();
+    const key = practiceKey(practiceId);
+    const audit: AuditRow = {
+      tenantId,
+      actor: 'integrator',
+      action: tokenId ? 'practice_token.revoke' : 'practice_token.revoke_all',
+      consultationId: null,
+      at: revokedAt,
+    };
+    await this.ctx.store.revokePractitionerTokens(
+      {
+        consultationId: key,
+        tokenId: tokenId ?? ALL_TOKENS,
+        revokedAt,
+        expiresAt: revokedAt + this.ctx.config.practitionerTokens.refreshableForHours * 3_600_000,
+      },
+      undefined,
+      audit,
+    );
+    const open = await this.ctx.store.listPracticeConsultations(practiceId);
+    this.ctx.bus.publish('changed', key);
+    for (const c of open) this.ctx.bus.publish('changed', c.id);
+    if (tokenId !== undefined) {
+      const identity = practitionerIdentity(tokenId);
+      await Promise.all(
+        open.map(async (c) => {
+          await this.ctx.store.revokeIdentity(c.id, identity);
+          await this.ctx.rooms.removeParticipant(c.roomName, identity).catch(() => undefined); // not in that room
+        }),
+      );
+    }
     return { revokedAt };
   }
 }

@@ -9,9 +9,10 @@ import type { RouteRegistry } from '../routing.js';
 import { practitionerToken } from '../consultations/consultations.schema.js';
 
 const emptyBody = z.strictObject({});
-const revoked = z.object({ tokenId: z.string().optional(), revokedAt: z.string() });
+/** The answer of every revocation, of consultation and of practice tokens. */
+export const revoked = z.object({ tokenId: z.string().optional(), revokedAt: z.string() });
 /** Token ids are the random practitioner ids the server issues (base64url). */
-const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Practitioner token lifecycle: the refresh the SDK calls before its token expires (practitioner auth), and the
@@ -31,11 +32,13 @@ export function tokenRoutes(routes: RouteRegistry, ctx: AppContext, consultation
         400: { description: 'Invalid request', schema: errorBody },
         401: { description: 'Missing, invalid, expired or revoked token (`token_revoked`)', schema: errorBody },
         403: { description: 'Origin not allowed, or refreshable no longer (`refresh_limit`)', schema: errorBody },
-        410: { description: 'The consultation ended', schema: errorBody },
+        410: { description: 'The consultation ended (a practice token is refreshed after its desk ended too)', schema: errorBody },
       },
     },
     async (req, res, input) => {
-      const { claims } = await authenticatePractitioner(ctx, req);
+      // A practice token outlives its desk: its practice scope lasts as long as the token (docs: practice tokens).
+      const { claims, consultation } = await authenticatePractitioner(ctx, req, { allowEnded: true });
+      if (consultation.status === 'ended' && !claims.pr) throw new ApiError(410, 'consultation_ended', 'This consultation has ended.');
       input.body();
       const refreshed = ctx.practitionerTokens.refresh(claims, ctx.config.practitionerTokens.refreshableForHours * 3_600_000);
       if (!refreshed) {

@@ -122,7 +122,9 @@ export interface IssuedToken {
 
 /**
  * Practitioner tokens are self-contained and HMAC-signed with config.secret, so issuing one writes
- * nothing; they die with the consultation (every use checks that it has not ended) or at expiry.
+ * nothing; they die with the consultation (every use checks that it has not ended) or at expiry. A practice
+ * token's practice scope (`pr`: queue, transfers, refresh) lives on after its consultation ended, until expiry or a
+ * revocation (server/auth.ts authenticatePracticeToken).
  */
 export class PractitionerTokens {
   constructor(

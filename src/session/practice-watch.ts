@@ -44,12 +44,14 @@ export class PracticeWatch {
     this.stream = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/practice/events'),
       token: practitionerToken,
-      eventTypes: ['queue'],
-      onEvent: (_type, data) => {
+      eventTypes: ['queue', 'revoked'],
+      onEvent: (type, data) => {
+        if (type === 'revoked') return core.fail('token_revoked', 'This practitioner token was revoked.');
         const practiceQueue = parsePracticeQueue(data);
         if (practiceQueue) core.store.update({ practiceQueue: { ...practiceQueue, ownConsultationId: scope.consultationId } });
       },
-      onFatal: (_status, code, message) => core.store.update({ error: { code, message } }),
+      onFatal: (_status, code, message) =>
+        code === 'token_revoked' ? core.fail(code, message) : core.store.update({ error: { code, message } }),
       ...(core.config.fetch ? { fetch: core.config.fetch } : {}),
       ...(core.config.lobbyBackoff ? { backoff: core.config.lobbyBackoff } : {}),
     });

@@ -255,4 +255,60 @@ describe('practice: shared queue, practice tokens, transfer', () => {
     await call(app, 'POST', '/v1/lobby/leave', { auth: dan.ticket, body: {} });
     assert.deepEqual(await code({ ticketId: dan.ticketId, toConsultationId: room2 }), [409, 'not_waiting']);
   });
+
+  it("a practice token outlives its desk's consultation (its own lifetime), and is revoked per token or per practice", async () => {
+    const status = async (method: string, path: string, token: string): Promise<[number, string]> => {
+      const res = await call(app, method, path, { auth: token, ...(method === 'POST' ? { body: {} } : {}) });
+      return [res.status, (res.body?.error as { code: string } | undefined)?.code ?? 'ok'];
+    };
+    const transferNobody = (token: string) =>
+      call(app, 'POST', '/v1/practice/transfer', { auth: token, body: { ticketId: 't_nobody', toConsultationId: room2 } });
+    const desk = await createConsultation(app, app.keys.acme, { title: 'Desk', practiceId });
+    const minted = await practiceToken(desk, 'Reception · Maria');
+    const token = String(minted.body.token);
+    const tokenId = String(minted.body.tokenId);
+    const watch = await open('/v1/practice/events', token);
+    await queueWhere(watch, (q) => q.consultations.some((c) => c.id === desk));
+
+    // The call at the desk ends: the desk's own routes are over, the practice scope is not.
+    assert.equal((await call(app, 'POST', `/v1/consultations/${desk}/end`, { auth: app.keys.acme, body: {} })).status, 200);
+    await queueWhere(watch, (q) => !q.consultations.some((c) => c.id === desk));
+    assert.deepEqual(await status('POST', '/v1/practitioner/grant', token), [410, 'consultation_ended']);
+    assert.equal((await transferNobody(token)).status, 404, 'authenticated: only the patient is unknown');
+    assert.equal((await call(app, 'POST', '/v1/practitioner/token', { auth: token, body: {} })).status, 201, 'refreshed');
+    const again = await open('/v1/practice/events', token);
+    assert.equal(again.status, 200);
+    // A token for one consultation still ends with it.
+    const plain = await createConsultation(app, app.keys.acme);
+    const plainToken = await practitionerToken(app, app.keys.acme, plain);
+    await call(app, 'POST', `/v1/consultations/${plain}/end`, { auth: app.keys.acme, body: {} });
+    assert.deepEqual(await status('POST', '/v1/practitioner/token', plainToken), [410, 'consultation_ended']);
+
+    // Revoked by the practice (its desk long gone): refused everywhere at once, its open streams end.
+    const revoke = (path: string, key = app.keys.acme) => call(app, 'POST', `/v1/practices/${path}`, { auth: key, body: {} });
+    assert.equal((await revoke(`${practiceId}/practitioner-tokens/a.b/revoke`)).status, 404);
+    assert.equal((await revoke(`pr_nonexistent/practitioner-tokens/revoke`)).status, 404);
+    assert.equal((await revoke(`${practiceId}/practitioner-tokens/revoke`, app.keys.globex)).status, 404);
+    const one = await revoke(`${practiceId}/practitioner-tokens/${tokenId}/revoke`);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.tokenId, tokenId);
+    await watch.next('revoked');
+    await again.next('revoked');
+    await again.waitClosed();
+    assert.deepEqual(await status('POST', '/v1/practice/transfer', token), [401, 'token_revoked']);
+    assert.deepEqual(await status('POST', '/v1/practitioner/token', token), [401, 'token_revoked']);
+    assert.equal((await transferNobody(token2)).status, 404, "the other practitioners' tokens still work");
+
+    // Everyone's practice tokens at once (e.g. the practice closes for the day): the desks' streams end too.
+    const desk2 = await open('/v1/practitioner/events', token2);
+    const watch2 = await open('/v1/practice/events', token2);
+    await desk2.next('queue');
+    assert.equal((await revoke(`${practiceId}/practitioner-tokens/revoke`)).status, 200);
+    await watch2.next('revoked');
+    await desk2.next('revoked');
+    assert.deepEqual(await status('POST', '/v1/practitioner/grant', token2), [401, 'token_revoked']);
+    await new Promise((r) => setTimeout(r, 5));
+    const fresh = String((await practiceToken(room2, 'Dr Two')).body.token);
+    assert.equal((await transferNobody(fresh)).status, 404, 'a token issued afterwards works');
+  });
 });

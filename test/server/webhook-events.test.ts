@@ -73,7 +73,10 @@ describe('services emit webhook events', () => {
   let hooks: Awaited<ReturnType<typeof receiver>>;
 
   before(async () => {
-    app = await startLocalApp({ admin: { apiKeySha256: [sha256(adminKey)] }, departureGraceSeconds: 1 }, { webhookWorker: { pollMs: 100 } });
+    app = await startLocalApp(
+      { admin: { apiKeySha256: [sha256(adminKey)] }, departureGraceSeconds: 1 },
+      { webhookWorker: { pollMs: 100 } },
+    );
     await app.server.tenantsReady;
     hooks = await receiver(newWebhookSecret());
     const created = await call(app, 'POST', '/v1/admin/tenants/acme/webhook-endpoints', {
@@ -226,7 +229,10 @@ describe('services emit webhook events', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // past the grace period of every mark above, and a delivery poll
     stream.close();
     assert.deepEqual(await waitingIds(), [back.ticketId]);
-    assert.equal((await call(app, 'POST', '/v1/practitioner/admit', { auth: practitioner, body: { ticketId: back.ticketId } })).status, 200);
+    assert.equal(
+      (await call(app, 'POST', '/v1/practitioner/admit', { auth: practitioner, body: { ticketId: back.ticketId } })).status,
+      200,
+    );
 
     const left = hooks.got.filter((d) => d.type === 'patient.left' && d.data.consultationId === id);
     assert.deepEqual(
