@@ -118,8 +118,6 @@ function resize({ canvas }: { canvas: HTMLCanvasElement }, width: number, height
 export class BackgroundBlur implements TrackProcessor<Track.Kind.Video, VideoProcessorOptions> {
   readonly name = 'vc-background-blur';
   processedTrack?: MediaStreamTrack;
-  /** Frames drawn so far (the delivered rate, for diagnostics and tests). */
-  framesDrawn = 0;
   private source?: MediaStreamTrack;
   private readonly video = document.createElement('video');
   private output?: ReturnType<typeof canvas2d>;
@@ -261,6 +259,5 @@ export class BackgroundBlur implements TrackProcessor<Track.Kind.Video, VideoPro
     output.context.drawImage(background.canvas, 0, 0, width, height);
     output.context.globalCompositeOperation = 'source-over';
     output.context.drawImage(person.canvas, 0, 0);
-    this.framesDrawn += 1;
   }
 }
