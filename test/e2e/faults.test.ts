@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
+import { consultation, openConsultation, passDeviceCheck, remoteFramesPresented, waitForConsultationState } from './consultation-ui.js';
 import {
   admitFromPractitioner,
   createConsultation,
@@ -166,4 +167,33 @@ test('a patient tab frozen by the browser (a sleeping tab) for 4 s is still, or 
   );
   const states = await statesSince(patient);
   assert.ok(!states.includes('ended') && !states.includes('waiting') && !states.includes('failed'), states.join(' → '));
+});
+
+// After an SFU restart the old room has stopped the device check's camera; the rejoin's fresh camera must carry
+// the blur the patient chose before it is published (it once went out raw, the toggle quietly off).
+test('a patient who chose background blur is still blurred after the SFU restarted', { timeout: 240_000 }, async () => {
+  const { codes, practitionerToken } = await createConsultation(stack, { patients: 1 });
+  const practitioner = await openConsultation(stack, { role: 'practitioner', token: practitionerToken });
+  await passDeviceCheck(practitioner);
+  await waitForConsultationState(practitioner, 'in-call');
+  const patient = await openConsultation(stack, { role: 'patient' });
+  await patient.getByLabel('Access code').fill(codes[0]!);
+  await patient.getByLabel('Your name').fill('Anna');
+  await patient.locator('vc-waiting-room [part="join-button"]').click();
+  const check = patient.locator('vc-device-check');
+  await check.locator('[part="verdict"]').filter({ hasText: 'Everything works. You are ready.' }).waitFor({ timeout: 30_000 });
+  await check.locator('[part~="blur-button"]').click();
+  await check.locator('[part~="blur-button"][aria-pressed="true"]:not([aria-busy])').waitFor({ timeout: 60_000 });
+  await check.locator('[part="continue-button"]').click();
+  await waitForConsultationState(patient, 'waiting');
+  await practitioner.getByRole('button', { name: /^Admit Patient 1/ }).click();
+  await waitForConsultationState(patient, 'in-call');
+  const blurInCall = consultation(patient).locator('vc-call [part~="blur-button"]');
+  assert.equal(await blurInCall.getAttribute('aria-pressed'), 'true');
+
+  await stack.sfu.kill();
+  await stack.sfu.restart();
+  await waitForConsultationState(patient, 'in-call', 60_000);
+  assert.ok((await remoteFramesPresented(practitioner, 60_000)) > 0, 'the practitioner sees the patient again');
+  assert.equal(await blurInCall.getAttribute('aria-pressed'), 'true', 'blur is still on after the rejoin');
 });
