@@ -26,6 +26,8 @@ import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
 export const CODE_FAILURE_LIMIT = 5;
 export const CODE_FAILURE_WINDOW_MS = 15 * 60_000;
 const ESTIMATE_MIN_SAMPLES = 3;
+/** How long, after a departure's grace period, the patient's open streams have to call it off (across instances). */
+export const RETURN_CHECK_MS = 1000;
 
 const lockedOut = (wait: number): ApiError => tooMany(wait, 'too_many_attempts', 'Too many attempts. Please wait before trying again.');
 
@@ -237,10 +239,23 @@ export class LobbyService {
     if (entry.status !== 'waiting') return;
     const at = this.ctx.now();
     if (!(await this.ctx.store.setLobbyDeparture(entry.id, at))) return;
+    this.later(this.ctx.config.departureGraceSeconds * 1000, () => {
+      // The closing page's own stream ended long ago, so a stream still open for this ticket now, on any instance,
+      // is the page come back, even if its leave reached the server only after the reloaded page had connected.
+      // Such streams call the departure off when they hear this (LobbyStreams.patient); then the rest leaves.
+      this.ctx.bus.publish('changed', entry.consultationId);
+      this.later(RETURN_CHECK_MS, () =>
+        this.completeDeparture(entry.id, at).catch((err: unknown) => this.ctx.log(`departure failed: ${(err as Error).message}`)),
+      );
+    });
+  }
+
+  /** A departure step after `ms`; dropped on shutdown (`stop`). */
+  private later(ms: number, step: () => unknown): void {
     const timer = setTimeout(() => {
       this.departures.delete(timer);
-      void this.completeDeparture(entry.id, at).catch((err: unknown) => this.ctx.log(`departure failed: ${(err as Error).message}`));
-    }, this.ctx.config.departureGraceSeconds * 1000);
+      void step();
+    }, ms);
     timer.unref();
     this.departures.add(timer);
   }
@@ -255,7 +270,10 @@ export class LobbyService {
    * sweeper calls this). Each leaves once, whichever instance gets there first.
    */
   async completeDepartures(): Promise<number> {
-    const due = await this.ctx.store.listLobbyDepartures(this.ctx.now() - this.ctx.config.departureGraceSeconds * 1000);
+    // Past the grace period and the timer's own check, so a running timer is not raced.
+    const due = await this.ctx.store.listLobbyDepartures(
+      this.ctx.now() - this.ctx.config.departureGraceSeconds * 1000 - 2 * RETURN_CHECK_MS,
+    );
     let left = 0;
     for (const entry of due) if (entry.departingAt != null && (await this.completeDeparture(entry.id, entry.departingAt))) left++;
     return left;

@@ -97,6 +97,15 @@ export class LobbyStreams {
       if (!entry || !consultation || consultation.status === 'ended' || entry.status === 'ended' || entry.status === 'left') {
         return finish('ended', {});
       }
+      // Open past half the grace period of its ticket's departure: this is a page that came back, the closing one's
+      // stream having ended (its leave can reach the server after the reloaded page connected; see departing()).
+      if (
+        entry.status === 'waiting' &&
+        entry.departingAt != null &&
+        ctx.now() - entry.departingAt >= ctx.config.departureGraceSeconds * 500
+      ) {
+        await lobby.returned(entry);
+      }
       if (entry.consultationId !== consultationId) {
         consultationId = entry.consultationId;
         lastPosition = undefined;

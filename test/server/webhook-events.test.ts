@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { webhookEnvelope, webhookEventData, webhookEventTypes, type WebhookEventType } from '../../server/outbox/events.js';
 import { newWebhookSecret } from '../../server/outbox/signing.js';
+import { RETURN_CHECK_MS } from '../../server/lobby/lobby.service.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { Store, StoreOps } from '../../server/store/store.js';
 import { call, createConsultation, EventReader, issueCode, joinLobby, practitionerToken, sha256, signWebhook } from './helpers.js';
@@ -244,6 +245,23 @@ describe('services emit webhook events', () => {
       'one patient.left per departed patient, none for the one who came back',
     );
     assert.equal((await call(app, 'POST', '/v1/lobby/leave', { auth: back.ticket, body: { reason: 'gone' } })).status, 400);
+  });
+
+  it("a reload whose old page's leave reaches the server after the new page connected keeps its place", async () => {
+    const id = await createConsultation(app, app.keys.acme);
+    const late = await joinLobby(app, await issueCode(app, app.keys.acme, id), 'Di Late');
+    const stream = await EventReader.open(app, '/v1/lobby/events', late.ticket);
+    assert.equal((await stream.next('queue')).position, 1);
+    const closed = await call(app, 'POST', '/v1/lobby/leave', { auth: late.ticket, body: { reason: 'page_closed' } });
+    assert.equal(closed.status, 202);
+    await new Promise((r) => setTimeout(r, 1_000 + RETURN_CHECK_MS + 500)); // the grace period and its check
+    assert.deepEqual(
+      (await app.server.store.listLobbyEntries(id, 'waiting')).map((e) => e.id),
+      [late.ticketId],
+    );
+    assert.equal((await app.server.store.getLobbyEntry(late.ticketId))?.departingAt, null, 'the departure is called off');
+    stream.close();
+    assert.ok(!hooks.got.some((d) => d.type === 'patient.left' && d.data.ticketId === late.ticketId));
   });
 
   it('practitioners admitting (or declining) one patient at the same moment change it once: one event, one audit row', async () => {
