@@ -8,19 +8,32 @@ import type { VcCall } from '../../src/components/call/call.js';
 import type { VcWaitingRoom } from '../../src/components/waiting-room/waiting-room.js';
 import { FakeCallRoom, participantView } from './helpers/fake-call-room.js';
 import { canvasTrack, FakeSession } from './helpers/fake-session.js';
-import { until } from './helpers/fake-server.js';
+import { FakeServer, until } from './helpers/fake-server.js';
 
 const me = () => participantView({ name: 'Dr Who', camera: canvasTrack('#f00') });
 const remote = () =>
   participantView({ identity: 'a', name: 'Patient A', isLocal: false, connectionQuality: 'excellent', camera: canvasTrack('#0f0') });
 const ADMISSION = { livekitUrl: 'ws://sfu.test', token: 'lk', identity: 'practitioner-1' };
 
-async function inCall(style: string, content = ''): Promise<VcConsultation> {
+/** A practitioner in a call; with `server`, also following the queue (notes, waiting patients) from it. */
+async function inCall(style: string, content = '', server?: FakeServer): Promise<VcConsultation> {
   const parent = await fixture<HTMLDivElement>(html`<div></div>`);
-  parent.innerHTML = `<vc-consultation role="practitioner" style="${style}">${content}</vc-consultation>`;
-  const el = parent.firstElementChild as VcConsultation;
+  const el = document.createElement('vc-consultation') as VcConsultation;
+  // Wired before it connects: with a server URL and a token it follows the queue from the start.
+  el.session.configure({
+    grant: ADMISSION,
+    createCallRoom: (callbacks) => new FakeCallRoom(callbacks),
+    ...(server ? { fetch: server.fetch, lobbyBackoff: [1] } : {}),
+  });
+  el.setAttribute('role', 'practitioner');
+  el.setAttribute('style', style);
+  if (server) {
+    el.setAttribute('server-url', 'https://api.test');
+    el.setAttribute('practitioner-token', 'pt');
+  }
+  el.innerHTML = content;
+  parent.append(el);
   await el.updateComplete;
-  el.session.configure({ grant: ADMISSION, createCallRoom: (callbacks) => new FakeCallRoom(callbacks) });
   await el.session.startPractitioner();
   await until(() => el.session.state === 'in-call', 'in call');
   await el.updateComplete;
@@ -67,6 +80,32 @@ describe('<vc-consultation> layout', () => {
     // The sidebar scrolls instead.
     const aside = el.shadowRoot!.querySelector('aside')!;
     expect(aside.scrollHeight).to.be.greaterThan(aside.clientHeight);
+  });
+
+  it("keeps the practitioner's chat input in view beside the call, with the note for waiting patients set (1280×800)", async () => {
+    await setViewport({ width: 1280, height: 800 });
+    const server = new FakeServer();
+    // The docs' consultation page (test/e2e/pages/consultation.html): the element fills the window.
+    const el = await inCall('display: block; min-height: calc(100vh - 24px)', '', server);
+    server.event('queue', { patients: [], notice: { text: 'Dr. Weber is running about 10 minutes late.', at: '2026-01-01T10:00:00Z' } });
+    const queue = el.shadowRoot!.querySelector('vc-waiting-room')!;
+    await until(() => !!queue.shadowRoot!.querySelector('[part="notice"]'), "the practitioner's note");
+    const chat = el.shadowRoot!.querySelector('vc-chat')!;
+    await until(() => !!chat.shadowRoot?.querySelector('[part="input"]'), 'the chat input');
+    const aside = el.shadowRoot!.querySelector('aside')!;
+    const box = aside.getBoundingClientRect();
+    expect(aside.scrollTop).to.equal(0);
+    // Unscrolled, the whole chat (its input and send button last) lies inside the sidebar's box and the window.
+    for (const part of [chat, chat.shadowRoot!.querySelector('[part="input"]')!, chat.shadowRoot!.querySelector('[part="send-button"]')!]) {
+      const rect = part.getBoundingClientRect();
+      expect(rect.height).to.be.greaterThan(0);
+      expect(rect.top).to.be.at.least(box.top - 0.5);
+      expect(rect.bottom).to.be.at.most(Math.min(box.bottom, window.innerHeight) + 0.5);
+    }
+    // The note and the queue stay visible above it.
+    expect(queue.shadowRoot!.querySelector('[part="notice"]')!.getBoundingClientRect().bottom).to.be.at.most(
+      chat.getBoundingClientRect().top,
+    );
   });
 
   it('in a grid of narrow tiles shows whole cameras and wraps the role mark below the name instead of cutting it', async () => {

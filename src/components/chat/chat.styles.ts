@@ -42,7 +42,8 @@ export const chatStyles = css`
   }
   .log {
     flex: 1;
-    min-height: 8rem;
+    /* Internal: <vc-consultation> lowers it beside the call, where the input must stay in view. */
+    min-height: var(--_vc-chat-log-min-height, 8rem);
     overflow-y: auto;
   }
   .list {

@@ -74,13 +74,23 @@ export const consultationStyles = css`
     display: flex;
     flex-direction: column;
   }
-  .in-call > aside > vc-waiting-room,
   .in-call > aside ::slotted(*) {
     flex-shrink: 0;
   }
-  /* The chat takes the height the queue leaves (its log scrolls), so its input stays in view. */
+  /*
+   * The queue and the chat share the sidebar's height and each scrolls inside its own box, so the chat's input
+   * stays in view: the chat took at least its content's minimum (header, an 8rem log, input), and with the
+   * queue and a practitioner's note above it the input ended below the sidebar's fold (1280×800).
+   */
+  .in-call > aside > vc-waiting-room {
+    flex: 0 1 auto;
+    min-height: 6rem;
+    overflow-y: auto;
+  }
   .in-call > aside vc-chat {
-    flex: 1 0 16rem;
+    flex: 1 1 16rem;
+    min-height: 12rem;
+    --_vc-chat-log-min-height: 3rem;
   }
   aside:empty {
     display: none;
@@ -118,6 +128,12 @@ export const consultationStyles = css`
     }
     .in-call > aside vc-chat {
       flex: initial;
+      min-height: auto;
+    }
+    .in-call > aside > vc-waiting-room {
+      flex-shrink: 0;
+      min-height: auto;
+      overflow-y: visible;
     }
   }
   @media (max-width: 48rem) and (orientation: portrait) {
