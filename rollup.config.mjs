@@ -4,7 +4,7 @@
 //  (b) dist/videoconsult.js: the self-contained embed bundle a host page loads with one
 //      <script type="module"> tag; lazily loaded parts (e.g. the whiteboard) become chunks beside it.
 import { readdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -55,7 +55,10 @@ const workerFiles = {
     ].map((name) => [`mediapipe/${name}`, `node_modules/@mediapipe/selfie_segmentation/${name}`]),
   ),
 };
-function workerAssets() {
+// The library build (`shareFrom`) writes no copies of its own: its modules point at the embed build's files in
+// dist/, which ship in the same package (two copies were ~14 MB, MediaPipe's WASM twice among them). A host's
+// bundler follows the relative `new URL()` into the package as before.
+function workerAssets({ shareFrom } = {}) {
   const pattern = /new URL\(\s*['"]\.\/((?:mediapipe\/)?[\w.-]+\.(?:mjs|js|wasm|tflite|binarypb|data))['"]\s*,\s*import\.meta\.url\s*\)/g;
   let refs;
   return {
@@ -70,6 +73,11 @@ function workerAssets() {
         const source = workerFiles[name];
         if (!source) return match;
         changed = true;
+        if (shareFrom) {
+          // With preserveModules, src/a/b.ts becomes <dir>/a/b.js: the way from there to dist/<name>.
+          const out = join(shareFrom.dir, relative(shareFrom.root, dirname(id)));
+          return `new URL(${JSON.stringify(relative(out, join('dist', name)))}, import.meta.url)`;
+        }
         if (!refs.has(name)) refs.set(name, this.emitFile({ type: 'asset', fileName: name, source: readFileSync(source) }));
         const ref = refs.get(name);
         return `new URL(import.meta.ROLLUP_FILE_URL_${ref})`;
@@ -93,11 +101,19 @@ export default [
   {
     input: { index: 'src/index.ts', chat: 'src/chat.ts', 'react/index': 'src/react/index.ts', ...componentEntries() },
     external: isDependency,
-    output: { dir: 'dist/lib', format: 'es', sourcemap: true, preserveModules: true, preserveModulesRoot: 'src' },
+    // No source or declaration maps: they would point at src/, which the package does not ship (a host's bundler
+    // maps its own output; the embed keeps its maps, served beside it).
+    output: { dir: 'dist/lib', format: 'es', sourcemap: false, preserveModules: true, preserveModulesRoot: 'src' },
     plugins: [
       nodeResolve({ browser: true }),
-      typescript({ tsconfig: './tsconfig.json', outDir: 'dist/lib', declarationDir: 'dist/lib', sourceMap: true }),
-      workerAssets(), // after TypeScript, which compiles from disk and would drop an earlier transform
+      typescript({
+        tsconfig: './tsconfig.json',
+        outDir: 'dist/lib',
+        declarationDir: 'dist/lib',
+        sourceMap: false,
+        declarationMap: false,
+      }),
+      workerAssets({ shareFrom: { dir: 'dist/lib', root: resolve('src') } }), // after TypeScript, which compiles from disk and would drop an earlier transform
       minifyTemplates(),
     ],
   },

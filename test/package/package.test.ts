@@ -2,6 +2,7 @@
 // `npx videoconsult check-config` runs the compiled CLI (no tsx: it is a dev dependency and not installed).
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,9 +13,29 @@ const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const npm = (args: string[], cwd: string): SpawnSyncReturns<string> =>
   spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' }, timeout: 20 * 60_000 });
 
+/** What `npm pack --json` reports: `size` is the tarball's, `unpackedSize` the sum of the files. */
+interface PackResult {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string; size: number }[];
+}
+
+/**
+ * Size budget of the packed tarball and of its files unpacked, in bytes: about 12 % above what the package weighed
+ * when it was set (6379 KiB packed, 21402 KiB unpacked, 533 files; the test prints the figures), so that a new
+ * duplicate or a stray folder fails here. Half of it is MediaPipe's two WASM builds (SIMD and plain, ~5.5 MB each,
+ * the loader picks one at run time); the embed's source maps are ~4.5 MB unpacked. `npm pack --dry-run` without
+ * dist/server: 10 703 KiB packed, 34 825 KiB unpacked while the library kept its own copies of the embed's assets
+ * and its maps; 6149 KiB and 20 515 KiB without.
+ */
+const MiB = 1024 * 1024;
+const BUDGET = { packed: 7 * MiB, unpacked: 23.5 * MiB };
+
 describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000 }, () => {
   let stage: string;
   let target: string;
+  let packed: PackResult;
   before(() => {
     stage = mkdtempSync(join(tmpdir(), 'vc-pack-'));
     target = mkdtempSync(join(tmpdir(), 'vc-install-'));
@@ -30,9 +51,10 @@ describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000
       { encoding: 'utf8' },
     );
     assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
-    const pack = npm(['pack', '--silent'], stage);
+    const pack = npm(['pack', '--json'], stage);
     assert.equal(pack.status, 0, pack.stderr);
-    const tgz = join(stage, pack.stdout.trim().split('\n').pop()!);
+    packed = (JSON.parse(pack.stdout) as PackResult[])[0]!;
+    const tgz = join(stage, packed.filename);
     writeFileSync(join(target, 'package.json'), JSON.stringify({ name: 'operator', private: true }));
     // From npm's cache where it can (CI warms it with `npm ci`), the registry otherwise.
     const install = npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tgz], target);
@@ -98,5 +120,45 @@ describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000
     }
     // Runtime dependencies stay imports (one copy per page), never copies under dist/lib.
     assert.ok(!existsSync(join(installed, 'dist/lib/node_modules/yjs')), 'yjs is not bundled into dist/lib');
+  });
+
+  it('ships only what runs, each file once, within its size budget', (t) => {
+    const paths = packed.files.map((f) => f.path);
+    // Not vacuous: the embed and the blur's files are in (a package without dist/ would be tiny).
+    for (const file of ['dist/videoconsult.js', 'dist/mediapipe/selfie_segmentation_solution_simd_wasm_bin.wasm', 'dist/lib/index.js']) {
+      assert.ok(paths.includes(file), `${file} is in the package`);
+    }
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+    const largest = [...packed.files].sort((a, b) => b.size - a.size).slice(0, 8);
+    t.diagnostic(`tarball ${kib(packed.size)}, unpacked ${kib(packed.unpackedSize)}, ${packed.files.length} files`);
+    t.diagnostic(`largest: ${largest.map((f) => `${f.path} ${kib(f.size)}`).join(', ')}`);
+
+    const stray = paths.filter((path) => /^(src|test|demo|bench|scripts|data|docs)\/|\.test\.|(^|\/)\.tmp\//.test(path));
+    assert.deepEqual(stray, [], 'no sources, tests, demo pages or local data');
+    // The library's maps and declaration maps point at src/, which is not shipped: dead weight.
+    assert.deepEqual(
+      paths.filter((path) => path.startsWith('dist/lib/') && path.endsWith('.map')),
+      [],
+      'no source maps of the library',
+    );
+
+    // Every file of some size once: the same bytes under two names (e.g. the library's own copy of a worker or
+    // of MediaPipe next to the embed's) is a duplicate.
+    const installed = join(target, 'node_modules/videoconsult');
+    const byHash = new Map<string, string[]>();
+    for (const file of packed.files.filter((f) => f.size >= 4096)) {
+      const hash = createHash('sha256')
+        .update(readFileSync(join(installed, file.path)))
+        .digest('hex');
+      byHash.set(hash, [...(byHash.get(hash) ?? []), file.path]);
+    }
+    assert.deepEqual(
+      [...byHash.values()].filter((same) => same.length > 1),
+      [],
+      'no file shipped twice',
+    );
+
+    assert.ok(packed.size <= BUDGET.packed, `tarball ${kib(packed.size)} over its budget of ${kib(BUDGET.packed)}`);
+    assert.ok(packed.unpackedSize <= BUDGET.unpacked, `unpacked ${kib(packed.unpackedSize)} over its budget of ${kib(BUDGET.unpacked)}`);
   });
 });
