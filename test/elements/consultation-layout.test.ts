@@ -91,7 +91,16 @@ describe('<vc-consultation> layout', () => {
     const queue = el.shadowRoot!.querySelector('vc-waiting-room')!;
     await until(() => !!queue.shadowRoot!.querySelector('[part="notice"]'), "the practitioner's note");
     const chat = el.shadowRoot!.querySelector('vc-chat')!;
-    await until(() => !!chat.shadowRoot?.querySelector('[part="input"]'), 'the chat input');
+    await until(() => !!chat.shadowRoot?.querySelector('[part="input"]:not([disabled])'), 'the chat input');
+    // A few messages: the log must scroll rather than push the input down.
+    const textarea = chat.shadowRoot!.querySelector('[part="input"]') as HTMLTextAreaElement;
+    for (const text of ['Good morning!', 'Hello, I am the interpreter for Mrs. Example today.', 'Please show the box.']) {
+      textarea.value = text;
+      textarea.dispatchEvent(new Event('input'));
+      await chat.updateComplete;
+      (chat.shadowRoot!.querySelector('[part="send-button"]') as HTMLButtonElement).click();
+      await until(() => [...chat.shadowRoot!.querySelectorAll('[part="message"]')].some((m) => m.textContent!.includes(text)), text);
+    }
     const aside = el.shadowRoot!.querySelector('aside')!;
     const box = aside.getBoundingClientRect();
     expect(aside.scrollTop).to.equal(0);

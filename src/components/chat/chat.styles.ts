@@ -40,6 +40,13 @@ export const chatStyles = css`
     font-size: 0.875rem;
     text-align: center;
   }
+  /* The log takes the height the header and the composer leave (and scrolls) when the host sets one. */
+  #body:not([hidden]) {
+    flex: 1;
+    min-height: 0;
+    display: flex;
+    flex-direction: column;
+  }
   .log {
     flex: 1;
     /* Internal: <vc-consultation> lowers it beside the call, where the input must stay in view. */
