@@ -115,6 +115,22 @@ describe('<vc-consultation> layout', () => {
     expect(queue.shadowRoot!.querySelector('[part="notice"]')!.getBoundingClientRect().bottom).to.be.at.most(
       chat.getBoundingClientRect().top,
     );
+
+    // A long queue scrolls in its own box: the chat keeps its input, send button and counter line in view.
+    const patients = ['Ann', 'Ben', 'Cem', 'Dora', 'Eli'].map((name, i) => ({
+      ticketId: `t${i}`,
+      name,
+      waitingSince: '2026-01-01T10:00:00Z',
+    }));
+    server.event('queue', { patients, notice: { text: 'Dr. Weber is running about 10 minutes late.', at: '2026-01-01T10:00:00Z' } });
+    await until(() => queue.shadowRoot!.querySelectorAll('[part="patient"]').length === 5, 'five waiting');
+    await el.updateComplete;
+    expect(aside.scrollTop).to.equal(0);
+    expect(queue.scrollHeight).to.be.greaterThan(queue.clientHeight);
+    for (const part of ['input', 'send-button', 'counter']) {
+      const rect = chat.shadowRoot!.querySelector(`[part="${part}"]`)!.getBoundingClientRect();
+      expect(rect.bottom, part).to.be.at.most(Math.min(box.bottom, window.innerHeight) + 0.5);
+    }
   });
 
   it('in a grid of narrow tiles shows whole cameras and wraps the role mark below the name instead of cutting it', async () => {

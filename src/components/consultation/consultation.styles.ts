@@ -89,7 +89,8 @@ export const consultationStyles = css`
   }
   .in-call > aside vc-chat {
     flex: 1 1 16rem;
-    min-height: 12rem;
+    /* Header, a 3rem log and the composer with its counter line. */
+    min-height: 14rem;
     --_vc-chat-log-min-height: 3rem;
   }
   aside:empty {
