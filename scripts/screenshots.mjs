@@ -239,10 +239,11 @@ async function shootConsultation(theme, viewport) {
     await call.locator('[part~="tile"]:not([part~="self-view"])').nth(1).waitFor({ timeout: WAIT });
     await videoPlays(call.locator('[part~="tile"]:not([part~="self-view"]) video'));
   }
-  await sendChat(interpreter, 'Hello, I am the interpreter for Mrs. Example today.');
+  // The interpreter's message last, so the newest message in view (the log shows its end) carries the role mark.
   await sendChat(patient, 'Good morning!');
+  await practitioner.locator('vc-chat [part="message"]').first().waitFor({ timeout: WAIT });
+  await sendChat(interpreter, 'Hello, I am the interpreter for Mrs. Example today.');
   await practitioner.locator('vc-chat [part="message"][data-role="interpreter"]').waitFor({ timeout: WAIT });
-  await practitioner.locator('vc-chat [part="message"]').nth(1).waitFor({ timeout: WAIT });
   await practitioner.locator('vc-call [part~="tile"][data-role="interpreter"] [part="role"]').waitFor({ timeout: WAIT });
   await patient.locator('vc-call [part~="tile"] [part="role"]').nth(1).waitFor({ timeout: WAIT });
   // No scrolling: beside the call the chat's input stays in view (the queue and the chat log scroll in their boxes).
