@@ -14,10 +14,14 @@ import ipaddr from 'ipaddr.js';
  */
 export function clientKeyOf(address: string | undefined): string {
   if (!address) return 'unknown';
+  const now = Date.now();
+  if (recentKeys.size >= RECENT_KEYS_MAX || now - recentSince >= RECENT_KEYS_MS) {
+    recentKeys.clear();
+    recentSince = now;
+  }
   let key = recentKeys.get(address);
   if (key === undefined) {
     key = computeKey(address);
-    if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.clear();
     recentKeys.set(address, key);
   }
   return key;
@@ -34,10 +38,13 @@ function computeKey(address: string): string {
 /**
  * Parsing the address was ~2% of a lobby join (bench), paid twice per request (rate limit, lockout). The
  * addresses seen lately map to their keys here: in memory only, like the counters keyed by them, and dropped
- * wholesale when full so the map stays bounded whatever addresses arrive.
+ * wholesale when full or a minute old, so the map stays bounded whatever addresses arrive and a quiet instance
+ * does not hold an address for hours after its last request.
  */
 const RECENT_KEYS_MAX = 4096;
+const RECENT_KEYS_MS = 60_000;
 const recentKeys = new Map<string, string>();
+let recentSince = Date.now();
 
 export function clientKey(req: Request): string {
   return clientKeyOf(req.ip ?? req.socket.remoteAddress);

@@ -13,8 +13,9 @@ export type { Logger } from 'pino';
 
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   // stdout asynchronously: a synchronous write(2) per request line was ~5% of a lobby join (bench: lobby join).
-  // Lines still leave in order as soon as the previous write is done; pino flushes what is pending on exit,
-  // uncaught exceptions and SIGINT/SIGTERM, so only a hard kill or power cut can lose the last few.
+  // Lines still leave in order as soon as the previous write is done; pino flushes what is pending when the
+  // process exits (serve.ts turns SIGTERM/SIGINT into a normal exit after draining; an uncaught exception exits
+  // too), so only a hard kill or power cut can lose the last few.
   return pino(
     {
       level: options.level ?? process.env.VC_LOG_LEVEL ?? 'info',
@@ -23,8 +24,26 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       // Belt and braces: should a request or response object ever be logged, its secrets are not.
       redact: { paths: ['req.headers', 'req.query', 'req.body', 'req.remoteAddress', 'req.ip', 'res.headers'], remove: true },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? stdout(),
   );
+}
+
+/**
+ * A stdout that stops waiting: should whatever reads it stall, lines beyond `LOG_BUFFER_MAX` pending bytes are
+ * dropped (and counted on stderr, at most once a minute) instead of the buffer growing until memory runs out.
+ */
+const LOG_BUFFER_MAX = 16 * 1024 * 1024;
+function stdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_MAX });
+  let dropped = 0;
+  let reported = 0;
+  destination.on('drop', () => {
+    dropped++;
+    if (Date.now() - reported < 60_000) return;
+    reported = Date.now();
+    process.stderr.write(`videoconsult: stdout is not keeping up; ${dropped} log line(s) dropped so far\n`);
+  });
+  return destination;
 }
 
 /** A client-supplied request id is kept only when it cannot carry anything but an id. */

@@ -211,6 +211,7 @@ export class LiveKitCallRoom implements CallRoom {
       const camera = effects?.blur ? this.publishFreshCamera(room, effects) : room.localParticipant.setCameraEnabled(true);
       await camera.catch(warn('camera'));
     }
+    this.stayOrStop();
     if (effects?.noiseSuppression) await this.setNoiseSuppression(true).catch(warn('noise suppression'));
     this.callbacks.onChange();
   }
@@ -249,13 +250,22 @@ export class LiveKitCallRoom implements CallRoom {
   private async publishFreshCamera(room: Room, effects: EffectsChoice): Promise<void> {
     const [camera] = await room.localParticipant.createTracks({ video: true, audio: false });
     if (!camera) return;
-    if (this.leaving) {
-      camera.stop();
+    // Starting the blur takes seconds on a slow machine: a room given up meanwhile, or a publish into a room that
+    // died, must not leave the camera (its light on) and the blur running with nobody to stop them.
+    let local: MediaStreamTrack | LocalVideoTrack | undefined;
+    try {
       this.stayOrStop();
+      local = await this.cameraWithEffects(camera.mediaStreamTrack, effects);
+      this.stayOrStop();
+      await room.localParticipant.publishTrack(local, { source: Track.Source.Camera });
+    } catch (error) {
+      if (local instanceof LocalVideoTrack) {
+        await local.stopProcessor().catch(() => undefined);
+        local.stop();
+      }
+      camera.stop();
+      throw error;
     }
-    await room.localParticipant.publishTrack(await this.cameraWithEffects(camera.mediaStreamTrack, effects), {
-      source: Track.Source.Camera,
-    });
   }
 
   /** The consultation turned out unencrypted after all: a plain room, and no worker. */
