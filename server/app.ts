@@ -293,7 +293,7 @@ export function createApp(config: Config, deps: AppDeps = {}): VideoconsultApp {
     async close() {
       await integrations.close();
       practices.close();
-      lobby.close();
+      lobby.departures.close();
       if (timer) clearInterval(timer);
       if (firstSweep) clearTimeout(firstSweep);
       await sweeping?.catch(() => undefined);

@@ -27,7 +27,13 @@ export interface SweepResult {
  */
 export async function sweep(ctx: AppContext, consultations: ConsultationService, lobby?: LobbyService): Promise<SweepResult> {
   const now = ctx.now();
-  const departed = (await lobby?.completeDepartures()) ?? 0;
+  let departed = 0;
+  try {
+    departed = (await lobby?.departures.completeDue()) ?? 0;
+  } catch (err) {
+    // The rest of the sweep does not depend on it: the next round tries again.
+    ctx.log(`sweeper could not complete departures: ${(err as Error).message}`);
+  }
   let liveRooms: Set<string> | undefined;
   try {
     liveRooms = new Set((await ctx.rooms.listRooms()).map((r) => r.name));

@@ -86,7 +86,7 @@ export function lobbyRoutes(
     async (req, res) => {
       const { entry } = await authenticateTicket(ctx, req);
       // The page is here again (a reload resumes with its ticket): a departure it announced is called off.
-      await lobby.returned(entry);
+      await lobby.departures.returned(entry);
       streams.patient(res, entry, req.get('last-event-id'));
     },
   );
@@ -130,7 +130,7 @@ export function lobbyRoutes(
       const { entry } = await authenticateTicket(ctx, req);
       const { reason = 'left' } = input.body();
       if (reason === 'page_closed') {
-        await lobby.departing(entry);
+        await lobby.departures.departing(entry);
         res.status(202).end();
       } else {
         await lobby.leave(entry);

@@ -9,12 +9,14 @@ import { sealE2eeKey } from '../key-sealing.js';
 import { tooMany } from '../security.js';
 import type { WindowCounter } from '../shared-state.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { Departures } from './departures.js';
 import { GuessBudget } from './guess-budget.js';
 import type {
   AuditRow,
   ConnectionRating,
   ConsultationRow,
   LobbyEntryRow,
+  LobbyStatusPatch,
   NewLobbyEntry,
   RedeemedCode,
   StoreOps,
@@ -26,8 +28,6 @@ import type { deviceCheck, joinBody, WaitingPatient } from './lobby.schema.js';
 export const CODE_FAILURE_LIMIT = 5;
 export const CODE_FAILURE_WINDOW_MS = 15 * 60_000;
 const ESTIMATE_MIN_SAMPLES = 3;
-/** How long, after a departure's grace period, the patient's open streams have to call it off (across instances). */
-export const RETURN_CHECK_MS = 1000;
 
 const lockedOut = (wait: number): ApiError => tooMany(wait, 'too_many_attempts', 'Too many attempts. Please wait before trying again.');
 
@@ -68,8 +68,8 @@ export class LobbyService {
   private readonly joins: GroupCommit<PendingJoin, RedeemedCode | ApiError>;
   /** The note for everyone waiting, read once per change like the queue order (every waiting stream shows it). */
   private readonly notices = new Map<string, Promise<WaitingNoticeRow | undefined>>();
-  /** Departures announced by closing pages, due after the grace period (see `departing`). */
-  private readonly departures = new Set<NodeJS.Timeout>();
+  /** Waiting patients whose page closed, due to leave unless it comes back. */
+  readonly departures: Departures;
 
   constructor(
     private readonly ctx: AppContext,
@@ -79,6 +79,7 @@ export class LobbyService {
     this.codeFailures = limits.codeFailures;
     this.guessBudget = new GuessBudget(ctx.config.codeGuessBudget, limits.guessFailures, ctx.now);
     this.joins = new GroupCommit(ctx.store, (tx, join) => this.redeem(tx, join), ctx.store.groupCommitSize);
+    this.departures = new Departures(ctx, (entry, reason, patch) => this.markLeft(entry, reason, patch));
     ctx.bus.subscribe((event, consultationId) => {
       if (event === 'resync') {
         this.queueOrder.clear();
@@ -214,92 +215,26 @@ export class LobbyService {
 
   async leave(entry: LobbyEntryRow): Promise<void> {
     if (entry.status !== 'waiting' && entry.status !== 'admitted') return;
-    const left = await this.ctx.store.transaction(async (tx) => {
-      if (!(await tx.setLobbyStatus(entry.id, 'left', { from: ['waiting', 'admitted'], declineReason: null }))) return false;
-      await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.left', {
-        consultationId: entry.consultationId,
-        ticketId: entry.id,
-        reason: 'left',
-      });
-      return true;
-    });
-    if (!left) return; // declined or gone meanwhile (another request, another instance): that one did the rest
-    this.ctx.bus.publish('changed', entry.consultationId);
+    // Declined or gone meanwhile (another request, another instance): that one did the rest.
+    if (!(await this.markLeft(entry, 'left', { from: ['waiting', 'admitted'], declineReason: null }))) return;
     const consultation = await this.ctx.store.getConsultation(entry.consultationId);
     if (entry.status === 'admitted' && consultation) await this.rotateKey(consultation);
     if (entry.identity && consultation) void this.removeFromRoom(consultation.roomName, entry.identity);
   }
 
-  /**
-   * The waiting patient's page closed or navigated away (the SDK's keepalive request on `pagehide`). A reload
-   * sends the same, so the patient is only marked: they leave once `departureGraceSeconds` have passed without
-   * their page coming back (`returned`). Patients in a call are left to the call's own handling.
-   */
-  async departing(entry: LobbyEntryRow): Promise<void> {
-    if (entry.status !== 'waiting') return;
-    const at = this.ctx.now();
-    if (!(await this.ctx.store.setLobbyDeparture(entry.id, at))) return;
-    this.later(this.ctx.config.departureGraceSeconds * 1000, () => {
-      // The closing page's own stream ended long ago, so a stream still open for this ticket now, on any instance,
-      // is the page come back, even if its leave reached the server only after the reloaded page had connected.
-      // Such streams call the departure off when they hear this (LobbyStreams.patient); then the rest leaves.
-      this.ctx.bus.publish('changed', entry.consultationId);
-      this.later(RETURN_CHECK_MS, () =>
-        this.completeDeparture(entry.id, at).catch((err: unknown) => this.ctx.log(`departure failed: ${(err as Error).message}`)),
-      );
-    });
-  }
-
-  /** A departure step after `ms`; dropped on shutdown (`stop`). */
-  private later(ms: number, step: () => unknown): void {
-    const timer = setTimeout(() => {
-      this.departures.delete(timer);
-      void step();
-    }, ms);
-    timer.unref();
-    this.departures.add(timer);
-  }
-
-  /** The page of a departing patient is back (its stream reconnected): they keep their place. */
-  async returned(entry: LobbyEntryRow): Promise<void> {
-    if (entry.departingAt != null) await this.ctx.store.setLobbyDeparture(entry.id, null);
-  }
-
-  /**
-   * Makes due departures take effect: those whose timer was lost to a restart or ran on another instance (the
-   * sweeper calls this). Each leaves once, whichever instance gets there first.
-   */
-  async completeDepartures(): Promise<number> {
-    // Past the grace period and the timer's own check, so a running timer is not raced.
-    const due = await this.ctx.store.listLobbyDepartures(
-      this.ctx.now() - this.ctx.config.departureGraceSeconds * 1000 - 2 * RETURN_CHECK_MS,
-    );
-    let left = 0;
-    for (const entry of due) if (entry.departingAt != null && (await this.completeDeparture(entry.id, entry.departingAt))) left++;
-    return left;
-  }
-
-  /** Only while the entry still waits with this very mark: a page that came back (or left again since) keeps it. */
-  private async completeDeparture(entryId: string, at: number): Promise<boolean> {
-    const entry = await this.ctx.store.getLobbyEntry(entryId);
-    if (!entry || entry.status !== 'waiting' || entry.departingAt !== at) return false;
+  /** The entry leaves with its one patient.left event, only if `patch`'s conditions still hold (a compare-and-set). */
+  private async markLeft(entry: LobbyEntryRow, reason: 'left' | 'page_closed', patch: LobbyStatusPatch): Promise<boolean> {
     const left = await this.ctx.store.transaction(async (tx) => {
-      if (!(await tx.setLobbyStatus(entry.id, 'left', { from: ['waiting'], declineReason: null, departingAt: at }))) return false;
+      if (!(await tx.setLobbyStatus(entry.id, 'left', patch))) return false;
       await this.ctx.webhooks.emit(tx, entry.tenantId, 'patient.left', {
         consultationId: entry.consultationId,
         ticketId: entry.id,
-        reason: 'page_closed',
+        reason,
       });
       return true;
     });
     if (left) this.ctx.bus.publish('changed', entry.consultationId);
     return left;
-  }
-
-  /** Drops the pending departure timers (shutdown); the sweeper of the next start completes what is due. */
-  close(): void {
-    for (const timer of this.departures) clearTimeout(timer);
-    this.departures.clear();
   }
 
   private async entryOf(consultation: ConsultationRow, ticketId: string): Promise<LobbyEntryRow> {

@@ -72,6 +72,7 @@ export class LobbyStreams {
   patient(res: Response, first: LobbyEntryRow, lastEventId: string | undefined): void {
     const { ctx, lobby } = this;
     const stream = openEventStream(res, PING_MS, this.open);
+    const openedAt = ctx.now();
     this.cap(stream, this.patientSlots, first.id);
     const lastSeen = Number(lastEventId);
     let lastMessageId = Number.isFinite(lastSeen) ? lastSeen : 0;
@@ -97,15 +98,8 @@ export class LobbyStreams {
       if (!entry || !consultation || consultation.status === 'ended' || entry.status === 'ended' || entry.status === 'left') {
         return finish('ended', {});
       }
-      // Open past half the grace period of its ticket's departure: this is a page that came back, the closing one's
-      // stream having ended (its leave can reach the server after the reloaded page connected; see departing()).
-      if (
-        entry.status === 'waiting' &&
-        entry.departingAt != null &&
-        ctx.now() - entry.departingAt >= ctx.config.departureGraceSeconds * 500
-      ) {
-        await lobby.returned(entry);
-      }
+      // A page that came back, though its leave reached the server after it connected (see Departures.mayCallOff).
+      if (lobby.departures.mayCallOff(entry, openedAt)) await lobby.departures.returned(entry);
       if (entry.consultationId !== consultationId) {
         consultationId = entry.consultationId;
         lastPosition = undefined;

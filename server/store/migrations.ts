@@ -308,4 +308,11 @@ export const migrations: Migration[] = [
       ALTER TABLE lobby_entries ADD COLUMN departing_at ${t.time};
     `,
   },
+  {
+    // The sweeper looks for due departures every round: only the few marked entries, not the whole table.
+    version: 11,
+    sql: () => `
+      CREATE INDEX lobby_entries_departing ON lobby_entries (departing_at) WHERE departing_at IS NOT NULL;
+    `,
+  },
 ];

@@ -90,7 +90,7 @@ export class PgLobbyOps {
       const changed = await count(
         q,
         `UPDATE lobby_entries SET status = $2, identity = COALESCE($3, identity), decline_reason = $4,
-           admitted_at = COALESCE($5::bigint, admitted_at), admitted_by = COALESCE($6, admitted_by)
+           admitted_at = COALESCE($5::bigint, admitted_at), admitted_by = COALESCE($6, admitted_by), departing_at = NULL
            WHERE id = $1 AND ($7::int = 0 OR status = ANY($8::text[])) AND ($9::bigint IS NULL OR departing_at = $9::bigint)`,
         [
           id,
@@ -171,7 +171,8 @@ export class PgLobbyOps {
       }
       await count(
         q,
-        `UPDATE lobby_entries SET consultation_id = $2, status = 'waiting', identity = NULL, admitted_at = NULL, admitted_by = NULL
+        `UPDATE lobby_entries SET consultation_id = $2, status = 'waiting', identity = NULL, admitted_at = NULL, admitted_by = NULL,
+             departing_at = CASE WHEN status = 'waiting' THEN departing_at END
            WHERE id = $1`,
         [entryId, toConsultationId],
       );

@@ -108,7 +108,7 @@ export class SqliteLobbyOps {
     return this.db.transaction(() => {
       const changes = this.run(
         `UPDATE lobby_entries SET status = ?, identity = COALESCE(?, identity), decline_reason = ?, admitted_at = COALESCE(?, admitted_at),
-             admitted_by = COALESCE(?, admitted_by) WHERE id = ? AND (? = 0 OR status IN (SELECT value FROM json_each(?)))
+             admitted_by = COALESCE(?, admitted_by), departing_at = NULL WHERE id = ? AND (? = 0 OR status IN (SELECT value FROM json_each(?)))
              AND (? IS NULL OR departing_at = ?)`,
         status,
         patch.identity ?? null,
@@ -174,7 +174,8 @@ export class SqliteLobbyOps {
         this.run('UPDATE issued_identities SET revoked = 1 WHERE consultation_id = ? AND identity = ?', fromConsultationId, entry.identity);
       }
       this.run(
-        `UPDATE lobby_entries SET consultation_id = ?, status = 'waiting', identity = NULL, admitted_at = NULL, admitted_by = NULL
+        `UPDATE lobby_entries SET consultation_id = ?, status = 'waiting', identity = NULL, admitted_at = NULL, admitted_by = NULL,
+             departing_at = CASE WHEN status = 'waiting' THEN departing_at END
            WHERE id = ?`,
         toConsultationId,
         entryId,

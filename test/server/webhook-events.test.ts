@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { webhookEnvelope, webhookEventData, webhookEventTypes, type WebhookEventType } from '../../server/outbox/events.js';
 import { newWebhookSecret } from '../../server/outbox/signing.js';
-import { RETURN_CHECK_MS } from '../../server/lobby/lobby.service.js';
+import { RETURN_CHECK_MS } from '../../server/lobby/departures.js';
 import { SqliteStore } from '../../server/store/sqlite.js';
 import type { Store, StoreOps } from '../../server/store/store.js';
 import { call, createConsultation, EventReader, issueCode, joinLobby, practitionerToken, sha256, signWebhook } from './helpers.js';
