@@ -52,6 +52,18 @@ export async function authenticateTicket(ctx: AppContext, req: Request): Promise
   return { entry, consultation };
 }
 
+/** A practitioner token signed by this server for a configured tenant, used from a page it allows, not revoked. */
+async function verifyPractitionerToken(ctx: AppContext, req: Request): Promise<PractitionerClaims> {
+  const token = bearer(req);
+  const claims = token ? ctx.practitionerTokens.verify(token) : undefined;
+  if (!claims || !ctx.config.tenants.some((t) => t.id === claims.t)) throw invalidToken();
+  checkOrigin(ctx.config, claims.t, req);
+  if (await ctx.revocations.isRevoked(claims)) throw new ApiError(401, 'token_revoked', 'This practitioner token was revoked.');
+  return claims;
+}
+
+const invalidToken = (): ApiError => new ApiError(401, 'invalid_token', 'This practitioner token is not valid or has expired.');
+
 /**
  * Practice-scope calls (the shared queue, transfers): a practice token, valid for its own lifetime unless revoked. The
  * consultation it also names (the practitioner's desk) may have ended meanwhile: a desk's call coming and going does
@@ -59,14 +71,7 @@ export async function authenticateTicket(ctx: AppContext, req: Request): Promise
  * all is the route's to say (`PracticeService.practiceOf`), after it has read its body.
  */
 export async function authenticatePracticeToken(ctx: AppContext, req: Request): Promise<{ claims: PractitionerClaims }> {
-  const token = bearer(req);
-  const claims = token ? ctx.practitionerTokens.verify(token) : undefined;
-  if (!claims || !ctx.config.tenants.some((t) => t.id === claims.t)) {
-    throw new ApiError(401, 'invalid_token', 'This practitioner token is not valid or has expired.');
-  }
-  checkOrigin(ctx.config, claims.t, req);
-  if (await ctx.revocations.isRevoked(claims)) throw new ApiError(401, 'token_revoked', 'This practitioner token was revoked.');
-  return { claims };
+  return { claims: await verifyPractitionerToken(ctx, req) };
 }
 
 /** Practitioner calls: a signed practitioner token, valid while its consultation has not ended. */
@@ -75,16 +80,9 @@ export async function authenticatePractitioner(
   req: Request,
   options: { allowEnded?: boolean } = {},
 ): Promise<{ claims: PractitionerClaims; consultation: ConsultationRow }> {
-  const token = bearer(req);
-  const claims = token ? ctx.practitionerTokens.verify(token) : undefined;
-  const consultation = claims && (await ctx.store.getConsultation(claims.c));
-  if (!claims || !consultation || consultation.tenantId !== claims.t) {
-    throw new ApiError(401, 'invalid_token', 'This practitioner token is not valid or has expired.');
-  }
-  checkOrigin(ctx.config, consultation.tenantId, req);
-  if (await ctx.revocations.isRevoked(claims)) {
-    throw new ApiError(401, 'token_revoked', 'This practitioner token was revoked.');
-  }
+  const claims = await verifyPractitionerToken(ctx, req);
+  const consultation = await ctx.store.getConsultation(claims.c);
+  if (!consultation || consultation.tenantId !== claims.t) throw invalidToken();
   if (consultation.status === 'ended' && !options.allowEnded) {
     throw new ApiError(410, 'consultation_ended', 'This consultation has ended.');
   }

@@ -139,8 +139,8 @@ export function practiceRoutes(vc: VideoconsultClient, admin: VideoconsultAdminC
       res.json({ practitionerToken: token.token });
     }),
   );
-  /** The practice token last issued for each desk, and the desk consultation it names. */
-  const issued = new Map<Desk, { consultationId: string; tokenId: string }>();
+  /** Every practice token issued for each desk's current consultation (a second click issues another). */
+  const issued = new Map<Desk, { consultationId: string; tokenIds: string[] }>();
   router.post(
     '/desks/:desk/open',
     handle(async (req, res) => {
@@ -149,9 +149,13 @@ export function practiceRoutes(vc: VideoconsultClient, admin: VideoconsultAdminC
       const [practiceId, consultationId] = [await practice(), await desks[desk]()];
       const token = await vc.createPracticeToken(practiceId, { consultationId, name: DESKS[desk].name, ttlMinutes: 60 });
       // Opened again for the same consultation (a second click): both tokens stay, the page may still use the first.
+      // A new consultation replaces the desk: every token of the old one goes.
       const replaced = issued.get(desk);
-      issued.set(desk, { consultationId, tokenId: token.tokenId });
-      if (replaced && replaced.consultationId !== consultationId) await vc.revokePracticeToken(practiceId, replaced.tokenId);
+      if (replaced?.consultationId === consultationId) replaced.tokenIds.push(token.tokenId);
+      else issued.set(desk, { consultationId, tokenIds: [token.tokenId] });
+      if (replaced && replaced.consultationId !== consultationId) {
+        for (const tokenId of replaced.tokenIds) await vc.revokePracticeToken(practiceId, tokenId);
+      }
       res.json({ practitionerToken: token.token, title: DESKS[desk].title });
     }),
   );

@@ -235,9 +235,13 @@ export class ConsultationService {
   }
 
   /** The practitioner's LiveKit grant: roomAdmin for this consultation's room only. */
-  async practitionerGrant(c: ConsultationRow, practitioner: { id: string; name: string }, osFamily: string): Promise<Admission> {
+  async practitionerGrant(
+    c: ConsultationRow,
+    practitioner: { id: string; name: string; practiceId?: string },
+    osFamily: string,
+  ): Promise<Admission> {
     const identity = `practitioner-${practitioner.id}`;
-    await this.ctx.store.addIssuedIdentity(c.id, identity, 'practitioner', osFamily, this.ctx.now());
+    await this.ctx.store.addIssuedIdentity(c.id, identity, 'practitioner', osFamily, this.ctx.now(), practitioner.practiceId);
     await this.ensureRoom(c);
     await this.ctx.store.insertAudit(this.audit(c.tenantId, 'practitioner', 'practitioner.grant', c.id));
     return this.ctx.grants.practitioner(c, identity, practitioner.name);

@@ -148,7 +148,8 @@ export function practitionerRoutes(
     async (req, res, input) => {
       const { consultation, claims } = await authenticatePractitioner(ctx, req);
       input.body();
-      const grant = await consultations.practitionerGrant(consultation, { id: claims.p, name: claims.n }, osFamily(req.get('user-agent')));
+      const practitioner = { id: claims.p, name: claims.n, practiceId: claims.pr };
+      const grant = await consultations.practitionerGrant(consultation, practitioner, osFamily(req.get('user-agent')));
       res.set('Cache-Control', 'no-store').json(grant);
     },
   );

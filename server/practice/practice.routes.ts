@@ -1,12 +1,12 @@
+import type { Request } from 'express';
 import { authenticatePracticeToken, authenticateTenant } from '../auth.js';
 import type { AppContext } from '../context.js';
 import { practitionerToken } from '../consultations/consultations.schema.js';
 import { emptyBody, emptyObject } from '../lobby/lobby.schema.js';
-import { revoked, TOKEN_ID } from '../tokens/tokens.routes.js';
+import { revoked, revokeTokens } from '../tokens/tokens.routes.js';
 import type { LobbyStreams } from '../lobby/lobby.streams.js';
 import { errorBody, tenantErrors } from '../openapi.js';
 import type { RouteRegistry } from '../routing.js';
-import { ApiError } from '../errors.js';
 import { createPracticeTokenBody, transferBody } from './practice.schema.js';
 import type { PracticeService } from './practice.service.js';
 
@@ -50,16 +50,12 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
     ...tenantErrors,
     404: { description: 'No such practice (`practice_not_found`), or a malformed tokenId (`token_not_found`)', schema: errorBody },
   };
-  const revoke = async (req: Parameters<typeof authenticateTenant>[1], input: { body(): unknown }, tokenId?: string) => {
-    const tenant = authenticateTenant(ctx.config, req);
-    input.body();
-    const practiceId = String(req.params.practiceId);
-    await practices.requirePractice(tenant, practiceId);
-    // Tokens are stateless, so any well-formed id is accepted (revoking an id never issued changes nothing).
-    if (tokenId !== undefined && !TOKEN_ID.test(tokenId)) throw new ApiError(404, 'token_not_found', 'No practice token has this tokenId.');
-    const { revokedAt } = await ctx.revocations.revokePractice(tenant.id, practiceId, tokenId);
-    return { ...(tokenId ? { tokenId } : {}), revokedAt: new Date(revokedAt).toISOString() };
-  };
+  const revoke = (req: Request, input: { body(): unknown }, tokenId?: string) =>
+    revokeTokens(ctx, req, input, tokenId, async (tenant) => {
+      const practiceId = String(req.params.practiceId);
+      await practices.requirePractice(tenant, practiceId);
+      return (id) => ctx.revocations.revokePractice(tenant.id, practiceId, id);
+    });
   routes.add(
     {
       method: 'post',
@@ -68,7 +64,13 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
       auth: 'tenant',
       tags: ['integrator'],
       body: emptyBody,
-      responses: { 200: { description: 'Revoked; their streams get `revoked`', schema: revoked }, ...revokeErrors },
+      responses: {
+        200: {
+          description: 'Revoked; their streams get `revoked`, their practitioners are removed from the calls they joined',
+          schema: revoked,
+        },
+        ...revokeErrors,
+      },
     },
     async (req, res, input) => res.json(await revoke(req, input)),
   );

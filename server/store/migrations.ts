@@ -315,4 +315,13 @@ export const migrations: Migration[] = [
       CREATE INDEX lobby_entries_departing ON lobby_entries (departing_at) WHERE departing_at IS NOT NULL;
     `,
   },
+  {
+    // The practice of a practice token's grant: revoking the practice's tokens marks these identities revoked and
+    // removes them from their rooms, whichever desk consultation each grant was for.
+    version: 12,
+    sql: () => `
+      ALTER TABLE issued_identities ADD COLUMN practice_id TEXT;
+      CREATE INDEX issued_identities_practice ON issued_identities (practice_id) WHERE practice_id IS NOT NULL;
+    `,
+  },
 ];

@@ -10,8 +10,8 @@ import {
   accessCodeInsert,
   consultationInsert,
   coveredIdentities,
+  revokeIdentitiesSql,
   endedStats,
-  str,
   toAudit,
   toConsultation,
   toRevocation,
@@ -25,6 +25,8 @@ import type {
   EndConsultationInput,
   ListConsultationsQuery,
   RetentionResult,
+  RevocationScope,
+  RevokedIdentity,
   SessionStatsRow,
   TokenRevocationRow,
 } from './types.js';
@@ -141,12 +143,13 @@ export class PgOps extends PgLobbyOps implements StoreOps {
     kind: 'patient' | 'practitioner',
     osFamily: string,
     at: number,
+    practiceId?: string,
   ): Promise<void> {
     await count(
       this.q,
-      `INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at, practice_id) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (consultation_id, identity) DO NOTHING`,
-      [consultationId, identity, kind, osFamily, at],
+      [consultationId, identity, kind, osFamily, at, practiceId ?? null],
     );
   }
 
@@ -158,14 +161,7 @@ export class PgOps extends PgLobbyOps implements StoreOps {
     return r !== undefined && Number(r.revoked) === 0;
   }
 
-  async revokeIdentity(consultationId: string, identity: string): Promise<void> {
-    await count(this.q, 'UPDATE issued_identities SET revoked = 1 WHERE consultation_id = $1 AND identity = $2', [
-      consultationId,
-      identity,
-    ]);
-  }
-
-  revokePractitionerTokens(row: TokenRevocationRow, identity: string | undefined, audit: AuditRow): Promise<string[]> {
+  revokePractitionerTokens(row: TokenRevocationRow, scope: RevocationScope, audit: AuditRow): Promise<RevokedIdentity[]> {
     return this.atomically(async (q) => {
       await count(q, 'DELETE FROM practitioner_token_revocations WHERE expires_at <= $1', [row.revokedAt]);
       await count(
@@ -176,15 +172,11 @@ export class PgOps extends PgLobbyOps implements StoreOps {
       );
       const revoked = await rows(
         q,
-        `UPDATE issued_identities SET revoked = 1
-           WHERE consultation_id = $1 AND kind = 'practitioner' AND ($2::text IS NULL OR identity = $2) RETURNING identity`,
-        [row.consultationId, identity ?? null],
+        revokeIdentitiesSql(scope, (n) => (n === 1 ? '$1' : '$2::text')),
+        [scope.practiceId ?? row.consultationId, scope.identity ?? null],
       );
       await this.audit(q, audit);
-      return coveredIdentities(
-        revoked.map((r) => str(r.identity)),
-        identity,
-      );
+      return coveredIdentities(revoked, row, scope);
     });
   }
 

@@ -14,6 +14,8 @@ import type {
   LobbyStatus,
   RedeemedCode,
   SessionStatsRow,
+  RevocationScope,
+  RevokedIdentity,
   TokenRevocationRow,
   WaitingNoticeRow,
 } from './types.js';
@@ -144,8 +146,27 @@ export function toRedeemed(entry: NewLobbyEntry, code: SqlRow): RedeemedCode {
 }
 
 /** The identities a practitioner-token revocation covers: those it marked, plus the one it names (maybe not issued yet). */
-export const coveredIdentities = (revoked: string[], identity: string | undefined): string[] =>
-  identity && !revoked.includes(identity) ? [...revoked, identity] : revoked;
+export const coveredIdentities = (
+  revoked: Record<string, unknown>[],
+  row: TokenRevocationRow,
+  scope: RevocationScope,
+): RevokedIdentity[] => {
+  const covered = revoked.map((r) => ({ consultationId: str(r.consultation_id), identity: str(r.identity) }));
+  // A consultation's token revoked before its first grant: still removed from the room, which is harmless if absent.
+  const { identity } = scope;
+  return identity && !scope.practiceId && !covered.some((r) => r.identity === identity)
+    ? [...covered, { consultationId: row.consultationId, identity }]
+    : covered;
+};
+
+/**
+ * The UPDATE marking a revocation's identities revoked, returning them; `$1`, `$2` are the scope's practice or
+ * consultation id and the one identity (or NULL for all), written by `placeholder` in the store's style.
+ */
+export const revokeIdentitiesSql = (scope: RevocationScope, placeholder: (n: 1 | 2) => string): string =>
+  `UPDATE issued_identities SET revoked = 1
+     WHERE ${scope.practiceId ? 'practice_id' : 'consultation_id'} = ${placeholder(1)} AND kind = 'practitioner'
+       AND (${placeholder(2)} IS NULL OR identity = ${placeholder(2)}) RETURNING consultation_id, identity`;
 
 /** A table's columns for a new row, each with the value it takes from the row object. */
 type Columns<R> = readonly (readonly [column: string, value: (row: R) => unknown])[];

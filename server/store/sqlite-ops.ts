@@ -7,6 +7,7 @@ import {
   accessCodeInsert,
   consultationInsert,
   coveredIdentities,
+  revokeIdentitiesSql,
   endedStats,
   toAudit,
   toConsultation,
@@ -23,6 +24,8 @@ import type {
   EndConsultationInput,
   ListConsultationsQuery,
   RetentionResult,
+  RevocationScope,
+  RevokedIdentity,
   SessionStatsRow,
   TokenRevocationRow,
 } from './types.js';
@@ -151,15 +154,23 @@ export class SqliteOps extends SqliteLobbyOps implements SyncStoreOps {
     })();
   }
 
-  addIssuedIdentity(consultationId: string, identity: string, kind: 'patient' | 'practitioner', osFamily: string, at: number): void {
+  addIssuedIdentity(
+    consultationId: string,
+    identity: string,
+    kind: 'patient' | 'practitioner',
+    osFamily: string,
+    at: number,
+    practiceId?: string,
+  ): void {
     this.run(
-      `INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO issued_identities (consultation_id, identity, kind, os_family, issued_at, practice_id) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (consultation_id, identity) DO NOTHING`,
       consultationId,
       identity,
       kind,
       osFamily,
       at,
+      practiceId ?? null,
     );
   }
 
@@ -168,11 +179,7 @@ export class SqliteOps extends SqliteLobbyOps implements SyncStoreOps {
     return r !== undefined && r.revoked === 0;
   }
 
-  revokeIdentity(consultationId: string, identity: string): void {
-    this.run('UPDATE issued_identities SET revoked = 1 WHERE consultation_id = ? AND identity = ?', consultationId, identity);
-  }
-
-  revokePractitionerTokens(row: TokenRevocationRow, identity: string | undefined, audit: AuditRow): string[] {
+  revokePractitionerTokens(row: TokenRevocationRow, scope: RevocationScope, audit: AuditRow): RevokedIdentity[] {
     return this.transaction(() => {
       this.run('DELETE FROM practitioner_token_revocations WHERE expires_at <= ?', row.revokedAt);
       this.run(
@@ -183,14 +190,15 @@ export class SqliteOps extends SqliteLobbyOps implements SyncStoreOps {
         row.revokedAt,
         row.expiresAt,
       );
-      const revoked = this.sql(
-        `UPDATE issued_identities SET revoked = 1
-           WHERE consultation_id = ? AND kind = 'practitioner' AND (? IS NULL OR identity = ?) RETURNING identity`,
-      )
-        .pluck()
-        .all(row.consultationId, identity ?? null, identity ?? null) as string[];
+      const identity = scope.identity ?? null;
+      const revoked = this.all(
+        revokeIdentitiesSql(scope, () => '?'),
+        scope.practiceId ?? row.consultationId,
+        identity,
+        identity,
+      );
       this.insertAudit(audit);
-      return coveredIdentities(revoked, identity);
+      return coveredIdentities(revoked, row, scope);
     });
   }
 

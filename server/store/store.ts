@@ -13,6 +13,8 @@ import type {
   RetentionResult,
   SessionStatsRow,
   WaitingNoticeRow,
+  RevocationScope,
+  RevokedIdentity,
   TokenRevocationRow,
 } from './types.js';
 
@@ -100,16 +102,18 @@ export interface StoreOps {
     kind: 'patient' | 'practitioner',
     osFamily: string,
     at: number,
+    /** For a practice token's grant: its practice, whose revocations cover this identity. */
+    practiceId?: string,
   ): Promise<void>;
   /** True when the identity holds a grant that was not revoked (patient declined/left → false). */
   isIdentityAllowed(consultationId: string, identity: string): Promise<boolean>;
-  revokeIdentity(consultationId: string, identity: string): Promise<void>;
   /**
    * Records a revocation (a second one for the same token id keeps the later time), marks the practitioner identities
-   * it covers revoked (`identity`, or every practitioner of the consultation when absent) and deletes rows past their
-   * expiry, in one transaction. Returns the identities it covers, to remove them from the room.
+   * it covers revoked (`scope.identity`, or every practitioner of the consultation — of the practice's practice tokens
+   * with `scope.practiceId` — when absent) and deletes rows past their expiry, in one transaction. Returns the
+   * identities it covers with their consultations, to remove them from the rooms.
    */
-  revokePractitionerTokens(row: TokenRevocationRow, identity: string | undefined, audit: AuditRow): Promise<string[]>;
+  revokePractitionerTokens(row: TokenRevocationRow, scope: RevocationScope, audit: AuditRow): Promise<RevokedIdentity[]>;
   /** The consultation's revocations that have not expired. */
   listTokenRevocations(consultationId: string, now: number): Promise<TokenRevocationRow[]>;
 
@@ -195,7 +199,6 @@ export const STORE_OPS = [
   'countRatings',
   'addIssuedIdentity',
   'isIdentityAllowed',
-  'revokeIdentity',
   'revokePractitionerTokens',
   'listTokenRevocations',
   'recordWebhookEvent',

@@ -115,6 +115,18 @@ export interface TokenRevocationRow {
   expiresAt: number;
 }
 
+/** Whose practitioner identities a revocation marks revoked: one (`identity`) or all, of a consultation or a practice. */
+export interface RevocationScope {
+  identity?: string;
+  /** The identities granted to this practice's practice tokens, in whichever consultation, instead of the row's consultation. */
+  practiceId?: string;
+}
+
+export interface RevokedIdentity {
+  consultationId: string;
+  identity: string;
+}
+
 export interface EndConsultationInput {
   id: string;
   endedAt: number;

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import type { AuditRow, ConsultationRow, TokenRevocationRow } from '../store/store.js';
+import type { AuditRow, ConsultationRow, RevokedIdentity, TokenRevocationRow } from '../store/store.js';
 import type { PractitionerClaims } from './tokens.service.js';
 
 /** The token id of a revocation that covers every token of the consultation issued up to its time. */
@@ -72,25 +72,13 @@ export class TokenRevocations {
       at: revokedAt,
     };
     const identities = await this.ctx.store.revokePractitionerTokens(
-      {
-        consultationId: consultation.id,
-        tokenId: tokenId ?? ALL_TOKENS,
-        revokedAt,
-        expiresAt: revokedAt + this.ctx.config.practitionerTokens.refreshableForHours * 3_600_000,
-      },
-      tokenId === undefined ? undefined : practitionerIdentity(tokenId),
+      this.row(consultation.id, tokenId, revokedAt),
+      tokenId === undefined ? {} : { identity: practitionerIdentity(tokenId) },
       audit,
     );
     // Every instance drops what it read about this consultation, and practitioner streams re-check their token.
     this.ctx.bus.publish('changed', consultation.id);
-    await Promise.all(
-      identities.map((identity) =>
-        this.ctx.rooms.removeParticipant(consultation.roomName, identity).catch(() => {
-          // Not in the room: nothing to remove. Should they join with a LiveKit grant they still hold, the
-          // participant_joined webhook removes them (their identity is revoked).
-        }),
-      ),
-    );
+    await this.removeFromRooms(identities, [consultation]);
     return { revokedAt };
   }
 
@@ -109,28 +97,35 @@ export class TokenRevocations {
       consultationId: null,
       at: revokedAt,
     };
-    await this.ctx.store.revokePractitionerTokens(
-      {
-        consultationId: key,
-        tokenId: tokenId ?? ALL_TOKENS,
-        revokedAt,
-        expiresAt: revokedAt + this.ctx.config.practitionerTokens.refreshableForHours * 3_600_000,
-      },
-      undefined,
+    const identities = await this.ctx.store.revokePractitionerTokens(
+      this.row(key, tokenId, revokedAt),
+      { practiceId, ...(tokenId === undefined ? {} : { identity: practitionerIdentity(tokenId) }) },
       audit,
     );
     const open = await this.ctx.store.listPracticeConsultations(practiceId);
     this.ctx.bus.publish('changed', key);
     for (const c of open) this.ctx.bus.publish('changed', c.id);
-    if (tokenId !== undefined) {
-      const identity = practitionerIdentity(tokenId);
-      await Promise.all(
-        open.map(async (c) => {
-          await this.ctx.store.revokeIdentity(c.id, identity);
-          await this.ctx.rooms.removeParticipant(c.roomName, identity).catch(() => undefined); // not in that room
-        }),
-      );
-    }
+    await this.removeFromRooms(identities, open);
     return { revokedAt };
+  }
+
+  private row(consultationId: string, tokenId: string | undefined, revokedAt: number): TokenRevocationRow {
+    const expiresAt = revokedAt + this.ctx.config.practitionerTokens.refreshableForHours * 3_600_000;
+    return { consultationId, tokenId: tokenId ?? ALL_TOKENS, revokedAt, expiresAt };
+  }
+
+  /** Revoked identities leave the rooms of those consultations still open; an ended one has no room left. */
+  private async removeFromRooms(identities: RevokedIdentity[], open: ConsultationRow[]): Promise<void> {
+    const rooms = new Map(open.map((c) => [c.id, c.roomName]));
+    await Promise.all(
+      identities.map(async ({ consultationId, identity }) => {
+        const room = rooms.get(consultationId);
+        if (room === undefined) return;
+        await this.ctx.rooms.removeParticipant(room, identity).catch(() => {
+          // Not in the room: nothing to remove. Should they join with a LiveKit grant they still hold, the
+          // participant_joined webhook removes them (their identity is revoked).
+        });
+      }),
+    );
   }
 }

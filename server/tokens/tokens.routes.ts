@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { authenticatePractitioner, authenticateTenant } from '../auth.js';
 import type { ConsultationService } from '../consultations/consultations.service.js';
+import type { TenantConfig } from '../config.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { errorBody, tenantErrors } from '../openapi.js';
@@ -12,7 +13,27 @@ const emptyBody = z.strictObject({});
 /** The answer of every revocation, of consultation and of practice tokens. */
 export const revoked = z.object({ tokenId: z.string().optional(), revokedAt: z.string() });
 /** Token ids are the random practitioner ids the server issues (base64url). */
-export const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * An integrator's revocation, of a consultation's or a practice's tokens: authenticated and fully validated (`scope`
+ * finds the consultation or practice of the tenant, or throws) before `revoke` writes anything.
+ */
+export async function revokeTokens(
+  ctx: AppContext,
+  req: Request,
+  input: { body(): unknown },
+  tokenId: string | undefined,
+  scope: (tenant: TenantConfig) => Promise<(tokenId: string | undefined) => Promise<{ revokedAt: number }>>,
+): Promise<z.infer<typeof revoked>> {
+  const tenant = authenticateTenant(ctx.config, req);
+  input.body();
+  const revoke = await scope(tenant);
+  // Tokens are stateless, so any well-formed id is accepted (revoking an id never issued changes nothing).
+  if (tokenId !== undefined && !TOKEN_ID.test(tokenId)) throw new ApiError(404, 'token_not_found', 'No token has this tokenId.');
+  const { revokedAt } = await revoke(tokenId);
+  return { ...(tokenId ? { tokenId } : {}), revokedAt: new Date(revokedAt).toISOString() };
+}
 
 /**
  * Practitioner token lifecycle: the refresh the SDK calls before its token expires (practitioner auth), and the
@@ -52,18 +73,11 @@ export function tokenRoutes(routes: RouteRegistry, ctx: AppContext, consultation
     ...tenantErrors,
     404: { description: "No such consultation (or another tenant's), or a malformed tokenId", schema: errorBody },
   };
-  /** Authenticated and fully validated before anything is written. */
-  const revoke = async (req: Request, input: { body(): unknown }, tokenId?: string): Promise<z.infer<typeof revoked>> => {
-    const tenant = authenticateTenant(ctx.config, req);
-    input.body();
-    const consultation = await consultations.get(tenant, String(req.params.id));
-    // Tokens are stateless, so any well-formed id is accepted (revoking an id never issued changes nothing).
-    if (tokenId !== undefined && !TOKEN_ID.test(tokenId)) {
-      throw new ApiError(404, 'token_not_found', 'No practitioner token has this tokenId.');
-    }
-    const { revokedAt } = await ctx.revocations.revoke(consultation, tokenId);
-    return { ...(tokenId ? { tokenId } : {}), revokedAt: new Date(revokedAt).toISOString() };
-  };
+  const revoke = (req: Request, input: { body(): unknown }, tokenId?: string) =>
+    revokeTokens(ctx, req, input, tokenId, async (tenant) => {
+      const consultation = await consultations.get(tenant, String(req.params.id));
+      return (id) => ctx.revocations.revoke(consultation, id);
+    });
 
   routes.add(
     {

@@ -311,4 +311,28 @@ describe('practice: shared queue, practice tokens, transfer', () => {
     const fresh = String((await practiceToken(room2, 'Dr Two')).body.token);
     assert.equal((await transferNobody(fresh)).status, 404, 'a token issued afterwards works');
   });
+
+  it("revoking a practice's tokens takes their practitioners out of the calls they joined, not others' (store: store.test)", async () => {
+    const east = await practice('Health Centre East');
+    const deskA = await createConsultation(app, app.keys.acme, { title: 'Desk A', practiceId: east });
+    const deskB = await createConsultation(app, app.keys.acme, { title: 'Desk B', practiceId: east });
+    const a = (await practiceToken(deskA, 'Dr A', east)).body;
+    const b = (await practiceToken(deskB, 'Dr B', east)).body;
+    const plain = await call(app, 'POST', `/v1/consultations/${deskB}/practitioner-tokens`, {
+      auth: app.keys.acme,
+      body: { name: 'Dr C' },
+    });
+    for (const t of [a, b, plain.body]) {
+      assert.equal((await call(app, 'POST', '/v1/practitioner/grant', { auth: String(t.token), body: {} })).status, 200);
+    }
+    const revoke = (path: string) =>
+      call(app, 'POST', `/v1/practices/${east}/practitioner-tokens/${path}`, { auth: app.keys.acme, body: {} });
+    removed.length = 0;
+    assert.equal((await revoke(`${String(a.tokenId)}/revoke`)).status, 200);
+    assert.deepEqual(removed, [`practitioner-${String(a.tokenId)}`]);
+    removed.length = 0;
+    assert.equal((await revoke('revoke')).status, 200);
+    // A once more (a repeated revocation retries the removal); the consultation's own token (Dr C) is not the practice's.
+    assert.deepEqual(removed.sort(), [`practitioner-${String(a.tokenId)}`, `practitioner-${String(b.tokenId)}`].sort());
+  });
 });

@@ -196,7 +196,23 @@ for (const backend of storeBackends()) {
         ['d', 'b'],
       );
       await store.addIssuedIdentity('c1', 'practitioner-x', 'practitioner', 'other', 50);
-      await store.revokeIdentity('c1', 'practitioner-x');
+      await store.addIssuedIdentity('c1', 'practitioner-y', 'practitioner', 'other', 50, 'p1');
+      await store.addIssuedIdentity('c1', 'practitioner-z', 'practitioner', 'other', 50, 'p1');
+      const revocation = { consultationId: 'practice:p1', tokenId: '*', revokedAt: 60, expiresAt: 1000 };
+      const one = { ...revocation, tokenId: 'y' };
+      const covered = [{ consultationId: 'c1', identity: 'practitioner-y' }];
+      assert.deepEqual(await store.revokePractitionerTokens(one, { practiceId: 'p1', identity: 'practitioner-y' }, audit), covered);
+      assert.equal(await store.isIdentityAllowed('c1', 'practitioner-y'), false);
+      assert.equal(await store.isIdentityAllowed('c1', 'practitioner-z'), true);
+      const all = await store.revokePractitionerTokens(revocation, { practiceId: 'p1' }, audit);
+      // y again (a repeated revocation retries the removal), x is no practice token's.
+      assert.deepEqual(all.map((r) => `${r.consultationId}/${r.identity}`).sort(), ['c1/practitioner-y', 'c1/practitioner-z']);
+      assert.equal(await store.isIdentityAllowed('c1', 'practitioner-z'), false);
+      assert.equal(await store.isIdentityAllowed('c1', 'practitioner-x'), true);
+      const x = { ...revocation, consultationId: 'c1', tokenId: 'x' };
+      assert.deepEqual(await store.revokePractitionerTokens(x, { identity: 'practitioner-x' }, audit), [
+        { consultationId: 'c1', identity: 'practitioner-x' },
+      ]);
       assert.equal(await store.isIdentityAllowed('c1', 'practitioner-x'), false);
       assert.equal(await store.isIdentityAllowed('c1', 'unknown'), false);
     });
