@@ -4,7 +4,7 @@ import { openEventStream, type EventStream } from '../http.js';
 import { openE2eeKey } from '../key-sealing.js';
 import type { BusListener, StreamSlots } from '../shared-state.js';
 import type { LobbyEntryRow } from '../store/store.js';
-import { practiceKey } from '../tokens/revocations.js';
+import { practiceKey, type StreamToken } from '../tokens/revocations.js';
 import type { LobbyService } from './lobby.service.js';
 
 export const PING_MS = 15_000;
@@ -160,10 +160,10 @@ export class LobbyStreams {
   }
 
   /**
-   * A practitioner's stream: the live queue (`queue`), rotated keys (`key`), then `ended` — or `revoked` once
-   * `revoked()` says the token it was opened with was revoked (checked on every change).
+   * A practitioner's stream: the live queue (`queue`), rotated keys (`key`), then `ended` — or `revoked`/`expired`
+   * once the token it was opened with was revoked or is past its lifetime (checked on every change, and at its expiry).
    */
-  practitioner(res: Response, consultationId: string, revoked: () => Promise<boolean> = async () => false): void {
+  practitioner(res: Response, consultationId: string, token: StreamToken): void {
     const { ctx, lobby } = this;
     const stream = openEventStream(res, PING_MS, this.open);
     this.cap(stream, this.practitionerSlots, consultationId);
@@ -175,8 +175,9 @@ export class LobbyStreams {
     const update = async (): Promise<void> => {
       const current = await ctx.store.getConsultation(consultationId);
       if (closed) return;
-      if (await revoked()) {
-        stream.send('revoked', {});
+      const end = await token.ended();
+      if (end) {
+        stream.send(end, {});
         return stream.close();
       }
       if (!current || current.status === 'ended') {
@@ -195,7 +196,7 @@ export class LobbyStreams {
     const sendKey = async (): Promise<void> => {
       const current = await ctx.store.getConsultation(consultationId);
       const key = current && openE2eeKey(ctx.config.secret, current);
-      if (key && !closed && !(await revoked())) stream.send('key', { e2eeKey: key });
+      if (key && !closed && !(await token.ended())) stream.send('key', { e2eeKey: key });
     };
     const enqueue = this.serial(stream, 'reading the queue');
     this.follow(stream, (event, id) => {
@@ -206,18 +207,27 @@ export class LobbyStreams {
         enqueue(event === 'key' ? sendKey : update);
       }
     });
+    this.expireAt(stream, token, () => enqueue(update));
     // On every (re)connect, so a rotation missed while reconnecting is caught up.
     enqueue(sendKey);
     enqueue(update);
   }
 
+  /** Re-checks the token when its lifetime ends, so a stream nothing changes on ends with `expired` on time too. */
+  private expireAt(stream: EventStream, token: StreamToken, check: () => void): void {
+    // setTimeout takes at most 2^31 - 1 ms; a check that comes early finds the token valid and changes nothing.
+    const timer = setTimeout(check, Math.min(Math.max(0, token.expiresAt - this.ctx.now()), 2 ** 31 - 1));
+    timer.unref();
+    stream.onClose(() => clearTimeout(timer));
+  }
+
   /**
    * A practice's shared queue (`queue` events from `read`), for practice-scoped practitioner tokens. A change to
    * any consultation of the practice re-reads it; which practice a consultation belongs to never changes, so
-   * it is looked up once per consultation and remembered for the stream's lifetime. Ends with `revoked` once
-   * `revoked()` says the token it was opened with was revoked (the practice's revocations publish its key).
+   * it is looked up once per consultation and remembered for the stream's lifetime. Ends with `revoked` or `expired`
+   * once the token it was opened with was revoked (the practice's revocations publish its key) or is past its lifetime.
    */
-  practice(res: Response, practiceId: string, read: () => Promise<object>, revoked: () => Promise<boolean>): void {
+  practice(res: Response, practiceId: string, read: () => Promise<object>, token: StreamToken): void {
     const { ctx } = this;
     const key = practiceKey(practiceId);
     const stream = openEventStream(res, PING_MS, this.open);
@@ -230,9 +240,10 @@ export class LobbyStreams {
     });
     const update = async (): Promise<void> => {
       if (closed) return;
-      if (await revoked()) {
+      const end = await token.ended();
+      if (end) {
         closed = true;
-        stream.send('revoked', {});
+        stream.send(end, {});
         return stream.close();
       }
       const data = JSON.stringify(await read());
@@ -253,6 +264,7 @@ export class LobbyStreams {
       if (event === 'resync' || consultationId === key) enqueue(update);
       else if (event !== 'key') enqueue(async () => ((await relevant(consultationId)) ? update() : undefined));
     });
+    this.expireAt(stream, token, () => enqueue(update));
     enqueue(update);
   }
 }

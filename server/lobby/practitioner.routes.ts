@@ -33,14 +33,14 @@ export function practitionerRoutes(
     {
       method: 'get',
       path: '/v1/practitioner/events',
-      summary: 'Server-sent events: the live queue (`queue`), then `ended`',
+      summary: 'Server-sent events: the live queue (`queue`), rotated keys (`key`), then `ended`, `revoked` or `expired` (the token)',
       auth: 'practitioner',
       tags,
       responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...tokenErrors },
     },
     async (req, res) => {
       const { consultation, claims } = await authenticatePractitioner(ctx, req);
-      streams.practitioner(res, consultation.id, () => ctx.revocations.isRevoked(claims));
+      streams.practitioner(res, consultation.id, ctx.revocations.streamToken(claims));
     },
   );
 

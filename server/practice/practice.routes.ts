@@ -96,7 +96,7 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
       method: 'get',
       path: '/v1/practice/events',
       summary:
-        "Server-sent events: the practice's shared live queue (`queue`: its open consultations and every patient waiting for or admitted to one, with who took whom)",
+        "Server-sent events: the practice's shared live queue (`queue`: its open consultations and every patient waiting for or admitted to one, with who took whom), then `revoked` or `expired` (the token)",
       auth: 'practitioner',
       tags,
       responses: { 200: { description: 'An event stream', contentType: 'text/event-stream' }, ...practitionerErrors },
@@ -104,12 +104,7 @@ export function practiceRoutes(routes: RouteRegistry, ctx: AppContext, practices
     async (req, res) => {
       const { claims } = await authenticatePracticeToken(ctx, req);
       const practiceId = practices.practiceOf(claims);
-      streams.practice(
-        res,
-        practiceId,
-        () => practices.queue(practiceId),
-        () => ctx.revocations.isRevoked(claims),
-      );
+      streams.practice(res, practiceId, () => practices.queue(practiceId), ctx.revocations.streamToken(claims));
     },
   );
 

@@ -15,6 +15,15 @@ export const practiceKey = (practiceId: string): string => `practice:${practiceI
 export const practitionerIdentity = (tokenId: string): string => `practitioner-${tokenId}`;
 
 /**
+ * What an event stream opened with a practitioner token checks on every change, and when its token's lifetime ends
+ * (epoch ms): it ends with `revoked` or `expired`, whichever `ended()` says.
+ */
+export interface StreamToken {
+  expiresAt: number;
+  ended(): Promise<'revoked' | 'expired' | undefined>;
+}
+
+/**
  * How long an instance trusts what it read about a consultation's revocations. Every write that could matter
  * publishes `changed` on the bus (over Redis to every instance), which drops the entry at once; the age limit only
  * bounds the damage of a hint that was lost without a resync.
@@ -42,6 +51,15 @@ export class TokenRevocations {
   async isRevoked(claims: PractitionerClaims): Promise<boolean> {
     const rows = [...(await this.rows(claims.c)), ...(claims.pr ? await this.rows(practiceKey(claims.pr)) : [])];
     return rows.some((r) => r.tokenId === claims.p || (r.tokenId === ALL_TOKENS && claims.i <= r.revokedAt));
+  }
+
+  /** For a stream opened with these claims: past the token's expiry needs no read; else its revocations decide. */
+  streamToken(claims: PractitionerClaims): StreamToken {
+    const expiresAt = claims.e * 1000;
+    return {
+      expiresAt,
+      ended: async () => (this.ctx.now() >= expiresAt ? 'expired' : (await this.isRevoked(claims)) ? 'revoked' : undefined),
+    };
   }
 
   private rows(consultationId: string): Promise<TokenRevocationRow[]> {
