@@ -5,6 +5,7 @@
 import { describe, joinUrl, postJson } from './http.js';
 import { LobbyStream } from './lobby-client.js';
 import { parsePracticeQueue } from './lobby-events.js';
+import { TOKEN_EXPIRED } from './practitioner-token.js';
 import type { SessionCore } from './session-core.js';
 
 /**
@@ -44,9 +45,10 @@ export class PracticeWatch {
     this.stream = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/practice/events'),
       token: practitionerToken,
-      eventTypes: ['queue', 'revoked'],
+      eventTypes: ['queue', 'revoked', 'expired'],
       onEvent: (type, data) => {
         if (type === 'revoked') return core.fail('token_revoked', 'This practitioner token was revoked.');
+        if (type === 'expired') return void (this.stream?.close(), core.store.update({ error: { ...TOKEN_EXPIRED } }));
         const practiceQueue = parsePracticeQueue(data);
         if (practiceQueue) core.store.update({ practiceQueue: { ...practiceQueue, ownConsultationId: scope.consultationId } });
       },

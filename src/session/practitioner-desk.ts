@@ -7,7 +7,7 @@ import { resolvePractitionerGrant } from './grant.js';
 import { ApiRequestError, describe, joinUrl, postJson } from './http.js';
 import { LobbyStream } from './lobby-client.js';
 import { parseNotice, parsePatients } from './lobby-events.js';
-import { practitionerTokenExpiry, refreshDelay } from './practitioner-token.js';
+import { practitionerTokenExpiry, refreshDelay, TOKEN_EXPIRED } from './practitioner-token.js';
 import type { SessionCore } from './session-core.js';
 import { PracticeWatch } from './practice-watch.js';
 import { isTerminal } from './state-machine.js';
@@ -115,10 +115,11 @@ export class PractitionerDesk {
     this.stream = new LobbyStream({
       url: joinUrl(serverUrl, '/v1/practitioner/events'),
       token: practitionerToken,
-      eventTypes: ['queue', 'ended', 'key', 'revoked'],
+      eventTypes: ['queue', 'ended', 'key', 'revoked', 'expired'],
       onEvent: (type, data) => {
         if (type === 'ended') return core.finish('ended');
         if (type === 'revoked') return core.fail('token_revoked', 'This practitioner token was revoked.');
+        if (type === 'expired') return void (this.stream?.close(), core.store.update({ error: { ...TOKEN_EXPIRED } }));
         if (type === 'key') return this.call.rotateKey(data);
         const patients = parsePatients(data);
         if (patients) core.store.update({ waitingPatients: patients, notice: parseNotice(data.notice) });

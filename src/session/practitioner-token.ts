@@ -19,3 +19,12 @@ export function refreshDelay(expiresAt: number, now: number): number {
   const remaining = expiresAt - now;
   return Math.max(0, remaining - Math.min(120_000, remaining / 2));
 }
+
+/**
+ * A practitioner stream's `expired`: the token it was opened with is over (the desk reopens its streams with every
+ * refresh, so this one could not be refreshed). Reconnecting with it could only be refused: the stream stays closed.
+ */
+export const TOKEN_EXPIRED = {
+  code: 'token_expired',
+  message: 'This practitioner token has expired. Ask the practice software for a new one.',
+} as const;

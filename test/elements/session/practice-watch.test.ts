@@ -45,4 +45,18 @@ describe('the practice queue of a practice token', () => {
     expect(failures[0]!.code).to.equal('token_revoked');
     watch.close();
   });
+
+  it('an expired token: the error says so and the stream is not reopened with it', async () => {
+    const server = new FakeServer();
+    const { core, failures, watch } = watcher(server);
+    watch.watch();
+    await until(() => server.openStreams === 1);
+    server.event('expired', {});
+    await until(() => core.store.snapshot.error !== undefined);
+    expect(core.store.snapshot.error!.code).to.equal('token_expired');
+    await new Promise((r) => setTimeout(r, 50)); // the backoff is 1 ms: a reconnect would have happened
+    expect(server.requests.length).to.equal(1);
+    expect(failures).to.deep.equal([]);
+    watch.close();
+  });
 });

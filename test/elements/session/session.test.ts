@@ -529,6 +529,20 @@ describe('ConsultationSession (practitioner)', () => {
     expect(session.snapshot.error!.code).to.equal('token_revoked');
   });
 
+  it('says so when the queue stream says the token expired, and does not reopen it with that token', async () => {
+    const server = new FakeServer();
+    const session = practitioner(server);
+    await session.startPractitioner();
+    await until(() => server.openStreams === 1);
+    const streams = () => server.requests.filter((r) => r.url === '/v1/practitioner/events').length;
+    server.event('expired', {});
+    await until(() => session.snapshot.error !== undefined);
+    expect(session.snapshot.error!.code).to.equal('token_expired');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(streams()).to.equal(1);
+    expect(session.state).to.not.equal('failed');
+  });
+
   it('fails clearly on a malformed grant and records action errors', async () => {
     const server = new FakeServer();
     const session = practitioner(server, { grant: '{"token": 1' });
