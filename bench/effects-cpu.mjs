@@ -55,7 +55,12 @@ export async function effectsCpu({ quick = false } = {}) {
     const cpuSeconds = async () => (await cdp.send('SystemInfo.getProcessInfo')).processInfo.reduce((sum, p) => sum + p.cpuTime, 0);
     /** Percent of one core used by the whole browser, and the practitioner's video frame rates, over `windowMs`. */
     const measure = async () => {
-      const [cpu, wall, sent, received] = [await cpuSeconds(), performance.now(), await videoFrames(practitioner), await videoFrames(patient)];
+      const [cpu, wall, sent, received] = [
+        await cpuSeconds(),
+        performance.now(),
+        await videoFrames(practitioner),
+        await videoFrames(patient),
+      ];
       await new Promise((r) => setTimeout(r, windowMs));
       const [cpuAfter, sentAfter, receivedAfter] = [await cpuSeconds(), await videoFrames(practitioner), await videoFrames(patient)];
       const seconds = (performance.now() - wall) / 1000;

@@ -164,13 +164,16 @@ export class VcDeviceCheck extends VcElement {
       return;
     }
     this.blurStarting = true;
+    let processor: BackgroundBlur | undefined;
     try {
-      const processor = this.blurProcessor ?? new (await loadBlur()).BackgroundBlur();
+      processor = this.blurProcessor ?? new (await loadBlur()).BackgroundBlur();
       this.blurProcessor = processor;
       await processor.init({ track: camera });
       // Switched off, or the camera changed, while the model loaded.
       if (!this.blurOn || this.blurProcessor !== processor || this.cameraTrack !== camera) return;
     } catch (error) {
+      // Switched off (another processor since, or none) meanwhile: that start was abandoned, it did not fail.
+      if (!this.blurOn || (processor && this.blurProcessor !== processor)) return;
       console.warn('[videoconsult] background blur could not start:', error);
       void this.blurProcessor?.destroy();
       this.blurProcessor = undefined;

@@ -136,19 +136,47 @@ export class BackgroundBlur implements TrackProcessor<Track.Kind.Video, VideoPro
   private frameRequest?: number;
   private timer?: ReturnType<typeof setTimeout>;
   private running = false;
+  /** The start in progress: starts run one after another (a second one would abort the first one's play()). */
+  private starting?: Promise<void>;
+  /** Bumped by destroy(): a start it overtook stops quietly instead of going on or failing. */
+  private generation = 0;
 
   /**
    * Starts blurring `track`. Already running on that very track (the device check's instance, set on the
-   * published track), it keeps going: the processed track stays the one the preview showed.
+   * published track), it keeps going: the processed track stays the one the preview showed. Calls that overlap
+   * (the device check's finished check and the user's tap at the same moment) wait for each other.
    */
-  async init({ track }: Pick<VideoProcessorOptions, 'track'>): Promise<void> {
+  async init(options: Pick<VideoProcessorOptions, 'track'>): Promise<void> {
+    const previous = this.starting;
+    const start = (async () => {
+      await previous?.catch(() => undefined);
+      await this.start(options.track);
+    })();
+    this.starting = start;
+    try {
+      await start;
+    } finally {
+      if (this.starting === start) this.starting = undefined;
+    }
+  }
+
+  private async start(track: MediaStreamTrack): Promise<void> {
     if (this.running && track === this.source && this.processedTrack?.readyState === 'live') return;
+    const generation = this.generation;
     await loadSegmenter();
+    if (generation !== this.generation) return;
     this.source = track;
     this.video.muted = true;
     this.video.playsInline = true;
     this.video.srcObject = new MediaStream([track]);
-    await this.video.play();
+    try {
+      await this.video.play();
+    } catch (error) {
+      // Destroyed while the camera started: nothing to report.
+      if (generation !== this.generation) return;
+      throw error;
+    }
+    if (generation !== this.generation) return;
     if (!this.output) {
       const { width = 640, height = 480 } = track.getSettings();
       this.output = canvas2d(width, height);
@@ -166,6 +194,7 @@ export class BackgroundBlur implements TrackProcessor<Track.Kind.Video, VideoPro
   }
 
   async destroy(): Promise<void> {
+    this.generation++;
     this.running = false;
     this.unschedule();
     this.processedTrack?.stop();
