@@ -5,6 +5,10 @@
  *
  * livekit-client is not part of the first load: the real room (`./livekit-room.js`) is imported on demand.
  * `preload()` fetches it early (the facade does that while the patient waits), so admission never waits for it.
+ *
+ * Over 400 lines on purpose: joining, losing the room while joining, rejoining with backoff and leaving guard one
+ * another (a room given up mid-join, a leave during a rejoin); the SFU-restart defects hid in the seams between
+ * them, so they stay in one file that reads top to bottom.
  */
 import type { CallDisconnectReason, CallRoom, CallRoomCallbacks, CallRoomFactory, PrepareOptions } from './call-room.js';
 import { ApiRequestError, describe } from './http.js';

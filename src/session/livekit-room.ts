@@ -1,3 +1,8 @@
+/**
+ * The livekit-client adapter behind `CallRoom`: the only file that touches livekit-client's `Room` (E2EE set-up,
+ * publishing, effects on published tracks, remote media, stats). Over 400 lines on purpose: every call into the
+ * Room, and every "was this room given up meanwhile" guard around it, is reviewable in one place.
+ */
 import {
   ConnectionQuality,
   DisconnectReason,
