@@ -4,7 +4,7 @@
 //  (b) dist/videoconsult.js: the self-contained embed bundle a host page loads with one
 //      <script type="module"> tag; lazily loaded parts (e.g. the whiteboard) become chunks beside it.
 import { readdirSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -76,7 +76,8 @@ function workerAssets({ shareFrom } = {}) {
         if (shareFrom) {
           // With preserveModules, src/a/b.ts becomes <dir>/a/b.js: the way from there to dist/<name>.
           const out = join(shareFrom.dir, relative(shareFrom.root, dirname(id)));
-          return `new URL(${JSON.stringify(relative(out, join('dist', name)))}, import.meta.url)`;
+          // A URL path: forward slashes, also where the build runs on Windows.
+          return `new URL(${JSON.stringify(relative(out, join('dist', name)).split(sep).join('/'))}, import.meta.url)`;
         }
         if (!refs.has(name)) refs.set(name, this.emitFile({ type: 'asset', fileName: name, source: readFileSync(source) }));
         const ref = refs.get(name);

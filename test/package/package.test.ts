@@ -5,7 +5,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
@@ -120,6 +120,26 @@ describe('npm pack → npm install → npx videoconsult', { timeout: 25 * 60_000
     }
     // Runtime dependencies stay imports (one copy per page), never copies under dist/lib.
     assert.ok(!existsSync(join(installed, 'dist/lib/node_modules/yjs')), 'yjs is not bundled into dist/lib');
+  });
+
+  it("finds every asset the library points at: its new URL()s lead to files the embed's build put in the package", () => {
+    const installed = join(target, 'node_modules/videoconsult');
+    const jsFiles = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+        d.isDirectory() ? jsFiles(join(dir, d.name)) : d.name.endsWith('.js') ? [join(dir, d.name)] : [],
+      );
+    const pointed = new Set<string>();
+    for (const file of jsFiles(join(installed, 'dist/lib'))) {
+      for (const [, ref] of readFileSync(file, 'utf8').matchAll(/new URL\(\s*["'](\.\.?\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) {
+        const asset = resolve(dirname(file), ref!);
+        assert.ok(existsSync(asset), `${relative(installed, file)} points at ${ref}, which is not in the package`);
+        pointed.add(relative(installed, asset));
+      }
+    }
+    // Not vacuous: the blur's model, the PDF worker and the noise worklet are among them.
+    for (const asset of ['dist/mediapipe/selfie_segmentation_landscape.tflite', 'dist/pdf.worker.min.mjs', 'dist/rnnoise-worklet.mjs']) {
+      assert.ok(pointed.has(asset), `the library points at ${asset}`);
+    }
   });
 
   it('ships only what runs, each file once, within its size budget', (t) => {
